@@ -1,0 +1,12 @@
+"""Derived tables, rebuilt after each write of source data so pages never aggregate raw occurrences."""
+from __future__ import annotations
+
+from dashboard.config import Settings
+from dashboard.pm_weeks import build_pm_weeks
+from dashboard.store import Transaction
+
+
+def refresh(tx: Transaction, settings: Settings) -> None:
+    """Rebuild every derived table from the canonical tables inside the same transaction."""
+    tables = {name: tx.query(f"SELECT * FROM {name}") for name in ("people", "memberships", "calendar_events")}
+    tx.replace("pm_weeks", build_pm_weeks(tables, settings))

@@ -1,0 +1,86 @@
+"""Shared machinery that turns dated observations into a metric series for any grain and scope."""
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from dashboard.metrics.registry import Context
+from dashboard.periods import floor, local_dates
+
+How = Literal["mean", "median", "sum", "count"]
+
+
+def org_dates(ctx: Context, utc: pd.Series) -> pd.Series:
+    """Naive-UTC timestamps as dates on the organisation's wall clock."""
+    if utc.empty:
+        return pd.Series([], dtype="datetime64[us]", index=utc.index)
+    return local_dates(utc, ctx.settings.org_timezone)
+
+
+def with_scope(ctx: Context, frame: pd.DataFrame) -> pd.DataFrame:
+    """Add `scope_id` from `team_id`; rows that cannot be placed in the scope are left out."""
+    frame = frame.copy()
+    if ctx.scope == "org":
+        frame["scope_id"] = "org"
+        return frame
+    if ctx.scope == "team":
+        frame["scope_id"] = frame["team_id"]
+    else:
+        groups = ctx.tables["teams"].set_index("team_id")["group_name"]
+        frame["scope_id"] = frame["team_id"].map(groups)
+    return frame.dropna(subset=["scope_id"])
+
+
+def in_periods(ctx: Context, frame: pd.DataFrame, date_column: str = "date") -> pd.DataFrame:
+    """Add `period_start` and keep rows whose period is one the caller asked for."""
+    frame = frame.copy()
+    frame["period_start"] = floor(frame[date_column], ctx.grain, ctx.settings.week_start).dt.date
+    return frame[frame["period_start"].isin(set(ctx.periods))]
+
+
+def grid(ctx: Context) -> pd.DataFrame:
+    """Every (period, scope id) the caller asked for, so empty periods show as gaps, not as absence."""
+    index = pd.MultiIndex.from_product([ctx.periods, ctx.scope_ids()], names=["period_start", "scope_id"])
+    return index.to_frame(index=False)
+
+
+def summarise(
+    ctx: Context,
+    observations: pd.DataFrame,
+    how: How,
+    unit: str | None = None,
+    min_n: int | None = None,
+    empty_value: float = np.nan,
+) -> pd.DataFrame:
+    """Aggregate observations (`date`, `team_id`, `value`, optional unit column) per period and scope.
+
+    `n` counts distinct values of `unit` (people, respondents) or else observations. A cell
+    whose n is below `min_n` keeps its n but loses its value: that is the privacy rule.
+    """
+    frame = in_periods(ctx, with_scope(ctx, observations))
+    grouped = frame.groupby(["period_start", "scope_id"])
+    if how == "count":
+        values = grouped.size().rename("value").astype(float)
+    else:
+        values = grouped["value"].agg(how).rename("value")
+    counts = (grouped[unit].nunique() if unit else grouped.size()).rename("n")
+    result = grid(ctx).merge(pd.concat([values, counts], axis=1).reset_index(), how="left")
+    result["n"] = result["n"].fillna(0).astype(int)
+    result.loc[result["n"] == 0, "value"] = empty_value
+    if min_n:
+        result.loc[result["n"] < min_n, "value"] = np.nan
+    return result
+
+
+def team_at(memberships: pd.DataFrame, people: pd.Series, dates: pd.Series) -> pd.Series:
+    """The team each person was on at each date, from the membership history."""
+    asked = pd.DataFrame({"person_id": people.values, "date": pd.to_datetime(dates).values, "row": np.arange(len(people))})
+    history = memberships[["person_id", "team_id", "valid_from", "valid_to"]].copy()
+    history["valid_from"] = pd.to_datetime(history["valid_from"])
+    history["valid_to"] = pd.to_datetime(history["valid_to"]).fillna(pd.Timestamp.max)
+    joined = asked.merge(history, on="person_id", how="left")
+    held = joined[(joined["date"] >= joined["valid_from"]) & (joined["date"] < joined["valid_to"])]
+    teams = held.drop_duplicates("row", keep="last").set_index("row")["team_id"]
+    return pd.Series(teams.reindex(np.arange(len(people))).values, index=people.index)

@@ -1,0 +1,81 @@
+"""Weeks, months and quarters, cut in the organisation's time zone.
+
+Times are stored as naive UTC; a date that belongs to a period is the date the event had
+on the organisation's wall clock.
+"""
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Literal
+
+import pandas as pd
+
+Grain = Literal["week", "month", "quarter"]
+GRAINS: tuple[Grain, ...] = ("week", "month", "quarter")
+MONTHS_IN = {"week": 7 / 30.436875, "month": 1.0, "quarter": 3.0}
+
+
+def local_dates(utc: pd.Series, tz: str) -> pd.Series:
+    """Naive-UTC timestamps as dates on the wall clock of `tz` (dates pass through unchanged)."""
+    values = pd.to_datetime(utc)
+    if values.dt.tz is None:
+        values = values.dt.tz_localize("UTC")
+    return values.dt.tz_convert(tz).dt.tz_localize(None).dt.normalize()
+
+
+def floor(dates: pd.Series, grain: Grain, week_start: str = "monday") -> pd.Series:
+    """The first day of the period that holds each date, as a normalised Timestamp."""
+    dates = pd.to_datetime(dates).dt.normalize()
+    if grain == "week":
+        offset = 0 if week_start == "monday" else 1
+        return dates - pd.to_timedelta((dates.dt.weekday + offset) % 7, unit="D")
+    if grain == "month":
+        return dates.dt.to_period("M").dt.start_time
+    return dates.dt.to_period("Q").dt.start_time
+
+
+def floor_date(day: date, grain: Grain, week_start: str = "monday") -> date:
+    return floor(pd.Series([pd.Timestamp(day)]), grain, week_start).iloc[0].date()
+
+
+def next_start(start: date, grain: Grain) -> date:
+    if grain == "week":
+        return start + timedelta(days=7)
+    months = 1 if grain == "month" else 3
+    return (pd.Timestamp(start) + pd.DateOffset(months=months)).date()
+
+
+def period_starts(start: date, end: date, grain: Grain, week_start: str = "monday") -> list[date]:
+    """Every period that overlaps [start, end], oldest first."""
+    current = floor_date(start, grain, week_start)
+    out = []
+    while current <= end:
+        out.append(current)
+        current = next_start(current, grain)
+    return out
+
+
+def label(start: date, grain: Grain) -> str:
+    if grain == "quarter":
+        return f"{start.year}Q{(start.month - 1) // 3 + 1}"
+    if grain == "month":
+        return start.strftime("%Y-%m")
+    return start.isoformat()
+
+
+def quarters_back(today: date, count: int) -> date:
+    """The first day of the quarter `count - 1` quarters before the one holding `today`."""
+    first = floor_date(today, "quarter")
+    return (pd.Timestamp(first) - pd.DateOffset(months=3 * (count - 1))).date()
+
+
+def today(tz: str = "UTC") -> date:
+    """Today on the organisation's wall clock; `PRODOPS_TODAY` pins it (tests, reproducible reports)."""
+    import os
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    pinned = os.environ.get("PRODOPS_TODAY")
+    if pinned:
+        return date.fromisoformat(pinned)
+    return datetime.now(ZoneInfo(tz)).date()
