@@ -28,7 +28,7 @@ def floor(dates: pd.Series, grain: Grain, week_start: str = "monday") -> pd.Seri
     dates = pd.to_datetime(dates).dt.normalize()
     if grain == "week":
         offset = 0 if week_start == "monday" else 1
-        return dates - pd.to_timedelta((dates.dt.weekday + offset) % 7, unit="D")
+        return dates - pd.to_timedelta((dates.dt.day_of_week + offset) % 7, unit="D")
     if grain == "month":
         return dates.dt.to_period("M").dt.start_time
     return dates.dt.to_period("Q").dt.start_time

@@ -6,7 +6,7 @@ from datetime import date
 import pandas as pd
 
 from dashboard.config import Settings
-from dashboard.metrics import alignment, checkins, insights, releases, time_use  # noqa: F401  (registers)
+from dashboard.metrics import time_use, insights, releases, alignment, checkins  # noqa: F401, I001  (registers, in catalog order)
 from dashboard.metrics.registry import METRICS, SCOPES, SERIES_COLUMNS, SIGNALS, Context, Metric, Scope
 from dashboard.periods import Grain, period_starts
 from dashboard.store import Store

@@ -72,15 +72,3 @@ def summarise(
     if min_n:
         result.loc[result["n"] < min_n, "value"] = np.nan
     return result
-
-
-def team_at(memberships: pd.DataFrame, people: pd.Series, dates: pd.Series) -> pd.Series:
-    """The team each person was on at each date, from the membership history."""
-    asked = pd.DataFrame({"person_id": people.values, "date": pd.to_datetime(dates).values, "row": np.arange(len(people))})
-    history = memberships[["person_id", "team_id", "valid_from", "valid_to"]].copy()
-    history["valid_from"] = pd.to_datetime(history["valid_from"])
-    history["valid_to"] = pd.to_datetime(history["valid_to"]).fillna(pd.Timestamp.max)
-    joined = asked.merge(history, on="person_id", how="left")
-    held = joined[(joined["date"] >= joined["valid_from"]) & (joined["date"] < joined["valid_to"])]
-    teams = held.drop_duplicates("row", keep="last").set_index("row")["team_id"]
-    return pd.Series(teams.reindex(np.arange(len(people))).values, index=people.index)

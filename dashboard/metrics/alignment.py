@@ -1,0 +1,54 @@
+"""S4: do product and operations speak the same language? PM and operations scores side by side."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from dashboard.metrics.aggregate import summarise
+from dashboard.metrics.registry import Context, metric
+from dashboard.metrics.survey import construct_scores
+
+DEFINITION = (
+    "Mean 0-100 score of the survey construct 'alignment' (shared priorities, mutual understanding) "
+    "among {who} respondents; a 1-5 answer v scores (v-1)/4*100."
+)
+
+
+def _alignment(ctx: Context, role: str) -> pd.DataFrame:
+    scores = construct_scores(ctx, "alignment", role=role)
+    return summarise(ctx, scores, "mean", unit="respondent", min_n=ctx.settings.privacy.min_group_size)
+
+
+@metric(
+    id="alignment_score_pm", title="Alignment as PMs see it", signal="S4", unit="score", better="higher",
+    definition=DEFINITION.format(who="PM"), sources=("survey",), n_label="respondents",
+)
+def alignment_score_pm(ctx: Context) -> pd.DataFrame:
+    return _alignment(ctx, "pm")
+
+
+@metric(
+    id="alignment_score_ops", title="Alignment as operations sees it", signal="S4", unit="score",
+    better="higher", definition=DEFINITION.format(who="operations"), sources=("survey",), n_label="respondents",
+)
+def alignment_score_ops(ctx: Context) -> pd.DataFrame:
+    return _alignment(ctx, "ops")
+
+
+@metric(
+    id="alignment_gap", title="PM–operations alignment gap", signal="S4", unit="points", better="lower",
+    definition="Absolute difference between the PM and the operations alignment scores; shown only "
+    "when both are shown. n is the smaller of their respondent counts.",
+    sources=("survey",), n_label="respondents (smaller side)",
+)
+def alignment_gap(ctx: Context) -> pd.DataFrame:
+    keys = ["period_start", "scope_id"]
+    pm = _alignment(ctx, "pm")
+    ops = _alignment(ctx, "ops")
+    both = pm.merge(ops, on=keys, suffixes=("_pm", "_ops"))
+    return pd.DataFrame({
+        "period_start": both["period_start"],
+        "scope_id": both["scope_id"],
+        "value": (both["value_pm"] - both["value_ops"]).abs(),
+        "n": np.minimum(both["n_pm"], both["n_ops"]),
+    })

@@ -1,0 +1,88 @@
+"""S2: do insights reach teams without custom requests?"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from dashboard.metrics.aggregate import grid, org_dates, summarise, with_scope
+from dashboard.metrics.registry import Context, metric
+from dashboard.metrics.survey import construct_scores
+from dashboard.periods import MONTHS_IN, next_start
+from dashboard.teams import team_at
+
+
+def _requests(ctx: Context) -> pd.DataFrame:
+    items = ctx.tables["work_items"]
+    return items[items["kind"] == "data_request"]
+
+
+def pm_headcount(ctx: Context) -> pd.DataFrame:
+    """Average PM headcount per period and scope, sampled on each Monday-or-first-day inside the period."""
+    memberships = ctx.tables["memberships"]
+    pms = memberships[memberships["role"] == "pm"]
+    samples = []
+    for start in ctx.periods:
+        days = pd.date_range(start, next_start(start, ctx.grain) - pd.Timedelta(days=1), freq="7D")
+        for day in days:
+            held = pms[(pd.to_datetime(pms["valid_from"]) <= day) & ~(pd.to_datetime(pms["valid_to"]) <= day)]
+            samples.append(pd.DataFrame({"period_start": start, "day": day, "team_id": held["team_id"].values}))
+    if not samples:
+        return grid(ctx).assign(headcount=np.nan)
+    sampled = with_scope(ctx, pd.concat(samples, ignore_index=True))
+    per_day = sampled.groupby(["period_start", "scope_id", "day"]).size().rename("people").reset_index()
+    days_per_period = sampled.groupby("period_start")["day"].nunique().rename("days")
+    total = per_day.groupby(["period_start", "scope_id"])["people"].sum().reset_index()
+    total = total.merge(days_per_period, left_on="period_start", right_index=True)
+    total["headcount"] = total["people"] / total["days"]
+    return grid(ctx).merge(total[["period_start", "scope_id", "headcount"]], how="left")
+
+
+@metric(
+    id="data_requests_per_pm", title="Ad-hoc data requests per PM per month", signal="S2",
+    unit="per_pm_month", better="lower",
+    definition="Data and insight requests created in the period, divided by the average number of PMs "
+    "in scope and by the months in the period. A request counts for its reporter's team on the day "
+    "it was created.",
+    sources=("jira",), n_label="requests",
+)
+def data_requests_per_pm(ctx: Context) -> pd.DataFrame:
+    requests = _requests(ctx)
+    created = org_dates(ctx, requests["created"])
+    observations = pd.DataFrame(
+        {"date": created, "team_id": team_at(ctx.tables["memberships"], requests["reporter_id"], created), "value": 1.0}
+    )
+    counts = summarise(ctx, observations, "count", empty_value=0.0)
+    result = counts.merge(pm_headcount(ctx), on=["period_start", "scope_id"], how="left")
+    headcount = result["headcount"].where(result["headcount"] > 0)
+    result["value"] = result["value"] / headcount / MONTHS_IN[ctx.grain]
+    return result.drop(columns="headcount")
+
+
+@metric(
+    id="data_request_days_to_fulfil", title="Days to fulfil a data request", signal="S2", unit="days",
+    better="lower",
+    definition="Median days from creation to resolution of the data and insight requests resolved "
+    "in the period.",
+    sources=("jira",), n_label="requests",
+)
+def data_request_days_to_fulfil(ctx: Context) -> pd.DataFrame:
+    requests = _requests(ctx).dropna(subset=["resolved"])
+    resolved = org_dates(ctx, requests["resolved"])
+    observations = pd.DataFrame({
+        "date": resolved,
+        "team_id": team_at(ctx.tables["memberships"], requests["reporter_id"], resolved),
+        "value": (pd.to_datetime(requests["resolved"]) - pd.to_datetime(requests["created"])) / pd.Timedelta(days=1),
+    })
+    return summarise(ctx, observations, "median")
+
+
+@metric(
+    id="insights_self_serve_score", title="Insights without asking (survey)", signal="S2", unit="score",
+    better="higher",
+    definition="Mean 0-100 score of the survey construct 'insights_self_serve' (\"I get the insights I "
+    "need without having to ask\"); a 1-5 answer v scores (v-1)/4*100.",
+    sources=("survey",), n_label="respondents",
+)
+def insights_self_serve_score(ctx: Context) -> pd.DataFrame:
+    scores = construct_scores(ctx, "insights_self_serve")
+    return summarise(ctx, scores, "mean", unit="respondent", min_n=ctx.settings.privacy.min_group_size)

@@ -1,0 +1,144 @@
+"""PM-weeks: each PM's calendar turned into one row of hours per week.
+
+Two million occurrences are too many to aggregate on every page view, so this runs after
+each sync and pages read the result. Working hours, meetings and focus blocks are cut on the
+PM's own wall clock: a meeting at 16:00 in Berlin is inside a Berlin PM's working day.
+
+Definitions (DESIGN.md, metric catalog):
+- a *meeting* is an occurrence with another attendee that the owner did not decline and that
+  is neither a focus block nor time out of office; overlapping meetings count once;
+- *working hours* are the configured window on working days, less time out of office;
+- *focus hours* are free blocks at least `calendar.focus_min_minutes` long inside working
+  hours, where free means no meeting, no hold and no absence (a declared focus block is free).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from dashboard.config import Settings
+from dashboard.teams import team_at
+from dashboard.periods import floor
+
+PM_WEEK_COLUMNS = [
+    "person_id", "week_start", "team_id", "working_hours", "meeting_hours", "overhead_hours",
+    "strategy_hours", "focus_hours", "ooo_hours",
+]
+
+
+def _local(events: pd.DataFrame, people: pd.DataFrame, default_tz: str) -> pd.DataFrame:
+    """Start and end of each occurrence on its owner's wall clock (naive local times)."""
+    zones = people.set_index("person_id")["tz"].fillna(default_tz)
+    events = events.assign(tz=events["person_id"].map(zones).fillna(default_tz))
+    parts = []
+    for tz, chunk in events.groupby("tz", sort=True):
+        chunk = chunk.copy()
+        for column in ("start_utc", "end_utc"):
+            chunk[column] = pd.to_datetime(chunk[column]).dt.tz_localize("UTC").dt.tz_convert(tz).dt.tz_localize(None)
+        parts.append(chunk)
+    return pd.concat(parts) if parts else events
+
+
+def _day_segments(events: pd.DataFrame) -> pd.DataFrame:
+    """Split each occurrence into one piece per local day, as hours from that day's midnight."""
+    start = events["start_utc"]
+    end = events["end_utc"]
+    days = (end - pd.Timedelta(microseconds=1)).dt.normalize().sub(start.dt.normalize()).dt.days.clip(lower=0) + 1
+    repeated = events.loc[events.index.repeat(days)].copy()
+    offset = repeated.groupby(level=0).cumcount()
+    repeated["day"] = repeated["start_utc"].dt.normalize() + pd.to_timedelta(offset, unit="D")
+    hour = pd.Timedelta(hours=1)
+    repeated["s"] = ((repeated["start_utc"] - repeated["day"]) / hour).clip(lower=0)
+    repeated["e"] = ((repeated["end_utc"] - repeated["day"]) / hour).clip(upper=24)
+    return repeated.reset_index(drop=True)
+
+
+def _covered(segments: pd.DataFrame, keys: list[str]) -> pd.Series:
+    """Hours covered by the union of intervals (`s`, `e`) per key, overlaps counted once."""
+    if segments.empty:
+        return pd.Series(dtype=float)
+    ordered = segments.sort_values([*keys, "s"])
+    reach = ordered.groupby(keys)["e"].cummax()
+    before = reach.groupby([ordered[k] for k in keys]).shift().fillna(-np.inf)
+    gained = (ordered["e"] - np.maximum(ordered["s"], before)).clip(lower=0)
+    return gained.groupby([ordered[k] for k in keys]).sum()
+
+
+def _free_blocks(busy: pd.DataFrame, days: pd.DataFrame, open_at: float, close_at: float) -> pd.DataFrame:
+    """Every free gap in each working day: between busy intervals and at the day's two edges."""
+    keys = ["person_id", "day"]
+    ordered = busy.sort_values([*keys, "s"])
+    reach = ordered.groupby(keys)["e"].cummax()
+    before = reach.groupby([ordered[k] for k in keys]).shift().fillna(open_at).clip(lower=open_at)
+    inner = pd.DataFrame({"person_id": ordered["person_id"], "day": ordered["day"], "gap": ordered["s"] - before})
+    last = reach.groupby([ordered[k] for k in keys]).max().rename("last").reset_index()
+    tail = days[keys].merge(last, on=keys, how="left")
+    tail["gap"] = close_at - tail["last"].fillna(open_at).clip(lower=open_at)
+    return pd.concat([inner, tail[[*keys, "gap"]]], ignore_index=True)
+
+
+def build_pm_weeks(tables: dict[str, pd.DataFrame], settings: Settings) -> pd.DataFrame:
+    """One row per PM per week between the PM's first and last calendar occurrence."""
+    people, events = tables["people"], tables["calendar_events"]
+    pms = people[people["role"] == "pm"]
+    events = events[events["person_id"].isin(pms["person_id"])]
+    if events.empty:
+        return pd.DataFrame(columns=PM_WEEK_COLUMNS)
+
+    hours = settings.working_hours
+    open_at = hours.start.hour + hours.start.minute / 60
+    close_at = hours.end.hour + hours.end.minute / 60
+    segments = _day_segments(_local(events, pms, settings.org_timezone))
+    segments = segments[segments["day"].dt.day_of_week.isin(hours.weekdays)].copy()
+    segments["s"] = segments["s"].clip(lower=open_at)
+    segments["e"] = segments["e"].clip(upper=close_at)
+    segments = segments[segments["e"] > segments["s"]]
+
+    days = _working_days(events, pms, settings)
+    keys = ["person_id", "day"]
+    accepted = segments["response"].fillna("accepted") != "declined"
+    ooo = segments[accepted & (segments["category"] == "ooo")]
+    meetings = segments[accepted & (segments["attendee_count"].fillna(1) >= 2) & ~segments["category"].isin(["focus", "ooo"])]
+    busy = segments[accepted & (segments["category"] != "focus")]
+
+    per_day = days.set_index(keys)
+    per_day["ooo_hours"] = _covered(ooo, keys)
+    per_day["meeting_hours"] = _covered(meetings, keys)
+    per_day["overhead_hours"] = _covered(meetings[meetings["category"] == "overhead"], keys)
+    per_day["strategy_hours"] = _covered(segments[accepted & (segments["category"] == "strategy")], keys)
+    gaps = _free_blocks(busy, days, open_at, close_at)
+    focus = gaps[gaps["gap"] >= settings.calendar.focus_min_minutes / 60]
+    per_day["focus_hours"] = focus.groupby(keys)["gap"].sum()
+    per_day = per_day.fillna(0.0)
+    per_day["working_hours"] = (close_at - open_at) - per_day["ooo_hours"]
+
+    per_day = per_day.reset_index()
+    per_day["week_start"] = floor(per_day["day"], "week", settings.week_start)
+    weeks = per_day.groupby(["person_id", "week_start"], as_index=False)[
+        ["working_hours", "meeting_hours", "overhead_hours", "strategy_hours", "focus_hours", "ooo_hours"]
+    ].sum()
+    weeks = weeks[weeks["working_hours"] > 0]
+    weeks["team_id"] = team_at(tables["memberships"], weeks["person_id"], weeks["week_start"])
+    weeks["week_start"] = weeks["week_start"].dt.date
+    return weeks[PM_WEEK_COLUMNS].reset_index(drop=True)
+
+
+def _working_days(events: pd.DataFrame, pms: pd.DataFrame, settings: Settings) -> pd.DataFrame:
+    """Every working day of each PM from the week of their first occurrence to the week of their last,
+    within their time at the company."""
+    local = _local(events[["person_id", "start_utc", "end_utc"]], pms, settings.org_timezone)
+    span = local.groupby("person_id")["start_utc"].agg(["min", "max"])
+    active = pms.set_index("person_id")[["active_from", "active_to"]]
+    rows = []
+    for person_id, (first, last) in span.iterrows():
+        start = floor(pd.Series([first]), "week", settings.week_start).iloc[0]
+        end = floor(pd.Series([last]), "week", settings.week_start).iloc[0] + pd.Timedelta(days=6)
+        if person_id in active.index:
+            since, until = active.loc[person_id]
+            if pd.notna(since):
+                start = max(start, pd.Timestamp(since))
+            if pd.notna(until):
+                end = min(end, pd.Timestamp(until) - pd.Timedelta(days=1))
+        rows.append(pd.DataFrame({"person_id": person_id, "day": pd.date_range(start, end, freq="D")}))
+    days = pd.concat(rows, ignore_index=True)
+    return days[days["day"].dt.day_of_week.isin(settings.working_hours.weekdays)].reset_index(drop=True)

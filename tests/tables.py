@@ -1,0 +1,25 @@
+"""Small hand-made canonical tables for metric tests: name the rows, the rest are empty."""
+from __future__ import annotations
+
+import pandas as pd
+
+from dashboard.schema import TABLES
+
+
+def make_tables(**rows: list[dict]) -> dict[str, pd.DataFrame]:
+    """Every canonical table, empty unless given; missing columns of given rows are None."""
+    out = {}
+    for name, spec in TABLES.items():
+        frame = pd.DataFrame(rows.get(name, []), columns=list(spec.columns))
+        for column, kind in spec.columns.items():
+            if kind in ("TIMESTAMP", "DATE"):
+                frame[column] = pd.to_datetime(frame[column])
+        out[name] = frame
+    return out
+
+
+TEAMS = [
+    {"team_id": "t1", "name": "One", "group_name": "G1"},
+    {"team_id": "t2", "name": "Two", "group_name": "G1"},
+    {"team_id": "t3", "name": "Three", "group_name": "G2"},
+]
