@@ -65,12 +65,284 @@ class Target(_Strict):
     tolerance: float = Field(0.0, ge=0)
 
 
+DEFAULT_TITLE_SALT = "prodops-health/calendar-title/v1"  # public: set PRODOPS_TITLE_SALT for a private one
+_ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
+
+
+class CalendarRule(_Strict):
+    """One `[[calendar.rules]]` entry. Every condition given must hold; the first matching rule wins."""
+
+    name: str = Field(min_length=1)
+    category: Literal["overhead", "strategy", "focus", "one_on_one", "enablement", "other", "ooo"]
+    title: list[str] = Field(default_factory=list, description="keywords; one must start a word of the title")
+    title_regex: str | None = Field(None, description="a regular expression searched in the title, ignoring case")
+    min_attendees: int | None = Field(None, ge=1, description="attendees counting the owner, rooms left out")
+    max_attendees: int | None = Field(None, ge=1)
+    min_minutes: int | None = Field(None, ge=0)
+    max_minutes: int | None = Field(None, ge=0)
+    recurring: bool | None = None
+    all_day: bool | None = None
+    organizer: list[str] = Field(default_factory=list, description="organiser email addresses")
+    event_type: list[str] = Field(default_factory=list, description="Google eventType, e.g. focusTime")
+    categories: list[str] = Field(default_factory=list, description="Outlook/Graph or ICS categories")
+    show_as: list[Literal["busy", "tentative", "free", "oof", "workingElsewhere"]] = Field(default_factory=list)
+
+    @field_validator("title_regex")
+    @classmethod
+    def _compiles(cls, value: str | None) -> str | None:
+        import re
+
+        if value is not None:
+            try:
+                re.compile(value)
+            except re.error as error:
+                raise ValueError(f"not a valid regular expression: {error}") from None
+        return value
+
+
+class IcsCalendar(_Strict):
+    """One `[[calendar.ics]]` entry: a file, a folder of `.ics` files or an https feed.
+
+    A secret address belongs in the environment: name its variable in `location_env`. A
+    folder's files without an `owner` are matched by file name (`pm@example.com.ics`) or by
+    the calendar's `X-WR-CALNAME` when that is an email address.
+    """
+
+    location: str | None = None
+    location_env: str | None = Field(None, pattern=_ENV_NAME)
+    owner: str | None = Field(None, description="the calendar owner's email address")
+
+    @model_validator(mode="after")
+    def _one_location(self) -> IcsCalendar:
+        if (self.location is None) == (self.location_env is None):
+            raise ValueError("give exactly one of location or location_env")
+        return self
+
+
+class GoogleCalendarSource(_Strict):
+    """`[calendar.google]`: Google Calendar API; credentials come from the environment only."""
+
+    calendars: list[str] = Field(min_length=1, description="calendar ids, i.e. the owners' email addresses")
+    api_url: str = "https://www.googleapis.com/calendar/v3"
+    token_url: str = "https://oauth2.googleapis.com/token"
+    incremental: bool = True
+    page_size: int = Field(250, ge=1, le=2500)
+
+
+class GraphCalendarSource(_Strict):
+    """`[calendar.graph]`: Microsoft Graph with app credentials from the environment."""
+
+    users: list[str] = Field(min_length=1, description="user principal names (email addresses)")
+    api_url: str = "https://graph.microsoft.com/v1.0"
+    login_url: str = "https://login.microsoftonline.com"
+    incremental: bool = True
+    page_size: int = Field(100, ge=1, le=1000)
+
+
 class Calendar(_Strict):
     focus_min_minutes: int = Field(120, ge=15, le=480)
+    short_focus_min_minutes: int = Field(60, ge=5, le=480, description="free blocks this long up to focus are short focus")
+    history_days: int = Field(730, ge=7, le=3660, description="how far back a sync reads calendars")
+    keep_titles: bool = Field(False, description="store event titles (otherwise only a salted hash)")
+    title_salt: str = Field(DEFAULT_TITLE_SALT, min_length=1, description="PRODOPS_TITLE_SALT beats it")
+    owners: dict[str, str] = Field(default_factory=dict, description="calendar owner email -> person_id")
+    rules: list[CalendarRule] = Field(default_factory=list, description="tried first, in order")
+    default_rules: bool = Field(True, description="try the built-in product rules after `rules`")
+    ics: list[IcsCalendar] = Field(default_factory=list)
+    google: GoogleCalendarSource | None = None
+    graph: GraphCalendarSource | None = None
+    timeout_seconds: float = Field(30, gt=0, le=600)
+
+    @field_validator("owners")
+    @classmethod
+    def _lower_emails(cls, value: dict[str, str]) -> dict[str, str]:
+        return {email.strip().lower(): person for email, person in value.items()}
+
+    @model_validator(mode="after")
+    def _short_below_focus(self) -> Calendar:
+        if "short_focus_min_minutes" in self.model_fields_set and self.short_focus_min_minutes > self.focus_min_minutes:
+            raise ValueError("short_focus_min_minutes must not exceed focus_min_minutes")
+        return self
+
+    @property
+    def short_focus_minutes(self) -> int:
+        """The short-focus floor; the default 60 gives way when focus_min_minutes is set lower."""
+        return min(self.short_focus_min_minutes, self.focus_min_minutes)
 
 
 class Checkins(_Strict):
     grace_hours: float = Field(0, ge=0)
+
+
+class DataRequestSelector(_Strict):
+    """Which Jira issues are ad-hoc data/insight requests (S2). Every criterion given must hold."""
+
+    projects: list[str] = Field(default_factory=list, description="project keys, e.g. ['DATA']")
+    issue_types: list[str] = Field(default_factory=list, description="issue type names, e.g. ['Data Request']")
+    labels: list[str] = Field(default_factory=list, description="an issue carrying any of these labels")
+
+    @model_validator(mode="after")
+    def _something_selected(self) -> DataRequestSelector:
+        if not (self.projects or self.issue_types or self.labels):
+            raise ValueError("name at least one of projects, issue_types or labels")
+        return self
+
+
+class JiraSource(_Strict):
+    """`[jira]`: where the work items, releases, data requests and check-in tickets come from.
+
+    The token itself never goes in this file: `token_env` names the environment variable (or
+    the top-level key of `.streamlit/secrets.toml`) that holds it. Cloud signs in with `email`
+    and an API token, Data Center with a personal access token and no `email`; the server's
+    own `serverInfo` decides which API is spoken, `mode` only double-checks it.
+    """
+
+    url: str
+    mode: Literal["auto", "cloud", "datacenter"] = "auto"
+    email: str | None = None
+    token_env: str = Field("JIRA_API_TOKEN", pattern=_ENV_NAME)
+    projects: list[str] = Field(default_factory=list)
+    jql: str | None = Field(None, description="extra JQL, ANDed with `projects` (alone when no projects)")
+    data_request: DataRequestSelector | None = None
+    checkin_issue_type: str | None = None
+    project_teams: dict[str, str] = Field(default_factory=dict, description="project key -> team_id of its releases")
+    people: dict[str, str] = Field(
+        default_factory=dict, description="Jira accountId, username, user key or email -> person_id"
+    )
+    page_size: int = Field(100, ge=1, le=1000)
+    overlap_minutes: int = Field(10, ge=0, le=24 * 60)
+    max_retries: int = Field(4, ge=0, le=10)
+    timeout_seconds: float = Field(60, gt=0, le=600)
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("https://", "http://")):
+            raise ValueError("must start with https:// (the site address, e.g. https://example.atlassian.net)")
+        return value.rstrip("/")
+
+    @field_validator("jql")
+    @classmethod
+    def _no_order_by(cls, value: str | None) -> str | None:
+        if value is not None and "order by" in " ".join(value.lower().split()):
+            raise ValueError("leave out ORDER BY: the connector orders the search itself")
+        return value
+
+    @model_validator(mode="after")
+    def _has_scope(self) -> JiraSource:
+        if not (self.projects or self.jql or (self.data_request and self.data_request.projects)):
+            raise ValueError("name the projects to pull (projects = [\"KEY\", ...]) or a jql filter")
+        if self.mode == "cloud" and not self.email:
+            raise ValueError("Jira Cloud signs in with email and API token: set email")
+        return self
+
+
+SCALE_RANGES: dict[str, tuple[float, float]] = {
+    "likert5": (1, 5), "likert7": (1, 7), "nps": (0, 10), "0-10": (0, 10), "percent": (0, 100),
+}
+ROLES = ("pm", "ops", "eng", "design", "leader", "other")
+TEAM_ROLES = ("pm", "eng", "design")  # roles that belong to a product team; others answer for the organisation
+# Answer labels most tools write for the usual Likert items; a question names one with `values`.
+CODEBOOKS: dict[str, dict[str, float]] = {
+    "agree5": {"strongly disagree": 1, "disagree": 2, "neither agree nor disagree": 3, "agree": 4, "strongly agree": 5},
+    "agree7": {
+        "strongly disagree": 1, "disagree": 2, "somewhat disagree": 3, "neither agree nor disagree": 4,
+        "somewhat agree": 5, "agree": 6, "strongly agree": 7,
+    },
+    "satisfied5": {"very dissatisfied": 1, "dissatisfied": 2, "neutral": 3, "satisfied": 4, "very satisfied": 5},
+}
+_IDENTIFIER = r"^[a-z][a-z0-9_]*$"
+
+
+class SurveyQuestion(_Strict):
+    """One `[surveys.<name>.questions."<column>"]` entry: the construct a column measures and its scale.
+
+    The key names the column as the export does: a Qualtrics ImportId (`QID7_1`) or column
+    code (`Q7_1`), a Typeform field ref, a SurveyMonkey `question | row label`, or the question
+    text. An answer is a number on the scale unless `values` says how to read it: a table from
+    the raw answer (a label, or a Qualtrics recode value, which may skip numbers) to the point on
+    the scale, or the name of a built-in codebook (agree5, agree7, satisfied5).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    id: str | None = Field(None, pattern=r"^[A-Za-z0-9_.-]+$", description="question_id stored; default: the key")
+    # Named `construct` in the file; `construct` is taken by pydantic's BaseModel in Python.
+    construct_id: str = Field(alias="construct", pattern=_IDENTIFIER)
+    scale: Literal["likert5", "likert7", "nps", "0-10", "percent"]
+    reversed: bool = Field(False, description="agreeing means worse; scored as 100 minus the score")
+    required: bool = Field(True, description="a file without this column is refused")
+    values: dict[str, float] | Literal["agree5", "agree7", "satisfied5"] | None = None
+    missing: list[str] = Field(default_factory=list, description="answers that mean no answer, e.g. 'N/A'")
+    text: str | None = Field(None, description="the wording shown on the Survey page; default: the export's")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> SurveyQuestion:
+        low, high = SCALE_RANGES[self.scale]
+        table = CODEBOOKS[self.values] if isinstance(self.values, str) else self.values or {}
+        outside = [raw for raw, point in table.items() if not low <= point <= high]
+        if outside:
+            raise ValueError(f"values {outside} map outside the {self.scale} scale ({low:g}-{high:g})")
+        if self.construct_id == "enps" and (self.scale not in ("nps", "0-10") or self.reversed):
+            raise ValueError("eNPS is defined on a 0-10 scale only, not reversed (scale = \"nps\")")
+        return self
+
+    def codebook(self) -> dict[str, float] | None:
+        """Raw answer (case and spacing ignored) to point on the scale; None when answers are numbers."""
+        if self.values is None:
+            return None
+        table = CODEBOOKS[self.values] if isinstance(self.values, str) else self.values
+        return {" ".join(raw.lower().split()): point for raw, point in table.items()}
+
+
+class SurveyMapping(_Strict):
+    """`[surveys.<name>]`: how one recurring survey's exports map to constructs, roles and teams.
+
+    Each loaded export is one wave of the survey. The respondent's role is fixed (`role`) or read
+    from a column (`role_question` with `role_values`); the team from `team_question`, matched to
+    a team id or name, or through `team_aliases`. Every question column of the export must be
+    mapped in `questions` or listed in `ignore`; anything else is reported, never guessed.
+    """
+
+    tool: Literal["google_forms", "qualtrics", "surveymonkey", "ms_forms", "typeform"] | None = Field(
+        None, description="refuse exports of any other tool (the tool is recognised from the headers)"
+    )
+    timezone: str | None = Field(None, description="the zone the tool wrote local times in; default org_timezone")
+    date_order: Literal["dmy", "mdy", "ymd"] | None = Field(
+        None, description="how slashed dates read (Google Forms, SurveyMonkey, Microsoft Forms follow the locale)"
+    )
+    audience: list[Literal["pm", "ops", "eng", "design", "leader", "other"]] = Field(
+        default_factory=lambda: ["pm", "ops"], min_length=1, description="roles invited; the response rate's base"
+    )
+    role: Literal["pm", "ops", "eng", "design", "leader", "other"] | None = None
+    role_question: str | None = None
+    role_values: dict[str, Literal["pm", "ops", "eng", "design", "leader", "other"]] = Field(default_factory=dict)
+    team_question: str | None = None
+    team_aliases: dict[str, str] = Field(default_factory=dict, description="answer -> team_id")
+    ignore: list[str] = Field(default_factory=list, description="columns that are not scored (comments, checkboxes)")
+    questions: dict[str, SurveyQuestion] = Field(min_length=1)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                ZoneInfo(value)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+    @model_validator(mode="after")
+    def _role_source(self) -> SurveyMapping:
+        if (self.role is None) == (self.role_question is None):
+            raise ValueError("give exactly one of role (everyone answers as one role) or role_question")
+        if self.role_question and not self.role_values:
+            raise ValueError("role_question needs role_values (answer -> pm, ops, ...)")
+        ids = [question.id or key for key, question in self.questions.items()]
+        doubled = sorted({i for i in ids if ids.count(i) > 1})
+        if doubled:
+            raise ValueError(f"question ids used twice: {doubled}")
+        return self
 
 
 DEFAULT_TARGETS: dict[str, Target] = {
@@ -97,8 +369,10 @@ class Settings(_Strict):
     calendar: Calendar = Calendar()
     checkins: Checkins = Checkins()
     privacy: Privacy = Privacy()
+    surveys: dict[str, SurveyMapping] = Field(default_factory=dict, description="survey name -> mapping")
     targets: dict[str, Target] = Field(default_factory=lambda: dict(DEFAULT_TARGETS))
     database: str | None = None
+    jira: JiraSource | None = None
 
     @field_validator("org_timezone")
     @classmethod

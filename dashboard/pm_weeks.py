@@ -9,7 +9,11 @@ Definitions (DESIGN.md, metric catalog):
   is neither a focus block nor time out of office; overlapping meetings count once;
 - *working hours* are the configured window on working days, less time out of office;
 - *focus hours* are free blocks at least `calendar.focus_min_minutes` long inside working
-  hours, where free means no meeting, no hold and no absence (a declared focus block is free).
+  hours, where free means no meeting, no hold and no absence (a declared focus block is free);
+  *short focus hours* are free blocks from `calendar.short_focus_min_minutes` (60) up to that,
+  and *fragmented hours* the shorter free gaps between them;
+- an all-day occurrence is a marker, not eight hours of anything, unless it is time out of
+  office: only then does it take time out of the working day.
 """
 from __future__ import annotations
 
@@ -22,7 +26,11 @@ from dashboard.periods import floor
 
 PM_WEEK_COLUMNS = [
     "person_id", "week_start", "team_id", "working_hours", "meeting_hours", "overhead_hours",
-    "strategy_hours", "focus_hours", "ooo_hours",
+    "strategy_hours", "focus_hours", "ooo_hours", "short_focus_hours", "fragmented_hours",
+]
+HOUR_COLUMNS = [
+    "working_hours", "meeting_hours", "overhead_hours", "strategy_hours", "focus_hours", "ooo_hours",
+    "short_focus_hours", "fragmented_hours",
 ]
 
 
@@ -93,6 +101,7 @@ def build_pm_weeks(tables: dict[str, pd.DataFrame], settings: Settings) -> pd.Da
     segments["s"] = segments["s"].clip(lower=open_at)
     segments["e"] = segments["e"].clip(upper=close_at)
     segments = segments[segments["e"] > segments["s"]]
+    segments = segments[~segments["all_day"].fillna(False).astype(bool) | (segments["category"] == "ooo")]
 
     days = _working_days(events, pms, settings)
     keys = ["person_id", "day"]
@@ -107,16 +116,20 @@ def build_pm_weeks(tables: dict[str, pd.DataFrame], settings: Settings) -> pd.Da
     per_day["overhead_hours"] = _covered(meetings[meetings["category"] == "overhead"], keys)
     per_day["strategy_hours"] = _covered(segments[accepted & (segments["category"] == "strategy")], keys)
     gaps = _free_blocks(busy, days, open_at, close_at)
-    focus = gaps[gaps["gap"] >= settings.calendar.focus_min_minutes / 60]
-    per_day["focus_hours"] = focus.groupby(keys)["gap"].sum()
+    focus_at, short_at = settings.calendar.focus_min_minutes / 60, settings.calendar.short_focus_minutes / 60
+    bands = {
+        "focus_hours": gaps["gap"] >= focus_at,
+        "short_focus_hours": (gaps["gap"] >= short_at) & (gaps["gap"] < focus_at),
+        "fragmented_hours": (gaps["gap"] > 0) & (gaps["gap"] < short_at),
+    }
+    for column, band in bands.items():
+        per_day[column] = gaps[band].groupby(keys)["gap"].sum()
     per_day = per_day.fillna(0.0)
     per_day["working_hours"] = (close_at - open_at) - per_day["ooo_hours"]
 
     per_day = per_day.reset_index()
     per_day["week_start"] = floor(per_day["day"], "week", settings.week_start)
-    weeks = per_day.groupby(["person_id", "week_start"], as_index=False)[
-        ["working_hours", "meeting_hours", "overhead_hours", "strategy_hours", "focus_hours", "ooo_hours"]
-    ].sum()
+    weeks = per_day.groupby(["person_id", "week_start"], as_index=False)[HOUR_COLUMNS].sum()
     weeks = weeks[weeks["working_hours"] > 0]
     weeks["team_id"] = team_at(tables["memberships"], weeks["person_id"], weeks["week_start"])
     weeks["week_start"] = weeks["week_start"].dt.date

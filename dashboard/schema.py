@@ -92,14 +92,52 @@ TABLES: dict[str, Table] = {
             "pm_weeks", ("person_id", "week_start"),
             person_id="VARCHAR", week_start="DATE", team_id="VARCHAR", working_hours="DOUBLE",
             meeting_hours="DOUBLE", overhead_hours="DOUBLE", strategy_hours="DOUBLE",
-            focus_hours="DOUBLE", ooo_hours="DOUBLE",
+            focus_hours="DOUBLE", ooo_hours="DOUBLE", short_focus_hours="DOUBLE", fragmented_hours="DOUBLE",
+        ),
+        # Event titles, written only when `calendar.keep_titles` asks for them (privacy by default).
+        _table(
+            "calendar_titles", ("source", "event_uid", "person_id"),
+            source="VARCHAR", event_uid="VARCHAR", person_id="VARCHAR", title="VARCHAR",
         ),
     ]
 }
+
+# Issue 5, surveys and roster. A wave is one loaded export (`survey_id` is "<survey>/<wave>");
+# the identity map ties each source's user ids to people; team_groups keeps which group a team
+# was in when (valid_to exclusive); survey_unmatched lists survey answers (team, role) that named
+# no known team or role, so the Data page can show them instead of dropping them.
+SURVEY_ROSTER_TABLES = [
+    _table(
+        "survey_waves", ("survey_id",),
+        survey_id="VARCHAR", survey="VARCHAR", wave="VARCHAR", tool="VARCHAR", source_name="VARCHAR",
+        fielded_on="DATE", first_response="DATE", last_response="DATE", audience="VARCHAR[]",
+        responses="INTEGER", excluded="INTEGER", issues="INTEGER", content_sha256="VARCHAR",
+        loaded_at="TIMESTAMP",
+    ),
+    _table(
+        "survey_unmatched", ("survey_id", "field", "value"),
+        survey_id="VARCHAR", field="VARCHAR", value="VARCHAR", responses="INTEGER",
+    ),
+    _table("identity_map", ("source", "external_id"), source="VARCHAR", external_id="VARCHAR", person_id="VARCHAR"),
+    _table(
+        "team_groups", ("team_id", "valid_from"),
+        team_id="VARCHAR", valid_from="DATE", group_name="VARCHAR", valid_to="DATE",
+    ),
+    _table("person_hours", ("person_id",), person_id="VARCHAR", day_start="TIME", day_end="TIME", days="VARCHAR[]"),
+]
+TABLES.update({table.name: table for table in SURVEY_ROSTER_TABLES})
 
 # Forward migrations: version N is reached by running MIGRATIONS[N - 1]. Never edit a released
 # step; append a new one.
 MIGRATIONS: list[list[str]] = [
     [table.ddl() for table in TABLES.values()],
+    # 2: short focus and fragmented time per PM-week; titles kept on request (issue 4).
+    [
+        "ALTER TABLE pm_weeks ADD COLUMN IF NOT EXISTS short_focus_hours DOUBLE",
+        "ALTER TABLE pm_weeks ADD COLUMN IF NOT EXISTS fragmented_hours DOUBLE",
+        TABLES["calendar_titles"].ddl(),
+    ],
+    # 3: survey waves, identity map, team history, unmatched survey answers, personal working hours (issue 5).
+    [table.ddl() for table in SURVEY_ROSTER_TABLES],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)

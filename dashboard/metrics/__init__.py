@@ -6,22 +6,33 @@ from datetime import date
 import pandas as pd
 
 from dashboard.config import Settings
-from dashboard.metrics import time_use, insights, releases, alignment, checkins  # noqa: F401, I001  (registers, in catalog order)
+from dashboard.metrics import time_use, surveys, insights, releases, alignment, checkins  # noqa: F401, I001  (registers, in catalog order)
 from dashboard.metrics.registry import METRICS, SCOPES, SERIES_COLUMNS, SIGNALS, Context, Metric, Scope
 from dashboard.periods import Grain, period_starts
+from dashboard.schema import TABLES
 from dashboard.store import Store
 
 __all__ = ["METRICS", "SCOPES", "SIGNALS", "Metric", "Scope", "compute_series", "load_tables", "NEEDED_TABLES"]
 
 NEEDED_TABLES = (
     "teams", "people", "memberships", "pm_weeks", "work_items", "releases", "release_plans",
-    "checkins", "survey_questions", "survey_answers",
+    "checkins", "survey_questions", "survey_answers", "survey_waves", "team_groups",
 )
 
 
-def load_tables(store: Store) -> dict[str, pd.DataFrame]:
-    """The tables metrics read, in one read-only connection."""
-    return store.tables(*NEEDED_TABLES)
+def load_tables(store: Store, names: tuple[str, ...] = NEEDED_TABLES) -> dict[str, pd.DataFrame]:
+    """The tables metrics read (or just `names`), in one read-only connection.
+
+    A table a newer schema added and this file does not have yet (it was written before the
+    migration; the next write migrates it) reads as empty, so the dashboard still opens.
+    """
+    with store.reader() as con:
+        present = set(con.execute("SELECT table_name FROM information_schema.tables").df()["table_name"])
+        return {
+            name: con.execute(f"SELECT * FROM {name}").df() if name in present
+            else pd.DataFrame(columns=list(TABLES[name].columns))
+            for name in names
+        }
 
 
 def compute_series(

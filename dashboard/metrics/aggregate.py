@@ -19,8 +19,29 @@ def org_dates(ctx: Context, utc: pd.Series) -> pd.Series:
     return local_dates(utc, ctx.settings.org_timezone)
 
 
-def with_scope(ctx: Context, frame: pd.DataFrame) -> pd.DataFrame:
-    """Add `scope_id` from `team_id`; rows that cannot be placed in the scope are left out."""
+def group_at(tables: dict[str, pd.DataFrame], team_ids: pd.Series, dates: pd.Series | None = None) -> pd.Series:
+    """The group each team was in on each date: from the roster's `team_groups` history where it
+    covers the date (valid_to exclusive), else the team's current group."""
+    current = team_ids.map(tables["teams"].set_index("team_id")["group_name"])
+    history = tables.get("team_groups")
+    if dates is None or history is None or history.empty or team_ids.empty:
+        return current
+    asked = pd.DataFrame({"team_id": team_ids.values, "date": pd.to_datetime(dates).values, "row": np.arange(len(team_ids))})
+    spans = history[["team_id", "group_name", "valid_from", "valid_to"]].copy()
+    spans["valid_from"] = pd.to_datetime(spans["valid_from"])
+    spans["valid_to"] = pd.to_datetime(spans["valid_to"]).fillna(pd.Timestamp("2999-12-31"))
+    joined = asked.merge(spans, on="team_id")
+    held = joined[(joined["date"] >= joined["valid_from"]) & (joined["date"] < joined["valid_to"])]
+    found = held.drop_duplicates("row", keep="last").set_index("row")["group_name"].reindex(np.arange(len(team_ids)))
+    return pd.Series(found.values, index=team_ids.index).fillna(current)
+
+
+def with_scope(ctx: Context, frame: pd.DataFrame, date_column: str = "date") -> pd.DataFrame:
+    """Add `scope_id` from `team_id`; rows that cannot be placed in the scope are left out.
+
+    A group is the one the team was in on the row's date (`date_column`), so a team that moved
+    group counts for its old group in the periods before the move.
+    """
     frame = frame.copy()
     if ctx.scope == "org":
         frame["scope_id"] = "org"
@@ -28,8 +49,8 @@ def with_scope(ctx: Context, frame: pd.DataFrame) -> pd.DataFrame:
     if ctx.scope == "team":
         frame["scope_id"] = frame["team_id"]
     else:
-        groups = ctx.tables["teams"].set_index("team_id")["group_name"]
-        frame["scope_id"] = frame["team_id"].map(groups)
+        dates = frame[date_column] if date_column in frame else None
+        frame["scope_id"] = group_at(ctx.tables, frame["team_id"], dates)
     return frame.dropna(subset=["scope_id"])
 
 

@@ -4,19 +4,19 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from dashboard.metrics.aggregate import summarise
 from dashboard.metrics.registry import Context, metric
-from dashboard.metrics.survey import construct_scores
+from dashboard.metrics.surveys import survey_series
 
 DEFINITION = (
     "Mean 0-100 score of the survey construct 'alignment' (shared priorities, mutual understanding) "
-    "among {who} respondents; a 1-5 answer v scores (v-1)/4*100."
+    "among {who} respondents; a 1-5 answer v scores (v-1)/4*100. A wave counts in the period holding its "
+    "median response day."
 )
 
 
 def _alignment(ctx: Context, role: str) -> pd.DataFrame:
-    scores = construct_scores(ctx, "alignment", role=role)
-    return summarise(ctx, scores, "mean", unit="respondent", min_n=ctx.settings.privacy.min_group_size)
+    """The role's alignment cells, protected together with every other cut of the construct."""
+    return survey_series(ctx, "alignment", role=role)
 
 
 @metric(

@@ -6,7 +6,7 @@ import pandas as pd
 
 from dashboard.metrics.aggregate import grid, org_dates, summarise, with_scope
 from dashboard.metrics.registry import Context, metric
-from dashboard.metrics.survey import construct_scores
+from dashboard.metrics.surveys import survey_series
 from dashboard.periods import MONTHS_IN, next_start
 from dashboard.teams import team_at
 
@@ -28,7 +28,7 @@ def pm_headcount(ctx: Context) -> pd.DataFrame:
             samples.append(pd.DataFrame({"period_start": start, "day": day, "team_id": held["team_id"].values}))
     if not samples:
         return grid(ctx).assign(headcount=np.nan)
-    sampled = with_scope(ctx, pd.concat(samples, ignore_index=True))
+    sampled = with_scope(ctx, pd.concat(samples, ignore_index=True), date_column="day")
     per_day = sampled.groupby(["period_start", "scope_id", "day"]).size().rename("people").reset_index()
     days_per_period = sampled.groupby("period_start")["day"].nunique().rename("days")
     total = per_day.groupby(["period_start", "scope_id"])["people"].sum().reset_index()
@@ -80,9 +80,9 @@ def data_request_days_to_fulfil(ctx: Context) -> pd.DataFrame:
     id="insights_self_serve_score", title="Insights without asking (survey)", signal="S2", unit="score",
     better="higher",
     definition="Mean 0-100 score of the survey construct 'insights_self_serve' (\"I get the insights I "
-    "need without having to ask\"); a 1-5 answer v scores (v-1)/4*100.",
+    "need without having to ask\"); a 1-5 answer v scores (v-1)/4*100. A wave counts in the period holding "
+    "its median response day.",
     sources=("survey",), n_label="respondents",
 )
 def insights_self_serve_score(ctx: Context) -> pd.DataFrame:
-    scores = construct_scores(ctx, "insights_self_serve")
-    return summarise(ctx, scores, "mean", unit="respondent", min_n=ctx.settings.privacy.min_group_size)
+    return survey_series(ctx, "insights_self_serve")

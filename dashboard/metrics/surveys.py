@@ -1,0 +1,337 @@
+"""Survey results that keep respondents anonymous: every number is decided by `dashboard.privacy`.
+
+What a user can see of one measure (a construct's scores, or one question's answers) is laid
+out as cells: a time cut (a wave, or the week, month or quarter holding the wave's date), a
+scope (the organisation, a group, a team) and a role filter (everyone, or one role). All of them
+are decided together, once per measure, so whichever combination of filters a user picks, the
+numbers on screen can be added and subtracted without revealing a group under the minimum.
+
+Operations respondents belong to no product team: they count in the organisation's figures and
+in the operations-only figures, never in a group's or team's. So "organisation minus its groups"
+is exactly the operations people (plus anyone whose team was not recognised). The privacy model
+treats that remainder like any other group: when it is under the minimum, something must give,
+either the organisation's all-roles figure or the smallest group with it, whichever loses less
+(the figures the signal pages show, FEATURED below, count four times). The same holds between
+"everyone" and "PMs only": their difference is the operations respondents.
+
+Response rates stand beside every score: answered (responses in the survey) over invited (people
+of the wave's audience roles in the roster on the wave's date), shown when at least the minimum
+group size were invited. They reveal who took part in a group, never what anyone answered.
+"""
+from __future__ import annotations
+
+import hashlib
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from dashboard.config import TEAM_ROLES, Settings
+from dashboard.metrics.aggregate import grid, group_at
+from dashboard.metrics.registry import Context, metric
+from dashboard.metrics.survey import per_respondent, scored_answers, wave_dates
+from dashboard.periods import floor
+from dashboard.privacy import Suppression, protect
+
+TIME_CUTS = ("wave", "week", "month", "quarter")
+LEVELS = ("org", "group", "team")
+ALL = "all"  # the role filter "everyone"
+# Constructs the Survey page knows by name; a mapping may define others.
+CONSTRUCTS = {
+    "pm_time_on_strategy_pct": "Time on strategy (self-reported)",
+    "insights_self_serve": "Insights without asking",
+    "alignment": "Product-operations alignment",
+    "ops_satisfaction": "Satisfaction with product operations",
+    "enps": "eNPS",
+}
+# The role filters the signal pages show for a construct (the registered metrics below). When
+# something must be hidden to protect a small group, these cells are the last to go.
+FEATURED: dict[str, tuple[str, ...]] = {
+    "alignment": ("pm", "ops"),
+    "insights_self_serve": (ALL,),
+    "pm_time_on_strategy_pct": ("pm",),
+}
+FEATURED_WEIGHT = 4.0
+NOTE = {
+    "too_few": "fewer than {k} responses",
+    "protects_another": "hidden so that a smaller group cannot be worked out",
+    "empty": "no responses",
+    "shown": "",
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# Placing respondents in cells
+
+
+def _place(tables: dict[str, pd.DataFrame], frame: pd.DataFrame, settings: Settings) -> pd.DataFrame:
+    """Add each row's group (as of its wave's date) and the period holding the wave at every grain.
+    Roles outside product teams lose their team here, whatever the answers said."""
+    frame = frame.copy()
+    if frame.empty:
+        return frame.assign(group=None, wave=None, week=None, month=None, quarter=None)
+    frame["team_id"] = frame["team_id"].where(frame["role"].isin(TEAM_ROLES))
+    frame["group"] = group_at(tables, frame["team_id"], frame["date"])
+    frame.loc[frame["team_id"].isna(), "group"] = None
+    frame["wave"] = frame["survey_id"]
+    for grain in ("week", "month", "quarter"):
+        frame[grain] = floor(frame["date"], grain, settings.week_start).dt.date
+    return frame
+
+
+def slot(cut: str, level: str, role_filter: str) -> str:
+    """A slot: one way of cutting the respondents (a grain, a level, everyone or by role)."""
+    return f"{cut}|{level}|{role_filter}"
+
+
+def cell(cut: str, level: str, period, node: str, role: str) -> tuple[str, str]:
+    """The cell holding `node` (org, a group, a team) in `period` for role `role` (or ALL)."""
+    return slot(cut, level, ALL if role == ALL else "role"), f"{period}|{node}|{role}"
+
+
+def _node(frame: pd.DataFrame, level: str) -> pd.Series:
+    if level == "org":
+        return pd.Series("org", index=frame.index)
+    return frame["group" if level == "group" else "team_id"]
+
+
+def atoms(placed: pd.DataFrame, unit: str = "respondent") -> tuple[pd.DataFrame, list[str]]:
+    """The finest groups of respondents (wave, role, team) with, per slot, the cell holding them."""
+    keys = ["wave", "week", "month", "quarter", "role", "team_id", "group"]
+    found = placed.groupby(keys, dropna=False)[unit].nunique().rename("size").reset_index()
+    slots = []
+    for cut in TIME_CUTS:
+        for level in LEVELS:
+            node = _node(found, level)
+            for role_filter in (ALL, "role"):
+                name = slot(cut, level, role_filter)
+                role = found["role"].astype(str) if role_filter == "role" else ALL
+                found[name] = (found[cut].astype(str) + "|" + node.astype(str) + "|" + role).where(node.notna(), None)
+                slots.append(name)
+    return found, slots
+
+
+_DECISIONS: OrderedDict[tuple, Suppression] = OrderedDict()
+
+
+def _weight(featured: tuple[str, ...]):
+    """Cells of a featured role filter cost more to hide (see FEATURED)."""
+    def weight(c: tuple[str, str]) -> float:
+        return FEATURED_WEIGHT if c[1].rsplit("|", 1)[-1] in featured else 1.0
+    return weight
+
+
+def decide(placed: pd.DataFrame, k: int, featured: tuple[str, ...] = ()) -> Suppression:
+    """The suppression decision for one measure (cached on the atoms: pages ask for it often)."""
+    found, slots = atoms(placed)
+    key = (k, featured, pd.util.hash_pandas_object(found.astype(str), index=False).values.tobytes())
+    if key not in _DECISIONS:
+        _DECISIONS[key] = protect(found, slots, k, weight=_weight(featured))
+        if len(_DECISIONS) > 256:
+            _DECISIONS.popitem(last=False)
+    _DECISIONS.move_to_end(key)
+    return _DECISIONS[key]
+
+
+# ---------------------------------------------------------------------------------------------
+# One measure's cells
+
+
+@dataclass(frozen=True)
+class Measure:
+    """Respondents of one measure, placed, with the decision over all their cells."""
+
+    placed: pd.DataFrame
+    decision: Suppression
+
+    def table(self, cut: str, level: str, role: str = ALL) -> pd.DataFrame:
+        """Per (period, scope_id): mean score, favourable share, eNPS, n, and whether it may be shown."""
+        frame = self.placed if role == ALL else self.placed[self.placed["role"] == role]
+        frame = frame.assign(scope_id=_node(frame, level)).dropna(subset=["scope_id"])
+        frame = frame.rename(columns={cut: "period"})
+        grouped = frame.groupby(["period", "scope_id"])
+        result = grouped[["value", "favourable", "promoter"]].mean().rename(columns={"value": "mean", "promoter": "enps"})
+        result["n"] = grouped["respondent"].nunique()
+        result = result.reset_index()
+        result["enps"] *= 100
+        cells = [cell(cut, level, p, s, role) for p, s in zip(result["period"], result["scope_id"])]
+        result["reason"] = [self.decision.reason(c) for c in cells]
+        result["shown"] = result["reason"] == "shown"
+        result.loc[~result["shown"], ["mean", "favourable", "enps"]] = np.nan
+        return result
+
+
+_MEASURES: OrderedDict[tuple, Measure] = OrderedDict()
+MEASURE_INPUTS = ("survey_answers", "survey_questions", "survey_waves", "teams", "team_groups")
+
+
+def _fingerprint(frame: pd.DataFrame | None) -> bytes:
+    if frame is None or frame.empty:
+        return b""
+    return hashlib.sha1(pd.util.hash_pandas_object(frame.astype(str), index=False).values.tobytes()).digest()
+
+
+def measure(tables: dict[str, pd.DataFrame], settings: Settings, construct: str | None = None,
+            question: tuple[str, str] | None = None) -> Measure:
+    """A construct's (or one question's) respondents and the decision over every cell of theirs.
+
+    Cached on the content of the tables it reads: every registered survey metric asks for the
+    same construct once per grain and scope, and the answer never differs.
+    """
+    key = (construct, question, settings.org_timezone, settings.week_start, settings.privacy.min_group_size,
+           *(_fingerprint(tables.get(name)) for name in MEASURE_INPUTS))
+    if key not in _MEASURES:
+        placed = _place(tables, per_respondent(scored_answers(tables, settings, construct=construct, question=question)), settings)
+        featured = FEATURED.get(construct, ()) if construct else FEATURED.get(_construct_of(tables, *question) or "", ())
+        _MEASURES[key] = Measure(placed, decide(placed, settings.privacy.min_group_size, featured))
+        if len(_MEASURES) > 64:
+            _MEASURES.popitem(last=False)
+    _MEASURES.move_to_end(key)
+    return _MEASURES[key]
+
+
+# ---------------------------------------------------------------------------------------------
+# Response rates
+
+
+def invitations(tables: dict[str, pd.DataFrame], settings: Settings) -> pd.DataFrame:
+    """Who was invited to each wave: people of its audience roles in the roster on the wave's date."""
+    dates = wave_dates(tables, settings)
+    waves = tables.get("survey_waves")
+    audience = {}
+    if waves is not None and not waves.empty:
+        audience = {sid: list(roles) for sid, roles in zip(waves["survey_id"], waves["audience"]) if roles is not None and len(roles)}
+    answered_roles = tables["survey_answers"].groupby("survey_id")["respondent_role"].unique()
+    memberships = tables["memberships"].copy()
+    memberships["valid_from"] = pd.to_datetime(memberships["valid_from"])
+    memberships["valid_to"] = pd.to_datetime(memberships["valid_to"]).fillna(pd.Timestamp("2999-12-31"))
+    rows = []
+    for sid, day in dates.items():
+        roles = audience.get(sid) or list(answered_roles.get(sid, []))
+        held = memberships[(memberships["valid_from"] <= day) & (memberships["valid_to"] > day) & memberships["role"].isin(roles)]
+        held = held.drop_duplicates("person_id", keep="last")
+        rows.append(pd.DataFrame({"survey_id": sid, "date": day, "role": held["role"].values, "team_id": held["team_id"].values,
+                                  "respondent": held["person_id"].values}))
+    frame = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=["survey_id", "date", "role", "team_id", "respondent"])
+    return _place(tables, frame, settings)
+
+
+def responses(tables: dict[str, pd.DataFrame], settings: Settings) -> pd.DataFrame:
+    """Everyone who answered each wave (any question), placed like the scores."""
+    answers = tables["survey_answers"].drop_duplicates(["survey_id", "response_id"])
+    frame = pd.DataFrame({
+        "survey_id": answers["survey_id"], "role": answers["respondent_role"], "team_id": answers["team_id"],
+        "respondent": answers["survey_id"] + "/" + answers["response_id"],
+    })
+    frame["date"] = frame["survey_id"].map(wave_dates(tables, settings)) if len(frame) else pd.Series(dtype="datetime64[us]")
+    return _place(tables, frame, settings)
+
+
+def response_rates(tables: dict[str, pd.DataFrame], settings: Settings, cut: str, level: str, role: str = ALL) -> pd.DataFrame:
+    """Per (period, scope_id): answered, invited, and the rate when at least k were invited."""
+    parts = []
+    for name, frame in (("answered", responses(tables, settings)), ("invited", invitations(tables, settings))):
+        if frame.empty:
+            parts.append(pd.DataFrame(columns=["period", "scope_id", name]))
+            continue
+        frame = frame if role == ALL else frame[frame["role"] == role]
+        frame = frame.assign(scope_id=_node(frame, level), period=frame[cut]).dropna(subset=["scope_id"])
+        parts.append(frame.groupby(["period", "scope_id"])["respondent"].nunique().rename(name).reset_index())
+    rates = parts[0].merge(parts[1], on=["period", "scope_id"], how="outer")
+    rates[["answered", "invited"]] = rates[["answered", "invited"]].fillna(0).astype(int)
+    rates["response_rate"] = (rates["answered"] / rates["invited"].where(rates["invited"] >= settings.privacy.min_group_size))
+    return rates
+
+
+# ---------------------------------------------------------------------------------------------
+# Registered metrics read the same decisions
+
+
+def survey_series(ctx: Context, construct: str, role: str = ALL, statistic: str = "mean", scale: float = 1.0) -> pd.DataFrame:
+    """A registered metric's series (period_start, scope_id, value, n) for the context's grain and
+    scope, from the construct's protected cells. A hidden cell keeps its n and loses its value."""
+    found = measure(ctx.tables, ctx.settings, construct=construct).table(ctx.grain, ctx.scope, role)
+    found = found.rename(columns={"period": "period_start", statistic: "value"})
+    result = grid(ctx).merge(found[["period_start", "scope_id", "value", "n"]], how="left")
+    result["n"] = result["n"].fillna(0).astype(int)
+    result["value"] = result["value"].astype(float) * scale
+    return result
+
+
+@metric(
+    id="pm_strategy_share_reported", title="PM time on strategy (self-reported)", signal="S1", unit="share",
+    better="higher",
+    definition="Mean over PM respondents of the share of their time they report spending on strategy "
+    "(survey construct 'pm_time_on_strategy_pct', a percent answer), to set beside the share measured "
+    "from calendars. A wave counts in the period holding its median response day.",
+    sources=("survey",), n_label="respondents",
+)
+def pm_strategy_share_reported(ctx: Context) -> pd.DataFrame:
+    return survey_series(ctx, "pm_time_on_strategy_pct", role="pm", scale=0.01)
+
+
+# ---------------------------------------------------------------------------------------------
+# The Survey page's tables
+
+
+def wave_table(tables: dict[str, pd.DataFrame], settings: Settings, level: str, scope_id: str,
+               roles: tuple[str, ...] = (ALL, "pm", "ops"), constructs: list[str] | None = None) -> pd.DataFrame:
+    """Every construct per wave for one scope and each role filter, with n, response rate and a note
+    for anything withheld ("fewer than 5 responses")."""
+    constructs = constructs or sorted(tables["survey_questions"]["construct"].dropna().unique())
+    k = settings.privacy.min_group_size
+    rates = {role: response_rates(tables, settings, "wave", level, role) for role in roles}
+    frames = []
+    for construct in constructs:
+        results = measure(tables, settings, construct=construct)
+        for role in roles:
+            found = results.table("wave", level, role)
+            found = found[found["scope_id"] == scope_id].assign(construct=construct, role=role)
+            mine = rates[role][rates[role]["scope_id"] == scope_id]
+            frames.append(found.merge(mine, on=["period", "scope_id"], how="left"))
+    columns = ["survey_id", "construct", "role", "scope_id", "mean", "favourable", "enps", "n", "shown", "reason", "note",
+               "answered", "invited", "response_rate"]
+    if not frames:
+        return pd.DataFrame(columns=columns)
+    out = pd.concat(frames, ignore_index=True).rename(columns={"period": "survey_id"})
+    out["note"] = out["reason"].map(lambda r: NOTE[r].format(k=k))
+    return out[columns]
+
+
+def _construct_of(tables: dict[str, pd.DataFrame], survey_id: str, question_id: str) -> str | None:
+    questions = tables["survey_questions"]
+    found = questions[(questions["survey_id"] == survey_id) & (questions["question_id"] == question_id)]["construct"]
+    return found.iloc[0] if len(found) and pd.notna(found.iloc[0]) else None
+
+
+def question_table(tables: dict[str, pd.DataFrame], settings: Settings, survey_id: str, question_id: str, level: str,
+                   scope_id: str, roles: tuple[str, ...] = (ALL, "pm", "ops")) -> pd.DataFrame:
+    """How the answers to one question were spread, per role filter, for one scope: one row per
+    point on the scale with its count and share, or one row with a note when the cell is withheld.
+
+    A distribution is shown only where its construct's score is shown too: the counts of a
+    one-question construct are its score in more detail, so they must not reveal a cell the
+    construct's decision hid (and the question's own decision covers respondents who skipped it).
+    """
+    results = measure(tables, settings, question=(survey_id, question_id))
+    construct = _construct_of(tables, survey_id, question_id)
+    whole = measure(tables, settings, construct=construct).decision if construct else None
+    k = settings.privacy.min_group_size
+    rows = []
+    for role in roles:
+        frame = results.placed if role == ALL else results.placed[results.placed["role"] == role]
+        frame = frame[_node(frame, level) == scope_id]
+        at = cell("wave", level, survey_id, scope_id, role)
+        reason = results.decision.reason(at)
+        if reason == "shown" and whole is not None and not whole.shown(at):
+            reason = "protects_another"
+        n = frame["respondent"].nunique()
+        if reason != "shown":
+            rows.append({"role": role, "answer": np.nan, "count": np.nan, "share": np.nan, "n": n, "shown": False,
+                         "note": NOTE[reason].format(k=k)})
+            continue
+        counts = frame["raw"].value_counts().sort_index()
+        rows += [{"role": role, "answer": float(a), "count": int(c), "share": c / n, "n": n, "shown": True, "note": ""}
+                 for a, c in counts.items()]
+    return pd.DataFrame(rows, columns=["role", "answer", "count", "share", "n", "shown", "note"])

@@ -1,0 +1,345 @@
+"""The cached reads pages draw from.
+
+Every cache is keyed on small hashable arguments plus the store's version token. A sync
+publishes its result by an atomic rename, which changes the token, so the next page view
+recomputes instead of showing stale numbers, and nobody has to clear a cache by hand.
+
+Metric series are computed once per (grain, scope) for a fixed window of quarters and then
+filtered, so moving the date range never recomputes anything.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import periods
+from dashboard.config import Settings, Target, load_settings
+from dashboard.metrics import METRICS, SIGNALS, Metric, Scope, compute_series, load_tables
+from dashboard.metrics.registry import SERIES_COLUMNS
+from dashboard.periods import Grain
+from dashboard.schema import TABLES
+from dashboard.scorecard import Card, cards
+from dashboard.store import Store, open_store
+
+log = logging.getLogger(__name__)
+
+WINDOW_QUARTERS = 12
+ORG = "org"
+ORG_NAME = "Organisation"
+MISSING_DATA = (
+    "There is no data yet. Build the demo organisation with `python -m dashboard demo` "
+    "(or run a sync), then reload this page."
+)
+# The newest record in each table that carries dates, shown as the data's freshness.
+FRESHNESS_COLUMNS = {
+    "calendar_events": "start_utc",
+    "work_items": "updated",
+    "releases": "released_on",
+    "checkins": "due_at",
+    "survey_answers": "submitted_at",
+    "pm_weeks": "week_start",
+}
+
+
+def settings() -> Settings:
+    return load_settings()
+
+
+def store() -> Store:
+    return open_store(settings())
+
+
+def today() -> date:
+    return periods.today(settings().org_timezone)
+
+
+def has_data() -> bool:
+    return store().exists()
+
+
+def _key() -> tuple[str, str, str]:
+    """What every cache is keyed on: where the data is, which settings, which published version."""
+    current = settings()
+    return current.database_url(), current.model_dump_json(), store().version()
+
+
+def quarters() -> list[date]:
+    """The quarters a user can pick, oldest first: up to `WINDOW_QUARTERS`, none before the data."""
+    end = today()
+    first = periods.quarters_back(end, WINDOW_QUARTERS)
+    earliest = _earliest(*_key())
+    if earliest is not None and earliest > first:
+        first = periods.floor_date(earliest, "quarter")
+    return periods.period_starts(first, end, "quarter")
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def _earliest(url: str, settings_json: str, version: str) -> date | None:
+    """The first day any dated record exists, so the range picker offers no empty quarters."""
+    current = open_store(Settings.model_validate_json(settings_json))
+    with current.reader() as con:
+        present = set(con.execute("SELECT table_name FROM duckdb_tables()").df()["table_name"])
+        firsts = [
+            con.execute(f"SELECT min({column})::DATE FROM {name}").fetchone()[0]
+            for name, column in FRESHNESS_COLUMNS.items()
+            if name in present
+        ]
+    known = [day for day in firsts if day is not None]
+    return min(known) if known else None
+
+
+@st.cache_resource(max_entries=2, show_spinner=False)
+def _tables(url: str, settings_json: str, version: str) -> dict[str, pd.DataFrame]:
+    """Canonical tables shared by every session; callers get shallow copies (pandas copy-on-write)."""
+    return load_tables(open_store(Settings.model_validate_json(settings_json)))
+
+
+@st.cache_data(max_entries=32, show_spinner="Computing metrics…")
+def _series(
+    url: str, settings_json: str, version: str, grain: Grain, scope: Scope, first: date, last: date
+) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    """Every metric for one grain and scope over the window, and the ids of metrics that failed.
+
+    One failing metric must not blank a whole page, so each is computed on its own and a
+    failure is logged and reported by id.
+    """
+    config = Settings.model_validate_json(settings_json)
+    shared = _tables(url, settings_json, version)
+    frames, failed = [], []
+    for metric_id in METRICS:
+        tables = {name: frame.copy(deep=False) for name, frame in shared.items()}
+        try:
+            frames.append(compute_series(tables, config, grain, scope, first, last, [metric_id]))
+        except Exception:
+            log.exception("metric %s failed for grain=%s scope=%s", metric_id, grain, scope)
+            failed.append(metric_id)
+    frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=SERIES_COLUMNS)
+    return frame, tuple(failed)
+
+
+def _computed(grain: Grain, scope: Scope) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    url, settings_json, version = _key()
+    return _series(url, settings_json, version, grain, scope, quarters()[0], today())
+
+
+def series(grain: Grain, scope: Scope, start: date, end: date) -> pd.DataFrame:
+    """All metric series for the periods that overlap [start, end]."""
+    frame, _ = _computed(grain, scope)
+    first = periods.floor_date(start, grain, settings().week_start)
+    return frame[(frame["period_start"] >= first) & (frame["period_start"] <= end)]
+
+
+def failed_metrics(grain: Grain, scope: Scope) -> tuple[str, ...]:
+    """Metrics that raised for this grain and scope; pages show an error in their place."""
+    return _computed(grain, scope)[1]
+
+
+def signal_metrics(signal: str) -> list[Metric]:
+    return [metric for metric in METRICS.values() if metric.signal == signal]
+
+
+def signals() -> dict[str, str]:
+    return dict(SIGNALS)
+
+
+def target(metric_id: str) -> Target | None:
+    return settings().targets.get(metric_id)
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def _teams(url: str, settings_json: str, version: str) -> pd.DataFrame:
+    teams = open_store(Settings.model_validate_json(settings_json)).table("teams")
+    return teams.sort_values(["group_name", "name"], key=lambda s: s.str.lower(), ignore_index=True)
+
+
+def teams() -> pd.DataFrame:
+    """`team_id`, `name`, `group_name`, sorted as people read them."""
+    return _teams(*_key())
+
+
+def groups() -> list[str]:
+    return sorted(teams()["group_name"].dropna().unique().tolist(), key=str.lower)
+
+
+def scope_names() -> dict[str, str]:
+    """The display name of every scope id: the organisation, each group, each team."""
+    frame = teams()
+    names = {ORG: ORG_NAME}
+    names.update({group: group for group in frame["group_name"].dropna()})
+    names.update(dict(zip(frame["team_id"], frame["name"])))
+    return names
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def _annotations(url: str, settings_json: str, version: str) -> pd.DataFrame:
+    return open_store(Settings.model_validate_json(settings_json)).table("annotations").sort_values("on_date")
+
+
+def annotations(scope_ids: list[str]) -> pd.DataFrame:
+    """Annotations for the organisation and for any of the scopes on a chart."""
+    frame = _annotations(*_key())
+    return frame[frame["scope"].isin({ORG, *scope_ids})]
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    """What a trend chart draws: one line per id, plus a darker reference line to compare with."""
+
+    scope: Scope
+    ids: list[str]
+    reference_scope: Scope | None = None
+    reference: str | None = None
+
+    @property
+    def shown(self) -> list[str]:
+        """Every scope id on the chart, the reference first."""
+        return ([self.reference] if self.reference else []) + self.ids
+
+    @property
+    def scopes(self) -> list[Scope]:
+        return [self.scope] + ([self.reference_scope] if self.reference_scope else [])
+
+    def without_reference(self) -> Breakdown:
+        return Breakdown(self.scope, self.ids)
+
+
+def breakdown(group: str | None, team: str | None, *, focus: bool = False) -> Breakdown:
+    """Which lines a trend chart draws for the chosen group and team.
+
+    By group for the whole organisation, by team within a group, one team against its group.
+    With `focus` only the chosen scope is drawn, against the scope it belongs to: the
+    overview's single line for a VP rather than the breakdown a product-ops lead digs into.
+    """
+    frame = teams()
+    if team:
+        group_of = frame.loc[frame["team_id"] == team, "group_name"].dropna()
+        if group_of.empty:
+            return Breakdown("team", [team], "org", ORG)
+        return Breakdown("team", [team], "group", group_of.iloc[0])
+    if group and focus:
+        return Breakdown("group", [group], "org", ORG)
+    if group:
+        return Breakdown("team", frame.loc[frame["group_name"] == group, "team_id"].tolist(), "group", group)
+    if focus:
+        return Breakdown("org", [ORG])
+    return Breakdown("group", groups(), "org", ORG)
+
+
+def trend_series(metric_id: str, grain: Grain, start: date, end: date, view: Breakdown) -> pd.DataFrame:
+    """One metric's rows for a breakdown, reference first, then the lines in the breakdown's order.
+
+    A period with nobody behind it (no survey that month, say) is left out so the line runs
+    on; a period whose value the privacy rules held back stays, as a gap.
+    """
+    names = scope_names()
+    order = {scope_id: k for k, scope_id in enumerate(view.shown)}
+    parts = []
+    for scope in dict.fromkeys(view.scopes):
+        rows = series(grain, scope, start, end)
+        parts.append(rows[(rows["metric_id"] == metric_id) & rows["scope_id"].isin(order)])
+    frame = pd.concat(parts, ignore_index=True)
+    frame = frame[frame["value"].notna() | (frame["n"] > 0)]
+    frame = frame.assign(order=frame["scope_id"].map(order), name=frame["scope_id"].map(lambda i: names.get(i, i)))
+    return frame.sort_values(["order", "period_start"], kind="stable", ignore_index=True).drop(columns="order")
+
+
+def n_table(frame: pd.DataFrame, grain: Grain) -> pd.DataFrame:
+    """The n behind each point: one row per period, one column per scope, a hidden value marked."""
+    if frame.empty:
+        return pd.DataFrame()
+    cells = frame.assign(
+        period=frame["period_start"].map(lambda d: periods.label(d, grain)),
+        cell=[f"{n} (hidden)" if pd.isna(v) and n > 0 else str(n) for v, n in zip(frame["value"], frame["n"])],
+    )
+    table = cells.pivot_table(index="period", columns="name", values="cell", aggfunc="first", sort=False)
+    return table[list(dict.fromkeys(cells["name"]))].sort_index(ascending=False)
+
+
+def hidden_points(frame: pd.DataFrame) -> int:
+    """Points with people behind them but no value: the privacy rules held them back."""
+    return int((frame["value"].isna() & (frame["n"] > 0)).sum())
+
+
+def scorecards(signal: str, scope: Scope, scope_id: str, quarter: date) -> list[Card]:
+    """The signal's metrics for one scope, `quarter` against the quarter before."""
+    previous = periods.quarters_back(quarter, 2)
+    quarterly = series("quarter", scope, previous, quarter)
+    return cards(signal_metrics(signal), quarterly, scope_id, quarter, previous, settings().targets)
+
+
+def sparkline_points(metric_id: str, scope: Scope, scope_id: str, quarter: date, count: int = 8) -> pd.DataFrame:
+    """The last `count` quarters up to `quarter` for one metric and scope, labelled."""
+    frame = series("quarter", scope, periods.quarters_back(quarter, count), quarter)
+    frame = frame[(frame["metric_id"] == metric_id) & (frame["scope_id"] == scope_id)]
+    return frame.assign(label=frame["period_start"].map(lambda d: periods.label(d, "quarter")))
+
+
+@dataclass(frozen=True)
+class DataStatus:
+    """What is in the store and how fresh it is."""
+
+    location: str
+    published: datetime | None
+    tables: pd.DataFrame
+    sources: pd.DataFrame
+    runs: pd.DataFrame
+
+    @property
+    def total_rows(self) -> int:
+        return int(self.tables["rows"].sum())
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def _data_status(url: str, settings_json: str, version: str) -> DataStatus:
+    current = open_store(Settings.model_validate_json(settings_json))
+    with current.reader() as con:
+        present = set(con.execute("SELECT table_name FROM duckdb_tables()").df()["table_name"])
+        names = [name for name in TABLES if name in present]
+        counts = con.execute(
+            " UNION ALL ".join(f"SELECT '{name}' AS table_name, count(*) AS rows FROM {name}" for name in names)
+        ).df()
+        freshness = con.execute(
+            " UNION ALL ".join(
+                f"SELECT '{name}' AS table_name, max({column})::TIMESTAMP AS newest FROM {name}"
+                for name, column in FRESHNESS_COLUMNS.items()
+                if name in present
+            )
+        ).df()
+        runs = con.execute("SELECT * FROM sync_runs ORDER BY started_at DESC NULLS LAST").df()
+        sources = con.execute(
+            """
+            SELECT source,
+                   max(finished_at) FILTER (WHERE status = 'success') AS last_success,
+                   arg_max(status, started_at) AS last_status,
+                   arg_max(error, started_at) AS last_error,
+                   count(*) AS runs
+            FROM sync_runs GROUP BY source ORDER BY source
+            """
+        ).df()
+    published = datetime.fromtimestamp(current.path.stat().st_mtime, UTC) if current.path.exists() else None
+    tables = counts.merge(freshness, on="table_name", how="left")
+    return DataStatus(str(current.path), published, tables, sources, runs)
+
+
+def data_status() -> DataStatus:
+    return _data_status(*_key())
+
+
+def age(moment: datetime | pd.Timestamp | None, now: datetime | None = None) -> str:
+    """How long ago, in the largest unit that reads naturally ("3 h ago", "12 d ago")."""
+    if moment is None or pd.isna(moment):
+        return "never"
+    moment = pd.Timestamp(moment)
+    moment = moment.tz_localize("UTC") if moment.tzinfo is None else moment
+    delta = pd.Timestamp(now or datetime.now(UTC)) - moment
+    if delta < timedelta(minutes=1):
+        return "just now"
+    if delta < timedelta(hours=1):
+        return f"{int(delta.total_seconds() // 60)} min ago"
+    if delta < timedelta(days=2):
+        return f"{int(delta.total_seconds() // 3600)} h ago"
+    return f"{delta.days} d ago"

@@ -1,0 +1,57 @@
+"""Data: what is in the store, where it came from and how fresh it is."""
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import ui, views
+
+ui.require_data()
+status = views.data_status()
+st.title("Data", anchor=False)
+st.caption(f"What the dashboard reads: `{status.location}`. Times are UTC.")
+
+published, rows, sources = st.columns(3)
+published.metric("Last published", views.age(status.published), border=True)
+rows.metric("Rows in canonical tables", f"{status.total_rows:,}", border=True)
+sources.metric("Sources synced", len(status.sources), border=True)
+
+st.subheader("Sources", anchor=False)
+st.dataframe(
+    status.sources,
+    hide_index=True,
+    column_config={
+        "source": "Source",
+        "last_success": st.column_config.DatetimeColumn("Last successful sync", format="D MMM YYYY, HH:mm"),
+        "last_status": "Last run",
+        "last_error": "Last error",
+        "runs": st.column_config.NumberColumn("Runs"),
+    },
+)
+
+st.subheader("Tables", anchor=False)
+st.dataframe(
+    status.tables,
+    hide_index=True,
+    height="content",
+    column_config={
+        "table_name": "Table",
+        "rows": st.column_config.NumberColumn("Rows", format="localized"),
+        "newest": st.column_config.DatetimeColumn("Newest record", format="D MMM YYYY"),
+    },
+)
+
+st.subheader("Sync runs", anchor=False)
+st.dataframe(
+    status.runs,
+    hide_index=True,
+    column_config={
+        "run_id": "Run",
+        "source": "Source",
+        "started_at": st.column_config.DatetimeColumn("Started", format="D MMM YYYY, HH:mm"),
+        "finished_at": st.column_config.DatetimeColumn("Finished", format="D MMM YYYY, HH:mm"),
+        "status": "Status",
+        "rows": st.column_config.NumberColumn("Rows", format="localized"),
+        "cursor": "Cursor",
+        "error": "Error",
+    },
+)

@@ -1,0 +1,8 @@
+"""S1: do PMs spend less time on process overhead and more on strategy?"""
+from __future__ import annotations
+
+from dashboard import ui, views
+
+filters = ui.require_filters()
+ui.page_header("PM time", views.signals()["S1"], filters)
+ui.metric_grid("S1", filters)
