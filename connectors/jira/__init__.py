@@ -1,0 +1,19 @@
+"""Jira connector: Cloud and Data Center, incremental, with releases as planned.
+
+    fetch (connection, fetch)  ->  raw REST v2 JSON  ->  normalize (pure)  ->  sync (one transaction)
+
+Entry points:
+    sync_jira(store, settings, token=None, progress=None) -> SyncResult   the CLI and the Data page
+    normalize(issues, versions, observed_at, rules) -> JiraFrames           the demo's Jira JSON too
+    plan_changes(observations) -> DataFrame                                 planned dates to record
+"""
+from __future__ import annotations
+
+from connectors.jira.connection import JiraSyncError, RetryPolicy
+from connectors.jira.normalize import JiraFrames, NormalizeError, Rules, normalize, plan_changes
+from connectors.jira.sync import SyncResult, sync_jira
+
+__all__ = [
+    "JiraFrames", "JiraSyncError", "NormalizeError", "RetryPolicy", "Rules", "SyncResult", "normalize",
+    "plan_changes", "sync_jira",
+]

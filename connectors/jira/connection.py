@@ -1,0 +1,180 @@
+"""Talking to Jira through the `jira` client: sign-in, our own retry policy, readable errors.
+
+The client's `ResilientSession` would retry 429/503 itself, but it sleeps for real (10-60 s
+without `Retry-After`), crashes on a `Retry-After` given as an HTTP date and cannot be told to
+wait less in tests. So the client is built with `max_retries=0` and every call goes through
+`JiraApi.call`, which owns the policy: 429 and 503 are retried with Jira's `Retry-After` or
+exponential backoff; everything else fails the run at once with a message that says what was
+being done, what Jira answered and which setting to look at, and never contains the token.
+`str(JIRAError)` dumps the request headers, Authorization included, so it is never used.
+"""
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+from typing import TypeVar
+
+import requests
+from jira import JIRA, JIRAError
+
+from connectors.jira.endpoints import AUTH_STATUSES, CLOUD, DATACENTER, RETRY_STATUSES, Deployment, deployment_of
+from dashboard.config import JiraSource
+
+T = TypeVar("T")
+
+
+class JiraSyncError(RuntimeError):
+    """A Jira sync could not complete. The message is meant for people and holds no secret."""
+
+
+def redact(text: str, secret: str | None) -> str:
+    """The last line of defence: whatever a message says, the token does not appear in it."""
+    return text.replace(secret, "***") if secret else text
+
+
+def _retry_after_seconds(value: str | None) -> float | None:
+    """`Retry-After` is seconds or an HTTP date (RFC 9110); the client only copes with the first."""
+    if not value:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        pass
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return (moment - datetime.now(timezone.utc)).total_seconds()
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often and how long to wait when Jira says "later" (HTTP 429, or 503)."""
+
+    max_retries: int = 4
+    base_delay: float = 1.0
+    max_delay: float = 60.0
+    sleep: Callable[[float], None] = field(default=time.sleep, repr=False)
+
+    def delay(self, attempt: int, retry_after: str | None) -> float:
+        """Jira's own `Retry-After` when it sends one, else 1, 2, 4, ... times the base delay."""
+        wait = _retry_after_seconds(retry_after)
+        if wait is None:
+            wait = self.base_delay * 2 ** (attempt - 1)
+        return min(self.max_delay, max(0.0, wait))
+
+
+@dataclass
+class Failure:
+    """What to say when a call fails: what we were doing, and the settings involved."""
+
+    source: JiraSource
+    deployment: Deployment | None = None
+
+    def explain(self, error: Exception, what: str, jql: str | None = None, retries: int = 0) -> JiraSyncError:
+        if isinstance(error, JIRAError):
+            message = self._http(error, what, retries)
+        elif isinstance(error, requests.Timeout):
+            message = f"Jira at {self.source.url} did not answer within {self.source.timeout_seconds:g} s while {what} ([jira].timeout_seconds)"
+        elif isinstance(error, requests.ConnectionError):
+            message = f"the connection to Jira at {self.source.url} failed while {what}: {_reason(error)}"
+        elif isinstance(error, (json.JSONDecodeError, requests.exceptions.JSONDecodeError)):
+            message = f"Jira sent a response that is not valid JSON while {what} ({error.msg} at character {error.pos})"
+        else:
+            message = f"{type(error).__name__} while {what}: {error}"
+        if jql is not None:
+            message += f"\n  JQL: {jql}"
+        return JiraSyncError(message)
+
+    def _http(self, error: JIRAError, what: str, retries: int) -> str:
+        code, text = error.status_code, " ".join((error.text or "").split())[:500] or "no message"  # a proxy's HTML page: cut short
+        if code is None:
+            return f"the jira client refused while {what}: {text}"
+        if code in AUTH_STATUSES:
+            hint = self.deployment.auth_hint if self.deployment else f"{CLOUD.auth_hint}, {DATACENTER.auth_hint}"
+            user = f"[jira].email = {self.source.email!r}" if self.source.email else "no [jira].email (the token went as a personal access token)"
+            where = f"${self.source.token_env} (environment or .streamlit/secrets.toml)"
+            return f"Jira at {self.source.url} refused the credentials (HTTP {code}: {text}) while {what}. {hint}; check {user} and the token in {where}"
+        if code == 429:
+            return f"Jira kept rate-limiting (HTTP 429) after {retries} retries while {what}; run again later or raise [jira].max_retries"
+        if code == 400:
+            return f"Jira rejected the request (HTTP 400) while {what}: {text}"
+        return f"Jira answered HTTP {code} while {what}: {text}"
+
+
+def _reason(error: requests.ConnectionError) -> str:
+    """The innermost cause ("Connection reset by peer"), not the whole wrapped chain with its URL."""
+    cause: BaseException = error
+    while cause.args and isinstance(cause.args[-1], BaseException):
+        cause = cause.args[-1]
+    return str(cause) or type(cause).__name__
+
+
+def with_retries(policy: RetryPolicy, failure: Failure, what: str, call: Callable[[], T], jql: str | None = None) -> T:
+    """Run one client call, retrying 429/503 under the policy and explaining anything else."""
+    attempt = 0
+    while True:
+        try:
+            return call()
+        except JIRAError as error:
+            if error.status_code in RETRY_STATUSES and attempt < policy.max_retries:
+                attempt += 1
+                headers = error.response.headers if error.response is not None else {}
+                policy.sleep(policy.delay(attempt, headers.get("Retry-After")))
+                continue
+            raise failure.explain(error, what, jql, attempt) from None
+        except (requests.RequestException, ValueError) as error:
+            raise failure.explain(error, what, jql) from None
+
+
+class JiraApi:
+    """A signed-in client plus what `serverInfo` said, with every call retried and explained."""
+
+    def __init__(self, client: JIRA, deployment: Deployment, source: JiraSource, policy: RetryPolicy):
+        self.client = client
+        self.deployment = deployment
+        self.source = source
+        self.policy = policy
+        self.failure = Failure(source, deployment)
+        self.requests = 1  # serverInfo, answered before the counting hook could be attached
+        client._session.hooks["response"].append(self._count)
+
+    def _count(self, response: requests.Response, *args, **kwargs) -> None:
+        self.requests += 1
+
+    def call(self, what: str, fn: Callable[..., T], *args, jql: str | None = None, **kwargs) -> T:
+        return with_retries(self.policy, self.failure, what, lambda: fn(*args, **kwargs), jql)
+
+    def get_json(self, what: str, path: str, params: dict | None = None):
+        """GET `/rest/api/2/<path>`: for endpoints the client has no method for (changelog pages)."""
+        return self.call(what, self.client._get_json, path, params=params)
+
+
+def connect(source: JiraSource, token: str, policy: RetryPolicy) -> JiraApi:
+    """Sign in and read `serverInfo`, which decides between Cloud and Data Center.
+
+    An `email` means HTTP Basic with email and API token (Cloud); without one the token goes
+    as a Bearer personal access token (Data Center).
+    """
+    auth = {"basic_auth": (source.email, token)} if source.email else {"token_auth": token}
+    failure = Failure(source)
+
+    def build() -> JIRA:
+        return JIRA(server=source.url, max_retries=0, timeout=source.timeout_seconds, **auth)
+
+    client = with_retries(policy, failure, f"reading serverInfo of {source.url}", build)
+    deployment = deployment_of({"deploymentType": client.deploymentType})
+    if source.mode != "auto" and source.mode != deployment.name:
+        raise JiraSyncError(
+            f"[jira].mode is {source.mode!r} but {source.url} says it is {deployment.title} "
+            f"(serverInfo deploymentType {client.deploymentType!r}); set mode = \"auto\" or check [jira].url"
+        )
+    if deployment.name == "cloud" and not source.email:
+        raise JiraSyncError(f"{source.url} is Jira Cloud, which signs in with an email and an API token: set [jira].email")
+    return JiraApi(client, deployment, source, policy)
