@@ -1,0 +1,367 @@
+"""`sync_calendars`: every configured calendar into `calendar_events`, in one published write.
+
+The run reads first and writes last. Each calendar (an ICS file or feed, a Google calendar, a
+Graph mailbox) is fetched, expanded and normalised on its own; one that fails at any step is
+quarantined (its file or URL and the error go into `sync_runs`) and keeps its last good rows,
+while the others go on. Then one `Store.transaction()` replaces rows, records the run with the
+new incremental cursors and rebuilds PM-weeks: all of it is published, or none of it, so a
+cursor never moves past rows that were not written.
+
+How rows are replaced, which is what makes a second sync of the same calendars change nothing:
+- a full pull (every ICS calendar, a first or resynced Google/Graph calendar) replaces the
+  owner's rows of that source that start in the window; rows before the window stay;
+- an incremental pull rewrites exactly the occurrences it touched.
+All ICS calendars of one person are one unit (the rows do not say which file they came from):
+if one of them fails, that person's ICS rows all stay as they were until it reads again.
+
+Calendar owners are people by email: `[calendar.owners]` first, then the roster's `email`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+import pandas as pd
+
+from connectors.calendar import google, graph, ics
+from connectors.calendar.classify import Classifier
+from connectors.calendar.normalize import (
+    UTC,
+    Fetched,
+    Occurrence,
+    Owner,
+    Rows,
+    Window,
+    title_salt,
+    to_rows,
+)
+from dashboard import derive, periods
+from dashboard.config import Settings
+from dashboard.store import Store, Transaction
+
+RUN_SOURCE = "calendar"
+
+
+class OwnerError(ValueError):
+    """A calendar whose owner is not a known person."""
+
+
+@dataclass
+class Quarantined:
+    """A calendar left out of this run, and why."""
+
+    source: str
+    calendar: str
+    error: str
+
+
+@dataclass
+class SyncResult:
+    run_id: str
+    status: str  # ok, partial (some calendars quarantined) or failed (all of them)
+    rows: int  # calendar_events rows written
+    calendars: int  # calendars written
+    quarantined: list[Quarantined] = field(default_factory=list)
+    cursors: dict[str, dict] = field(default_factory=dict)
+
+
+@dataclass
+class _Batch:
+    """One owner's rows of one source, and how they replace what is stored."""
+
+    source: str
+    owner: Owner
+    rows: Rows
+    full: bool
+    touched: set[str] = field(default_factory=set)
+
+
+def sync_window(settings: Settings, today: date | None = None) -> Window:
+    """From the week `calendar.history_days` back to the end of this week, on the organisation's clock.
+
+    Whole weeks, so the window moves once a week: PM-weeks at both ends are complete, and an
+    incremental cursor taken this week stays valid until the next one.
+    """
+    today = today or periods.today(settings.org_timezone)
+    first = periods.floor_date(today - timedelta(days=settings.calendar.history_days), "week", settings.week_start)
+    this_week = periods.floor_date(today, "week", settings.week_start)
+    return Window.of(first, this_week + timedelta(days=7), settings.org_timezone)
+
+
+class Owners:
+    """Calendar owner addresses to people, with their roster time zone and their other addresses."""
+
+    def __init__(self, people: pd.DataFrame, settings: Settings):
+        self.default_tz = settings.org_timezone
+        self.person_of: dict[str, str] = {
+            str(email).strip().lower(): person
+            for email, person in zip(people.get("email", []), people.get("person_id", []), strict=True)
+            if isinstance(email, str) and email.strip()
+        }
+        self.person_of.update(settings.calendar.owners)
+        zones = zip(people.get("person_id", []), people.get("tz", []), strict=True)
+        self.tz_of = {person: tz for person, tz in zones if isinstance(tz, str) and tz}
+
+    def owner(self, email: str) -> Owner:
+        address = email.strip().lower()
+        person = self.person_of.get(address)
+        if person is None:
+            raise OwnerError(f"no person with email {address}: add them to the roster or to [calendar.owners]")
+        aliases = tuple(sorted(a for a, p in self.person_of.items() if p == person and a != address))
+        return Owner(person, address, self.tz_of.get(person, self.default_tz), aliases)
+
+
+def sync_calendars(
+    store: Store,
+    settings: Settings,
+    *,
+    today: date | None = None,
+    session=None,
+    env: Mapping[str, str] | None = None,
+) -> SyncResult:
+    """Sync every calendar configured in `settings.calendar` into `store`; see the module docstring.
+
+    `session` (a `requests.Session`) and `env` (the environment) are there for tests.
+    """
+    env = os.environ if env is None else env
+    started = datetime.now(UTC).replace(tzinfo=None)
+    run_id = f"calendar-{started:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
+    window = sync_window(settings, today)
+    people = store.table("people") if store.exists() else pd.DataFrame(columns=["person_id", "email", "tz"])
+    owners, classifier = Owners(people, settings), Classifier.from_settings(settings)
+    previous = _last_cursors(store)
+
+    quarantined: list[Quarantined] = []
+    pulls = _pull_ics(settings, owners, window, quarantined, session, env)
+    api_pulls, cursors = _pull_apis(settings, owners, window, previous, quarantined, session, env)
+    pulls += api_pulls
+
+    calendar = settings.calendar
+    batches = [
+        _Batch(
+            source,
+            owner,
+            to_rows(source, f.occurrences, owner, classifier, window, title_salt(settings, env), calendar.keep_titles),
+            f.full,
+            f.touched,
+        )
+        for source, owner, f in pulls
+    ]
+    status = "ok" if not quarantined else ("partial" if batches else "failed")
+    result = SyncResult(run_id, status, sum(len(b.rows.events) for b in batches), len(batches), quarantined, cursors)
+    try:
+        with store.transaction() as tx:
+            _write(tx, batches, window)
+            if not calendar.keep_titles:
+                tx.con.execute("DELETE FROM calendar_titles")
+            tx.upsert("sync_runs", _run_rows(result, started))
+            derive.refresh(tx, settings)
+    except Exception as error:
+        _record_failure(store, run_id, started, error)
+        raise
+    return result
+
+
+# --- pulling each kind of calendar ----------------------------------------------------------------
+
+
+def _pull_ics(settings, owners, window, quarantined, session, env) -> list[tuple[str, Owner, Fetched]]:
+    """Every ICS document, grouped by person; a person with a failed document is left as stored."""
+    found: dict[str, tuple[Owner, list[Occurrence]]] = {}
+    failed: set[str] = set()
+    for entry in settings.calendar.ics:
+        label = f"${entry.location_env}" if entry.location_env else None
+        location = entry.location or env.get(entry.location_env or "")
+        if not location:
+            quarantined.append(Quarantined(ics.SOURCE, label or "", "environment variable is not set"))
+            continue
+        for document in ics.read_location(location, label, session=session, timeout=settings.calendar.timeout_seconds):
+            owner = None
+            try:
+                if document.error:
+                    raise ics.IcsError(document.error)
+                calendars = ics.parse_ics(document.data)
+                email = entry.owner or document.owner_hint or _email_like(ics.calendar_name(calendars))
+                if not email:
+                    raise ics.IcsError(
+                        "whose calendar is this? set `owner`, or name the file after the owner's address"
+                    )
+                owner = owners.owner(email)
+                occurrences = ics.ics_occurrences(calendars, owner, window)
+            except Exception as error:  # quarantine, whatever it was: one bad file never stops the others
+                quarantined.append(Quarantined(ics.SOURCE, document.where, _describe(error)))
+                hint = entry.owner or document.owner_hint
+                if owner is None and hint and hint.strip().lower() in owners.person_of:
+                    owner = owners.owner(hint)
+                if owner is not None:
+                    failed.add(owner.person_id)
+                continue
+            found.setdefault(owner.person_id, (owner, []))[1].extend(occurrences)
+    return [
+        (ics.SOURCE, owner, Fetched(full=True, occurrences=occ))
+        for person, (owner, occ) in found.items()
+        if person not in failed
+    ]
+
+
+def _pull_apis(settings, owners, window, previous, quarantined, session, env):
+    """Google and Graph calendars, and the cursors to keep: new ones, or the old one of a quarantined calendar."""
+    pulls: list[tuple[str, Owner, Fetched]] = []
+    cursors: dict[str, dict] = {}
+    for source, fetch in ((google.SOURCE, _pull_google), (graph.SOURCE, _pull_graph)):
+        for key, owner, fetched, error in fetch(settings, owners, window, previous, session, env):
+            if error is not None:
+                quarantined.append(Quarantined(source, key.split(":", 1)[1], error))
+                if key in previous:
+                    cursors[key] = previous[key]  # keep the old place: try again next run
+                continue
+            pulls.append((source, owner, fetched))
+            if fetched.cursor is not None:
+                cursors[key] = fetched.cursor
+    return pulls, cursors
+
+
+def _pull_google(settings, owners, window, previous, session, env):
+    source = settings.calendar.google
+    if source is None:
+        return
+    yield from _pull_api(
+        google.SOURCE,
+        source.calendars,
+        owners,
+        previous,
+        lambda: google.GoogleClient(source, session=session, timeout=settings.calendar.timeout_seconds, env=env),
+        lambda client, calendar_id, owner, cursor: google.fetch_google(client, calendar_id, owner, window, cursor),
+    )
+
+
+def _pull_graph(settings, owners, window, previous, session, env):
+    source = settings.calendar.graph
+    if source is None:
+        return
+    yield from _pull_api(
+        graph.SOURCE,
+        source.users,
+        owners,
+        previous,
+        lambda: graph.GraphClient(source, session=session, timeout=settings.calendar.timeout_seconds, env=env),
+        lambda client, user, owner, cursor: graph.fetch_graph(client, user, owner, window, cursor),
+    )
+
+
+def _pull_api(source, calendar_ids, owners, previous, make_client, fetch):
+    """Yield (cursor key, owner, fetched, error) per calendar of an API source."""
+    try:
+        client = make_client()
+    except Exception as error:  # e.g. no credentials: every calendar of this source waits
+        for calendar_id in calendar_ids:
+            yield f"{source}:{calendar_id}", None, None, _describe(error)
+        return
+    for calendar_id in calendar_ids:
+        key = f"{source}:{calendar_id}"
+        try:
+            owner = owners.owner(calendar_id)
+            yield key, owner, fetch(client, calendar_id, owner, previous.get(key)), None
+        except Exception as error:
+            yield key, None, None, _describe(error)
+
+
+def _describe(error: Exception) -> str:
+    if type(error).__module__.startswith("connectors."):
+        return str(error)
+    return f"{type(error).__name__}: {error}"
+
+
+def _email_like(text: str) -> str | None:
+    text = text.strip().lower()
+    return text if "@" in text and " " not in text else None
+
+
+# --- writing ------------------------------------------------------------------------------------------
+
+
+def _write(tx: Transaction, batches: list[_Batch], window: Window) -> None:
+    """Replace every owner's rows as their pull allows (see the module docstring), set-wise.
+
+    A handful of statements for the whole run, however many calendars: the rows each full pull
+    replaces, then the occurrences the pulls touched or bring, then the new rows.
+    """
+    con = tx.con
+    in_window = [window.start.replace(tzinfo=None), window.end.replace(tzinfo=None)]
+    full = pd.DataFrame([(b.source, b.owner.person_id) for b in batches if b.full], columns=["source", "person_id"])
+    keys = []
+    for b in batches:
+        incoming = set(b.rows.events["event_uid"])
+        keys += [(b.source, b.owner.person_id, uid, True) for uid in incoming]
+        keys += [(b.source, b.owner.person_id, uid, False) for uid in b.touched - incoming]
+    touched = pd.DataFrame(keys, columns=["source", "person_id", "event_uid", "incoming"])
+    con.register("_full", full)
+    con.register("_touched", touched)
+    try:
+        con.execute(
+            "DELETE FROM calendar_events e USING _full f WHERE e.source = f.source AND e.person_id = f.person_id"
+            " AND e.start_utc >= ? AND e.start_utc < ?",
+            in_window,
+        )
+        con.execute(
+            "DELETE FROM calendar_events e USING _touched t WHERE e.source = t.source AND e.person_id = t.person_id"
+            " AND e.event_uid = t.event_uid AND (t.incoming OR (e.start_utc >= ? AND e.start_utc < ?))",
+            in_window,
+        )
+    finally:
+        con.unregister("_full")
+        con.unregister("_touched")
+    if batches:
+        tx.upsert("calendar_events", pd.concat([b.rows.events for b in batches], ignore_index=True))
+        tx.upsert("calendar_titles", pd.concat([b.rows.titles for b in batches], ignore_index=True))
+    con.execute(
+        "DELETE FROM calendar_titles t WHERE NOT EXISTS (SELECT 1 FROM calendar_events e"
+        " WHERE e.source = t.source AND e.person_id = t.person_id AND e.event_uid = t.event_uid)"
+    )
+
+
+def _run_rows(result: SyncResult, started: datetime) -> pd.DataFrame:
+    """The run itself (with every calendar's cursor) and one row per quarantined calendar."""
+    finished = datetime.now(UTC).replace(tzinfo=None)
+    rows = [{
+        "run_id": result.run_id, "source": RUN_SOURCE, "started_at": started, "finished_at": finished,
+        "status": result.status, "rows": result.rows, "cursor": json.dumps(result.cursors, sort_keys=True),
+        "error": f"{len(result.quarantined)} calendar(s) quarantined" if result.quarantined else None,
+    }]  # fmt: skip
+    for n, item in enumerate(result.quarantined, 1):
+        rows.append({
+            "run_id": f"{result.run_id}/q{n}", "source": f"{RUN_SOURCE}:{item.source}", "started_at": started,
+            "finished_at": finished, "status": "quarantined", "rows": 0, "cursor": None,
+            "error": f"{item.calendar}: {item.error}",
+        })  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def _record_failure(store: Store, run_id: str, started: datetime, error: Exception) -> None:
+    """Note a run whose write failed; the published data stay as they were."""
+    row = {
+        "run_id": run_id, "source": RUN_SOURCE, "started_at": started, "finished_at": datetime.now(UTC).replace(tzinfo=None),
+        "status": "failed", "rows": 0, "cursor": None, "error": f"write failed: {type(error).__name__}: {error}",
+    }  # fmt: skip
+    try:
+        with store.transaction() as tx:
+            tx.upsert("sync_runs", pd.DataFrame([row]))
+    except Exception:  # noqa: S110 - the original error is what the caller needs to see
+        pass
+
+
+def _last_cursors(store: Store) -> dict[str, dict]:
+    """The cursors of the last run that was written (a failed run moves none)."""
+    if not store.exists():
+        return {}
+    last = store.query(
+        "SELECT cursor FROM sync_runs WHERE source = ? AND status IN ('ok', 'partial') AND cursor IS NOT NULL "
+        "ORDER BY finished_at DESC, run_id DESC LIMIT 1",
+        [RUN_SOURCE],
+    )
+    return json.loads(last["cursor"].iloc[0]) if len(last) else {}
