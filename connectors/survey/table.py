@@ -1,0 +1,39 @@
+"""Export text to rows of cells: encoding marks, line endings and trailing empty columns."""
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+
+
+def decode(data: bytes) -> str:
+    """UTF-8 (with or without a byte order mark) or UTF-16 as Qualtrics and Excel write it."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    return data.decode("utf-8-sig")
+
+
+def fingerprint(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def rows(text: str) -> list[list[str]]:
+    """CSV records (tab-separated when the header has tabs and no commas), BOM stripped."""
+    text = text.removeprefix("\ufeff")
+    first = text.split("\n", 1)[0]
+    delimiter = "\t" if "\t" in first and "," not in first else ","
+    return [record for record in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+
+
+def cell(record: list[str], index: int) -> str:
+    return record[index].strip() if index < len(record) else ""
+
+
+def unique(names: list[str]) -> list[str]:
+    """Header names made unique ("Q", "Q (2)"), so a repeated header cannot hide a column."""
+    seen: dict[str, int] = {}
+    out = []
+    for name in names:
+        seen[name] = seen.get(name, 0) + 1
+        out.append(name if seen[name] == 1 else f"{name} ({seen[name]})")
+    return out
