@@ -1165,6 +1165,6 @@ def build_demo(store: Store, settings: Settings, today: date) -> dict[str, int]:
     tables = demo_tables(settings, today)
     with store.transaction(fresh=True) as tx:
         counts = {name: tx.upsert(name, frame) for name, frame in tables.items()}
-        refresh(tx, settings)
+        refresh(tx, settings, as_of=today)
         counts["pm_weeks"] = int(tx.query("SELECT count(*) AS n FROM pm_weeks")["n"].iloc[0])
     return counts

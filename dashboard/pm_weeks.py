@@ -17,6 +17,8 @@ Definitions (DESIGN.md, metric catalog):
 """
 from __future__ import annotations
 
+from datetime import date
+
 import numpy as np
 import pandas as pd
 
@@ -85,8 +87,12 @@ def _free_blocks(busy: pd.DataFrame, days: pd.DataFrame, open_at: float, close_a
     return pd.concat([inner, tail[[*keys, "gap"]]], ignore_index=True)
 
 
-def build_pm_weeks(tables: dict[str, pd.DataFrame], settings: Settings) -> pd.DataFrame:
-    """One row per PM per week between the PM's first and last calendar occurrence."""
+def build_pm_weeks(tables: dict[str, pd.DataFrame], settings: Settings, as_of: date | None = None) -> pd.DataFrame:
+    """One row per PM per complete week between the PM's first and last calendar occurrence.
+
+    A week that has not ended by `as_of` is left out: its days still to come would read as
+    free time (and calendars hold future meetings), so a running week is not a PM-week yet.
+    """
     people, events = tables["people"], tables["calendar_events"]
     pms = people[people["role"] == "pm"]
     events = events[events["person_id"].isin(pms["person_id"])]
@@ -131,6 +137,8 @@ def build_pm_weeks(tables: dict[str, pd.DataFrame], settings: Settings) -> pd.Da
     per_day["week_start"] = floor(per_day["day"], "week", settings.week_start)
     weeks = per_day.groupby(["person_id", "week_start"], as_index=False)[HOUR_COLUMNS].sum()
     weeks = weeks[weeks["working_hours"] > 0]
+    if as_of is not None:
+        weeks = weeks[weeks["week_start"] + pd.Timedelta(days=6) <= pd.Timestamp(as_of)]
     weeks["team_id"] = team_at(tables["memberships"], weeks["person_id"], weeks["week_start"])
     weeks["week_start"] = weeks["week_start"].dt.date
     return weeks[PM_WEEK_COLUMNS].reset_index(drop=True)

@@ -92,6 +92,8 @@ def test_data_requests_per_pm_divides_by_average_headcount_and_months():
     assert got == pytest.approx(4 / 2 / 1) and n == 4
     quarter, n_q = value(tables, "data_requests_per_pm")
     assert quarter == pytest.approx(5 / 2 / 3) and n_q == 5
+    running, _ = value(tables, "data_requests_per_pm", span=(date(2026, 1, 1), date(2026, 2, 14)))
+    assert running == pytest.approx(5 / 2 / (3 * 45 / 90)), "a running quarter counts only its elapsed days"
 
 
 def test_data_requests_follow_the_reporters_team_at_the_time():

@@ -78,3 +78,10 @@ def test_team_follows_membership_history():
     result = build_pm_weeks(tables, Settings())
     assert result["team_id"].tolist() == ["t1", "t2"]
     assert pd.Series(result["week_start"]).astype(str).tolist() == ["2026-11-23", "2026-11-30"]
+
+
+def test_a_week_still_running_is_not_a_pm_week_yet():
+    assert len(weeks(WEEK)) == 1
+    tables = make_tables(people=[BERLIN_PM], memberships=[MEMBERSHIP], calendar_events=WEEK)
+    assert build_pm_weeks(tables, Settings(), as_of=pd.Timestamp("2026-11-28").date()).empty
+    assert len(build_pm_weeks(tables, Settings(), as_of=pd.Timestamp("2026-11-29").date())) == 1

@@ -45,7 +45,7 @@ def compute_series(
     metric_ids: list[str] | None = None,
 ) -> pd.DataFrame:
     """Every requested metric for every period overlapping [start, end] and every scope id."""
-    ctx = Context(tables, settings, grain, scope, period_starts(start, end, grain, settings.week_start))
+    ctx = Context(tables, settings, grain, scope, period_starts(start, end, grain, settings.week_start), until=end)
     frames = []
     for metric_id in metric_ids or list(METRICS):
         series = METRICS[metric_id].compute(ctx)

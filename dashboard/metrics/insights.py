@@ -17,12 +17,14 @@ def _requests(ctx: Context) -> pd.DataFrame:
 
 
 def pm_headcount(ctx: Context) -> pd.DataFrame:
-    """Average PM headcount per period and scope, sampled on each Monday-or-first-day inside the period."""
+    """Average PM headcount per period and scope, sampled every seven days from the period's first day
+    up to its end or the last day asked for."""
     memberships = ctx.tables["memberships"]
     pms = memberships[memberships["role"] == "pm"]
     samples = []
     for start in ctx.periods:
-        days = pd.date_range(start, next_start(start, ctx.grain) - pd.Timedelta(days=1), freq="7D")
+        first, end = ctx.covered(start)
+        days = pd.date_range(first, pd.Timestamp(end) - pd.Timedelta(days=1), freq="7D")
         for day in days:
             held = pms[(pd.to_datetime(pms["valid_from"]) <= day) & ~(pd.to_datetime(pms["valid_to"]) <= day)]
             samples.append(pd.DataFrame({"period_start": start, "day": day, "team_id": held["team_id"].values}))
@@ -41,8 +43,8 @@ def pm_headcount(ctx: Context) -> pd.DataFrame:
     id="data_requests_per_pm", title="Ad-hoc data requests per PM per month", signal="S2",
     unit="per_pm_month", better="lower",
     definition="Data and insight requests created in the period, divided by the average number of PMs "
-    "in scope and by the months in the period. A request counts for its reporter's team on the day "
-    "it was created.",
+    "in scope and by the months of the period so far (a running "
+    "quarter counts only its elapsed days). A request counts for its reporter's team on the day it was created.",
     sources=("jira",), n_label="requests",
 )
 def data_requests_per_pm(ctx: Context) -> pd.DataFrame:
@@ -54,8 +56,15 @@ def data_requests_per_pm(ctx: Context) -> pd.DataFrame:
     counts = summarise(ctx, observations, "count", empty_value=0.0)
     result = counts.merge(pm_headcount(ctx), on=["period_start", "scope_id"], how="left")
     headcount = result["headcount"].where(result["headcount"] > 0)
-    result["value"] = result["value"] / headcount / MONTHS_IN[ctx.grain]
+    result["value"] = result["value"] / headcount / result["period_start"].map(lambda start: _months(ctx, start))
     return result.drop(columns="headcount")
+
+
+def _months(ctx: Context, start) -> float:
+    """How many months of the period have happened: a quarter seven weeks in is not three months."""
+    first, end = ctx.covered(start)
+    whole = (next_start(start, ctx.grain) - start).days
+    return MONTHS_IN[ctx.grain] * (end - first).days / whole
 
 
 @metric(

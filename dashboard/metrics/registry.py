@@ -37,6 +37,19 @@ class Context:
     grain: Grain
     scope: Scope
     periods: list[date]
+    until: date | None = None
+    """The last day asked for; the period holding it is only counted up to this day."""
+
+    def covered(self, start: date) -> tuple[date, date]:
+        """The days of the period starting at `start` that the caller asked for: [first, end)."""
+        from datetime import timedelta
+
+        from dashboard.periods import next_start
+
+        end = next_start(start, self.grain)
+        if self.until is not None:
+            end = min(end, self.until + timedelta(days=1))
+        return start, end
 
     def scope_ids(self) -> list[str]:
         teams = self.tables["teams"]
