@@ -5,6 +5,7 @@ import argparse
 import os
 import sys
 import time
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -43,6 +44,72 @@ def _metrics(args: argparse.Namespace) -> int:
     return 0
 
 
+def _sync(args: argparse.Namespace) -> int:
+    """Run the named source (or every configured one) with a progress bar and a log line per source."""
+    from dashboard import sync
+
+    settings = load_settings(args.config)
+    store = open_store(settings)
+    sources = sync.configured(settings) if args.source == "all" else [args.source]
+    if not sources:
+        print("error: no source is configured in prodops.toml ([jira], [calendar.*])", file=sys.stderr)
+        return 2
+    outcomes = []
+    for source in sources:
+        with _progress_bar(source) as progress:
+            outcomes.append(sync.run_one(store, settings, source, progress))
+        print(outcomes[-1].log_line(), file=sys.stderr)
+    return sync.exit_code(outcomes)
+
+
+@contextmanager
+def _progress_bar(source: str):
+    """A terminal progress bar fed by a connector's `progress(stage, done, total)` calls."""
+    from tqdm import tqdm
+
+    with tqdm(desc=source, unit="item", file=sys.stderr, disable=None, leave=False) as bar:
+
+        def progress(stage: str, done: int, total: int | None) -> None:
+            bar.set_description(f"{source}: {stage}")
+            bar.total = total
+            bar.n = done
+            bar.refresh()
+
+        yield progress
+
+
+def _load_roster(args: argparse.Namespace) -> int:
+    from connectors.roster import RosterError, load_roster, read_roster
+
+    settings = load_settings(args.config)
+    try:
+        report = load_roster(open_store(settings), read_roster(args.file), as_of=args.as_of or today(settings.org_timezone))
+    except RosterError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(f"roster: {report.people} people; joined {len(report.joined)}, moved {len(report.moved)}, left {len(report.left)}", file=sys.stderr)
+    for issue in report.issues:
+        print(f"  skipped: {issue}", file=sys.stderr)
+    return 1 if report.issues else 0
+
+
+def _load_survey(args: argparse.Namespace) -> int:
+    from connectors.survey import SurveyFormatError, SurveyImportError, load_wave, read_export
+
+    settings = load_settings(args.config)
+    try:
+        report = load_wave(open_store(settings), read_export(args.file), survey=args.survey, wave=args.wave, settings=settings)
+    except (SurveyFormatError, SurveyImportError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    state = "unchanged" if report.unchanged else "loaded"
+    print(f"survey {report.survey_id} ({report.tool}) {state}: {report.responses} responses, {report.answers} answers, "
+          f"{report.excluded} excluded, {report.unmatched} unmatched", file=sys.stderr)
+    for issue in report.issues:
+        print(f"  {issue}", file=sys.stderr)
+    return 1 if report.issues else 0
+
+
 def _serve(args: argparse.Namespace) -> int:
     """Build the demo organisation on first run when no database exists, then start Streamlit."""
     settings = load_settings(args.config)
@@ -73,6 +140,22 @@ def parser() -> argparse.ArgumentParser:
     metrics.add_argument("--until", type=date.fromisoformat, help="last day (default: today)")
     metrics.add_argument("--metric", action="append", help="only this metric id (repeatable)")
     metrics.set_defaults(run=_metrics)
+
+    sync = commands.add_parser("sync", help="pull a source (or all configured ones) into the store")
+    sync.add_argument("source", choices=["jira", "calendar", "all"])
+    sync.set_defaults(run=_sync)
+
+    load = commands.add_parser("load", help="load a file export: the HR roster or a survey wave")
+    loads = load.add_subparsers(dest="kind", required=True)
+    roster = loads.add_parser("roster", help="an HR roster CSV")
+    roster.add_argument("file")
+    roster.add_argument("--as-of", type=date.fromisoformat, help="the day the export was taken (default: today)")
+    roster.set_defaults(run=_load_roster)
+    survey = loads.add_parser("survey", help="a survey export (Google Forms, Qualtrics, SurveyMonkey, MS Forms, Typeform)")
+    survey.add_argument("file")
+    survey.add_argument("--survey", required=True, help="the survey's name in prodops.toml [surveys.NAME]")
+    survey.add_argument("--wave", required=True, help="this export's wave, e.g. 2026Q4")
+    survey.set_defaults(run=_load_survey)
 
     serve = commands.add_parser("serve", help="start the dashboard, building the demo if there is no data")
     serve.add_argument("--port", type=int, default=8501)

@@ -107,7 +107,7 @@ def fresh_full_sync(fake: GoogleCalendarFake, tmp_path, name: str) -> pd.DataFra
 
 def test_a_full_sync_pages_through_and_keeps_what_counts(roster, google):
     result = sync_calendars(roster, config(google), today=TODAY, env=OAUTH)
-    assert result.status == "ok"
+    assert result.status == "success"
     got = events(roster).set_index("event_uid")
     assert sorted(got.index) == [
         "away",
@@ -223,4 +223,4 @@ def test_a_service_account_acts_as_each_calendar_owner(roster, google):
     result = sync_calendars(
         roster, config(google), today=TODAY, env={"PRODOPS_GOOGLE_SERVICE_ACCOUNT": json.dumps(account)}
     )
-    assert result.status == "ok" and google.subjects == [PM]
+    assert result.status == "success" and google.subjects == [PM]

@@ -104,7 +104,7 @@ def fresh_full_sync(fake: GraphCalendarFake, tmp_path, name: str) -> pd.DataFram
 
 def test_a_full_sync_follows_next_links_to_the_delta_link(roster, graph):
     result = sync_calendars(roster, config(graph), today=TODAY, env=APP)
-    assert result.status == "ok"
+    assert result.status == "success"
     got = events(roster).set_index("event_uid")
     assert sorted(got.index) == [
         "AAMk-allday",
@@ -205,7 +205,7 @@ def test_a_throttled_page_is_retried(roster, graph, monkeypatch):
         return original(method, path, params, headers, body)
 
     graph.handle = once_throttled
-    assert sync_calendars(roster, config(graph), today=TODAY, env=APP).status == "ok"
+    assert sync_calendars(roster, config(graph), today=TODAY, env=APP).status == "success"
     assert throttled and len(events(roster)) == 8
 
 

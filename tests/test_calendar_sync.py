@@ -85,13 +85,13 @@ def test_a_folder_of_exports_syncs_by_file_name_and_twice_changes_nothing(roster
     write(folder, "pm2@example.com.ics", calendar(WEEKLY.replace("pm@example.com", "pm2@example.com")))
     config = settings(ics=[{"location": str(folder)}])
     first = sync_calendars(roster, config, today=TODAY)
-    assert first.status == "ok" and first.rows == 8 and first.calendars == 2
+    assert first.status == "success" and first.rows == 8 and first.calendars == 2
     before = events(roster)
     assert before.groupby("person_id").size().to_dict() == {"p1": 4, "p2": 4}
     second = sync_calendars(roster, config, today=TODAY)
     assert second.rows == 8
     pd.testing.assert_frame_equal(events(roster), before)
-    assert runs(roster)["status"].tolist() == ["ok", "ok"]
+    assert runs(roster)["status"].tolist() == ["success", "success"]
     weeks = roster.table("pm_weeks")
     assert {"short_focus_hours", "fragmented_hours"} <= set(weeks.columns) and len(weeks) > 0
 

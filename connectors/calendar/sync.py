@@ -63,7 +63,7 @@ class Quarantined:
 @dataclass
 class SyncResult:
     run_id: str
-    status: str  # ok, partial (some calendars quarantined) or failed (all of them)
+    status: str  # success, partial (some calendars quarantined) or failed (all of them); as in sync_runs
     rows: int  # calendar_events rows written
     calendars: int  # calendars written
     quarantined: list[Quarantined] = field(default_factory=list)
@@ -152,7 +152,7 @@ def sync_calendars(
         )
         for source, owner, f in pulls
     ]
-    status = "ok" if not quarantined else ("partial" if batches else "failed")
+    status = "success" if not quarantined else ("partial" if batches else "failed")
     result = SyncResult(run_id, status, sum(len(b.rows.events) for b in batches), len(batches), quarantined, cursors)
     try:
         with store.transaction() as tx:
@@ -360,7 +360,7 @@ def _last_cursors(store: Store) -> dict[str, dict]:
     if not store.exists():
         return {}
     last = store.query(
-        "SELECT cursor FROM sync_runs WHERE source = ? AND status IN ('ok', 'partial') AND cursor IS NOT NULL "
+        "SELECT cursor FROM sync_runs WHERE source = ? AND status IN ('success', 'partial') AND cursor IS NOT NULL "
         "ORDER BY finished_at DESC, run_id DESC LIMIT 1",
         [RUN_SOURCE],
     )

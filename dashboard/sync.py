@@ -1,0 +1,99 @@
+"""Running the configured sources, for the command line and the Data page alike.
+
+Each source's own connector publishes its run in one store transaction and records it in
+`sync_runs`; this module only knows which sources are configured, runs them one after the
+other, and reports each as an `Outcome` a scheduler or a page can act on.
+"""
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+
+from dashboard.config import Settings
+from dashboard.store import Store
+
+Progress = Callable[[str, int, int | None], None]
+"""`progress(stage, done, total)`; total is None when the source does not say."""
+
+OK, PARTIAL, FAILED = "success", "partial", "failed"
+"""The statuses every connector writes to `sync_runs`."""
+EXIT_CODES = {OK: 0, FAILED: 1, PARTIAL: 3}
+"""Exit status for a scheduler: 0 all good, 1 a source failed, 3 some calendars were quarantined."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    source: str
+    status: str
+    rows: int
+    seconds: float
+    detail: str = ""
+
+    def log_line(self) -> str:
+        """One structured line per source for the scheduler's log (messages are already redacted)."""
+        return json.dumps({"event": "sync", **asdict(self), "seconds": round(self.seconds, 2)})
+
+
+def _jira(store: Store, settings: Settings, progress: Progress) -> Outcome:
+    from connectors.jira import JiraSyncError, sync_jira
+
+    began = time.perf_counter()
+    try:
+        result = sync_jira(store, settings, progress=progress)
+    except JiraSyncError as error:
+        return Outcome("jira", FAILED, 0, time.perf_counter() - began, str(error))
+    kind = "full" if result.full else "incremental"
+    detail = f"{kind} sync of {result.deployment}: {result.issues} issues, {result.new_plans} new planned dates, {result.requests} requests"
+    return Outcome("jira", OK, result.rows, result.seconds, detail)
+
+
+def _calendar(store: Store, settings: Settings, progress: Progress) -> Outcome:
+    from connectors.calendar import sync_calendars
+
+    began = time.perf_counter()
+    progress("calendars", 0, None)
+    result = sync_calendars(store, settings)
+    progress("calendars", result.calendars, result.calendars)
+    quarantined = "; ".join(f"{q.calendar}: {q.error}" for q in result.quarantined)
+    detail = f"{result.calendars} calendars" + (f"; quarantined {quarantined}" if quarantined else "")
+    return Outcome("calendar", result.status, result.rows, time.perf_counter() - began, detail)
+
+
+SOURCES: dict[str, Callable[[Store, Settings, Progress], Outcome]] = {"jira": _jira, "calendar": _calendar}
+
+
+def configured(settings: Settings) -> list[str]:
+    """The sources `prodops.toml` sets up, in the order a full sync runs them."""
+    calendar = settings.calendar
+    present = {"jira": settings.jira is not None, "calendar": bool(calendar.ics or calendar.google or calendar.graph)}
+    return [name for name in SOURCES if present[name]]
+
+
+def _quiet(stage: str, done: int, total: int | None) -> None:
+    return None
+
+
+def run_one(store: Store, settings: Settings, source: str, progress: Progress | None = None) -> Outcome:
+    """Run one source. An unexpected error becomes a failed outcome; the connector has already
+    left the store as it was."""
+    began = time.perf_counter()
+    try:
+        return SOURCES[source](store, settings, progress or _quiet)
+    except Exception as error:  # noqa: BLE001  (reported, not swallowed: it is the outcome)
+        return Outcome(source, FAILED, 0, time.perf_counter() - began, f"{type(error).__name__}: {error}")
+
+
+def run(store: Store, settings: Settings, sources: list[str], progress: Progress | None = None) -> list[Outcome]:
+    """Run each source in turn; one failing does not stop the others."""
+    return [run_one(store, settings, name, progress) for name in sources]
+
+
+def exit_code(outcomes: list[Outcome]) -> int:
+    """A failure outranks a partial run, which outranks success."""
+    statuses = {outcome.status for outcome in outcomes}
+    for status in (FAILED, PARTIAL):
+        if status in statuses:
+            return EXIT_CODES[status]
+    return EXIT_CODES[OK]
