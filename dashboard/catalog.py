@@ -12,3 +12,18 @@ def catalog_markdown() -> str:
         )
     legend = "; ".join(f"**{key}** {text}" for key, text in SIGNALS.items())
     return "\n".join([legend + ".", "", *lines])
+
+
+def update_readme(path: str = "README.md") -> None:
+    """Rewrite the README's metric table between its catalog markers."""
+    import re
+    from pathlib import Path
+
+    readme = Path(path)
+    text = readme.read_text()
+    table = catalog_markdown().strip().replace("\\", "\\\\")
+    readme.write_text(re.sub(r"(<!-- catalog:start -->\n).*(\n<!-- catalog:end -->)", rf"\g<1>{table}\g<2>", text, flags=re.S))
+
+
+if __name__ == "__main__":
+    update_readme()

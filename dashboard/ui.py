@@ -154,25 +154,8 @@ def sidebar_filters() -> Filters | None:
     return chosen
 
 
-def through_entrypoint() -> None:
-    """Rerun through `streamlit_app.py` when Streamlit ran a page file on its own.
-
-    Until some session of the process has called `st.navigation`, Streamlit treats a `pages/`
-    folder as its legacy multipage layout: a first request for `/data` on a fresh server (and
-    every AppTest run) executes `pages/data.py` directly, without the entrypoint's page config,
-    navigation and filters. Switching the legacy mode off and rerunning routes the request
-    through `st.navigation`, which lands on the same page because the url paths match.
-    """
-    from streamlit.runtime.pages_manager import PagesManager
-
-    if PagesManager.uses_pages_directory:
-        PagesManager.uses_pages_directory = False
-        st.rerun()
-
-
 def require_data() -> None:
     """Stop the page with a clear pointer to the demo when there is no database yet."""
-    through_entrypoint()
     if not views.has_data():
         st.info(views.MISSING_DATA, icon=":material/database_off:")
         st.stop()
@@ -314,3 +297,29 @@ def metric_grid(signal: str, filters: Filters, columns: int = 2) -> None:
         for column, metric in zip(st.columns(columns), metrics[row : row + columns]):
             with column:
                 metric_chart(metric.id, filters, plot_px=900 // columns)
+
+
+def sync_panel() -> None:
+    """A "Sync now" control for the configured sources, with progress and each source's outcome."""
+    sources = views.configured_sources()
+    if not sources:
+        st.info(
+            "No source is configured, so this is the demo organisation. Add `[jira]` or `[calendar.*]` to "
+            "`prodops.toml` to sync real data; rosters and survey exports load with `python -m dashboard load`."
+        )
+        return
+    st.caption(f"Configured sources: {', '.join(sources)}. A sync publishes all of a source's data or none of it.")
+    if not st.button("Sync now", key="sync_now", icon=":material/sync:"):
+        return
+    with st.status("Syncing…", expanded=True) as status:
+        bar = st.progress(0.0)
+
+        def progress(stage: str, done: int, total: int | None) -> None:
+            bar.progress(min(done / total, 1.0) if total else 0.0, text=f"{stage}: {done:,}" + (f" of {total:,}" if total else ""))
+
+        outcomes = views.run_sync(progress)
+        for outcome in outcomes:
+            line = f"**{outcome.source}**: {outcome.status}, {outcome.rows:,} rows in {outcome.seconds:.1f} s. {outcome.detail}"
+            (st.error if outcome.status == "failed" else st.warning if outcome.status == "partial" else st.success)(line)
+        failed = any(o.status == "failed" for o in outcomes)
+        status.update(label="Sync failed: the last good data stays on screen" if failed else "Sync finished", state="error" if failed else "complete")

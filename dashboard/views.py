@@ -343,3 +343,28 @@ def age(moment: datetime | pd.Timestamp | None, now: datetime | None = None) -> 
     if delta < timedelta(days=2):
         return f"{int(delta.total_seconds() // 3600)} h ago"
     return f"{delta.days} d ago"
+
+
+def configured_sources() -> list[str]:
+    from dashboard import sync
+
+    return sync.configured(settings())
+
+
+def run_sync(progress) -> list:
+    """Run every configured source now; the published version changes, so every cache refreshes."""
+    from dashboard import sync
+
+    return sync.run(store(), settings(), configured_sources(), progress)
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def _unmatched(url: str, settings_json: str, version: str) -> pd.DataFrame:
+    from connectors.roster import unmatched_identities
+
+    return unmatched_identities(open_store(Settings.model_validate_json(settings_json)))
+
+
+def unmatched() -> pd.DataFrame:
+    """Identities a source named that the roster does not know: listed, never dropped."""
+    return _unmatched(*_key())

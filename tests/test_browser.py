@@ -79,7 +79,7 @@ def test_page_loads_cleanly(server, browser, name):
 
 
 def test_first_request_to_a_deep_link_is_routed_through_the_entrypoint(demo_db, browser):
-    """On a fresh server Streamlit would run `pages/data.py` alone (legacy `pages/` routing)."""
+    """A fresh server routes a deep link through the entrypoint (no legacy `pages/` folder to run alone)."""
     with streamlit_server(demo_server_env(demo_db)) as url:
         page, errors = open_page(browser, f"{url}/data")
         try:

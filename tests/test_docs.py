@@ -11,7 +11,7 @@ def test_readme_metric_table_matches_the_registry():
     readme = (ROOT / "README.md").read_text()
     table = re.search(r"<!-- catalog:start -->\n(.*)\n<!-- catalog:end -->", readme, re.S)
     assert table, "README lost its catalog markers"
-    assert table.group(1).strip() == catalog_markdown().strip(), "regenerate with dashboard.catalog.catalog_markdown()"
+    assert table.group(1).strip() == catalog_markdown().strip(), "regenerate with: python -m dashboard.catalog"
 
 
 def test_readme_quick_start_is_the_two_commands_ci_runs():

@@ -15,6 +15,9 @@ published.metric("Last published", views.age(status.published), border=True)
 rows.metric("Rows in canonical tables", f"{status.total_rows:,}", border=True)
 sources.metric("Sources synced", len(status.sources), border=True)
 
+st.subheader("Sync", anchor=False)
+ui.sync_panel()
+
 st.subheader("Sources", anchor=False)
 st.dataframe(
     status.sources,
@@ -55,3 +58,11 @@ st.dataframe(
         "error": "Error",
     },
 )
+
+st.subheader("Unmatched identities", anchor=False)
+unmatched = views.unmatched()
+if unmatched.empty:
+    st.caption("Every person a source names is on the roster.")
+else:
+    st.caption("People or teams a source names that the roster does not know. Their rows are kept; map them in the identity map.")
+    st.dataframe(unmatched, hide_index=True)
