@@ -21,6 +21,8 @@ st.set_page_config(page_title="Product Ops Health", page_icon=str(ICON), layout=
 
 pages = [
     st.Page("app_pages/overview.py", title="Overview", icon=":material/dashboard:", url_path="overview", default=True),
+    st.Page("app_pages/bottlenecks.py", title="Bottlenecks", icon=":material/troubleshoot:", url_path="bottlenecks"),
+    st.Page("app_pages/qbr.py", title="QBR", icon=":material/summarize:", url_path="qbr"),
     st.Page("app_pages/pm_time.py", title="PM time", icon=":material/schedule:", url_path="pm-time"),
     st.Page("app_pages/insights.py", title="Insights", icon=":material/query_stats:", url_path="insights"),
     st.Page("app_pages/releases.py", title="Releases", icon=":material/rocket_launch:", url_path="releases"),

@@ -31,6 +31,9 @@ st.dataframe(
     },
 )
 
+st.subheader("Coverage", anchor=False)
+ui.coverage_panel()
+
 st.subheader("Tables", anchor=False)
 st.dataframe(
     status.tables,

@@ -1,6 +1,7 @@
 """How long the store takes to upsert a million calendar occurrences, and to upsert them again.
 
-Run: .venv/bin/python benchmarks/store_bulk_write.py [rows]
+Run: .venv/bin/python benchmarks/store_bulk_write.py [rows] [postgresql://... (an empty database)]
+Without a URL it writes a DuckDB file in a temporary folder.
 """
 from __future__ import annotations
 
@@ -32,7 +33,8 @@ def main() -> None:
     rows = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
     frame = occurrences(rows)
     with tempfile.TemporaryDirectory() as folder:
-        store = Store(Path(folder) / "bench.duckdb")
+        store = Store(sys.argv[2] if len(sys.argv) > 2 else Path(folder) / "bench.duckdb")
+        print(f"store: {store.backend} at {store.location}")
         store.migrate()
         for attempt in ("first write", "same rows again"):
             began = time.perf_counter()

@@ -21,6 +21,10 @@ changes nothing.
 The identity map ties each source's user ids (a Jira accountId or username, a calendar owner
 address, ...) to a person: a CSV `source, external_id, person_id`. Ids that match no one are not
 dropped: `unmatched_identities` lists every id in the canonical tables that names no person.
+
+`parse_roster` (text to people) and `plan_roster` (a snapshot over what is known, to rows) are
+pure; `load_roster` reads what is known from the store and writes the plan in one transaction.
+The demo organisation's HR exports go through the two pure steps.
 """
 from __future__ import annotations
 
@@ -326,14 +330,25 @@ def _existing(store: Store, *names: str) -> dict[str, pd.DataFrame]:
         return {name: con.execute(f"SELECT * FROM {name}").df() if name in present else _frame(name, []) for name in names}
 
 
-def load_roster(store: Store, roster: Roster, *, as_of: date) -> RosterReport:
-    """Write a roster snapshot taken on `as_of`: people, membership history, teams and their groups.
+ROSTER_TABLES = ("memberships", "teams", "team_groups", "people")
+"""The tables a roster snapshot is planned against (what is already known)."""
 
-    All of it is published in one transaction. Rows with problems are left out and reported;
-    people missing from this roster are kept as they were and listed (a roster that leaves
-    someone out says nothing about when they left: their end_date does).
-    """
-    existing = _existing(store, "memberships", "teams", "team_groups", "people")
+
+@dataclass(frozen=True)
+class RosterPlan:
+    """What one roster snapshot writes: rows per table, the people whose working hours go back
+    to the default, and the report. Made without a store, so it can be inspected or tested."""
+
+    frames: dict[str, pd.DataFrame]
+    clear_hours: list[str]
+    report: RosterReport
+
+
+def plan_roster(roster: Roster, existing: dict[str, pd.DataFrame], *, as_of: date) -> RosterPlan:
+    """The rows a roster snapshot taken on `as_of` writes over `existing` (the `ROSTER_TABLES` as
+    stored): people, membership history, teams, their groups and working hours. Pure: nothing is
+    read or written. Rows are upserts by each table's key, written in the order of `frames`."""
+    existing = {name: existing.get(name, _frame(name, [])) for name in ROSTER_TABLES}
     issues = list(roster.issues)
     people_rows, membership_rows, hours_rows, no_hours = [], [], [], []
     report = {"joined": [], "moved": [], "left": []}
@@ -358,15 +373,32 @@ def load_roster(store: Store, roster: Roster, *, as_of: date) -> RosterReport:
     team_rows, group_rows, regrouped = _team_changes(roster, existing["teams"], existing["team_groups"], as_of)
     listed = {p.person_id for p in roster.people}
     missing = sorted(set(existing["people"]["person_id"]) - listed)
+    frames = {
+        "teams": _frame("teams", team_rows),
+        "team_groups": _frame("team_groups", group_rows),
+        "people": _frame("people", people_rows),
+        "memberships": _frame("memberships", membership_rows),
+        "person_hours": _frame("person_hours", hours_rows),
+    }
+    summary = RosterReport(len(people_rows), report["joined"], report["moved"], report["left"], regrouped, missing, issues)
+    return RosterPlan(frames, no_hours, summary)
+
+
+def load_roster(store: Store, roster: Roster, *, as_of: date) -> RosterReport:
+    """Write a roster snapshot taken on `as_of`: people, membership history, teams and their groups.
+
+    All of it is published in one transaction. Rows with problems are left out and reported;
+    people missing from this roster are kept as they were and listed (a roster that leaves
+    someone out says nothing about when they left: their end_date does).
+    """
+    plan = plan_roster(roster, _existing(store, *ROSTER_TABLES), as_of=as_of)
     with store.transaction() as tx:
-        tx.upsert("teams", _frame("teams", team_rows))
-        tx.upsert("team_groups", _frame("team_groups", group_rows))
-        tx.upsert("people", _frame("people", people_rows))
-        tx.upsert("memberships", _frame("memberships", membership_rows))
-        if no_hours:
-            tx.con.execute("DELETE FROM person_hours WHERE person_id IN (SELECT unnest(?))", [no_hours])
-        tx.upsert("person_hours", _frame("person_hours", hours_rows))
-    return RosterReport(len(people_rows), report["joined"], report["moved"], report["left"], regrouped, missing, issues)
+        for table in ("teams", "team_groups", "people", "memberships"):
+            tx.upsert(table, plan.frames[table])
+        if plan.clear_hours:
+            tx.delete_where("person_hours", "person_id", plan.clear_hours)
+        tx.upsert("person_hours", plan.frames["person_hours"])
+    return plan.report
 
 
 # ---------------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from datetime import date
 from pathlib import Path
 
 from dashboard.config import ConfigError, load_settings
-from dashboard.periods import GRAINS, quarters_back, today
+from dashboard.periods import GRAINS, label, quarters_back, today
 from dashboard.store import StoreError, open_store
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -18,11 +18,20 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def _demo(args: argparse.Namespace) -> int:
     from dashboard.demo import build_demo
+    from dashboard.first_run import marker
 
     settings = load_settings(args.config)
     store = open_store(settings)
     began = time.perf_counter()
-    counts = build_demo(store, settings, today=args.today or today(settings.org_timezone))
+    mark = marker(settings) if getattr(args, "mark_building", False) else None
+    if mark:
+        mark.parent.mkdir(parents=True, exist_ok=True)
+        mark.touch()
+    try:
+        counts = build_demo(store, settings, today=args.today or today(settings.org_timezone))
+    finally:
+        if mark:
+            mark.unlink(missing_ok=True)
     summary = ", ".join(f"{table} {rows:,}" for table, rows in counts.items())
     print(f"demo organisation written to {store.path} in {time.perf_counter() - began:.1f} s: {summary}", file=sys.stderr)
     return 0
@@ -51,13 +60,18 @@ def _sync(args: argparse.Namespace) -> int:
     settings = load_settings(args.config)
     store = open_store(settings)
     sources = sync.configured(settings) if args.source == "all" else [args.source]
+    try:
+        wait = args.wait if args.wait is not None else float(os.environ.get("PRODOPS_SYNC_WAIT") or 0)
+    except ValueError:
+        print("error: PRODOPS_SYNC_WAIT must be a number of seconds", file=sys.stderr)
+        return 2
     if not sources:
         print("error: no source is configured in prodops.toml ([jira], [calendar.*])", file=sys.stderr)
         return 2
     outcomes = []
     for source in sources:
         with _progress_bar(source) as progress:
-            outcomes.append(sync.run_one(store, settings, source, progress))
+            outcomes.append(sync.run_one(store, settings, source, progress, wait=wait))
         print(outcomes[-1].log_line(), file=sys.stderr)
     return sync.exit_code(outcomes)
 
@@ -110,13 +124,51 @@ def _load_survey(args: argparse.Namespace) -> int:
     return 1 if report.issues else 0
 
 
+def _report(args: argparse.Namespace) -> int:
+    """Write the quarterly business review of one quarter and scope in one format."""
+    from dashboard import report
+    from dashboard.report.content import complete_quarters, parse_quarter
+
+    settings = load_settings(args.config)
+    store = open_store(settings)
+    day = today(settings.org_timezone)
+    try:
+        quarter = parse_quarter(args.quarter) if args.quarter else complete_quarters([quarters_back(day, 2)], day)[0]
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    if not complete_quarters([quarter], day):
+        print(f"error: {args.quarter} has not ended yet: a review compares complete quarters", file=sys.stderr)
+        return 2
+    if not store.exists():
+        print(f"error: no database at {store.location}: run `python -m dashboard demo` or a sync first", file=sys.stderr)
+        return 2
+    teams = store.table("teams")
+    scope, scope_id = ("team", args.team) if args.team else ("group", args.group) if args.group else ("org", "org")
+    known = set(teams["team_id"]) if scope == "team" else set(teams["group_name"]) if scope == "group" else {"org"}
+    if scope_id not in known:
+        print(f"error: no {scope} {scope_id!r}; known: {', '.join(sorted(known))}", file=sys.stderr)
+        return 2
+    name = label(quarter, "quarter")
+    out = Path(args.out or f"qbr-{name}-{scope_id}.{args.format}".replace(" ", "-"))
+    began = time.perf_counter()
+    built = report.build_from_store(store, settings, quarter, scope, scope_id, day)
+    computed = time.perf_counter() - began
+    written = report.write(built, args.format, out)
+    print(f"{args.format} report for {name} ({scope_id}) written to {out} in "
+          f"{time.perf_counter() - began:.1f} s (metrics {computed:.1f} s); {len(written)} file(s)", file=sys.stderr)
+    return 0
+
+
 def _serve(args: argparse.Namespace) -> int:
-    """Build the demo organisation on first run when no database exists, then start Streamlit."""
+    """Start Streamlit; on first run, with no database yet, build the demo organisation beside it."""
+    from dashboard.first_run import build_in_background
+
     settings = load_settings(args.config)
     store = open_store(settings)
     if not store.exists():
-        print(f"no database at {store.path}: building the demo organisation first", file=sys.stderr)
-        _demo(argparse.Namespace(config=args.config, today=None))
+        print("no data yet: building the demo organisation in the background", file=sys.stderr)
+        build_in_background(args.config)
     command = [sys.executable, "-m", "streamlit", "run", str(ROOT / "streamlit_app.py"), "--server.port", str(args.port)]
     if args.address:
         command += ["--server.address", args.address]
@@ -130,6 +182,7 @@ def parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser("demo", help="(re)build the demo organisation in the configured database")
     demo.add_argument("--today", type=date.fromisoformat, help="build as of this day (default: today)")
+    demo.add_argument("--mark-building", action="store_true", help=argparse.SUPPRESS)
     demo.set_defaults(run=_demo)
 
     metrics = commands.add_parser("metrics", help="print every metric series")
@@ -143,6 +196,11 @@ def parser() -> argparse.ArgumentParser:
 
     sync = commands.add_parser("sync", help="pull a source (or all configured ones) into the store")
     sync.add_argument("source", choices=["jira", "calendar", "all"])
+    sync.add_argument(
+        "--wait", type=float, default=None, metavar="SECONDS",
+        help="when another sync of a source is running, wait this long for it, then skip the source with exit "
+        "code 75 (default: $PRODOPS_SYNC_WAIT or 0)",
+    )
     sync.set_defaults(run=_sync)
 
     load = commands.add_parser("load", help="load a file export: the HR roster or a survey wave")
@@ -156,6 +214,16 @@ def parser() -> argparse.ArgumentParser:
     survey.add_argument("--survey", required=True, help="the survey's name in prodops.toml [surveys.NAME]")
     survey.add_argument("--wave", required=True, help="this export's wave, e.g. 2026Q4")
     survey.set_defaults(run=_load_survey)
+
+    report = commands.add_parser("report", help="write the quarterly business review (pptx, pdf, md or csv)")
+    report.add_argument("--quarter", help="a complete quarter, e.g. 2026Q3 (default: the last complete one)")
+    report.add_argument("--format", choices=["pptx", "pdf", "md", "csv"], required=True)
+    report.add_argument("--out", help="the file to write (default: qbr-<quarter>-<scope>.<format>); "
+                        "Markdown's charts go beside it in <name>_charts/")
+    where = report.add_mutually_exclusive_group()
+    where.add_argument("--group", help="review one group (default: the whole organisation)")
+    where.add_argument("--team", help="review one team, by team id")
+    report.set_defaults(run=_report)
 
     serve = commands.add_parser("serve", help="start the dashboard, building the demo if there is no data")
     serve.add_argument("--port", type=int, default=8501)

@@ -128,7 +128,9 @@ SURVEY_ROSTER_TABLES = [
 TABLES.update({table.name: table for table in SURVEY_ROSTER_TABLES})
 
 # Forward migrations: version N is reached by running MIGRATIONS[N - 1]. Never edit a released
-# step; append a new one.
+# step; append a new one. Both backends run them: write DuckDB SQL that PostgreSQL takes too once
+# `dashboard.store.postgres.dialect` renames DOUBLE and VARCHAR (CREATE TABLE IF NOT EXISTS,
+# ALTER TABLE ... ADD COLUMN IF NOT EXISTS, the types above).
 MIGRATIONS: list[list[str]] = [
     [table.ddl() for table in TABLES.values()],
     # 2: short focus and fragmented time per PM-week; titles kept on request (issue 4).
@@ -140,4 +142,16 @@ MIGRATIONS: list[list[str]] = [
     # 3: survey waves, identity map, team history, unmatched survey answers, personal working hours (issue 5).
     [table.ddl() for table in SURVEY_ROSTER_TABLES],
 ]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+# Issue 7, leadership views: the QBR's notes, one per quarter, scope and section (the section
+# ids of `dashboard.report.content.section_ids`). Annotations already have their table.
+QBR_TABLES = [
+    _table(
+        "qbr_notes", ("quarter", "scope_id", "section"),
+        quarter="VARCHAR", scope_id="VARCHAR", section="VARCHAR", note="VARCHAR", updated_at="TIMESTAMP",
+    ),
+]
+MIGRATIONS.append([table.ddl() for table in QBR_TABLES])  # 4
+TABLES.update({table.name: table for table in QBR_TABLES})
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -3,6 +3,12 @@
 Each source's own connector publishes its run in one store transaction and records it in
 `sync_runs`; this module only knows which sources are configured, runs them one after the
 other, and reports each as an `Outcome` a scheduler or a page can act on.
+
+One sync per source runs at a time, whichever process or host starts it (cron, a Kubernetes
+CronJob, the Data page's "Sync now"): a source's run holds `store.sync_lock(source)` (an
+advisory lock in PostgreSQL, a lock file beside a DuckDB file). A second run of the same source
+waits up to `wait` seconds for it, then gives up as `busy`, with a message naming the holder,
+and writes nothing.
 """
 from __future__ import annotations
 
@@ -12,15 +18,19 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 from dashboard.config import Settings
-from dashboard.store import Store
+from dashboard.store import Store, SyncBusy
 
 Progress = Callable[[str, int, int | None], None]
 """`progress(stage, done, total)`; total is None when the source does not say."""
 
 OK, PARTIAL, FAILED = "success", "partial", "failed"
 """The statuses every connector writes to `sync_runs`."""
-EXIT_CODES = {OK: 0, FAILED: 1, PARTIAL: 3}
-"""Exit status for a scheduler: 0 all good, 1 a source failed, 3 some calendars were quarantined."""
+BUSY = "busy"
+"""Another sync of the source was running (and still was after the wait): this run did nothing."""
+EXIT_CODES = {OK: 0, FAILED: 1, PARTIAL: 3, BUSY: 75}
+"""Exit status for a scheduler: 0 all good, 1 a source failed, 3 some calendars were quarantined,
+75 (EX_TEMPFAIL: try again later) another sync of a source was still running. 2 is the command
+line's own: bad configuration, or no source configured."""
 
 
 @dataclass(frozen=True)
@@ -75,25 +85,33 @@ def _quiet(stage: str, done: int, total: int | None) -> None:
     return None
 
 
-def run_one(store: Store, settings: Settings, source: str, progress: Progress | None = None) -> Outcome:
-    """Run one source. An unexpected error becomes a failed outcome; the connector has already
-    left the store as it was."""
+def run_one(store: Store, settings: Settings, source: str, progress: Progress | None = None, wait: float = 0.0) -> Outcome:
+    """Run one source under its sync lock, waiting up to `wait` seconds for another run of it.
+
+    An unexpected error becomes a failed outcome; the connector has already left the store as
+    it was. A source whose lock stays taken is a `busy` outcome and nothing is written.
+    """
     began = time.perf_counter()
     try:
-        return SOURCES[source](store, settings, progress or _quiet)
+        with store.sync_lock(source, wait):
+            return SOURCES[source](store, settings, progress or _quiet)
+    except SyncBusy as busy:
+        return Outcome(source, BUSY, 0, time.perf_counter() - began, str(busy))
     except Exception as error:  # noqa: BLE001  (reported, not swallowed: it is the outcome)
         return Outcome(source, FAILED, 0, time.perf_counter() - began, f"{type(error).__name__}: {error}")
 
 
-def run(store: Store, settings: Settings, sources: list[str], progress: Progress | None = None) -> list[Outcome]:
-    """Run each source in turn; one failing does not stop the others."""
-    return [run_one(store, settings, name, progress) for name in sources]
+def run(
+    store: Store, settings: Settings, sources: list[str], progress: Progress | None = None, wait: float = 0.0
+) -> list[Outcome]:
+    """Run each source in turn; one failing (or busy) does not stop the others."""
+    return [run_one(store, settings, name, progress, wait) for name in sources]
 
 
 def exit_code(outcomes: list[Outcome]) -> int:
-    """A failure outranks a partial run, which outranks success."""
+    """A failure outranks a partial run, which outranks a busy source, which outranks success."""
     statuses = {outcome.status for outcome in outcomes}
-    for status in (FAILED, PARTIAL):
+    for status in (FAILED, PARTIAL, BUSY):
         if status in statuses:
             return EXIT_CODES[status]
     return EXIT_CODES[OK]

@@ -1,29 +1,38 @@
-"""Streamlit pieces shared by every page: the filters, the metric chart and the scorecard.
+"""Streamlit pieces shared by every page: the filters, the metric chart, the scorecard, the
+bottleneck table and the review's sections.
 
 The filters live in the sidebar, drawn once by the entrypoint. They are seeded from the URL's
 query parameters on a session's first run and written back on every run, so a copied URL
-reproduces the view. Pages read the chosen filters with `require_filters()`.
+reproduces the view. Pages read the chosen filters with `require_filters()`. A page's own
+choices (the review's quarter, the bottleneck looked into) live in the URL the same way.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, periods, views
+from dashboard import bottlenecks, charts, periods, views
 from dashboard.config import ConfigError
 from dashboard.metrics import METRICS, Scope
+from dashboard.notes import NoteError
 from dashboard.periods import GRAINS, Grain
-from dashboard.scorecard import STATUS_COLOR, STATUS_LABEL
+from dashboard.scorecard import STATUS_COLOR, STATUS_LABEL, ScorecardPeriod
 from dashboard.store import StoreError
 
 DEFAULT_QUARTERS = 8
+DEMO_BUILD_WAIT_SECONDS = 120
+"""How long a page waits for a first-run demo build before it says there is no data."""
 DEFAULT_GRAIN: Grain = "month"
 ALL = ""
 _FILTERS = "_filters"
-_PARAM_OF_KEY = {"f_from": "from", "f_to": "to", "f_grain": "grain", "f_group": "group", "f_team": "team"}
+_PARAM_OF_KEY = {
+    "f_from": "from", "f_to": "to", "f_grain": "grain", "f_group": "group", "f_team": "team",
+    "qbr_quarter": "quarter", "bn_focus": "focus",
+}
 GRAIN_LABEL = {"week": "Week", "month": "Month", "quarter": "Quarter"}
 PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
 SPARK_CONFIG = {"displayModeBar": False}
@@ -66,11 +75,28 @@ class Filters:
 
 
 def scorecard_quarter(filters: Filters) -> str:
-    """The quarter the scorecards show, marked "to date" while it is still running."""
+    """What the scorecards compare, in words ("Q3 2026 against Q2 2026 and Q3 2025; Q4 2026 to date beside it")."""
+    period = views.scorecard_quarter(filters.last_quarter)
+    text = f"{quarter_label(period.quarter)} against {quarter_label(period.previous)} and {quarter_label(period.year_ago)}"
+    if period.running:
+        return f"{text}; {running_label(period)} beside it"
+    if period.through:
+        return f"{quarter_label(period.quarter)} to date ({period.through:%d %b}) against whole quarters"
+    return text
+
+
+def last_quarter_text(filters: Filters) -> str:
+    """The range's last quarter, marked "to date" while it runs ("Q4 2026 to date (26 Nov)")."""
     label = quarter_label(filters.last_quarter)
     if filters.end < periods.next_start(filters.last_quarter, "quarter") - timedelta(days=1):
         return f"{label} to date ({filters.end:%d %b})"
     return label
+
+
+def running_label(period: ScorecardPeriod) -> str:
+    """"Q4 2026 to date (57 of 92 days)"."""
+    done, days = period.elapsed or (0, 0)
+    return f"{quarter_label(period.running)} to date ({done} of {days} days)"
 
 
 def quarter_label(quarter: date) -> str:
@@ -156,9 +182,17 @@ def sidebar_filters() -> Filters | None:
 
 def require_data() -> None:
     """Stop the page with a clear pointer to the demo when there is no database yet."""
-    if not views.has_data():
-        st.info(views.MISSING_DATA, icon=":material/database_off:")
-        st.stop()
+    if views.has_data():
+        return
+    if views.demo_building():
+        with st.spinner("Building the demo organisation (about half a minute on first run)…"):
+            deadline = time.monotonic() + DEMO_BUILD_WAIT_SECONDS
+            while views.demo_building() and not views.has_data() and time.monotonic() < deadline:
+                time.sleep(1)
+        if views.has_data():
+            st.rerun()
+    st.info(views.MISSING_DATA, icon=":material/database_off:")
+    st.stop()
 
 
 def require_filters() -> Filters:
@@ -247,16 +281,26 @@ def about(metric_id: str, frame: pd.DataFrame, grain: Grain) -> None:
     better = "Higher is better." if metric.better == "higher" else "Lower is better."
     goal = f" Target {metric.format(target.target)}, tolerance {metric.format(target.tolerance)}." if target else ""
     st.markdown(f"{better}{goal}  \n{_sources_text(metric.sources)}")
-    st.caption(f"n = {metric.n_label} behind each point")
-    table = views.n_table(frame, grain)
+    k = views.privacy_minimum(metric)
+    rule = f" A point over fewer than {k} {metric.n_label} is hidden, and so is its exact n." if k else ""
+    st.caption(f"n = {metric.n_label} behind each point.{rule}")
+    table = views.n_table(frame, grain, k)
     st.dataframe(table, width="stretch", height="content" if len(table) <= 8 else 300)
 
 
+def _toned(card, delta_text: str | None, delta: float | None) -> str:
+    """A change coloured by whether it is better (green) or worse (red) in the metric's direction."""
+    if delta_text is None:
+        return "–"
+    colour = {"better": "green", "worse": "red"}.get(card.tone(delta))
+    return f":{colour}[{delta_text}]" if colour else delta_text
+
+
 def scorecard(signal: str, filters: Filters) -> None:
-    """A signal's metrics this quarter against last quarter and the target, then its lead trend."""
-    quarter = filters.last_quarter
-    previous = periods.quarters_back(quarter, 2)
-    cards = views.scorecards(signal, filters.scope, filters.scope_id, quarter)
+    """A signal's metrics: the scored quarter against the one before and a year before, its
+    target band, eight quarters of sparkline, the running quarter to date; then its lead trend."""
+    period = views.scorecard_quarter(filters.last_quarter)
+    cards = views.scorecards(signal, filters.scope, filters.scope_id, period)
     if not cards:
         return
     st.subheader(f"{signal_name(signal)}", anchor=False)
@@ -271,16 +315,21 @@ def scorecard(signal: str, filters: Filters) -> None:
                 delta=card.delta_text(),
                 delta_color="off" if card.unchanged else "inverse" if card.metric.better == "lower" else "normal",
                 delta_arrow="off" if card.unchanged else "auto",
-                delta_description=f"vs {quarter_label(previous)}",
+                delta_description=f"vs {quarter_label(period.previous)}",
             )
+            st.caption(f"{_toned(card, card.year_delta_text(), card.year_delta)} vs {quarter_label(period.year_ago)}")
             label = "Hidden by privacy rules" if card.hidden else STATUS_LABEL[card.status]
             st.caption(f":{STATUS_COLOR[card.status]}-badge[{label}] {card.target_text() or ''}")
-            points = views.sparkline_points(card.metric.id, filters.scope, filters.scope_id, quarter)
+            points = views.sparkline_points(card.metric.id, filters.scope, filters.scope_id, period.quarter,
+                                            first=filters.first_quarter)
             if points["value"].notna().any():
                 st.plotly_chart(
                     charts.sparkline(card.metric, points, target=card.target.target if card.target else None),
                     key=f"spark_{card.metric.id}", config=SPARK_CONFIG,
                 )
+            if period.running:
+                so_far = "hidden" if card.to_date_hidden else card.metric.format(card.to_date)
+                st.caption(f"{quarter_label(period.running)} to date: **{so_far}**")
     lead = LEAD_METRICS.get(signal)
     metric_chart(lead if lead in METRICS else cards[0].metric.id, filters, height=300, focus=True)
 
@@ -323,3 +372,236 @@ def sync_panel() -> None:
             (st.error if outcome.status == "failed" else st.warning if outcome.status == "partial" else st.success)(line)
         failed = any(o.status == "failed" for o in outcomes)
         status.update(label="Sync failed: the last good data stays on screen" if failed else "Sync finished", state="error" if failed else "complete")
+
+
+def annotations_panel(filters: Filters) -> None:
+    """The events drawn on every time axis: listed, added and removed here, stored for everyone."""
+    names = views.scope_names()
+    message = st.session_state.pop("_annotation_message", None)
+    if message:
+        st.success(message, icon=":material/check:")
+    with st.expander("Annotations on the time axes", icon=":material/flag:"):
+        st.caption("Milestones and reorganisations, drawn on every chart so cause and effect can be seen. "
+                   "An organisation-wide one shows on every chart; a group's or team's on its own charts.")
+        existing = views.annotations()
+        st.dataframe(
+            existing.assign(scope=existing["scope"].map(lambda i: names.get(i, i))), hide_index=True, width="stretch",
+            column_config={"on_date": st.column_config.DateColumn("Date", format="D MMM YYYY"), "scope": "Where",
+                           "label": "What happened"},
+        )
+        scopes = [views.ORG, *([filters.group] if filters.group else []), *([filters.team] if filters.team else [])]
+        with st.form("annotation_form", clear_on_submit=True, border=False):
+            when, where, what = st.columns([1, 1, 3])
+            on_date = when.date_input("Date", value=filters.today, key="ann_date")
+            scope = where.selectbox("Where", scopes, format_func=lambda i: names.get(i, i), key="ann_scope")
+            label = what.text_input("What happened", max_chars=80, key="ann_label",
+                                    placeholder="e.g. New intake process for data requests")
+            if st.form_submit_button("Add annotation", icon=":material/add:"):
+                try:
+                    views.add_annotation(on_date, scope, label)
+                except NoteError as error:
+                    st.error(str(error))
+                else:
+                    st.session_state["_annotation_message"] = f"Added “{label.strip()}” on {on_date:%d %b %Y}."
+                    st.rerun()
+        keys = [(row.on_date, row.scope, row.label) for row in existing.itertuples()]
+        chosen = st.multiselect("Remove", keys, format_func=lambda k: f"{k[0]:%d %b %Y} · {k[2]}", key="ann_pick")
+        if chosen and st.button("Remove the chosen annotations", key="ann_remove", icon=":material/delete:"):
+            views.remove_annotations(chosen)
+            st.session_state["_annotation_message"] = f"Removed {len(chosen)} annotation(s)."
+            st.rerun()
+
+
+# ---------------------------------------------------------------------------------------------
+# Bottlenecks
+
+# The page that shows each signal's metrics in context.
+CONTEXT_PAGES = {
+    "S1": ("app_pages/pm_time.py", "PM time"),
+    "S2": ("app_pages/insights.py", "Insights"),
+    "S3": ("app_pages/releases.py", "Releases"),
+    "S4": ("app_pages/alignment.py", "Alignment"),
+    "checkins": ("app_pages/alignment.py", "Alignment"),
+}
+TOP_CHOICES = 30
+
+
+def _focus_on_selection() -> None:
+    """A row picked in the ranking becomes the row looked into (the selectbox and the URL follow)."""
+    state = st.session_state.get("bn_table")
+    rows = state.selection.rows if state is not None else []
+    ids = st.session_state.get("_bn_ids", [])
+    if rows and rows[0] < len(ids):
+        st.session_state["bn_focus"] = ids[rows[0]]
+
+
+def bottleneck_table(ranked: pd.DataFrame) -> str | None:
+    """The ranking as a table, worst first; returns the id of the row to look into."""
+    names = views.scope_names()
+    shown = bottlenecks.display(ranked, METRICS, names)
+    st.session_state["_bn_ids"] = shown["id"].tolist()
+    st.dataframe(
+        shown.drop(columns="id"), hide_index=True, width="stretch", height=420, key="bn_table",
+        on_select=_focus_on_selection, selection_mode="single-row",
+        column_config={
+            "metric": st.column_config.TextColumn("Metric", width="medium"),
+            "where": st.column_config.TextColumn("Team or group"),
+            "value": "Value", "peers": "Median",
+            "distance": st.column_config.NumberColumn("Distance", format="%.1f", help="Robust spreads worse than the "
+                                                      "median of all teams (or all groups); 0 is typical."),
+            "trend": st.column_config.NumberColumn("Trend", format="%+.2f", help="Spreads per quarter it has moved away "
+                                                   "from its peers over the last four quarters; positive is getting worse."),
+            "quarters": st.column_config.NumberColumn("Quarters", help="For how many quarters in a row it has "
+                                                      f"been at least {bottlenecks.FLAG} spreads worse."),
+            "n": st.column_config.NumberColumn("n", help="What the value stands on: releases, check-ins, PMs, "
+                                               "requests or respondents."),
+            "note": st.column_config.TextColumn("Note", help="A group's row names its teams in the drill-down."),
+        },
+    )
+    if shown.empty:
+        return None
+    choices = shown["id"].tolist()[:TOP_CHOICES]
+    current = st.session_state.get("bn_focus") or st.query_params.get("focus")
+    if current in shown["id"].tolist() and current not in choices:
+        choices.append(current)
+    labels = dict(zip(shown["id"], shown["metric"] + " · " + shown["where"]))
+    _seed("bn_focus", choices)
+    focus = st.selectbox("Look into", choices, format_func=labels.get, key="bn_focus",
+                         help="Or pick a row in the table.")
+    st.query_params["focus"] = focus
+    return focus
+
+
+def bottleneck_drilldown(focus: str, ranked: pd.DataFrame, filters: Filters, period: date) -> None:
+    """One row: where it stands, its trend against its parent, the records behind it and where to see it."""
+    parsed = bottlenecks.parse_row_id(focus)
+    if parsed is None:
+        return
+    metric_id, scope, scope_id = parsed
+    metric, names = METRICS[metric_id], views.scope_names()
+    row = ranked[(ranked["metric_id"] == metric_id) & (ranked["scope"] == scope) & (ranked["scope_id"] == scope_id)]
+    where = names.get(scope_id, scope_id)
+    st.subheader(f"{metric.title} · {where}", anchor=False)
+    if len(row):
+        item = row.iloc[0]
+        since = bottlenecks.since_text(item["quarters"], item["since"])
+        st.caption(
+            f"{metric.format(item['value'])} against a median of {metric.format(item['centre'])} over all "
+            f"{scope}s ({item['distance']:.1f} spreads {'worse' if item['distance'] >= 0 else 'better'}) · "
+            f"n = {int(item['n'])} {metric.n_label}" + (f" · {since}" if since else "") + (f" · {item['note']}" if item["note"] else "")
+        )
+    group = scope_id if scope == "group" else views.group_of().get(scope_id)
+    focused = replace(filters, group=group, team=scope_id if scope == "team" else None)
+    metric_chart(metric_id, focused, height=300, focus=True)
+    frame = views.records(metric_id, scope, scope_id, period)
+    st.markdown(f"**The records behind it, {quarter_label(period)}**")
+    st.caption(bottlenecks.summary(metric, frame))
+    if frame is not None and not frame.empty:
+        team_names = {team: names.get(team, team) for team in frame["Team"].unique()} if "Team" in frame else {}
+        shown = frame.assign(Team=frame["Team"].map(team_names)) if team_names else frame
+        st.dataframe(shown, hide_index=True, width="stretch", height="content" if len(shown) <= 12 else 400)
+    page, title = CONTEXT_PAGES.get(metric.signal, ("app_pages/overview.py", "Overview"))
+    if "survey" in metric.sources:
+        page, title = "app_pages/surveys.py", "Surveys"
+    params = {"from": _quarter_param(filters.first_quarter), "to": _quarter_param(filters.last_quarter),
+              "grain": filters.grain, "group": group or "", "team": focused.team or ""}
+    st.page_link(page, label=f"See {metric.title.lower()} for {where} on the {title} page", icon=":material/open_in_new:",
+                 query_params=params)
+
+
+# ---------------------------------------------------------------------------------------------
+# The quarterly business review
+
+
+def qbr_quarter(quarters: list[date]) -> date:
+    """The review's quarter: from the URL on the first run, else the last complete quarter."""
+    by_param = {_quarter_param(q): q for q in quarters}
+    _seed("qbr_quarter", quarters, by_param.get)
+    chosen = st.selectbox("Quarter", quarters, index=len(quarters) - 1, format_func=quarter_label, key="qbr_quarter",
+                          help="Complete quarters only: a running quarter is not compared with a whole one.")
+    st.query_params["quarter"] = _quarter_param(chosen)
+    return chosen
+
+
+def _table_frame(table) -> pd.DataFrame:
+    frame = pd.DataFrame(table.rows, columns=table.columns)
+    if frame.empty:
+        return frame
+    tones = table.tones or [None] * len(frame)
+    colours = {"on": "#D3F9D8", "near": "#FFEC99", "off": "#FFC9C9", "better": "#D3F9D8", "worse": "#FFC9C9"}
+    column = frame.columns[-2]
+
+    def paint(series: pd.Series) -> list[str]:
+        return [f"background-color: {colours[t]}" if series.name == column and t in colours else "" for t in tones]
+
+    return frame.style.apply(paint)
+
+
+def qbr_section(section, report) -> None:
+    """One section of the review as the exports show it, with its stored note to edit."""
+    st.header(section.title, anchor=False)
+    if section.subtitle:
+        st.caption(section.subtitle)
+    if section.charts:
+        for column, chart in zip(st.columns(2), section.charts):
+            with column, st.container(border=True):
+                st.plotly_chart(chart.figure, key=f"qbr_{chart.id}", config=PLOTLY_CONFIG)
+                with st.expander("About this chart"):
+                    st.caption(chart.caption)
+    for table in section.tables:
+        st.markdown(f"**{table.title}**")
+        if table.rows:
+            st.dataframe(_table_frame(table), hide_index=True, width="stretch", height="content")
+        else:
+            st.caption("Nothing moved by half a spread or more.")
+    label = periods.label(report.quarter, "quarter")
+    text = st.text_area("Notes", value=section.note, key=f"qbr_note_{label}_{report.scope_id}_{section.id}",
+                        placeholder="What happened, why, and what we do next. Stored with the quarter; goes into every export.")
+    if st.button("Save note", key=f"qbr_save_{section.id}", icon=":material/save:", disabled=text == section.note):
+        try:
+            views.save_qbr_note(report.quarter, report.scope_id, section.id, text)
+        except NoteError as error:
+            st.error(str(error))
+        else:
+            st.rerun()
+    if section.footnotes:
+        with st.expander("Definitions and method"):
+            for footnote in section.footnotes:
+                st.caption(footnote)
+
+
+def qbr_exports(report) -> None:
+    """Build the pack once on request, then offer every format for download."""
+    from dashboard.report import FORMATS
+    from dashboard.report.images import ImageError
+
+    ready = st.session_state.get("_qbr_ready") == (report.quarter, report.scope_id, views.store().version())
+    if not ready:
+        if not st.button("Prepare the QBR pack", key="qbr_prepare", icon=":material/download:",
+                         help="PowerPoint, PDF, Markdown and CSV, with the charts as images. Takes a few seconds."):
+            return
+        st.session_state["_qbr_ready"] = (report.quarter, report.scope_id, views.store().version())
+    try:
+        files = views.qbr_files(report.quarter, report.scope, report.scope_id)
+    except ImageError as error:
+        st.error(f"The charts could not be drawn as images, so only the CSV is offered. {error}", icon=":material/error:")
+        files = {"csv": views.qbr_csv(report.quarter, report.scope, report.scope_id)}
+    for column, (fmt, (mime, title)) in zip(st.columns(len(FORMATS)), FORMATS.items()):
+        if fmt not in files:
+            continue
+        column.download_button(title, files[fmt], file_name=f"{report.file_stem()}.{fmt}", mime=mime,
+                               key=f"qbr_dl_{fmt}", on_click="ignore", icon=":material/download:", width="stretch")
+
+
+def coverage_panel() -> None:
+    """How much of the organisation each source covers."""
+    table = views.coverage_table()
+    st.dataframe(
+        table, hide_index=True, width="stretch",
+        column_config={
+            "measure": "Coverage", "covered": st.column_config.NumberColumn("Covered", format="localized"),
+            "total": st.column_config.NumberColumn("Of", format="localized"),
+            "share": st.column_config.ProgressColumn("Share", format="percent", min_value=0.0, max_value=1.0),
+            "counted": "Counted",
+        },
+    )

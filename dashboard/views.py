@@ -16,13 +16,13 @@ from datetime import UTC, date, datetime, timedelta
 import pandas as pd
 import streamlit as st
 
-from dashboard import periods
+from dashboard import bottlenecks, coverage, notes, periods
 from dashboard.config import Settings, Target, load_settings
 from dashboard.metrics import METRICS, SIGNALS, Metric, Scope, compute_series, load_tables
 from dashboard.metrics.registry import SERIES_COLUMNS
 from dashboard.periods import Grain
 from dashboard.schema import TABLES
-from dashboard.scorecard import Card, cards
+from dashboard.scorecard import Card, ScorecardPeriod, cards, scorecard_period
 from dashboard.store import Store, open_store
 
 log = logging.getLogger(__name__)
@@ -59,6 +59,13 @@ def today() -> date:
 
 def has_data() -> bool:
     return store().exists()
+
+
+def demo_building() -> bool:
+    """True while `serve` builds the demo organisation in the background."""
+    from dashboard.first_run import building
+
+    return building(settings())
 
 
 def _key() -> tuple[str, str, str]:
@@ -167,22 +174,35 @@ def groups() -> list[str]:
 
 def scope_names() -> dict[str, str]:
     """The display name of every scope id: the organisation, each group, each team."""
+    from dashboard.report import scope_names as names_of
+
+    return names_of(teams())
+
+
+def group_of() -> dict[str, str]:
+    """Each team's group."""
     frame = teams()
-    names = {ORG: ORG_NAME}
-    names.update({group: group for group in frame["group_name"].dropna()})
-    names.update(dict(zip(frame["team_id"], frame["name"])))
-    return names
+    return dict(zip(frame["team_id"], frame["group_name"]))
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
 def _annotations(url: str, settings_json: str, version: str) -> pd.DataFrame:
-    return open_store(Settings.model_validate_json(settings_json)).table("annotations").sort_values("on_date")
+    return notes.annotations(open_store(Settings.model_validate_json(settings_json)))
 
 
-def annotations(scope_ids: list[str]) -> pd.DataFrame:
-    """Annotations for the organisation and for any of the scopes on a chart."""
+def annotations(scope_ids: list[str] | None = None) -> pd.DataFrame:
+    """Annotations for the organisation and for any of the scopes on a chart (all of them with None)."""
     frame = _annotations(*_key())
-    return frame[frame["scope"].isin({ORG, *scope_ids})]
+    return frame if scope_ids is None else frame[frame["scope"].isin({ORG, *scope_ids})]
+
+
+def add_annotation(on_date: date, scope: str, label: str) -> None:
+    """Store an annotation; it appears on every time chart of its scope (and the org's on all)."""
+    notes.add_annotation(store(), on_date, scope, label)
+
+
+def remove_annotations(rows: list[tuple[date, str, str]]) -> int:
+    return notes.remove_annotations(store(), rows)
 
 
 @dataclass(frozen=True)
@@ -247,13 +267,42 @@ def trend_series(metric_id: str, grain: Grain, start: date, end: date, view: Bre
     return frame.sort_values(["order", "period_start"], kind="stable", ignore_index=True).drop(columns="order")
 
 
-def n_table(frame: pd.DataFrame, grain: Grain) -> pd.DataFrame:
-    """The n behind each point: one row per period, one column per scope, a hidden value marked."""
+def privacy_minimum(metric: Metric, current: Settings | None = None) -> int | None:
+    """The fewest people a shown value of this metric may stand on: surveys' minimum group size,
+    the calendar minimum for calendar metrics; None for metrics with no such rule."""
+    current = current or settings()
+    if "survey" in metric.sources:
+        return current.privacy.min_group_size
+    if metric.sources == ("calendar",):
+        return current.privacy.min_calendar_group
+    return None
+
+
+def n_cell(value: float, n: int, k: int | None) -> str:
+    """The n of one point as the "About" table shows it.
+
+    A hidden point never shows its exact n (that alone can tell a team of two from a team of
+    four): "fewer than k" when it stands on too few, "hidden" when it is held back to protect
+    a smaller group (its n is at least k).
+    """
+    if not (pd.isna(value) and n > 0):
+        return str(n)
+    if k is None:
+        return "hidden"
+    return f"fewer than {k}" if n < k else "hidden"
+
+
+def n_table(frame: pd.DataFrame, grain: Grain, k: int | None = None) -> pd.DataFrame:
+    """The n behind each point: one row per period, one column per scope, a hidden value marked.
+
+    Args:
+        k: the metric's privacy minimum (`privacy_minimum`), for how a hidden point is described.
+    """
     if frame.empty:
         return pd.DataFrame()
     cells = frame.assign(
         period=frame["period_start"].map(lambda d: periods.label(d, grain)),
-        cell=[f"{n} (hidden)" if pd.isna(v) and n > 0 else str(n) for v, n in zip(frame["value"], frame["n"])],
+        cell=[n_cell(v, n, k) for v, n in zip(frame["value"], frame["n"])],
     )
     table = cells.pivot_table(index="period", columns="name", values="cell", aggfunc="first", sort=False)
     return table[list(dict.fromkeys(cells["name"]))].sort_index(ascending=False)
@@ -264,16 +313,30 @@ def hidden_points(frame: pd.DataFrame) -> int:
     return int((frame["value"].isna() & (frame["n"] > 0)).sum())
 
 
-def scorecards(signal: str, scope: Scope, scope_id: str, quarter: date) -> list[Card]:
-    """The signal's metrics for one scope, `quarter` against the quarter before."""
-    previous = periods.quarters_back(quarter, 2)
-    quarterly = series("quarter", scope, previous, quarter)
-    return cards(signal_metrics(signal), quarterly, scope_id, quarter, previous, settings().targets)
+def scorecard_quarter(last_quarter: date) -> ScorecardPeriod:
+    """The quarter a scorecard shows when the range ends at `last_quarter` (like with like:
+    see `dashboard.scorecard`)."""
+    return scorecard_period(last_quarter, today(), quarters()[0])
 
 
-def sparkline_points(metric_id: str, scope: Scope, scope_id: str, quarter: date, count: int = 8) -> pd.DataFrame:
-    """The last `count` quarters up to `quarter` for one metric and scope, labelled."""
-    frame = series("quarter", scope, periods.quarters_back(quarter, count), quarter)
+def scorecards(signal: str, scope: Scope, scope_id: str, period: ScorecardPeriod | date) -> list[Card]:
+    """The signal's metrics for one scope: the quarter against the one before and a year before,
+    with the running quarter to date beside it."""
+    if isinstance(period, date):
+        period = ScorecardPeriod(period)
+    last = period.running or period.quarter
+    quarterly = series("quarter", scope, period.year_ago, last)
+    return cards(signal_metrics(signal), quarterly, scope_id, period.quarter, period.previous, settings().targets,
+                 year_ago=period.year_ago, running=period.running)
+
+
+def sparkline_points(
+    metric_id: str, scope: Scope, scope_id: str, quarter: date, count: int = 8, first: date | None = None
+) -> pd.DataFrame:
+    """The last `count` quarters up to `quarter` for one metric and scope, labelled; none before `first`
+    (the chosen range's start: a quarter before it may hold only the first days of the data)."""
+    start = periods.quarters_back(quarter, count)
+    frame = series("quarter", scope, max(start, first) if first else start, quarter)
     frame = frame[(frame["metric_id"] == metric_id) & (frame["scope_id"] == scope_id)]
     return frame.assign(label=frame["period_start"].map(lambda d: periods.label(d, "quarter")))
 
@@ -320,9 +383,9 @@ def _data_status(url: str, settings_json: str, version: str) -> DataStatus:
             FROM sync_runs GROUP BY source ORDER BY source
             """
         ).df()
-    published = datetime.fromtimestamp(current.path.stat().st_mtime, UTC) if current.path.exists() else None
+    published = current.published_at()
     tables = counts.merge(freshness, on="table_name", how="left")
-    return DataStatus(str(current.path), published, tables, sources, runs)
+    return DataStatus(current.location, published, tables, sources, runs)
 
 
 def data_status() -> DataStatus:
@@ -368,3 +431,130 @@ def _unmatched(url: str, settings_json: str, version: str) -> pd.DataFrame:
 def unmatched() -> pd.DataFrame:
     """Identities a source named that the roster does not know: listed, never dropped."""
     return _unmatched(*_key())
+
+
+# ---------------------------------------------------------------------------------------------
+# Bottlenecks
+
+
+@st.cache_data(max_entries=16, show_spinner="Ranking teams and groups…")
+def _ranked(url: str, settings_json: str, version: str, period: date) -> pd.DataFrame:
+    first = quarters()[0]
+    quarterly = pd.concat([series("quarter", level, first, period) for level in ("group", "team")], ignore_index=True)
+    return bottlenecks.rank(quarterly, METRICS, period, group_of(), scope_names())
+
+
+def ranked(period: date, group: str | None = None, team: str | None = None) -> pd.DataFrame:
+    """Every team and group cell of the quarter `period`, worst first (`dashboard.bottlenecks.rank`).
+
+    With a group chosen, that group and its teams; with a team, the team and its group. The
+    peers that set the distances are always the whole organisation's.
+    """
+    frame = _ranked(*_key(), period)
+    if team:
+        return frame[((frame["scope"] == "team") & (frame["scope_id"] == team))
+                     | ((frame["scope"] == "group") & (frame["scope_id"] == group_of().get(team)))].reset_index(drop=True)
+    if group:
+        return frame[frame["group"] == group].reset_index(drop=True)
+    return frame
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _records(url: str, settings_json: str, version: str, metric_id: str, scope: str, scope_id: str,
+             period: date, day: date) -> pd.DataFrame | None:
+    config = Settings.model_validate_json(settings_json)
+    end = periods.next_start(period, "quarter")
+    return bottlenecks.records(METRICS[metric_id], _tables(url, settings_json, version), config, scope, scope_id,
+                               period, end, day)
+
+
+def records(metric_id: str, scope: str, scope_id: str, period: date) -> pd.DataFrame | None:
+    """The records behind one ranked row (`dashboard.bottlenecks.records`); None for survey metrics."""
+    return _records(*_key(), metric_id, scope, scope_id, period, today())
+
+
+# ---------------------------------------------------------------------------------------------
+# The quarterly business review
+
+
+def qbr_quarters() -> list[date]:
+    """The quarters a review can be of: the complete ones, oldest first."""
+    from dashboard.report.content import complete_quarters
+
+    return complete_quarters(quarters(), today())
+
+
+def _inputs(quarter: date, scope: Scope, scope_id: str):
+    from dashboard.report import freshness_text, grains
+    from dashboard.report.content import Inputs, quarter_end
+
+    end = quarter_end(quarter)
+    year_ago, previous = periods.quarters_back(quarter, 5), periods.quarters_back(quarter, 2)
+    quarterly = pd.concat([series("quarter", level, year_ago, end) for level in ("org", "group", "team")],
+                          ignore_index=True)
+    fine = {grain: series(grain, scope, previous, end) for grain in grains()}
+    return Inputs(
+        quarterly=quarterly[quarterly["period_start"] <= end], fine={g: f[f["period_start"] <= end] for g, f in fine.items()},
+        names=scope_names(), group_of=group_of(), notes=qbr_notes(quarter, scope_id), annotations=annotations(),
+        freshness=freshness_text(data_status().runs),
+    )
+
+
+@st.cache_data(max_entries=8, show_spinner="Building the review…")
+def _qbr(url: str, settings_json: str, version: str, quarter: date, scope: Scope, scope_id: str, day: date):
+    from dashboard.report.content import build
+
+    return build(_inputs(quarter, scope, scope_id), Settings.model_validate_json(settings_json), quarter, scope,
+                 scope_id, day)
+
+
+def qbr(quarter: date, scope: Scope, scope_id: str):
+    """The review of one quarter for one scope (`dashboard.report.content.Report`)."""
+    return _qbr(*_key(), quarter, scope, scope_id, today())
+
+
+@st.cache_data(max_entries=4, show_spinner="Rendering the charts and writing the files…")
+def _qbr_files(url: str, settings_json: str, version: str, quarter: date, scope: Scope, scope_id: str,
+               day: date) -> dict[str, bytes]:
+    from dashboard.report import render_all
+
+    return render_all(_qbr(url, settings_json, version, quarter, scope, scope_id, day))
+
+
+def qbr_files(quarter: date, scope: Scope, scope_id: str) -> dict[str, bytes]:
+    """The review in every format (`dashboard.report.FORMATS`), charts rendered once."""
+    return _qbr_files(*_key(), quarter, scope, scope_id, today())
+
+
+def qbr_csv(quarter: date, scope: Scope, scope_id: str) -> bytes:
+    """The review's numbers alone: needs no browser for chart images."""
+    from dashboard.report import render
+
+    return render(qbr(quarter, scope, scope_id), "csv")
+
+
+def qbr_notes(quarter: date, scope_id: str) -> dict[str, str]:
+    return _qbr_notes(*_key(), periods.label(quarter, "quarter"), scope_id)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _qbr_notes(url: str, settings_json: str, version: str, quarter: str, scope_id: str) -> dict[str, str]:
+    return notes.qbr_notes(open_store(Settings.model_validate_json(settings_json)), quarter, scope_id)
+
+
+def save_qbr_note(quarter: date, scope_id: str, section: str, text: str) -> None:
+    notes.save_qbr_note(store(), periods.label(quarter, "quarter"), scope_id, section, text)
+
+
+# ---------------------------------------------------------------------------------------------
+# Coverage
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def _coverage(url: str, settings_json: str, version: str, day: date) -> pd.DataFrame:
+    return coverage.coverage(_tables(url, settings_json, version), Settings.model_validate_json(settings_json), day)
+
+
+def coverage_table() -> pd.DataFrame:
+    """How much of the organisation each source covers (`dashboard.coverage`)."""
+    return _coverage(*_key(), today())

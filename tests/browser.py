@@ -28,6 +28,8 @@ CHROMIUM_ARGS = [
 ]
 PAGES = {
     "overview": "",
+    "bottlenecks": "bottlenecks",
+    "qbr": "qbr",
     "pm_time": "pm-time",
     "insights": "insights",
     "releases": "releases",

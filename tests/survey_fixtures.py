@@ -162,8 +162,7 @@ def settings(**overrides) -> Settings:
     return parse_settings(data, "tests/survey_fixtures.py")
 
 
-def store_with_teams(path) -> Store:
-    store = Store(path)
+def store_with_teams(store: Store) -> Store:
     with store.transaction() as tx:
         tx.upsert("teams", TEAMS)
     return store

@@ -1,7 +1,9 @@
 """Every page in a real browser: a `streamlit run` server over the demo organisation and
 Debian's headless Chromium. Catches what AppTest cannot see: errors in the browser console,
-the frontend's own exception boxes, and pages that never finish loading. Each page leaves a
-full-page screenshot in tests/artifacts/ for a person to look at.
+the frontend's own exception boxes, pages that never finish loading, charts drawn empty and
+chart labels cut off at the chart's edge. Each page leaves a full-page screenshot in
+tests/artifacts/ for a person to look at, and the leadership pages one more after a filter
+changed.
 """
 from __future__ import annotations
 
@@ -55,6 +57,40 @@ def watch_errors(page) -> list[str]:
     return errors
 
 
+# Every chart drew something: a line, a marker or a bar.
+DRAWN = """() => [...document.querySelectorAll('[data-testid="stPlotlyChart"] .js-plotly-plot')].map(plot =>
+    plot.querySelectorAll('.scatterlayer path.js-line, .scatterlayer path.point, .barlayer path').length)"""
+# Text of a chart (ticks, titles, legend, annotations) that pokes out of the chart's own box.
+CLIPPED = """() => {
+    const out = [];
+    for (const plot of document.querySelectorAll('[data-testid="stPlotlyChart"] .js-plotly-plot')) {
+        const box = plot.getBoundingClientRect();
+        for (const text of plot.querySelectorAll('.main-svg text')) {
+            const r = text.getBoundingClientRect();
+            if (!r.width || !text.textContent.trim() || text.closest('.hoverlayer')) continue;
+            if (r.left < box.left - 1 || r.right > box.right + 1 || r.top < box.top - 1 || r.bottom > box.bottom + 1)
+                out.push(text.textContent.trim());
+        }
+    }
+    return out;
+}"""
+
+
+def assert_charts_drawn_and_unclipped(page, context: str) -> None:
+    drawn = page.evaluate(DRAWN)
+    assert all(drawn), f"{context}: an empty chart ({drawn})"
+    clipped = page.evaluate(CLIPPED)
+    assert not clipped, f"{context}: chart labels cut off: {clipped}"
+
+
+def choose(page, label: str, option: str) -> None:
+    """Pick `option` in the sidebar select box labelled `label`, as a person would, and wait for the rerun."""
+    page.get_by_test_id("stSidebar").get_by_test_id("stSelectbox").filter(has_text=label).click()
+    page.get_by_role("option", name=option, exact=True).click()
+    page.wait_for_timeout(200)
+    wait_for_app(page)
+
+
 def open_page(browser, url: str):
     page = browser.new_page(viewport={"width": 1440, "height": 900})
     errors = watch_errors(page)
@@ -73,6 +109,22 @@ def test_page_loads_cleanly(server, browser, name):
         expect(page.get_by_test_id("stTopNav"), "not routed through streamlit_app.py").to_have_count(1)
         if name != "data":
             expect(page.get_by_test_id("stPlotlyChart").first).to_be_visible()
+            assert_charts_drawn_and_unclipped(page, name)
+        assert not errors, "\n".join(errors)
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("name", ["overview", "bottlenecks", "qbr"])
+def test_a_changed_filter_redraws_cleanly_and_lands_in_the_url(server, browser, name):
+    page, errors = open_page(browser, f"{server}/{PAGES[name]}")
+    try:
+        choose(page, "Group", "Payments")
+        expect(page.get_by_test_id("stException")).to_have_count(0)
+        assert "group=Payments" in page.url
+        ARTIFACTS.mkdir(exist_ok=True)
+        full_page_screenshot(page, ARTIFACTS / f"{name}-payments.png")
+        assert_charts_drawn_and_unclipped(page, f"{name} group=Payments")
         assert not errors, "\n".join(errors)
     finally:
         page.close()

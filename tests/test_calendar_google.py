@@ -10,7 +10,6 @@ import pytest
 
 from connectors.calendar import sync_calendars
 from dashboard.config import Settings
-from dashboard.store import Store
 from tests.fakes.google_calendar import GoogleCalendarFake, fake_event
 from tests.test_calendar_sync import TODAY, events, runs, seed_roster
 
@@ -98,9 +97,9 @@ def config(fake: GoogleCalendarFake, **google) -> Settings:
     return Settings(org_timezone="Europe/Berlin", calendar={"history_days": 60, "google": source})
 
 
-def fresh_full_sync(fake: GoogleCalendarFake, tmp_path, name: str) -> pd.DataFrame:
+def fresh_full_sync(fake: GoogleCalendarFake, make_store, name: str) -> pd.DataFrame:
     """What one full sync of the fake as it stands now gives, in a store of its own."""
-    store = seed_roster(Store(tmp_path / f"{name}.duckdb"))
+    store = seed_roster(make_store(name))
     sync_calendars(store, config(fake), today=TODAY, env=OAUTH)
     return events(store)
 
@@ -155,14 +154,14 @@ def change(fake: GoogleCalendarFake) -> None:
     fake.put(PM, fake_event("new", at(25, 9), at(25, 10), "Roadmap workshop", owner=PM, attendees=("eng@example.com",)))
 
 
-def test_incremental_then_410_and_full_resync_equal_one_full_sync(roster, google, tmp_path):
+def test_incremental_then_410_and_full_resync_equal_one_full_sync(roster, google, make_store):
     sync_calendars(roster, config(google), today=TODAY, env=OAUTH)
     change(google)
     sync_calendars(roster, config(google), today=TODAY, env=OAUTH)
     incremental = [r for r in google.requests_to("/events") if "syncToken" in r.params and "pageToken" not in r.params]
     assert len(incremental) == 1 and incremental[0].status == 200
     after_change = events(roster)
-    pd.testing.assert_frame_equal(after_change, fresh_full_sync(google, tmp_path, "one"))
+    pd.testing.assert_frame_equal(after_change, fresh_full_sync(google, make_store, "one"))
     assert "sync1_20260330" not in set(after_change["event_uid"])
     assert after_change.set_index("event_uid").loc["interview", "category"] == "overhead"
 
@@ -173,7 +172,7 @@ def test_incremental_then_410_and_full_resync_equal_one_full_sync(roster, google
         r.status for r in google.requests_to("/events") if "syncToken" in r.params and "pageToken" not in r.params
     ]
     assert statuses[-1] == 410
-    pd.testing.assert_frame_equal(events(roster), fresh_full_sync(google, tmp_path, "two"))
+    pd.testing.assert_frame_equal(events(roster), fresh_full_sync(google, make_store, "two"))
     assert "steer" not in set(events(roster)["event_uid"])
 
 

@@ -10,7 +10,6 @@ import pytest
 
 from connectors.calendar import sync_calendars
 from dashboard.config import Settings
-from dashboard.store import Store
 from tests.fakes.graph_calendar import GraphCalendarFake, graph_event
 from tests.test_calendar_sync import TODAY, events, runs, seed_roster
 
@@ -96,8 +95,8 @@ def config(fake: GraphCalendarFake, **graph) -> Settings:
     return Settings(org_timezone="Europe/Berlin", calendar={"history_days": 60, "graph": source})
 
 
-def fresh_full_sync(fake: GraphCalendarFake, tmp_path, name: str) -> pd.DataFrame:
-    store = seed_roster(Store(tmp_path / f"{name}.duckdb"))
+def fresh_full_sync(fake: GraphCalendarFake, make_store, name: str) -> pd.DataFrame:
+    store = seed_roster(make_store(name))
     sync_calendars(store, config(fake), today=TODAY, env=APP)
     return events(store)
 
@@ -160,20 +159,20 @@ def change(fake: GraphCalendarFake) -> None:
     )
 
 
-def test_delta_then_410_and_full_resync_equal_one_full_sync(roster, graph, tmp_path):
+def test_delta_then_410_and_full_resync_equal_one_full_sync(roster, graph, make_store):
     sync_calendars(roster, config(graph), today=TODAY, env=APP)
     change(graph)
     sync_calendars(roster, config(graph), today=TODAY, env=APP)
     followed = [r for r in graph.requests_to("/calendarView/delta") if "$deltatoken" in r.params]
     assert len(followed) == 1 and followed[0].status == 200
-    pd.testing.assert_frame_equal(events(roster), fresh_full_sync(graph, tmp_path, "one"))
+    pd.testing.assert_frame_equal(events(roster), fresh_full_sync(graph, make_store, "one"))
     assert {"AAMk-status-30", "AAMk-research"}.isdisjoint(events(roster)["event_uid"])
 
     graph.expire_delta_tokens()
     graph.delete(PM, "AAMk-declined")
     sync_calendars(roster, config(graph), today=TODAY, env=APP)
     assert [r.status for r in graph.requests_to("/calendarView/delta") if "$deltatoken" in r.params][-1] == 410
-    pd.testing.assert_frame_equal(events(roster), fresh_full_sync(graph, tmp_path, "two"))
+    pd.testing.assert_frame_equal(events(roster), fresh_full_sync(graph, make_store, "two"))
 
 
 def test_without_incremental_calendar_view_is_read(roster, graph):

@@ -13,6 +13,7 @@ from connectors.calendar import (
     Owner,
     Window,
     ics_occurrences,
+    ics_tables,
     ics_to_rows,
     title_hash,
 )
@@ -233,6 +234,13 @@ def test_titles_are_hashed_with_a_salt_and_never_stored():
     assert got.loc[0, "title_hash"] == title_hash("  team SYNC ", Settings().calendar.title_salt)
     salted = rows(calendar(WEEKLY), settings=Settings(calendar={"title_salt": "another"}))
     assert salted.loc[0, "title_hash"] != got.loc[0, "title_hash"]
+
+
+def test_titles_come_back_beside_the_rows_only_when_the_settings_keep_them():
+    kept = ics_tables(calendar(WEEKLY), PM, SPRING_2026, Settings(calendar={"keep_titles": True}), source="demo")
+    assert kept.titles["title"].tolist() == ["Team sync"] * 4 and set(kept.titles["source"]) == {"demo"}
+    pd.testing.assert_frame_equal(kept.events, ics_to_rows(calendar(WEEKLY), PM, SPRING_2026, source="demo"))
+    assert ics_tables(calendar(WEEKLY), PM, SPRING_2026).titles.empty
 
 
 @pytest.mark.parametrize(

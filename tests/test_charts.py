@@ -72,3 +72,42 @@ def test_sparkline_has_no_axes_and_marks_the_last_value():
     fig = charts.sparkline(SHARE, points, target=0.85)
     assert fig.layout.xaxis.visible is False and fig.layout.yaxis.visible is False
     assert len(fig.data) == 2 and fig.data[1].mode == "markers"
+
+
+def quarter_weeks(first: date, values: list[float]) -> pd.DataFrame:
+    starts = pd.date_range(first, periods=len(values), freq="7D").date
+    return pd.DataFrame({"period_start": starts, "value": values, "n": 12})
+
+
+def test_overlay_lays_the_prior_quarter_on_this_one_by_whole_weeks():
+    this = quarter_weeks(date(2026, 7, 6), [0.2, 0.21, 0.19])
+    prior = quarter_weeks(date(2026, 4, 6), [0.3, 0.31, 0.29])
+    marks = pd.DataFrame({"on_date": [date(2026, 4, 13), date(2026, 7, 15)], "scope": "org",
+                          "label": ["New release process", "Intake form"]})
+    fig = charts.overlay(SHARE, this, prior, grain="week", quarter=date(2026, 7, 1), previous=date(2026, 4, 1),
+                         labels=("Q3 2026", "Q2 2026"), annotations=marks, target=0.85)
+    prior_trace, this_trace = fig.data
+    assert (prior_trace.name, this_trace.name) == ("Q2 2026", "Q3 2026")
+    # 1 Apr to 1 Jul is 91 days, 13 weeks: Monday 6 Apr lands on Monday 6 Jul.
+    assert pd.Timestamp(prior_trace.x[0]) == pd.Timestamp("2026-07-06")
+    assert prior_trace.line.dash == "dot" and this_trace.line.dash == "solid"
+    assert "n = %{customdata[1]} check-ins expected" in this_trace.hovertemplate
+    labels = {a.text for a in fig.layout.annotations}
+    assert {"New release process (Q2 2026)", "Intake form", "target 85%"} <= labels
+
+
+def test_overlay_moves_months_by_months():
+    this = pd.DataFrame({"period_start": [date(2026, 7, 1), date(2026, 8, 1), date(2026, 9, 1)], "value": 1.0, "n": 3})
+    prior = this.assign(period_start=[date(2026, 4, 1), date(2026, 5, 1), date(2026, 6, 1)])
+    fig = charts.overlay(SHARE, this, prior, grain="month", quarter=date(2026, 7, 1), previous=date(2026, 4, 1),
+                         labels=("Q3 2026", "Q2 2026"))
+    assert [pd.Timestamp(x) for x in fig.data[0].x] == [pd.Timestamp(d) for d in ("2026-07-01", "2026-08-01", "2026-09-01")]
+
+
+def test_quarter_bars_pair_the_two_quarters_and_leave_a_hidden_value_out():
+    metrics = [METRICS["alignment_score_pm"], METRICS["alignment_gap"]]
+    fig = charts.quarter_bars(metrics, [(73.0, 72.0), (None, 3.0)], labels=("Q3 2026", "Q2 2026"))
+    prior, this = fig.data
+    assert (prior.name, this.name) == ("Q2 2026", "Q3 2026")
+    assert list(this.y) == [73.0, None] and list(this.text) == ["73", "–"]
+    assert fig.layout.yaxis.range == (0, 105)

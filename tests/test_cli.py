@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 import pandas as pd
+import pytest
 
 from dashboard.metrics import METRICS
 from tests.conftest import DEMO_TODAY, ROOT
@@ -40,8 +41,8 @@ def test_json_by_team_per_month(demo_db):
     assert len({row["scope_id"] for row in rows}) == 24
 
 
-def test_the_demo_command_rebuilds_and_the_numbers_do_not_change(tmp_path, demo_db):
-    fresh = tmp_path / "again.duckdb"
+def test_the_demo_command_rebuilds_and_the_numbers_do_not_change(db_location, demo_db):
+    fresh = db_location("again")
     built = run("demo", "--today", DEMO_TODAY.isoformat(), env_db=fresh)
     assert built.returncode == 0, built.stderr
     assert "demo organisation written" in built.stderr
@@ -49,12 +50,49 @@ def test_the_demo_command_rebuilds_and_the_numbers_do_not_change(tmp_path, demo_
     assert ours == run("metrics", "--scope", "group", env_db=demo_db).stdout
 
 
-def test_errors_are_one_clear_line(tmp_path):
-    missing = run("metrics", env_db=tmp_path / "none.duckdb")
+def test_errors_are_one_clear_line(tmp_path, db_location):
+    none = db_location("none", create=False)
+    missing = run("metrics", env_db=none)
     assert missing.returncode == 2 and "python -m dashboard demo" in missing.stderr and "Traceback" not in missing.stderr
     bad = tmp_path / "bad.toml"
     bad.write_text("[privacy]\nmin_group_size = 1\n")
-    config = run("--config", str(bad), "metrics", env_db=tmp_path / "none.duckdb")
+    config = run("--config", str(bad), "metrics", env_db=none)
     assert config.returncode == 2 and "privacy.min_group_size" in config.stderr
-    unknown = run("metrics", "--metric", "nope", env_db=tmp_path / "none.duckdb")
+    unknown = run("metrics", "--metric", "nope", env_db=none)
     assert unknown.returncode == 2 and "unknown metric id" in unknown.stderr
+
+
+@pytest.mark.duckdb_only("serve builds the demo into a DuckDB file on first run")
+def test_serve_answers_health_at_once_and_builds_the_demo_beside_it(tmp_path):
+    """The README's first command on a machine with no data: the server is up while the demo builds."""
+    import socket
+    import time
+    import urllib.request
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    db = tmp_path / "data" / "prodops.duckdb"
+    env = {**os.environ, "PRODOPS_DB": str(db), "PRODOPS_TODAY": DEMO_TODAY.isoformat()}
+    env.pop("PRODOPS_CONFIG", None)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "dashboard", "serve", "--port", str(port), "--address", "127.0.0.1"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )
+    try:
+        health = None
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and health != "ok":
+            try:
+                health = urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2).read().decode()
+            except OSError:
+                time.sleep(0.5)
+        assert health == "ok", "the server did not answer its health check within 60 s of the start"
+        marker = db.with_name(db.name + ".building")
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline and (marker.exists() or not db.exists()):
+            time.sleep(1)
+        assert db.exists() and not marker.exists(), "the background demo build did not finish"
+    finally:
+        os.killpg(server.pid, 15)
+        server.wait(timeout=30)

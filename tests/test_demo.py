@@ -1,19 +1,28 @@
 """The demo organisation: repeatable, shaped like the brief, and telling the story it is meant to tell."""
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from connectors.calendar import DEFAULT_RULES, Classifier, Occurrence, effective_rules, ics_to_rows
+from connectors.jira import Rules, normalize, plan_changes, version_plans
+from connectors.roster import REQUIRED_COLUMNS, load_roster, parse_roster
+from connectors.survey import detect, read_text
+from connectors.survey import normalize as survey_normalize
 from dashboard.config import Settings
 from dashboard.demo import (
-    GROUPS, SILENT_TEAM, SLIPPING_GROUP, ZONES, build_demo, demo_tables, make_story, survey_waves,
+    GROUPS, SILENT_TEAM, SLIPPING_GROUP, ZONES, Sources, build_demo, demo_sources, demo_tables, make_story, survey_waves,
 )
+from dashboard.demo.calendars import demo_settings, read_calendars
+from dashboard.demo.surveys import MAPPINGS, SURVEY_SALT
 from dashboard.periods import quarters_back
 from dashboard.schema import TABLES
 from dashboard.store import Store
@@ -21,9 +30,9 @@ from tests.conftest import DEMO_TODAY, ROOT
 
 STORY = make_story(DEMO_TODAY)
 WRITTEN = (
-    "teams", "people", "memberships", "annotations", "calendar_events", "calendar_titles", "releases",
+    "teams", "team_groups", "people", "memberships", "annotations", "calendar_events", "calendar_titles", "releases",
     "release_plans", "work_items", "work_item_transitions", "checkins", "survey_questions", "survey_answers",
-    "sync_runs",
+    "survey_waves", "sync_runs",
 )
 """The canonical tables the demo fills (tables added to the schema later stay empty until it learns them)."""
 
@@ -46,12 +55,12 @@ def _digests(path) -> dict[str, tuple[int, str]]:
         return {name: con.execute(digest.format(name)).fetchone() for name in TABLES}
 
 
-def test_a_rebuild_in_another_process_with_another_hash_seed_writes_identical_tables(demo_db, tmp_path):
-    again = tmp_path / "again.duckdb"
+def test_a_rebuild_in_another_process_with_another_hash_seed_writes_identical_tables(demo_db, db_location):
+    again = db_location("again")
     code = (
         "from datetime import date; from dashboard.config import Settings; from dashboard.demo import build_demo;"
         "from dashboard.store import Store;"
-        f"build_demo(Store({str(again)!r}), Settings(), date.fromisoformat({DEMO_TODAY.isoformat()!r}))"
+        f"build_demo(Store({again!r}), Settings(), date.fromisoformat({DEMO_TODAY.isoformat()!r}))"
     )
     env = {**os.environ, "PYTHONHASHSEED": "12345"}
     env.pop("PRODOPS_CONFIG", None)
@@ -61,12 +70,13 @@ def test_a_rebuild_in_another_process_with_another_hash_seed_writes_identical_ta
     assert _digests(again) == _digests(demo_db)
 
 
-def test_build_reports_rows_per_table_and_writes_them_all(tmp_path):
+def test_build_reports_rows_per_table_and_writes_them_all(db_location):
     settings = Settings(calendar={"keep_titles": True})
-    counts = build_demo(Store(tmp_path / "d.duckdb"), settings, date(2026, 10, 1))
+    location = db_location("d")
+    counts = build_demo(Store(location), settings, date(2026, 10, 1))
     assert set(counts) == {*WRITTEN, "pm_weeks"}
     assert all(rows > 0 for rows in counts.values()), counts
-    written = _digests(tmp_path / "d.duckdb")
+    written = _digests(location)
     assert {name: written[name][0] for name in counts} == counts
 
 
@@ -113,6 +123,7 @@ def test_people_are_about_sixty_pms_twelve_ops_and_seven_leaders(db):
 def test_memberships_keep_the_reorg_history(db):
     people, memberships = db["people"], db["memberships"]
     members = people[people["role"].isin(["pm", "leader"])]
+    memberships = memberships[memberships["role"].isin(["pm", "leader"])]
     assert set(members["person_id"]) == set(memberships["person_id"])
     rows = memberships.groupby("person_id").size()
     movers = rows[rows == 2].index
@@ -133,7 +144,7 @@ def test_survey_tables_hold_no_names_emails_or_person_ids(db):
         cells = [str(value) for value in db[table].to_numpy().ravel()]
         assert not identities & set(cells), table
         assert not any("@" in cell for cell in cells), table
-    assert db["survey_answers"]["response_id"].str.fullmatch(r"[0-9a-f]{16}").all()
+    assert db["survey_answers"]["response_id"].str.fullmatch(r"[0-9a-f]{24}").all()
 
 
 def _release_slips(db) -> pd.DataFrame:
@@ -238,8 +249,8 @@ def test_submitted_checkins_have_their_chk_ticket(db):
 def test_every_quarter_has_a_survey_wave_and_the_current_one_is_in(db):
     answers = db["survey_answers"]
     quarter_of = answers["submitted_at"].dt.to_period("Q").astype(str)
-    assert (("pulse-" + quarter_of) == answers["survey_id"]).all()
-    current = f"pulse-{DEMO_TODAY.year}Q{(DEMO_TODAY.month - 1) // 3 + 1}"
+    assert (("pulse/" + quarter_of) == answers["survey_id"]).all()
+    current = f"pulse/{DEMO_TODAY.year}Q{(DEMO_TODAY.month - 1) // 3 + 1}"
     assert answers["survey_id"].nunique() == 8 and current in set(answers["survey_id"])
     assert (answers["submitted_at"] < STORY.cutoff).all()
     ops = answers[answers["respondent_role"] == "ops"].groupby("survey_id")["response_id"].nunique()
@@ -254,7 +265,7 @@ def test_a_wave_that_would_open_after_today_opens_just_before_it(today):
     assert len(waves) == 8
     opens = pd.to_datetime(waves["opens"])
     assert (opens <= pd.Timestamp(today)).all()
-    assert (opens.dt.to_period("Q").astype(str) == waves["survey_id"].str.removeprefix("pulse-")).all()
+    assert (opens.dt.to_period("Q").astype(str) == waves["survey_id"].str.removeprefix("pulse/")).all()
 
 
 def _scores(db, construct: str) -> pd.DataFrame:
@@ -316,7 +327,7 @@ def test_calendar_events_sit_in_local_working_hours_on_half_hour_boundaries(db):
     assert (all_day["category"] == "ooo").all() and (all_day["start"] == all_day["start"].dt.normalize()).all()
     assert (local.loc[local["category"].isin(["focus", "ooo"]), "attendee_count"] == 1).all()
     assert (local.loc[~local["category"].isin(["focus", "ooo"]), "attendee_count"] >= 2).all()
-    assert local["title_hash"].str.fullmatch(r"[0-9a-f]{40}").all()
+    assert local["title_hash"].str.fullmatch(r"[0-9a-f]{64}").all()
 
 
 def test_calendars_have_a_believable_weekly_rhythm(db):
@@ -368,3 +379,137 @@ def test_annotations_mark_the_turning_points(db):
     assert (db["annotations"]["scope"] == "org").all()
     run = db["sync_runs"]
     assert len(run) == 1 and run["status"].iloc[0] == "success" and run["rows"].iloc[0] > 100_000
+
+
+# --- every source is generated in its raw format and read by its connector -------------------------
+
+@pytest.fixture(scope="module")
+def sources() -> Sources:
+    return demo_sources(Settings(), DEMO_TODAY)
+
+
+def _same(got: pd.DataFrame, stored: pd.DataFrame, table: str) -> None:
+    """`got` (a connector's frame) holds exactly the rows stored in `table`."""
+    spec = TABLES[table]
+    got, stored = got.copy(), stored.copy()
+    for frame in (got, stored):
+        for column, kind in spec.columns.items():
+            if kind in ("DATE", "TIMESTAMP"):
+                frame[column] = pd.to_datetime(frame[column]).astype("datetime64[us]")
+            elif kind.endswith("[]"):
+                frame[column] = frame[column].map(lambda values: tuple(values) if values is not None else None)
+            elif kind == "INTEGER":
+                frame[column] = frame[column].astype("int64")
+    key = list(spec.key)
+    got = got[list(spec.columns)].sort_values(key).reset_index(drop=True)
+    stored = stored[list(spec.columns)].sort_values(key).reset_index(drop=True)
+    pd.testing.assert_frame_equal(got, stored, check_dtype=False)
+
+
+def test_the_people_are_the_hr_roster_read_by_the_roster_connector(db, sources, make_store):
+    assert [as_of for as_of, _ in sources.roster_exports] == [STORY.reorg - timedelta(days=1), DEMO_TODAY]
+    for as_of, text in sources.roster_exports:
+        header = text.splitlines()[0].split(",")
+        assert set(REQUIRED_COLUMNS) <= set(header) and "team_since" in header
+        assert parse_roster(text).issues == []
+    # the same exports loaded into a store the way a user loads them give the stored tables
+    store = make_store("roster")
+    for as_of, text in sources.roster_exports:
+        report = load_roster(store, parse_roster(text, "hr.csv"), as_of=as_of)
+        assert report.issues == []
+    assert len(report.moved) == 3 and len(report.left) >= 1
+    loaded = store.tables("people", "memberships", "teams", "team_groups")
+    for table in ("people", "memberships", "teams", "team_groups"):
+        _same(loaded[table], db[table], table)
+
+
+def test_every_calendar_is_ics_that_the_connector_reads_back_exactly(db, sources):
+    calendars = sources.calendars
+    settings = demo_settings(Settings())
+    events = db["calendar_events"]
+    people = db["people"].set_index("person_id")
+    movers = db["memberships"].groupby("person_id").size().pipe(lambda n: n[n > 1].index)
+    picks = [0, len(calendars.owners) - 1] + [i for i, o in enumerate(calendars.owners) if o.person_id in movers][:1]
+    for index in picks:
+        owner, text = calendars.owners[index], calendars.texts[index]
+        assert owner.email == people.loc[owner.person_id, "email"] and owner.tz == people.loc[owner.person_id, "tz"]
+        read = ics_to_rows(text, owner, calendars.window, settings, source="demo")
+        _same(read, events[events["person_id"] == owner.person_id], "calendar_events")
+        meant = calendars.intended[calendars.intended["person_id"] == owner.person_id]
+        assert read.merge(meant, on=["event_uid", "start_utc", "end_utc", "category", "response", "recurring",
+                                     "attendee_count", "all_day"]).shape[0] == len(meant) == len(read)
+
+
+def test_regular_meetings_are_recurring_series_with_skipped_and_moved_instances(sources):
+    text = "".join(sources.calendars.texts)
+    events = sources.calendars.intended
+    assert text.count("BEGIN:VEVENT") < 0.4 * len(events)
+    assert text.count("RRULE:FREQ=WEEKLY") >= 10 * len(sources.calendars.owners)
+    assert text.count("EXDATE;TZID=") > 500 and text.count("RECURRENCE-ID;TZID=") > 1000
+    recurring = events[events["recurring"]]
+    instance = pd.to_datetime(recurring["event_uid"].str.rsplit("/", n=1).str[1], format="%Y%m%dT%H%M%SZ")
+    moved = recurring[instance.to_numpy() != recurring["start_utc"].to_numpy()]
+    assert len(moved) > 500  # a RECURRENCE-ID override keeps its instance id at its new time
+    assert set(recurring["response"]) == {"accepted", "tentative", "declined"}
+
+
+def test_the_default_rules_read_every_demo_title_as_it_is_meant(sources):
+    meant = sources.calendars.intended
+    meant = meant.assign(minutes=(meant["end_utc"] - meant["start_utc"]).dt.total_seconds() / 60)
+    distinct = meant.drop_duplicates(["title", "attendee_count", "minutes", "recurring", "all_day"])
+    builtin = Classifier(DEFAULT_RULES)
+    with_org_rule = Classifier(effective_rules(demo_settings(Settings())))
+    for row in distinct.itertuples(index=False):
+        start = row.start_utc.to_pydatetime()
+        occurrence = Occurrence("x", start, start + timedelta(minutes=row.minutes), all_day=row.all_day, title=row.title,
+                                attendee_count=row.attendee_count, recurring=row.recurring,
+                                show_as="oof" if row.category == "ooo" else "busy")
+        assert with_org_rule(occurrence) == row.category, row.title
+        if row.category != "other":  # only company events need the demo organisation's own rule
+            assert builtin(occurrence) == row.category, row.title
+    assert {"Weekly status sync - Checkout", "Customer interview", "Focus time"} <= set(meant["title"])
+
+
+def test_jira_is_rest_json_read_by_the_jira_connector(db, sources):
+    jira = sources.jira
+    assert json.loads(json.dumps(jira.issues)) == jira.issues and json.loads(json.dumps(jira.versions)) == jira.versions
+    assert jira.issues[0]["fields"]["created"].endswith(("+0000", "+0100")) and "histories" in jira.issues[0]["changelog"]
+    rules = Rules.from_settings(jira.source, db["people"])
+    frames = normalize(jira.issues, jira.versions, jira.synced_at, rules)
+    _same(frames.work_items.assign(source="demo"), db["work_items"], "work_items")
+    _same(frames.work_item_transitions, db["work_item_transitions"], "work_item_transitions")
+    _same(frames.releases, db["releases"], "releases")
+    plans = plan_changes(pd.concat([version_plans(jira.reads, rules), frames.release_plans], ignore_index=True))
+    _same(plans, db["release_plans"], "release_plans")
+    releases = db["releases"]
+    shipped = releases[releases["team_id"].str.startswith("payments-") & releases["released"]]
+    replanned = plans[plans["release_id"].isin(shipped["release_id"])].groupby("release_id").size()
+    assert len(replanned) == len(shipped) > 20 and (replanned >= 2).all()  # every Payments release was re-planned
+
+
+def test_survey_answers_come_from_exports_of_three_tools(db, sources):
+    exports = sources.survey_exports
+    assert [detect(export["text"]) for export in exports] == [export["tool"] for export in exports]
+    assert {export["tool"] for export in exports} == {"google_forms", "surveymonkey", "qualtrics"}
+    assert db["survey_waves"].set_index("survey_id")["tool"].to_dict() == {e["survey_id"]: e["tool"] for e in exports}
+    qualtrics = next(e["text"] for e in exports if e["tool"] == "qualtrics").splitlines()
+    assert qualtrics[2].startswith('"{""ImportId"":""startDate""')  # three header rows
+    monkey = next(e["text"] for e in exports if e["tool"] == "surveymonkey").splitlines()
+    assert monkey[0].startswith("Respondent ID,Collector ID") and monkey[1].startswith(",,,")
+    answers = db["survey_answers"]
+    for export in exports:
+        batch = survey_normalize(read_text(export["text"], export["name"]), MAPPINGS[export["tool"]], survey="pulse",
+                                 wave=export["wave"], teams=db["teams"], settings=Settings(), salt=SURVEY_SALT)
+        assert batch.issues == [] and batch.survey_id == export["survey_id"]
+        _same(batch.answers, answers[answers["survey_id"] == export["survey_id"]], "survey_answers")
+
+
+def test_calendars_read_by_one_or_two_processes_give_the_same_rows(sources):
+    calendars = sources.calendars
+    few = replace(calendars, owners=calendars.owners[:4], texts=calendars.texts[:4])
+    with read_calendars(few, Settings(), workers=1) as alone:
+        one = alone.result()
+    with read_calendars(few, Settings(), workers=2) as shared:
+        two = shared.result()
+    for a, b in zip(one, two):
+        pd.testing.assert_frame_equal(a, b)

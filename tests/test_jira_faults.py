@@ -113,16 +113,14 @@ def test_a_500_mid_run_leaves_the_store_and_the_cursor_exactly_as_before(jira, s
     assert (store.table("work_items").set_index("key").loc[["APP-3", "WEB-7", "DATA-2"], "status"] == "Done").all()
 
 
-def test_a_connection_reset_then_a_clean_re_run_equals_one_clean_run(jira, store, tmp_path):
-    from dashboard.store import Store
-
+def test_a_connection_reset_then_a_clean_re_run_equals_one_clean_run(jira, store, make_store):
     jira.inject(Fault("reset", path="/search", skip=3))
     with pytest.raises(JiraSyncError, match=r"the connection to Jira at .* failed while searching issues"):
         sync(jira, store)
     assert snapshot(store) == {} or all(frame.empty for frame in snapshot(store).values())
     sync(jira, store)
 
-    clean = Store(tmp_path / "clean.duckdb")
+    clean = make_store("clean")
     sync(jira, clean)
     assert_same(snapshot(store), snapshot(clean), ignore={"release_plans": ["observed_at"]})
     assert store.table("sync_runs")["status"].tolist().count("success") == 1

@@ -7,7 +7,7 @@ from datetime import datetime
 import pandas as pd
 import pytest
 
-from connectors.jira import NormalizeError, Rules, normalize, plan_changes
+from connectors.jira import NormalizeError, Rules, normalize, plan_changes, version_plans
 from dashboard.config import DataRequestSelector, JiraSource
 from dashboard.schema import TABLES
 from tests.conftest import CORPUS
@@ -147,6 +147,19 @@ def test_plan_changes_keeps_first_plans_and_re_plans_only():
         ["r", pd.Timestamp("2026-02-01")], ["r", pd.Timestamp("2026-02-10")], ["r", pd.Timestamp("2026-02-20")],
         ["s", pd.Timestamp("2026-03-01")],
     ]
+
+
+def test_several_reads_of_the_versions_give_what_one_normalize_per_read_would():
+    def version(planned: str, released: bool = False) -> dict:
+        return {"id": "7", "name": "1.0", "released": released, "archived": False, "releaseDate": planned}
+
+    reads = [(datetime(2026, 1, 1, 9), {"PR": [version("2026-02-01")]}),
+             (datetime(2026, 1, 9, 9), {"PR": [version("2026-02-10")]}),
+             (datetime(2026, 2, 10, 9), {"PR": [version("2026-02-10", released=True)]})]
+    seen = version_plans(reads)
+    one_by_one = pd.concat([normalize([], versions, at).release_plans for at, versions in reads], ignore_index=True)
+    pd.testing.assert_frame_equal(seen, one_by_one, check_dtype=False)
+    assert plan_changes(seen)["planned_date"].tolist() == [pd.Timestamp("2026-02-01"), pd.Timestamp("2026-02-10")]
 
 
 def test_epoch_dates_from_the_api_spec_examples_are_read_too():

@@ -1,10 +1,13 @@
 """Every page, in process with AppTest, over the demo organisation: every page renders under
 every group and every team filter, the URL seeds and follows the filters, and a missing
-database gets a pointer to the demo instead of a traceback.
+database gets a pointer to the demo instead of a traceback. The leadership views (Overview,
+Bottlenecks, QBR) also have their own controls driven here: the scored quarter, annotations,
+the row looked into, the review's quarter, its notes and its exports.
 """
 from __future__ import annotations
 
 import json
+import os
 from datetime import date
 from pathlib import Path
 
@@ -22,7 +25,8 @@ SIGNAL_PAGES = {
     "app_pages/releases.py": ["S3"],
     "app_pages/alignment.py": ["S4", "checkins"],
 }
-PAGES = ["app_pages/overview.py", *SIGNAL_PAGES, "app_pages/surveys.py", "app_pages/data.py"]
+LEADERSHIP_PAGES = ["app_pages/bottlenecks.py", "app_pages/qbr.py"]
+PAGES = ["app_pages/overview.py", *LEADERSHIP_PAGES, *SIGNAL_PAGES, "app_pages/surveys.py", "app_pages/data.py"]
 
 
 def open_page(page: str, **params: str) -> AppTest:
@@ -95,7 +99,9 @@ def test_every_group_and_team_filter(demo_env, org, page):
         at.selectbox(key="f_group").select(group).run()
         assert_clean(at, f"{page} group={group}")
         _assert_lines(at, page, allowed={group, *(org["team_name"][t] for t in org["teams"][group])}, must=group)
-        for team in org["teams"][group]:
+        # The leadership pages walk one team per group: each reads the team filter the same way,
+        # and a full walk of their heavier pages would double the suite's time.
+        for team in org["teams"][group][: 1 if page in LEADERSHIP_PAGES else None]:
             at.selectbox(key="f_team").select(team).run()
             context = f"{page} group={group} team={team}"
             assert_clean(at, context)
@@ -111,10 +117,21 @@ def _assert_lines(at: AppTest, page: str, allowed: set[str], must: str) -> None:
     if page == "app_pages/surveys.py":
         assert at.get("plotly_chart") or at.caption, f"{page}: neither charts nor a suppression note"
         return
+    if page == "app_pages/qbr.py":
+        assert must in at.caption[0].value, f"{page}: the review is not of {must}"
+        assert len(at.get("plotly_chart")) == 9
+        return
+    if page == "app_pages/bottlenecks.py":
+        ranked = at.dataframe[0].value
+        assert len(ranked), f"{page}: nothing ranked for {must}"
+        assert {where.removesuffix(" (group)") for where in ranked["where"]} <= allowed
+        assert must in {where.removesuffix(" (group)") for where in ranked["where"]}
     charts = trace_names(at)
     assert charts, f"{page}: no trend chart"
     if page == "app_pages/overview.py":
         assert len(at.metric) == len(METRICS)
+    if page == "app_pages/bottlenecks.py":
+        return  # its one chart is the looked-into row's, which may be the group's or the team's
     for names in charts:
         assert names <= allowed | {"Organisation"}, f"{page}: unexpected lines {names - allowed}"
     assert must in set().union(*charts), f"{page}: {must} is not drawn"
@@ -155,8 +172,8 @@ def test_unknown_query_params_fall_back_to_defaults(demo_env):
 
 
 @pytest.mark.parametrize("page", PAGES)
-def test_missing_database_shows_how_to_build_the_demo(tmp_path, monkeypatch, page):
-    monkeypatch.setenv("PRODOPS_DB", str(tmp_path / "absent.duckdb"))
+def test_missing_database_shows_how_to_build_the_demo(db_location, monkeypatch, page):
+    monkeypatch.setenv("PRODOPS_DB", db_location("absent", create=False))
     monkeypatch.setenv("PRODOPS_TODAY", "2026-11-26")
     monkeypatch.delenv("PRODOPS_CONFIG", raising=False)
     at = open_page(page)
@@ -170,9 +187,7 @@ def test_the_data_page_says_when_no_source_is_configured(demo_env):
     assert any("No source is configured" in info.value for info in at.info)
 
 
-def test_sync_now_pulls_jira_and_the_page_shows_the_outcome(demo_db, tmp_path, monkeypatch):
-    import shutil
-
+def test_sync_now_pulls_jira_and_the_page_shows_the_outcome(demo_copy, tmp_path, monkeypatch):
     from tests.fakes.jira_server import JiraServer
     from tests.fakes.jira_site import JiraSite, populate
 
@@ -182,9 +197,8 @@ def test_sync_now_pulls_jira_and_the_page_shows_the_outcome(demo_db, tmp_path, m
         config = tmp_path / "prodops.toml"
         projects = ", ".join(f'"{p}"' for p in sorted(site.projects))
         config.write_text(f'[jira]\nurl = "{server.url}"\nprojects = [{projects}]\nmax_retries = 0\n')
-        db = tmp_path / "copy.duckdb"
-        shutil.copyfile(demo_db, db)
-        monkeypatch.setenv("PRODOPS_DB", str(db))
+        db = demo_copy
+        monkeypatch.setenv("PRODOPS_DB", db)
         monkeypatch.setenv("PRODOPS_CONFIG", str(config))
         monkeypatch.setenv("JIRA_API_TOKEN", server.token)
         at = open_page("app_pages/data.py")
@@ -193,3 +207,173 @@ def test_sync_now_pulls_jira_and_the_page_shows_the_outcome(demo_db, tmp_path, m
         assert any("jira" in s.value and "success" in s.value for s in at.success), [s.value for s in at.success]
     runs = Store(db).table("sync_runs")
     assert "jira" in set(runs["source"])
+
+
+# ---------------------------------------------------------------------------------------------
+# Leadership views
+
+
+def _series(demo_db, start: date, end: date, scope: str = "org"):
+    from dashboard.config import Settings
+    from dashboard.metrics import compute_series, load_tables
+
+    return compute_series(load_tables(Store(demo_db)), Settings(), "quarter", scope, start, end).set_index(
+        ["metric_id", "period_start"])
+
+
+def test_overview_scores_the_last_complete_quarter_and_shows_the_running_one_to_date(demo_env, demo_db):
+    at = open_page("app_pages/overview.py")
+    assert_clean(at, "overview")
+    assert "Q3 2026 against Q2 2026 and Q3 2025; Q4 2026 to date (57 of 92 days) beside it" in at.caption[0].value
+    series = _series(demo_db, date(2025, 7, 1), date(2026, 11, 26))
+    headline = [metric for signal in SIGNALS for metric in METRICS.values() if metric.signal == signal]
+    assert [m.value for m in at.metric] == [metric.format(series.loc[(metric.id, date(2026, 7, 1)), "value"]) for metric in headline]
+    so_far = [c.value for c in at.caption if c.value.startswith("Q4 2026 to date: ")]
+    assert len(so_far) == len(METRICS)
+    releases = METRICS["release_count"].format(series.loc[("release_count", date(2026, 10, 1)), "value"])
+    assert f"Q4 2026 to date: **{releases}**" in so_far
+    assert any(c.value.endswith(" vs Q3 2025") for c in at.caption), "no change against a year ago"
+
+
+def test_overview_scores_a_complete_quarter_as_it_is(demo_env):
+    at = open_page("app_pages/overview.py", to="2026Q2")
+    assert_clean(at, "overview to Q2")
+    assert "Q2 2026 against Q1 2026 and Q2 2025 ·" in at.caption[0].value
+    assert not [c for c in at.caption if "to date" in c.value]
+
+
+def test_an_annotation_added_on_the_overview_is_stored_and_drawn(demo_copy, monkeypatch):
+    monkeypatch.setenv("PRODOPS_DB", demo_copy)
+    monkeypatch.setenv("PRODOPS_TODAY", "2026-11-26")
+    monkeypatch.delenv("PRODOPS_CONFIG", raising=False)
+    at = open_page("app_pages/overview.py")
+    at.date_input(key="ann_date").set_value(date(2026, 9, 14))
+    at.text_input(key="ann_label").input("Check-in template simplified")
+    next(b for b in at.button if b.label == "Add annotation").click().run()
+    assert_clean(at, "annotation added")
+    stored = Store(demo_copy).table("annotations")
+    assert "Check-in template simplified" in set(stored["label"])
+    assert any("Check-in template simplified" in s.value for s in at.success)
+    drawn = [a["text"] for chart in at.get("plotly_chart") if "trend_" in chart.proto.id
+             for a in json.loads(chart.proto.spec)["layout"].get("annotations", [])]
+    assert "Check-in template simplified" in drawn
+    at.multiselect(key="ann_pick").select((date(2026, 9, 14), "org", "Check-in template simplified")).run()
+    at.button(key="ann_remove").click().run()
+    assert "Check-in template simplified" not in set(Store(demo_copy).table("annotations")["label"])
+
+
+def test_about_never_shows_the_exact_n_of_a_hidden_survey_cell(demo_env, org):
+    group = org["groups"][0]
+    at = open_page("app_pages/alignment.py", group=group)
+    assert_clean(at, "alignment")
+    cells = {str(v) for table in at.dataframe for v in table.value.to_numpy().ravel()}
+    assert not [c for c in cells if c.endswith("(hidden)")]
+    assert {"fewer than 5", "hidden"} & cells, "the teams' survey cells should be hidden in the demo"
+
+
+def test_bottlenecks_put_the_demo_story_first(demo_env):
+    from dashboard.demo import SILENT_TEAM, SLIPPING_GROUP
+
+    at = open_page("app_pages/bottlenecks.py")
+    assert_clean(at, "bottlenecks")
+    top = at.dataframe[0].value.head(5)
+    found = set(zip(top["metric"], top["where"]))
+    names = Store(os.environ["PRODOPS_DB"]).table("teams").set_index("team_id")["name"]
+    assert {("Releases on time", f"{SLIPPING_GROUP} (group)"), ("Release slip", f"{SLIPPING_GROUP} (group)")} <= found
+    assert ("Check-ins delivered", names[SILENT_TEAM]) in found
+    assert at.selectbox(key="bn_focus").value == "release_on_time_rate:group:Payments"
+    assert at.query_params["focus"] == "release_on_time_rate:group:Payments"
+
+
+def test_a_bottleneck_row_drills_down_to_its_records_and_links_to_its_page(demo_env):
+    from dashboard.demo import SILENT_TEAM
+
+    focus = f"checkin_compliance_rate:team:{SILENT_TEAM}"
+    at = open_page("app_pages/bottlenecks.py", focus=focus)
+    assert_clean(at, "drill-down")
+    assert at.selectbox(key="bn_focus").value == focus
+    records = next(table.value for table in at.dataframe if "State" in table.value)
+    assert (records["State"] == "missing").sum() > len(records) / 2, "the silent team's check-ins are missing"
+    links = at.get("page_link")
+    assert links and "Alignment page" in links[0].proto.label
+    at.selectbox(key="bn_focus").select(f"checkin_on_time_rate:team:{SILENT_TEAM}").run()
+    assert_clean(at, "another row")
+    assert at.query_params["focus"] == f"checkin_on_time_rate:team:{SILENT_TEAM}"
+
+
+def test_the_qbr_quarter_lives_in_the_url(demo_env):
+    at = open_page("app_pages/qbr.py")
+    assert_clean(at, "qbr")
+    assert at.selectbox(key="qbr_quarter").value == date(2026, 7, 1), "the last complete quarter"
+    assert at.query_params["quarter"] == "2026Q3"
+    options = at.selectbox(key="qbr_quarter").options
+    assert "Q3 2026" in options and "Q4 2026" not in options, "a running quarter is not reviewed"
+    at.selectbox(key="qbr_quarter").select(date(2026, 4, 1)).run()
+    assert_clean(at, "qbr Q2")
+    assert at.query_params["quarter"] == "2026Q2"
+    assert "Q2 2026 against Q1 2026" in at.caption[0].value
+    seeded = open_page("app_pages/qbr.py", quarter="2026Q1", group="Payments")
+    assert seeded.selectbox(key="qbr_quarter").value == date(2026, 1, 1)
+    assert seeded.caption[0].value.startswith("Payments · ")
+
+
+def test_the_qbr_page_shows_the_scorecard_numbers_and_exports_the_same_pack(demo_env, demo_db, monkeypatch, tmp_path):
+    from dashboard import cli, report, views
+
+    captured = {}
+
+    def spy(made, formats=tuple(report.FORMATS)):
+        captured.update(real(made, formats))
+        return captured
+
+    real = report.render_all
+    monkeypatch.setattr(report, "render_all", spy)
+    views._qbr_files.clear()
+    at = open_page("app_pages/qbr.py")
+    series = _series(demo_db, date(2026, 7, 1), date(2026, 9, 30))
+    scorecard = at.dataframe[0].value.data if hasattr(at.dataframe[0].value, "data") else at.dataframe[0].value
+    assert dict(zip(scorecard["Metric"], scorecard["Q3 2026"])) == {
+        metric.title: metric.format(series.loc[(metric.id, date(2026, 7, 1)), "value"]) for metric in METRICS.values()}
+    at.button(key="qbr_prepare").click().run()
+    assert_clean(at, "prepared")
+    assert [b.proto.label for b in at.get("download_button")] == [title for _, title in report.FORMATS.values()]
+    assert set(captured) == set(report.FORMATS)
+    out = tmp_path / "cli.csv"
+    assert cli.main(["report", "--quarter", "2026Q3", "--format", "csv", "--out", str(out)]) == 0
+    assert captured["csv"] == out.read_bytes(), "the page and the command line write the same numbers"
+
+
+def test_a_qbr_note_is_stored_with_its_quarter(demo_copy, monkeypatch):
+    monkeypatch.setenv("PRODOPS_DB", demo_copy)
+    monkeypatch.setenv("PRODOPS_TODAY", "2026-11-26")
+    monkeypatch.delenv("PRODOPS_CONFIG", raising=False)
+    at = open_page("app_pages/qbr.py")
+    at.text_area(key="qbr_note_2026Q3_org_S3").input("Payments re-plans every release.").run()
+    at.button(key="qbr_save_S3").click().run()
+    assert_clean(at, "note saved")
+    from dashboard.notes import qbr_notes
+
+    assert qbr_notes(Store(demo_copy), "2026Q3", "org") == {"S3": "Payments re-plans every release."}
+    at.selectbox(key="qbr_quarter").select(date(2026, 4, 1)).run()
+    assert at.text_area(key="qbr_note_2026Q2_org_S3").value == "", "a note belongs to its quarter"
+
+
+@pytest.mark.duckdb_only("the first-run marker file and the copied demo are DuckDB files")
+@pytest.mark.duckdb_only("the first-run marker sits beside a DuckDB file")
+def test_a_page_waits_for_the_first_run_demo_build(demo_db, tmp_path, monkeypatch):
+    import shutil
+    import threading
+
+    db = tmp_path / "prodops.duckdb"
+    marker = tmp_path / "prodops.duckdb.building"
+    marker.touch()
+    monkeypatch.setenv("PRODOPS_DB", str(db))
+
+    def finish_build() -> None:
+        shutil.copyfile(demo_db, db)
+        marker.unlink()
+
+    threading.Timer(2.0, finish_build).start()
+    at = open_page("app_pages/overview.py")
+    assert_clean(at, "overview after the first-run build")
+    assert len(at.metric) > 0 and not at.info

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from connectors.roster import (
-    RosterError, find_unmatched, load_identity_map, load_roster, parse_identity_map, parse_roster, read_roster,
-    resolve_people, unmatched_identities,
+    ROSTER_TABLES, RosterError, find_unmatched, load_identity_map, load_roster, parse_identity_map, parse_roster,
+    plan_roster, read_roster, resolve_people, unmatched_identities,
 )
 from dashboard.config import Settings
 from dashboard.metrics import compute_series
@@ -113,6 +113,20 @@ def test_loading_the_same_roster_again_changes_no_row(store):
     report = load_text(store, ROSTER, date(2026, 2, 1))
     assert not report.changed
     assert {name: store.table(name).to_csv() for name in before} == before
+
+
+def test_the_plan_is_what_a_load_writes_and_touches_no_store(store):
+    load_text(store, ROSTER, date(2026, 1, 15))
+    known = {name: store.table(name) for name in ROSTER_TABLES}
+    moved = ROSTER.replace("pm,checkout,Checkout,Money", "pm,search,Search,Discovery")
+    plan = plan_roster(parse_roster(moved, "hr.csv"), known, as_of=date(2026, 3, 1))
+    assert plan.report.moved == ["p2"] and plan.report.issues == [] and plan.clear_hours == ["p3", "p4"]
+    assert {name: store.table(name).to_csv() for name in known} == {name: frame.to_csv() for name, frame in known.items()}
+    load_text(store, moved, date(2026, 3, 1))
+    history = store.query("SELECT team_id, valid_from, valid_to FROM memberships WHERE person_id = 'p2' ORDER BY valid_from")
+    planned = plan.frames["memberships"].query("person_id == 'p2'").sort_values("valid_from")
+    assert spans(history) == spans(planned[["team_id", "valid_from", "valid_to"]].assign(
+        valid_from=pd.to_datetime(planned["valid_from"]), valid_to=pd.to_datetime(planned["valid_to"])))
 
 
 def test_a_team_that_moves_group_counts_for_its_old_group_before_the_move(store):

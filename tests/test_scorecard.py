@@ -8,11 +8,12 @@ import pytest
 
 from dashboard.config import Target
 from dashboard.metrics import METRICS
-from dashboard.scorecard import cards, format_delta, status
+from dashboard.scorecard import ScorecardPeriod, cards, format_delta, scorecard_period, status, tone
 
 OVERHEAD = METRICS["pm_overhead_share"]  # a share, lower is better
 FOCUS = METRICS["pm_focus_hours"]  # hours, higher is better
 Q3, Q4 = date(2026, 7, 1), date(2026, 10, 1)
+Q3_LAST_YEAR = date(2025, 7, 1)
 
 
 @pytest.mark.parametrize(
@@ -69,3 +70,44 @@ def test_cards_compare_the_quarter_with_the_one_before():
     assert overhead.status == "on" and overhead.target_text() == "target ≤ 25%"
     assert focus.value is None and focus.hidden, "n without a value is the privacy minimum at work"
     assert focus.delta is None and focus.status == "no_data"
+
+
+def test_a_running_quarter_gives_way_to_the_last_complete_one():
+    period = scorecard_period(Q4, today=date(2026, 11, 26))
+    assert period == ScorecardPeriod(Q3, running=Q4, through=date(2026, 11, 26))
+    assert (period.previous, period.year_ago) == (date(2026, 4, 1), Q3_LAST_YEAR)
+    assert period.elapsed == (57, 92), "1 Oct to 26 Nov is 57 of the quarter's 92 days"
+
+
+def test_a_complete_quarter_is_scored_as_it_is():
+    assert scorecard_period(Q3, today=date(2026, 11, 26)) == ScorecardPeriod(Q3)
+    assert scorecard_period(Q3, today=date(2026, 9, 30)) == ScorecardPeriod(Q3), "its last day completes it"
+
+
+def test_with_no_data_before_it_the_running_quarter_is_scored_to_date():
+    period = scorecard_period(Q4, today=date(2026, 11, 26), first_quarter=Q4)
+    assert period == ScorecardPeriod(Q4, through=date(2026, 11, 26))
+
+
+def test_cards_add_a_year_ago_and_the_running_quarter_to_date():
+    quarterly = pd.DataFrame(
+        {
+            "metric_id": "release_count",
+            "period_start": [Q3_LAST_YEAR, date(2026, 4, 1), Q3, Q4],
+            "scope_id": "org",
+            "value": [90.0, 104.0, 101.0, 57.0],
+            "n": [90, 104, 101, 57],
+        }
+    )
+    (card,) = cards([METRICS["release_count"]], quarterly, "org", Q3, date(2026, 4, 1), {}, year_ago=Q3_LAST_YEAR, running=Q4)
+    assert (card.value, card.previous, card.year_ago, card.to_date) == (101.0, 104.0, 90.0, 57.0)
+    assert card.delta_text() == "-3" and card.year_delta_text() == "+11"
+    assert card.tone(card.delta) == "worse" and card.tone(card.year_delta) == "better"
+
+
+@pytest.mark.parametrize(
+    ("metric", "delta", "expected"),
+    [(OVERHEAD, -0.03, "better"), (OVERHEAD, 0.03, "worse"), (FOCUS, 1.0, "better"), (FOCUS, 0.01, "same"), (FOCUS, None, None)],
+)
+def test_tone_follows_the_better_direction(metric, delta, expected):
+    assert tone(metric, delta) == expected

@@ -1,12 +1,14 @@
-"""The canonical store: schema, upserts by natural key, all-or-nothing publishing."""
+"""The canonical store: schema, upserts by natural key, all-or-nothing publishing, on either backend."""
 from __future__ import annotations
 
-import duckdb
+import threading
+import time
+
 import pandas as pd
 import pytest
 
 from dashboard.schema import SCHEMA_VERSION, TABLES
-from dashboard.store import Store, StoreError
+from dashboard.store import Store, StoreError, SyncBusy
 
 TEAMS = pd.DataFrame({"team_id": ["a", "b"], "name": ["Alpha", "Beta"], "group_name": ["G", "G"]})
 
@@ -44,6 +46,14 @@ def test_a_failed_write_changes_nothing(store):
             raise RuntimeError("sync died half way")
     assert store.version() == before
     assert sorted(store.table("teams")["team_id"]) == ["a", "b"]
+
+
+@pytest.mark.duckdb_only("the private copy is a file beside the DuckDB file")
+def test_a_failed_write_leaves_no_copy_behind(store):
+    with pytest.raises(RuntimeError):
+        with store.transaction() as tx:
+            tx.upsert("teams", TEAMS)
+            raise RuntimeError("sync died half way")
     assert not store.path.with_name(store.path.name + ".tmp").exists()
 
 
@@ -61,9 +71,9 @@ def test_readers_see_the_last_published_data_while_a_write_is_open(store):
         tx.upsert("teams", TEAMS)
     with store.transaction() as tx:
         tx.upsert("teams", pd.DataFrame({"team_id": ["c"], "name": ["C"], "group_name": ["G"]}))
-        read_only = duckdb.connect(str(store.path), read_only=True)
-        assert read_only.execute("SELECT count(*) FROM teams").fetchone()[0] == 2
-        read_only.close()
+        assert tx.query("SELECT count(*) AS n FROM teams")["n"][0] == 3
+        with store.reader() as con:
+            assert con.execute("SELECT count(*) FROM teams").fetchone()[0] == 2
     assert len(store.table("teams")) == 3
 
 
@@ -76,6 +86,128 @@ def test_list_columns_round_trip(store):
     assert list(row["labels"]) == ["a", "b"] and list(row["fix_versions"]) == []
 
 
-def test_reading_a_missing_database_says_how_to_make_one(tmp_path):
+def test_reading_a_missing_database_says_how_to_make_one(db_location):
     with pytest.raises(StoreError, match="python -m dashboard demo"):
-        Store(tmp_path / "none.duckdb").table("teams")
+        Store(db_location("none", create=False)).table("teams")
+    empty = Store(db_location("empty"))
+    assert not empty.exists() and empty.version() == "missing" and empty.published_at() is None
+    with pytest.raises(StoreError, match="python -m dashboard demo"):
+        empty.table("teams")
+
+
+def test_every_type_reads_back_as_written_with_the_dtypes_metrics_rely_on(store):
+    hours = pd.DataFrame({"person_id": ["p1", "p2"], "day_start": ["09:00", None], "day_end": ["17:30", None],
+                          "days": [["mon", "tue"], None]})
+    waves = pd.DataFrame([{
+        "survey_id": "s/1", "survey": "s", "wave": "1", "tool": "forms", "source_name": None,
+        "fielded_on": pd.Timestamp("2026-03-01"), "first_response": None, "last_response": None,
+        "audience": ["pm"], "responses": 3, "excluded": 0, "issues": 1, "content_sha256": "x",
+        "loaded_at": pd.Timestamp("2026-03-02 10:30:00.123456"),
+    }])
+    with store.transaction() as tx:
+        tx.upsert("person_hours", hours)
+        tx.upsert("survey_waves", waves)
+        tx.upsert("releases", pd.DataFrame([{"release_id": "r", "project": "P", "team_id": None, "name": "1.0", "start_date": None,
+                                             "planned_date": "2026-04-01", "released": True, "released_on": None, "archived": False}]))
+    read = store.table("person_hours").sort_values("person_id", ignore_index=True)
+    assert str(read.loc[0, "day_start"]) == "09:00:00" and pd.isna(read.loc[1, "day_start"])
+    assert list(read.loc[0, "days"]) == ["mon", "tue"] and pd.isna(read.loc[1, "days"])
+    wave = store.table("survey_waves")
+    assert wave["fielded_on"].dtype == "datetime64[us]" and wave.loc[0, "fielded_on"] == pd.Timestamp("2026-03-01")
+    assert wave.loc[0, "loaded_at"] == pd.Timestamp("2026-03-02 10:30:00.123456")
+    assert wave["responses"].dtype == "int32" and wave.loc[0, "responses"] == 3
+    assert pd.isna(wave.loc[0, "first_response"]) and list(wave.loc[0, "audience"]) == ["pm"]
+    release = store.table("releases")
+    assert release["released"].dtype == bool and release.loc[0, "planned_date"] == pd.Timestamp("2026-04-01")
+
+
+def test_the_sql_pages_use_works_on_either_backend(store):
+    runs = pd.DataFrame({
+        "run_id": ["1", "2", "3"], "source": ["jira", "jira", "ics"], "rows": [1, 2, 3], "cursor": None,
+        "started_at": pd.to_datetime(["2026-01-01 10:00", "2026-01-02 10:00", "2026-01-01 09:00"]),
+        "finished_at": pd.to_datetime(["2026-01-01 10:01", "2026-01-02 10:01", None]),
+        "status": ["success", "failed", "success"], "error": [None, "boom", None],
+    })
+    with store.transaction() as tx:
+        tx.upsert("sync_runs", runs)
+    with store.reader() as con:
+        assert "sync_runs" in set(con.execute("SELECT table_name FROM duckdb_tables()").df()["table_name"])
+        sources = con.execute(
+            "SELECT source, max(finished_at) FILTER (WHERE status = 'success') AS last_success,"
+            " arg_max(status, started_at) AS last_status, arg_max(error, started_at) AS last_error, count(*) AS rows"
+            " FROM sync_runs WHERE source LIKE ? GROUP BY source ORDER BY source", ["%"],
+        ).df()
+        first = con.execute("SELECT min(started_at)::DATE FROM sync_runs WHERE status = ?", ["success"]).fetchone()[0]
+    assert sources["source"].tolist() == ["ics", "jira"] and sources["rows"].tolist() == [1, 2]
+    assert pd.isna(sources.loc[0, "last_success"]) and sources.loc[1, "last_success"] == pd.Timestamp("2026-01-01 10:01")
+    assert sources["last_status"].tolist() == ["success", "failed"]
+    assert pd.isna(sources.loc[0, "last_error"]) and sources.loc[1, "last_error"] == "boom"
+    assert str(first) == "2026-01-01"
+
+
+def test_delete_where_and_staged_frames_are_portable(store):
+    with store.transaction() as tx:
+        tx.upsert("teams", pd.DataFrame({"team_id": list("abcd"), "name": list("ABCD"), "group_name": ["G", "G", "H", "H"]}))
+    with store.transaction() as tx:
+        tx.delete_where("teams", "team_id", ["a", "b", "a"])
+        tx.delete_where("teams", "team_id", [])
+        gone = pd.DataFrame({"group_name": ["H"], "keep": [False]})
+        with tx.staged("_gone", gone):
+            tx.execute("DELETE FROM teams t USING _gone g WHERE t.group_name = g.group_name AND NOT g.keep AND t.team_id <> ?", ["d"])
+    assert store.table("teams")["team_id"].tolist() == ["d"]
+
+
+def test_a_fresh_transaction_starts_empty_and_readers_keep_the_old_data_meanwhile(store):
+    with store.transaction() as tx:
+        tx.upsert("teams", TEAMS)
+    with store.transaction(fresh=True) as tx:
+        assert tx.query("SELECT count(*) AS n FROM teams")["n"][0] == 0
+        assert len(store.table("teams")) == 2
+        tx.upsert("teams", TEAMS.head(1))
+    assert store.table("teams")["team_id"].tolist() == ["a"]
+
+
+def test_one_sync_per_source_at_a_time_and_the_second_is_told_who_holds_it(store):
+    store.migrate()
+    with store.sync_lock("jira"):
+        with pytest.raises(SyncBusy, match=r"another sync of jira is running \(pid \d+ on .*\); waited 0 s"):
+            with store.sync_lock("jira"):
+                pass
+        with store.sync_lock("calendar"):
+            pass
+    with store.sync_lock("jira"):
+        pass
+
+
+def test_a_second_sync_waits_for_the_first_when_asked_to(store):
+    store.migrate()
+    held, order = threading.Event(), []
+
+    def first():
+        with store.sync_lock("jira"):
+            held.set()
+            time.sleep(0.8)
+            order.append("first done")
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    held.wait(5)
+    with store.sync_lock("jira", wait=30):
+        order.append("second runs")
+    thread.join()
+    assert order == ["first done", "second runs"]
+
+
+def test_placeholders_are_one_style_and_urls_never_show_their_password():
+    from dashboard.store.postgres import dialect, portable, redact
+
+    assert portable("SELECT '?', \"a?\" FROM t WHERE x = ? AND y LIKE '5%' -- why?\n AND z = ?") == (
+        "SELECT '?', \"a?\" FROM t WHERE x = %s AND y LIKE '5%%' -- why?\n AND z = %s"
+    )
+    assert redact("postgresql://ops:s3cr%40t@db:5432/prodops?sslmode=require&password=x") == (
+        "postgresql://ops:***@db:5432/prodops?sslmode=require&password=***"
+    )
+    assert Store("postgresql://ops:s3cret@db/prodops").location == "postgresql://ops:***@db/prodops"
+    assert dialect('ALTER TABLE t ADD COLUMN IF NOT EXISTS x DOUBLE, "y" VARCHAR[]') == (
+        'ALTER TABLE t ADD COLUMN IF NOT EXISTS x DOUBLE PRECISION, "y" TEXT[]'
+    )

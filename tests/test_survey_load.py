@@ -26,8 +26,8 @@ EXPORTS = {
 
 
 @pytest.fixture()
-def survey_store(tmp_path):
-    return store_with_teams(tmp_path / "surveys.duckdb")
+def survey_store(make_store):
+    return store_with_teams(make_store("surveys"))
 
 
 def load(store, survey, wave="2026-1", file=None, config=None, salt=SALT):
@@ -172,17 +172,18 @@ def test_names_emails_free_text_and_tool_ids_are_never_stored(survey_store):
         assert secret not in stored, secret
 
 
-def test_a_response_id_is_a_salted_hash_stable_across_loads(survey_store, tmp_path):
+def test_a_response_id_is_a_salted_hash_stable_across_loads(survey_store, make_store):
     load(survey_store, "qualtrics")
     first = set(survey_store.table("survey_answers")["response_id"])
-    other = store_with_teams(tmp_path / "other.duckdb")
+    other = store_with_teams(make_store("other"))
     load(other, "qualtrics", salt=b"another salt")
     assert first.isdisjoint(set(other.table("survey_answers")["response_id"]))
-    again = store_with_teams(tmp_path / "again.duckdb")
+    again = store_with_teams(make_store("again"))
     load(again, "qualtrics")
     assert set(again.table("survey_answers")["response_id"]) == first
 
 
+@pytest.mark.duckdb_only("the salt file lives beside the DuckDB file; PostgreSQL needs the salt set")
 def test_the_salt_comes_from_the_environment_or_a_private_file_beside_the_database(survey_store, monkeypatch, tmp_path):
     monkeypatch.setenv("PRODOPS_SURVEY_SALT", "from-env")
     assert survey_salt(survey_store, tmp_path / "none.toml") == b"from-env"

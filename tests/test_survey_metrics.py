@@ -130,8 +130,8 @@ def test_one_questions_answers_are_counted_per_point_or_withheld():
     assert len(ops) == 1 and not ops["shown"].iloc[0] and ops["note"].iloc[0] == "fewer than 5 responses"
 
 
-def test_a_loaded_export_feeds_the_registered_metrics(tmp_path):
-    store = store_with_teams(tmp_path / "s.duckdb")
+def test_a_loaded_export_feeds_the_registered_metrics(make_store):
+    store = store_with_teams(make_store("s"))
     config = survey_settings(privacy={"min_group_size": 3})
     load_wave(store, read_export(DATA / "google_forms_en_gb.csv"), survey="gforms", wave="2026-03", settings=config, salt=SALT)
     tables = load_tables(store)

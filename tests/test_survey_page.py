@@ -9,6 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from connectors.roster import load_roster, parse_roster
 from connectors.survey import load_wave, read_export
+from dashboard.store import Store
 from dashboard.ui import Filters
 from tests.conftest import ROOT
 from tests.survey_fixtures import DATA, SALT, settings, store_with_teams
@@ -21,22 +22,23 @@ ROSTER = "person_id,name,email,role,team_id,team_name,group,time_zone,working_ho
 
 
 @pytest.fixture(scope="module")
-def survey_db(tmp_path_factory):
-    path = tmp_path_factory.mktemp("survey_page") / "prodops.duckdb"
-    store = store_with_teams(path)
+def survey_db(tmp_path_factory, databases):
+    folder = tmp_path_factory.mktemp("survey_page")
+    location = databases.location(folder, "survey_page")
+    store = store_with_teams(Store(location))
     load_roster(store, parse_roster(ROSTER, "hr.csv"), as_of=date(2026, 1, 1))
     config = settings()
     for survey, file, wave in [("gforms", "google_forms_en_gb.csv", "2026-03"), ("msforms", "ms_forms.csv", "2026-03"),
                                ("qualtrics", "qualtrics_recode.csv", "2026-06")]:
         load_wave(store, read_export(DATA / file), survey=survey, wave=wave, settings=config, salt=SALT)
-    config_file = path.with_name("prodops.toml")
+    config_file = folder / "prodops.toml"
     config_file.write_text("[privacy]\nmin_group_size = 3\n")
-    return path, config_file
+    return location, config_file
 
 
 def run(survey_db, monkeypatch, group=None, team=None) -> AppTest:
-    path, config_file = survey_db
-    monkeypatch.setenv("PRODOPS_DB", str(path))
+    location, config_file = survey_db
+    monkeypatch.setenv("PRODOPS_DB", location)
     monkeypatch.setenv("PRODOPS_CONFIG", str(config_file))
     at = AppTest.from_file(PAGE, default_timeout=60)
     at.session_state["_filters"] = Filters(date(2026, 1, 1), date(2026, 4, 1), "quarter", group, team, date(2026, 9, 30))
@@ -62,8 +64,8 @@ def test_withheld_numbers_say_why(survey_db, monkeypatch):
 
 
 def test_no_waves_in_range_is_said_plainly(survey_db, monkeypatch):
-    path, config_file = survey_db
-    monkeypatch.setenv("PRODOPS_DB", str(path))
+    location, config_file = survey_db
+    monkeypatch.setenv("PRODOPS_DB", location)
     monkeypatch.setenv("PRODOPS_CONFIG", str(config_file))
     at = AppTest.from_file(PAGE, default_timeout=60)
     at.session_state["_filters"] = Filters(date(2024, 1, 1), date(2024, 4, 1), "quarter", None, None, date(2026, 9, 30))

@@ -17,7 +17,7 @@ TEAMS = pd.DataFrame(
 
 @pytest.fixture()
 def env(store, monkeypatch):
-    monkeypatch.setenv("PRODOPS_DB", str(store.path))
+    monkeypatch.setenv("PRODOPS_DB", store.url)
     monkeypatch.setenv("PRODOPS_TODAY", "2026-11-26")
     monkeypatch.delenv("PRODOPS_CONFIG", raising=False)
     with store.transaction() as tx:
@@ -49,10 +49,59 @@ def test_n_table_marks_hidden_values():
             "n": [9, 2],
         }
     )
-    table = views.n_table(frame, "quarter")
-    assert table.loc["2026Q4", "Payments"] == "2 (hidden)"
+    table = views.n_table(frame, "quarter", k=5)
+    assert table.loc["2026Q4", "Payments"] == "fewer than 5", "a hidden cell never shows its exact n"
     assert table.loc["2026Q3", "Payments"] == "9"
     assert views.hidden_points(frame) == 1
+
+
+def test_a_hidden_cell_says_why_without_its_n():
+    assert views.n_cell(float("nan"), 2, 5) == "fewer than 5"
+    assert views.n_cell(float("nan"), 7, 5) == "hidden", "held back to protect a smaller group"
+    assert views.n_cell(0.4, 7, 5) == "7"
+    assert views.n_cell(float("nan"), 0, 5) == "0"
+
+
+def test_privacy_minimum_follows_the_metric_sources():
+    from dashboard.config import Settings
+    from dashboard.metrics import METRICS
+
+    settings = Settings()
+    assert views.privacy_minimum(METRICS["alignment_score_pm"], settings) == settings.privacy.min_group_size
+    assert views.privacy_minimum(METRICS["pm_overhead_share"], settings) == settings.privacy.min_calendar_group
+    assert views.privacy_minimum(METRICS["release_on_time_rate"], settings) is None
+
+
+def test_annotations_are_added_and_removed_through_the_store(env):
+    from datetime import date
+
+    views.add_annotation(date(2026, 3, 2), "org", "  New  intake process ")
+    assert views.annotations()[["scope", "label"]].values.tolist() == [["org", "New intake process"]]
+    assert views.annotations(["t1"]).shape[0] == 1, "an organisation-wide annotation is on every chart"
+    views.add_annotation(date(2026, 3, 9), "t2", "Team offsite")
+    assert views.annotations(["t1"])["label"].tolist() == ["New intake process"]
+    views.remove_annotations([(date(2026, 3, 2), "org", "New intake process")])
+    assert views.annotations()["label"].tolist() == ["Team offsite"]
+
+
+def test_an_empty_annotation_is_refused(env):
+    from datetime import date
+
+    from dashboard.notes import NoteError
+
+    with pytest.raises(NoteError):
+        views.add_annotation(date(2026, 3, 2), "org", "   ")
+
+
+def test_qbr_notes_are_kept_per_quarter_scope_and_section(env):
+    from datetime import date
+
+    assert views.qbr_notes(date(2026, 7, 1), "org") == {}
+    views.save_qbr_note(date(2026, 7, 1), "org", "S3", "Slip is a Payments problem.")
+    views.save_qbr_note(date(2026, 7, 1), "Payments", "S3", "Re-plans weekly.")
+    views.save_qbr_note(date(2026, 7, 1), "org", "S3", "Slip is Payments' alone.")
+    assert views.qbr_notes(date(2026, 7, 1), "org") == {"S3": "Slip is Payments' alone."}
+    assert views.qbr_notes(date(2026, 4, 1), "org") == {}
 
 
 def test_age_reads_naturally():
@@ -60,3 +109,38 @@ def test_age_reads_naturally():
     assert views.age(pd.Timestamp("2026-11-26 09:00"), now) == "3 h ago"
     assert views.age(pd.Timestamp("2026-11-20 12:00"), now) == "6 d ago"
     assert views.age(None, now) == "never"
+
+
+def test_coverage_counts_what_the_metrics_can_use():
+    from datetime import date
+
+    from dashboard.config import Settings
+    from dashboard.coverage import coverage
+    from tests.tables import make_tables
+
+    tables = make_tables(
+        teams=[{"team_id": "t1", "name": "One", "group_name": "G1"}],
+        memberships=[
+            {"person_id": "p1", "team_id": "t1", "role": "pm", "valid_from": "2025-01-01"},
+            {"person_id": "p2", "team_id": "t1", "role": "pm", "valid_from": "2025-01-01"},
+            {"person_id": "p3", "team_id": "t1", "role": "pm", "valid_from": "2025-01-01", "valid_to": "2026-01-01"},
+        ],
+        pm_weeks=[{"person_id": "p1", "week_start": "2026-11-09", "team_id": "t1", "working_hours": 40.0}],
+        releases=[
+            {"release_id": "r1", "project": "P", "team_id": "t1", "name": "1.0", "released": True, "released_on": "2026-11-02",
+             "planned_date": "2026-11-01"},
+            {"release_id": "r2", "project": "P", "team_id": "t1", "name": "1.1", "released": True, "released_on": "2026-11-20"},
+        ],
+        work_items=[
+            {"source": "jira", "item_id": "1", "kind": "work", "project": "P", "created": "2026-10-01", "fix_versions": ["1.0"]},
+            {"source": "jira", "item_id": "2", "kind": "data_request", "project": "D", "created": "2026-10-02", "reporter_id": "p2"},
+            {"source": "jira", "item_id": "3", "kind": "data_request", "project": "D", "created": "2026-10-03", "reporter_id": "x"},
+        ],
+    )
+    found = coverage(tables, Settings(), date(2026, 11, 26)).set_index("measure")
+    # p3 left the team before the 90-day window; of p1 and p2 only p1 has a calendar week in it.
+    assert found.loc["PMs with a calendar", ["covered", "total"]].tolist() == [1, 2]
+    assert found.loc["Releases with a planned date", ["covered", "total"]].tolist() == [1, 2]
+    # The issue is fixed in a release of team t1; p2 was on a team; "x" is on none.
+    assert found.loc["Issues mapped to a team", ["covered", "total"]].tolist() == [2, 3]
+    assert found.loc["Issues mapped to a team", "share"] == pytest.approx(2 / 3)

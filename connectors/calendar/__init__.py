@@ -15,7 +15,7 @@ from connectors.calendar.classify import (
     effective_rules,
     rules_preview,
 )
-from connectors.calendar.ics import IcsError, ics_occurrences, ics_to_rows
+from connectors.calendar.ics import IcsError, ics_occurrences, ics_tables, ics_to_rows
 from connectors.calendar.normalize import Occurrence, Owner, Window, title_hash
 from connectors.calendar.sync import SyncResult, sync_calendars, sync_window
 
@@ -31,6 +31,7 @@ __all__ = [
     "Window",
     "effective_rules",
     "ics_occurrences",
+    "ics_tables",
     "ics_to_rows",
     "rules_preview",
     "sync_calendars",

@@ -33,6 +33,7 @@ from connectors.calendar.normalize import (
     UTC,
     Occurrence,
     Owner,
+    Rows,
     Window,
     attendee_count,
     local_midnight,
@@ -111,20 +112,36 @@ def ics_to_rows(
 ) -> pd.DataFrame:
     """`calendar_events` rows of one owner's ICS text: the whole connector as one pure function.
 
-    This is what the demo organisation goes through. Classification rules, the title salt and
-    the window semantics are those of a sync with the same `settings`.
+    Classification rules, the title salt and the window semantics are those of a sync with the
+    same `settings`. Titles are never returned; `ics_tables` gives them too when they are kept.
+    """
+    return ics_tables(ics, owner, window, settings, source=source, keep_titles=False).events
+
+
+def ics_tables(
+    ics: bytes | str,
+    owner: Owner,
+    window: Window,
+    settings: Settings | None = None,
+    *,
+    source: str = SOURCE,
+    keep_titles: bool | None = None,
+) -> Rows:
+    """`calendar_events` rows and, when titles are kept, `calendar_titles` rows of one owner's ICS text.
+
+    What the demo organisation goes through. `keep_titles` defaults to `calendar.keep_titles`
+    of the settings, as in a sync.
     """
     settings = settings or Settings()
-    rows = to_rows(
+    return to_rows(
         source,
         ics_occurrences(ics, owner, window),
         owner,
         Classifier.from_settings(settings),
         window,
         title_salt(settings),
-        keep_titles=False,
+        keep_titles=settings.calendar.keep_titles if keep_titles is None else keep_titles,
     )
-    return rows.events
 
 
 def _expand(calendar: icalendar.Calendar, owner: Owner, window: Window) -> Iterator[Occurrence]:

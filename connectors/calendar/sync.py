@@ -158,7 +158,7 @@ def sync_calendars(
         with store.transaction() as tx:
             _write(tx, batches, window)
             if not calendar.keep_titles:
-                tx.con.execute("DELETE FROM calendar_titles")
+                tx.execute("DELETE FROM calendar_titles")
             tx.upsert("sync_runs", _run_rows(result, started))
             derive.refresh(tx, settings)
     except Exception as error:
@@ -291,7 +291,6 @@ def _write(tx: Transaction, batches: list[_Batch], window: Window) -> None:
     A handful of statements for the whole run, however many calendars: the rows each full pull
     replaces, then the occurrences the pulls touched or bring, then the new rows.
     """
-    con = tx.con
     in_window = [window.start.replace(tzinfo=None), window.end.replace(tzinfo=None)]
     full = pd.DataFrame([(b.source, b.owner.person_id) for b in batches if b.full], columns=["source", "person_id"])
     keys = []
@@ -299,27 +298,22 @@ def _write(tx: Transaction, batches: list[_Batch], window: Window) -> None:
         incoming = set(b.rows.events["event_uid"])
         keys += [(b.source, b.owner.person_id, uid, True) for uid in incoming]
         keys += [(b.source, b.owner.person_id, uid, False) for uid in b.touched - incoming]
-    touched = pd.DataFrame(keys, columns=["source", "person_id", "event_uid", "incoming"])
-    con.register("_full", full)
-    con.register("_touched", touched)
-    try:
-        con.execute(
+    touched = pd.DataFrame(keys, columns=["source", "person_id", "event_uid", "incoming"]).astype({"incoming": bool})
+    with tx.staged("_full", full), tx.staged("_touched", touched):
+        tx.execute(
             "DELETE FROM calendar_events e USING _full f WHERE e.source = f.source AND e.person_id = f.person_id"
             " AND e.start_utc >= ? AND e.start_utc < ?",
             in_window,
         )
-        con.execute(
+        tx.execute(
             "DELETE FROM calendar_events e USING _touched t WHERE e.source = t.source AND e.person_id = t.person_id"
             " AND e.event_uid = t.event_uid AND (t.incoming OR (e.start_utc >= ? AND e.start_utc < ?))",
             in_window,
         )
-    finally:
-        con.unregister("_full")
-        con.unregister("_touched")
     if batches:
         tx.upsert("calendar_events", pd.concat([b.rows.events for b in batches], ignore_index=True))
         tx.upsert("calendar_titles", pd.concat([b.rows.titles for b in batches], ignore_index=True))
-    con.execute(
+    tx.execute(
         "DELETE FROM calendar_titles t WHERE NOT EXISTS (SELECT 1 FROM calendar_events e"
         " WHERE e.source = t.source AND e.person_id = t.person_id AND e.event_uid = t.event_uid)"
     )

@@ -6,14 +6,15 @@ Entry points:
     sync_jira(store, settings, token=None, progress=None) -> SyncResult   the CLI and the Data page
     normalize(issues, versions, observed_at, rules) -> JiraFrames           the demo's Jira JSON too
     plan_changes(observations) -> DataFrame                                 planned dates to record
+    version_plans(reads, rules) -> DataFrame                                planned dates seen by many reads
 """
 from __future__ import annotations
 
 from connectors.jira.connection import JiraSyncError, RetryPolicy
-from connectors.jira.normalize import JiraFrames, NormalizeError, Rules, normalize, plan_changes
+from connectors.jira.normalize import JiraFrames, NormalizeError, Rules, normalize, plan_changes, version_plans
 from connectors.jira.sync import SyncResult, sync_jira
 
 __all__ = [
     "JiraFrames", "JiraSyncError", "NormalizeError", "RetryPolicy", "Rules", "SyncResult", "normalize",
-    "plan_changes", "sync_jira",
+    "plan_changes", "sync_jira", "version_plans",
 ]

@@ -123,12 +123,36 @@ def normalize(
         for version in project_versions:
             release = release_row(version, project, rules)
             releases.append(release)
-            if release["planned_date"] is not None and not release["released"]:
-                plans.append({"release_id": release["release_id"], "observed_at": seen_at, "planned_date": release["planned_date"]})
+            plans.extend(_observed_plan(release, seen_at))
     return JiraFrames(
         frame("work_items", items), frame("work_item_transitions", transitions),
         frame("releases", releases), frame("release_plans", plans),
     )
+
+
+def version_plans(reads: Iterable[tuple[datetime, Mapping[str, Iterable[dict]]]], rules: Rules | None = None) -> pd.DataFrame:
+    """The planned dates seen by several reads of project versions, each read at its own time.
+
+    Each read is `(observed_at, versions per project key)`, as one `normalize` call would take
+    them; the rows are what those calls' `release_plans` would hold together (an open, dated
+    version gives one row per read), in one frame and without normalizing any issue. Feed them
+    to `plan_changes` to keep the first plans and the re-plans.
+    """
+    rules = rules or Rules()
+    plans = []
+    for observed_at, versions in reads:
+        seen_at = utc(observed_at, "observed_at")
+        for project, project_versions in versions.items():
+            for version in project_versions:
+                plans.extend(_observed_plan(release_row(version, project, rules), seen_at))
+    return frame("release_plans", plans)
+
+
+def _observed_plan(release: dict, seen_at: datetime | None) -> list[dict]:
+    """A release's planned date as seen at `seen_at`: recorded only while it is open and dated."""
+    if release["planned_date"] is None or release["released"]:
+        return []
+    return [{"release_id": release["release_id"], "observed_at": seen_at, "planned_date": release["planned_date"]}]
 
 
 def work_item(issue: dict, rules: Rules) -> dict:

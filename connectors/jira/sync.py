@@ -150,12 +150,7 @@ def _next_cursor(previous: Cursor | None, frames: JiraFrames, sig: str) -> Curso
 
 def _publish(tx: Transaction, frames: JiraFrames, observed_at: datetime) -> dict[str, int]:
     """Write one run's rows. A pulled issue's history is replaced whole: it was read whole."""
-    pulled = frames.work_items[["item_id"]].drop_duplicates()
-    tx.con.register("_pulled_items", pulled)
-    try:
-        tx.con.execute("DELETE FROM work_item_transitions WHERE item_id IN (SELECT item_id FROM _pulled_items)")
-    finally:
-        tx.con.unregister("_pulled_items")
+    tx.delete_where("work_item_transitions", "item_id", frames.work_items["item_id"].tolist())
     recorded = tx.query("SELECT release_id, observed_at, planned_date FROM release_plans")
     observed = frames.release_plans
     if not recorded.empty:

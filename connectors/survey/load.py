@@ -39,13 +39,17 @@ class LoadReport:
 def survey_salt(store: Store, secrets_file: Path | None = None) -> bytes:
     """The salt for response ids: `PRODOPS_SURVEY_SALT`, else that key in `.streamlit/secrets.toml`,
     else a random salt kept in a file beside the database (created once, readable by its owner
-    only), so hashes stay stable across loads without the salt ever entering the database."""
+    only), so hashes stay stable across loads without the salt ever entering the database. A
+    PostgreSQL store has no such file: there the salt must be set."""
     value = os.environ.get(SALT_ENV)
     file = secrets_file or SECRETS_FILE
     if not value and file.exists():
         value = tomllib.loads(file.read_text(encoding="utf-8")).get(SALT_ENV)
     if value:
         return str(value).encode()
+    if store.backend != "duckdb":
+        raise SurveyImportError([Issue(store.location, f"set {SALT_ENV} in the environment or in .streamlit/secrets.toml: "
+                                       "a shared database has no private file beside it to keep a salt in", fatal=True)])
     beside = store.path.with_name(store.path.name + ".survey-salt")
     if not beside.exists():
         beside.parent.mkdir(parents=True, exist_ok=True)
@@ -79,6 +83,18 @@ def prepare(store: Store, export: Export, *, survey: str, wave: str, settings: S
     return normalize(export, mapping, survey=survey, wave=wave, teams=teams, settings=settings, salt=salt or survey_salt(store))
 
 
+def wave_tables(batch: Batch, *, loaded_at: datetime, fingerprint: str | None = None) -> dict[str, pd.DataFrame]:
+    """The rows a wave writes, per table: its questions, answers, unmatched answers and the
+    `survey_waves` row (which records the batch's fingerprint and `loaded_at`, naive UTC)."""
+    wave_row = {**batch.wave, "content_sha256": fingerprint or batch.fingerprint(), "loaded_at": loaded_at}
+    return {
+        "survey_questions": batch.questions,
+        "survey_answers": batch.answers,
+        "survey_unmatched": batch.unmatched,
+        "survey_waves": pd.DataFrame([wave_row]),
+    }
+
+
 def load_wave(store: Store, export: Export, *, survey: str, wave: str, settings: Settings, salt: bytes | None = None,
               mapping: SurveyMapping | None = None) -> LoadReport:
     """Store an export as wave `wave` of `survey`, replacing that wave if it was loaded before.
@@ -93,14 +109,12 @@ def load_wave(store: Store, export: Export, *, survey: str, wave: str, settings:
     fingerprint = batch.fingerprint()
     unchanged = _stored_fingerprint(store, batch.survey_id) == fingerprint
     if not unchanged:
-        wave_row = {**batch.wave, "content_sha256": fingerprint, "loaded_at": datetime.now(timezone.utc).replace(tzinfo=None)}
+        frames = wave_tables(batch, loaded_at=datetime.now(timezone.utc).replace(tzinfo=None), fingerprint=fingerprint)
         with store.transaction() as tx:
             for table in WAVE_TABLES:
-                tx.con.execute(f"DELETE FROM {table} WHERE survey_id = ?", [batch.survey_id])
-            tx.upsert("survey_questions", batch.questions)
-            tx.upsert("survey_answers", batch.answers)
-            tx.upsert("survey_unmatched", batch.unmatched)
-            tx.upsert("survey_waves", pd.DataFrame([wave_row]))
+                tx.delete_where(table, "survey_id", [batch.survey_id])
+            for table, frame in frames.items():
+                tx.upsert(table, frame)
     return LoadReport(
         survey_id=batch.survey_id, tool=export.tool, responses=int(batch.answers["response_id"].nunique()),
         answers=len(batch.answers), excluded=batch.excluded, unmatched=int(batch.unmatched["responses"].sum()),

@@ -1,0 +1,23 @@
+"""Bottlenecks: for a product-ops lead, every team and group ranked by how far each metric sits
+from its peers and how fast it is getting worse, and the records behind each row."""
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import ui, views
+
+filters = ui.require_filters()
+period = filters.last_quarter
+st.title("Bottlenecks", anchor=False)
+st.caption(
+    f"{ui.last_quarter_text(filters)} · {ui.describe(filters).split(' · ')[0]} · each team against all teams, "
+    "each group against all groups, in robust spreads. Worst first: distance plus worsening, discounted where few "
+    "records stand behind a number. Values the privacy rules hold back are not ranked."
+)
+ranked = views.ranked(period, filters.group, filters.team)
+if ranked.empty:
+    st.info("Nothing to rank in this quarter: no team or group has a value yet.", icon=":material/search_off:")
+    st.stop()
+focus = ui.bottleneck_table(ranked)
+if focus:
+    ui.bottleneck_drilldown(focus, ranked, filters, period)

@@ -1,0 +1,22 @@
+"""QBR: a quarter against the one before, as the exported pack shows it, with notes per section."""
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import ui, views
+
+filters = ui.require_filters()
+st.title("Quarterly business review", anchor=False)
+quarters = views.qbr_quarters()
+if not quarters:
+    st.info("There is no complete quarter of data yet: a review compares whole quarters.", icon=":material/event_busy:")
+    st.stop()
+picker, _ = st.columns([1, 3])
+with picker:
+    quarter = ui.qbr_quarter(quarters)
+report = views.qbr(quarter, filters.scope, filters.scope_id)
+st.caption(f"{report.scope_name} · {report.subtitle}. The exports carry exactly this content.")
+ui.qbr_exports(report)
+for section in report.sections:
+    ui.qbr_section(section, report)
+    st.divider()

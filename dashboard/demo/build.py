@@ -1,0 +1,143 @@
+"""Putting the demo organisation together: every source generated, read by its connector, stored at once.
+
+`demo_sources` gives the organisation's raw data; `demo_tables` reads it into canonical tables
+through the connectors' pure steps; `build_demo` writes them all, and the derived tables, in
+one store transaction.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+
+from dashboard.config import Settings
+from dashboard.demo.calendars import Calendars, make_calendars, read_calendars
+from dashboard.demo.checkins import make_checkins
+from dashboard.demo.jira import JiraExport, jira_export, jira_tables
+from dashboard.demo.org import load_roster_exports, make_org, make_roster, roster_snapshots
+from dashboard.demo.story import SOURCE, Story, make_annotations, make_story, timestamps
+from dashboard.demo.surveys import survey_exports, survey_tables
+from dashboard.derive import refresh
+from dashboard.store import Store
+
+log = logging.getLogger(__name__)
+
+
+def make_sync_run(story: Story, rows: int) -> pd.DataFrame:
+    started = story.synced_at
+    return pd.DataFrame({
+        "run_id": [f"demo-{story.today:%Y%m%d}"],
+        "source": SOURCE,
+        "started_at": timestamps([started]),
+        "finished_at": timestamps([started + pd.Timedelta(seconds=12)]),
+        "status": "success",
+        "rows": rows,
+        "cursor": story.today.isoformat(),
+        "error": None,
+    })
+
+
+@contextmanager
+def _stage(timings: dict[str, float], name: str):
+    began = time.perf_counter()
+    yield
+    timings[name] = timings.get(name, 0.0) + time.perf_counter() - began
+
+
+@dataclass(frozen=True)
+class Sources:
+    """The demo organisation's data as its systems export it, before any connector reads it."""
+
+    story: Story
+    roster_exports: list[tuple[date, str]]
+    """The HR roster CSV: `(as_of, text)` per snapshot, oldest first."""
+    calendars: Calendars
+    """Each PM's ICS text (and what it is meant to hold)."""
+    jira: JiraExport
+    """Issues with changelogs and project versions as Jira's REST API returns them."""
+    survey_exports: list[dict]
+    """Each pulse wave's export as its survey tool writes it."""
+    checkins: pd.DataFrame
+    """The check-ins owed and sent, still canonical rows (their tickets are in `jira`)."""
+
+
+def demo_sources(settings: Settings, today: date) -> Sources:
+    """Every source of the demo organisation in its raw form (what `demo_tables` reads)."""
+    story, org, roster = _organisation(today)
+    exports = roster_snapshots(story, org, roster)
+    known = load_roster_exports(exports)
+    checkins = make_checkins(story, org, roster, known["memberships"])
+    return Sources(
+        story=story,
+        roster_exports=exports,
+        calendars=make_calendars(story, roster, org, settings),
+        jira=jira_export(story, org, roster, known["memberships"], checkins),
+        survey_exports=survey_exports(story, roster, known["memberships"], known["teams"]),
+        checkins=checkins,
+    )
+
+
+def _organisation(today: date) -> tuple[Story, pd.DataFrame, pd.DataFrame]:
+    story = make_story(today)
+    org = make_org()
+    return story, org, make_roster(story, org)
+
+
+def demo_tables(settings: Settings, today: date, timings: dict[str, float] | None = None,
+                workers: int | None = None) -> dict[str, pd.DataFrame]:
+    """Every canonical table of the demo organisation as of `today`, without touching a store.
+
+    The sources of `demo_sources`, each read by its connector's pure steps: the HR roster CSV,
+    each PM's ICS calendar, Jira's REST JSON, the survey tools' exports. The calendars, which
+    take longest, are read by `workers` processes while the other sources are generated and
+    read. `timings`, when given, receives the seconds each stage took.
+    """
+    timings = {} if timings is None else timings
+    with _stage(timings, "roster"):
+        story, org, roster = _organisation(today)
+        tables = load_roster_exports(roster_snapshots(story, org, roster))
+        memberships = tables["memberships"]
+    with _stage(timings, "calendars: generate ICS"):
+        calendars = make_calendars(story, roster, org, settings)
+    with read_calendars(calendars, settings, workers) as reading:
+        with _stage(timings, "check-ins"):
+            checkins = make_checkins(story, org, roster, memberships)
+        with _stage(timings, "jira"):
+            jira = jira_tables(jira_export(story, org, roster, memberships, checkins), tables["people"])
+        with _stage(timings, "surveys"):
+            exports = survey_exports(story, roster, memberships, tables["teams"])
+            surveys = survey_tables(story, exports, tables["teams"], settings)
+        with _stage(timings, "calendars: read ICS (waiting)"):
+            events, titles = reading.result()
+    timings["calendars: read ICS (workers, wall)"] = reading.seconds
+    timings["calendars: read ICS (workers, cpu)"] = reading.cpu_seconds
+    tables.update({
+        "annotations": make_annotations(story),
+        "calendar_events": events,
+        "calendar_titles": titles,
+        **jira,
+        "checkins": checkins,
+        **surveys,
+    })
+    tables["sync_runs"] = make_sync_run(story, sum(len(frame) for frame in tables.values()))
+    return tables
+
+
+def build_demo(store: Store, settings: Settings, today: date, timings: dict[str, float] | None = None) -> dict[str, int]:
+    """Replace the store's contents with the demo organisation as of `today`; rows written per table."""
+    timings = {} if timings is None else timings
+    began = time.perf_counter()
+    tables = demo_tables(settings, today, timings)
+    with store.transaction(fresh=True) as tx:
+        with _stage(timings, "store"):
+            counts = {name: tx.upsert(name, frame) for name, frame in tables.items()}
+        with _stage(timings, "derive"):
+            refresh(tx, settings, as_of=today)
+            counts["pm_weeks"] = int(tx.query("SELECT count(*) AS n FROM pm_weeks")["n"].iloc[0])
+    timings["total"] = time.perf_counter() - began
+    log.info("demo built in %.1f s: %s", timings["total"], ", ".join(f"{k} {v:.2f} s" for k, v in timings.items()))
+    return counts

@@ -1,0 +1,487 @@
+"""Jira: releases and their plans, release work, ad-hoc data requests and check-in tickets.
+
+The work is generated as a model first (when each release was planned, re-planned and shipped,
+which issues went into it and how their status moved), then written out as Jira's REST v2 JSON:
+issues with their changelog and each project's versions, once as read by every sync that saw a
+plan change and once as read today. All of it goes through the Jira connector's `normalize`,
+`version_plans` and `plan_changes`, with the demo's `[jira]` section given in code (`JIRA`), so
+data requests and check-ins are told apart, and people are matched to the roster, by its rules.
+
+- Two quarters ago a new release process lands and on-time releases improve, except in
+  Payments, which keeps re-planning and lands 5-20 days after its first plan. Its latest plan
+  is always close to the release day, which is why slip is measured against the first plan.
+- Three quarters ago a self-serve insights portal launches: ad-hoc data requests fall from
+  about 3.5 to 1.2 per PM per month and are fulfilled twice as fast.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+import pandas as pd
+
+from connectors.jira import Rules, normalize, plan_changes, version_plans
+from dashboard.config import DataRequestSelector, JiraSource
+from dashboard.demo.org import SLIPPING_GROUP, members_at
+from dashboard.demo.story import DAY, HOUR, SOURCE, Story, business_time, stream, timestamps, to_utc
+
+SITE = "https://demo-org.atlassian.net"
+JIRA_ZONE = "Europe/London"
+"""The zone of the account the demo's Jira is read with: Jira writes its timestamps with that offset."""
+CHECKIN_TYPE = "Check-in"
+DATA_PROJECT = "DATA"
+CHECKIN_PROJECT = "CHK"
+
+
+def jira_source(org: pd.DataFrame) -> JiraSource:
+    """The demo organisation's `[jira]` section: its projects, what a request or a check-in is, whose releases."""
+    projects = [*org["project"], DATA_PROJECT, CHECKIN_PROJECT]
+    return JiraSource(
+        url=SITE, email="prodops-sync@example.com", projects=projects,
+        data_request=DataRequestSelector(projects=[DATA_PROJECT], issue_types=["Data Request"]),
+        checkin_issue_type=CHECKIN_TYPE, project_teams=dict(zip(org["project"], org["team_id"])),
+    )
+
+
+# --- releases -----------------------------------------------------------------------------
+
+def _weekday(day: pd.Timestamp, forward: bool = True) -> pd.Timestamp:
+    """The day itself if it is a weekday, else the next Monday (or the previous Friday)."""
+    if day.weekday() < 5:
+        return day
+    return day + pd.Timedelta(days=7 - day.weekday()) if forward else day - pd.Timedelta(days=day.weekday() - 4)
+
+
+def _days(rng: np.random.Generator, low: int, high: int) -> pd.Timedelta:
+    """A whole number of days in [low, high)."""
+    return pd.Timedelta(days=int(rng.integers(low, high)))
+
+
+def _office_minute(rng: np.random.Generator) -> pd.Timedelta:
+    """A minute between 09:00 and 17:00, as an offset from midnight."""
+    return pd.Timedelta(minutes=int(rng.integers(9 * 60, 17 * 60)))
+
+
+def _slipping_plans(first_plan: pd.Timestamp, created: pd.Timestamp, rng: np.random.Generator) -> tuple[pd.Timestamp, list]:
+    """Re-planned 1-3 times, landing 5-20 days after the first plan and just after the last one."""
+    released_on = _weekday(first_plan + _days(rng, 5, 21))
+    replans = int(rng.integers(1, 4))
+    schedule = [(created, first_plan)]
+    for step in range(1, replans + 1):
+        plan = first_plan + (released_on - first_plan) * step / replans
+        if step == replans:
+            plan -= _days(rng, 0, 3)
+        previous_seen, previous_plan = schedule[-1]
+        seen = max(previous_plan - _days(rng, 1, 5), previous_seen + pd.Timedelta(hours=6)).floor("min")
+        schedule.append((seen + pd.Timedelta(minutes=int(rng.integers(0, 480))), _weekday(plan.normalize(), forward=False)))
+    return released_on, schedule
+
+
+def _usual_plans(
+    first_plan: pd.Timestamp, created: pd.Timestamp, on_time: float, rng: np.random.Generator
+) -> tuple[pd.Timestamp, list]:
+    """On the first plan with probability `on_time`; otherwise 1-7 days late, often re-planned shortly before."""
+    schedule = [(created, first_plan)]
+    if rng.random() < on_time:
+        return _weekday(first_plan - _days(rng, 0, 3), forward=False), schedule
+    released_on = _weekday(first_plan + _days(rng, 1, 8))
+    if rng.random() < 0.6:
+        seen = first_plan - _days(rng, 1, 4) + _office_minute(rng)
+        schedule.append((max(seen, created + pd.Timedelta(hours=6)), released_on))
+    return released_on, schedule
+
+
+def _team_releases(story: Story, team: pd.Series, rng: np.random.Generator) -> tuple[list[dict], list[dict]]:
+    """One team's releases every 2-4 weeks with every plan observed so far, until two are still to ship.
+
+    A version is created a few days before its cycle starts; the next two versions already
+    exist today, whatever their start.
+    """
+    slipping = team["group_name"] == SLIPPING_GROUP
+    cadence = int(rng.choice([21, 28] if slipping else [14, 21, 28]))
+    today = pd.Timestamp(story.today)
+    first_plan = _weekday(pd.Timestamp(story.start) + _days(rng, 3, cadence))
+    releases, plans = [], []
+    unreleased, per_year = 0, {}
+    while unreleased < 2:
+        start = first_plan - pd.Timedelta(days=cadence)
+        created = start - _days(rng, 2, 10) + _office_minute(rng)
+        if first_plan > today:
+            created = min(created, today - _days(rng, 1, 6) + _office_minute(rng))
+        if slipping:
+            released_on, schedule = _slipping_plans(first_plan, created, rng)
+        else:
+            on_time = 0.93 if first_plan >= pd.Timestamp(story.release_process) else 0.86
+            released_on, schedule = _usual_plans(first_plan, created, on_time, rng)
+        observed = [(seen, plan) for seen, plan in schedule if seen < story.cutoff]
+        released = released_on <= today
+        unreleased += not released
+        per_year[first_plan.year] = per_year.get(first_plan.year, 0) + 1
+        key = (team["project"], len(releases))
+        releases.append({
+            "key": key,
+            "project": team["project"],
+            "team_id": team["team_id"],
+            "name": f"{team['project']} {first_plan.year}.{per_year[first_plan.year]}",
+            "start_date": start,
+            "planned_date": observed[-1][1],
+            "released": released,
+            "released_on": released_on if released else pd.NaT,
+            "archived": bool(released and released_on < today - pd.Timedelta(days=270) and rng.random() < 0.6),
+            "day": released_on if released else observed[-1][1],
+        })
+        plans += [{"key": key, "observed_at": seen, "planned_date": plan} for seen, plan in observed]
+        first_plan = _weekday(first_plan + pd.Timedelta(days=cadence) + _days(rng, -2, 4))
+    return releases, plans
+
+
+def make_releases(story: Story, org: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Releases of every team and the plans observed for them; `day` is when each lands (or is planned to).
+
+    `release_id` is the Jira version id, numbered in the order the versions are generated.
+    """
+    rng = stream("releases")
+    releases, plans = [], []
+    for _, team in org.iterrows():
+        team_releases, team_plans = _team_releases(story, team, rng)
+        releases += team_releases
+        plans += team_plans
+    releases, plans = pd.DataFrame(releases), pd.DataFrame(plans)
+    ids = {key: str(10001 + n) for n, key in enumerate(releases["key"])}
+    releases["release_id"] = releases["key"].map(ids)
+    plans["release_id"] = plans["key"].map(ids)
+    return releases.drop(columns="key"), plans.drop(columns="key")
+
+
+# --- work items ---------------------------------------------------------------------------
+
+STATUSES = {
+    "To Do": ("10000", "new", "To Do"),
+    "In Progress": ("3", "indeterminate", "In Progress"),
+    "In Review": ("10001", "indeterminate", "In Progress"),
+    "Done": ("10002", "done", "Done"),
+}
+"""Status name to (Jira status id, status category key, status category name)."""
+
+
+def _release_work(story: Story, releases: pd.DataFrame, memberships: pd.DataFrame) -> pd.DataFrame:
+    """10-30 stories, bugs and tasks per release, created 10-60 days before it and resolved just before it lands."""
+    rng = stream("release-work")
+    counts = rng.integers(10, 31, len(releases))
+    columns = ["project", "team_id", "name", "day", "released"]
+    items = releases.loc[releases.index.repeat(counts), columns].reset_index(drop=True)
+    day = pd.to_datetime(items["day"])
+    items["created"] = business_time(rng, day - pd.to_timedelta(rng.integers(10, 61, len(items)), unit="D"), 8, 9)
+    items["done_by"] = business_time(rng, day - pd.to_timedelta(rng.integers(0, 5, len(items)), unit="D"), 8, 9)
+    items = items[items["created"] < story.cutoff - HOUR].reset_index(drop=True)
+    released = items["released"].to_numpy()
+    state = np.where(released, "Done", rng.choice(["Done", "In Progress", "To Do"], size=len(items), p=[0.4, 0.35, 0.25]))
+    span = (story.cutoff - items["created"]) * rng.uniform(0.2, 0.95, len(items))
+    resolved = np.where(released, np.maximum(items["done_by"], items["created"] + 4 * HOUR), items["created"] + span)
+    items["resolved"] = pd.Series(resolved).where(state == "Done")
+    items["status"] = state
+    items["type"] = rng.choice(["Story", "Bug", "Task"], size=len(items), p=[0.5, 0.3, 0.2])
+    items["labels"] = [[] if u < 0.6 else [label] for u, label in zip(
+        rng.random(len(items)), rng.choice(["frontend", "backend", "tech-debt", "customer"], size=len(items)))]
+    items["components"] = [[] if u < 0.5 else [component] for u, component in zip(
+        rng.random(len(items)), rng.choice(["Web", "API", "Backend", "Design System"], size=len(items)))]
+    items["fix_versions"] = [[name] for name in items["name"]]
+    items["due_date"] = None
+    reporters = _pick_member(rng, memberships, items[["team_id", "created"]])
+    items["reporter_id"] = reporters.where(rng.random(len(items)) < 0.7)
+    items["assignee_id"] = reporters.where(rng.random(len(items)) < 0.2)
+    return items
+
+
+def _pick_member(rng: np.random.Generator, memberships: pd.DataFrame, asked: pd.DataFrame) -> pd.Series:
+    """A random PM of each row's `team_id` on its `created` date."""
+    asked = asked.assign(row=np.arange(len(asked)), draw=rng.random(len(asked)))
+    held = members_at(memberships, asked, "created").sort_values(["row", "person_id"], kind="stable")
+    held["n"] = held.groupby("row")["person_id"].transform("size")
+    held["i"] = held.groupby("row").cumcount()
+    chosen = held[held["i"] == (held["draw"] * held["n"]).astype(int)].set_index("row")["person_id"]
+    return pd.Series(chosen.reindex(np.arange(len(asked))).to_numpy(), dtype=object)
+
+
+def _data_requests(story: Story, roster: pd.DataFrame) -> pd.DataFrame:
+    """Ad-hoc data and insight requests: ~3.5 per PM-month before the portal, ~1.2 after, fulfilled faster after."""
+    rng = stream("data-requests")
+    pms = roster[roster["role"] == "pm"]
+    days = pd.bdate_range(story.start, story.today)
+    grid = pms[["person_id", "tz", "active_from", "active_to"]].merge(pd.DataFrame({"day": days}), how="cross")
+    grid = grid[(grid["day"] >= grid["active_from"]) & ~(grid["day"] >= grid["active_to"])].reset_index(drop=True)
+    appetite = pd.Series(rng.lognormal(0, 0.25, len(pms)), index=pms["person_id"].to_numpy())
+    per_month = 3.5 + (1.2 - 3.5) * story.portal_effect(grid["day"])
+    counts = rng.poisson(per_month / 21.75 * grid["person_id"].map(appetite).to_numpy())
+    asks = grid.loc[grid.index.repeat(counts)].reset_index(drop=True)
+    created = to_utc(business_time(rng, asks["day"]), asks["tz"])
+    asks = asks.assign(created=created.to_numpy())[created.to_numpy() < story.cutoff].reset_index(drop=True)
+    median_days = 6 + (3 - 6) * story.portal_effect(asks["created"])
+    resolved = asks["created"] + pd.to_timedelta(rng.lognormal(np.log(median_days), 0.7) * 86400, unit="s")
+    done = resolved < story.cutoff
+    ops = roster.loc[roster["role"] == "ops", "person_id"].to_numpy()
+    return pd.DataFrame({
+        "project": DATA_PROJECT,
+        "type": "Data Request",
+        "created": asks["created"],
+        "resolved": resolved.where(done),
+        "status": np.where(done, "Done", rng.choice(["In Progress", "To Do"], size=len(asks), p=[0.6, 0.4])),
+        "reporter_id": asks["person_id"],
+        "assignee_id": pd.Series(ops[rng.integers(0, len(ops), len(asks))]).where(rng.random(len(asks)) < 0.6),
+        "labels": [["data-request"] for _ in range(len(asks))],
+        "components": [[] if u < 0.5 else ["Insights"] for u in rng.random(len(asks))],
+        "fix_versions": [[] for _ in range(len(asks))],
+        "due_date": None,
+    })
+
+
+def _checkin_tickets(checkins: pd.DataFrame) -> pd.DataFrame:
+    """The CHK ticket behind each submitted check-in, resolved when it was submitted."""
+    rng = stream("checkin-tickets")
+    sent = checkins[checkins["submitted_at"].notna()].reset_index(drop=True)
+    due = pd.to_datetime(sent["due_at"])
+    created = due - pd.to_timedelta(rng.integers(2 * 24 * 60, 6 * 24 * 60, len(sent)), unit="min")
+    return pd.DataFrame({
+        "key": sent["ref"],
+        "project": CHECKIN_PROJECT,
+        "type": CHECKIN_TYPE,
+        "created": created,
+        "resolved": sent["submitted_at"],
+        "status": "Done",
+        "reporter_id": sent["owner_id"],
+        "assignee_id": sent["owner_id"],
+        "labels": [[kind.replace("_", "-")] for kind in sent["kind"]],
+        "components": [[] for _ in range(len(sent))],
+        "fix_versions": [[] for _ in range(len(sent))],
+        "due_date": due.dt.strftime("%Y-%m-%d"),
+    })
+
+
+TRANSITIONS = {
+    1: [("To Do", "In Progress")],
+    2: [("To Do", "In Progress"), ("In Progress", "Done")],
+    3: [("To Do", "In Progress"), ("In Progress", "In Review"), ("In Review", "Done")],
+    4: [("To Do", "In Progress"), ("In Progress", "In Review"), ("In Review", "In Progress"), ("In Progress", "Done")],
+}
+
+
+def make_transitions(story: Story, items: pd.DataFrame) -> pd.DataFrame:
+    """2-4 status changes for each resolved item, the last one at its resolution; one for an item in progress."""
+    rng = stream("transitions")
+    done = items["resolved"].notna().to_numpy()
+    steps = np.where(done, rng.integers(2, 5, len(items)), (items["status"] == "In Progress").to_numpy().astype(int))
+    row = np.repeat(np.arange(len(items)), steps)
+    step = pd.Series(row).groupby(row).cumcount().to_numpy()
+    total = steps[row]
+    created = items["created"].to_numpy()[row]
+    in_progress_until = np.minimum(items["created"] + 10 * DAY, story.cutoff).to_numpy()
+    end = np.where(done, items["resolved"].to_numpy(), in_progress_until)[row]
+    gaps = 0.2 + rng.exponential(1.0, len(row))
+    share = pd.Series(gaps).groupby(row).cumsum().to_numpy() / pd.Series(gaps).groupby(row).transform("sum").to_numpy()
+    share = np.where(done[row], share, share * rng.uniform(0.05, 0.6, len(row)))
+    at = created + (end - created) * share
+    lookup = {(n, i): pair for n, pairs in TRANSITIONS.items() for i, pair in enumerate(pairs)}
+    pairs = [lookup[(n, i)] for n, i in zip(total, step)]
+    return pd.DataFrame({
+        "item_id": items["item_id"].to_numpy()[row],
+        "at": timestamps(at),
+        "field": "status",
+        "from_value": [p[0] for p in pairs],
+        "to_value": [p[1] for p in pairs],
+    })
+
+
+def make_work_items(story: Story, releases: pd.DataFrame, roster: pd.DataFrame, memberships: pd.DataFrame,
+                    checkins: pd.DataFrame) -> pd.DataFrame:
+    """Release work, data requests and check-in tickets, numbered the way Jira would: by creation.
+
+    `updated` is the last change: the latest status change, else creation.
+    """
+    items = pd.concat([
+        _release_work(story, releases, memberships).drop(columns=["team_id", "name", "day", "released", "done_by"]),
+        _data_requests(story, roster),
+        _checkin_tickets(checkins),
+    ], ignore_index=True)
+    items["created"] = timestamps(items["created"])
+    items["resolved"] = timestamps(items["resolved"])
+    items = items.sort_values(["created", "project"], kind="stable").reset_index(drop=True)
+    items["item_id"] = (10001 + np.arange(len(items))).astype(str)
+    numbered = items["project"] + "-" + (items.groupby("project").cumcount() + 1).astype(str)
+    items["key"] = items["key"].where(items["key"].notna(), numbered)
+    transitions = make_transitions(story, items)
+    last = transitions.groupby("item_id")["at"].max()
+    updated = items["item_id"].map(last)
+    items["updated"] = timestamps(updated.where(updated.notna(), items["created"]))
+    return items, transitions
+
+
+# --- as Jira writes it ----------------------------------------------------------------------
+
+def _jira_times(values: pd.Series) -> list[str | None]:
+    """Naive UTC times as Jira writes them: milliseconds and the reading account's UTC offset (`+0100`)."""
+    utc = pd.to_datetime(values).astype("datetime64[ms]")
+    local = utc.dt.tz_localize("UTC").dt.tz_convert(JIRA_ZONE).dt.tz_localize(None).astype("datetime64[ms]")
+    minutes = ((local - utc) // pd.Timedelta(minutes=1)).fillna(0).astype(int).to_numpy()
+    offsets = {m: f"{'+' if m >= 0 else '-'}{abs(m) // 60:02d}{abs(m) % 60:02d}" for m in np.unique(minutes)}
+    text = np.datetime_as_string(local.to_numpy(), unit="ms")
+    return [None if stamp == "NaT" else stamp + offsets[m] for stamp, m in zip(text.tolist(), minutes.tolist())]
+
+
+def jira_users(roster: pd.DataFrame) -> dict[str, dict]:
+    """Each person as Jira Cloud shows a user: an opaque accountId, with the email the roster knows."""
+    return {
+        person: {
+            "self": f"{SITE}/rest/api/2/user?accountId={account}",
+            "accountId": account,
+            "emailAddress": email,
+            "displayName": name,
+            "active": True,
+            "timeZone": tz,
+            "accountType": "atlassian",
+        }
+        for person, email, name, tz in zip(roster["person_id"], roster["email"], roster["name"], roster["tz"])
+        for account in ["5f" + hashlib.sha256(f"demo-jira:{person}".encode()).hexdigest()[:22]]
+    }
+
+
+def _status(name: str) -> dict:
+    status_id, category, category_name = STATUSES[name]
+    return {"self": f"{SITE}/rest/api/2/status/{status_id}", "id": status_id, "name": name,
+            "statusCategory": {"key": category, "name": category_name}}
+
+
+def issues_json(items: pd.DataFrame, transitions: pd.DataFrame, users: dict[str, dict],
+                releases: pd.DataFrame, projects: dict[str, str]) -> list[dict]:
+    """Every work item as the REST v2 search returns it with `expand=changelog` (the whole changelog)."""
+    created, updated, resolved = (_jira_times(items[column]) for column in ("created", "updated", "resolved"))
+    ordered = transitions.sort_values(["item_id", "at"], kind="stable").reset_index(drop=True)
+    ordered["history_id"] = (20001 + np.arange(len(ordered))).astype(str)
+    at = _jira_times(ordered["at"])
+    histories: dict[str, list[dict]] = {}
+    for n, (item_id, history_id, old, new) in enumerate(
+        zip(*(ordered[column].tolist() for column in ("item_id", "history_id", "from_value", "to_value")))
+    ):
+        histories.setdefault(item_id, []).append({
+            "id": history_id, "created": at[n],
+            "items": [{"field": "status", "fieldtype": "jira", "fieldId": "status",
+                       "from": STATUSES[old][0], "fromString": old, "to": STATUSES[new][0], "toString": new}],
+        })
+    version_ids = dict(zip(releases["name"], releases["release_id"]))
+    statuses = {name: _status(name) for name in STATUSES}
+    projects = {key: {"id": project_id, "key": key} for key, project_id in projects.items()}
+    columns = ["item_id", "key", "project", "type", "status", "assignee_id", "reporter_id", "labels", "components",
+               "fix_versions", "due_date"]
+    out = []
+    for n, (item_id, key, project, kind, status, assignee, reporter, labels, components, fixes, due) in enumerate(
+        zip(*(items[column].tolist() for column in columns))
+    ):
+        log = histories.get(item_id, [])
+        out.append({
+            "expand": "operations,changelog",
+            "id": item_id,
+            "self": f"{SITE}/rest/api/2/issue/{item_id}",
+            "key": key,
+            "fields": {
+                "project": projects[project],
+                "issuetype": {"name": kind, "subtask": False},
+                "summary": f"{kind} {key}",
+                "status": statuses[status],
+                "created": created[n],
+                "updated": updated[n],
+                "resolutiondate": resolved[n],
+                "resolution": {"name": "Done"} if resolved[n] else None,
+                "assignee": users.get(assignee) if isinstance(assignee, str) else None,
+                "reporter": users.get(reporter) if isinstance(reporter, str) else None,
+                "labels": list(labels),
+                "components": [{"name": name} for name in components],
+                "fixVersions": [{"id": version_ids[name], "name": name} for name in fixes],
+                "duedate": due if isinstance(due, str) else None,
+                "parent": None,
+            },
+            "changelog": {"startAt": 0, "maxResults": len(log), "total": len(log), "histories": log},
+        })
+    return out
+
+
+def _version(release, projects: dict[str, str], planned, released: bool) -> dict:
+    """One version as `/project/{key}/versions` lists it."""
+    return {
+        "self": f"{SITE}/rest/api/2/version/{release.release_id}",
+        "id": release.release_id,
+        "name": release.name,
+        "archived": bool(release.archived) and released,
+        "released": released,
+        "startDate": release.start_date.strftime("%Y-%m-%d"),
+        "releaseDate": planned.strftime("%Y-%m-%d"),
+        "projectId": int(projects[release.project]),
+    }
+
+
+def versions_json(releases: pd.DataFrame, projects: dict[str, str]) -> dict[str, list[dict]]:
+    """Each project's versions as read today: a released one's release date is the day it shipped."""
+    out: dict[str, list[dict]] = {}
+    for release in releases.itertuples(index=False):
+        planned = release.released_on if release.released else release.planned_date
+        out.setdefault(release.project, []).append(_version(release, projects, planned, bool(release.released)))
+    return out
+
+
+def version_reads(releases: pd.DataFrame, plans: pd.DataFrame, projects: dict[str, str]) -> list[tuple]:
+    """Every earlier read that saw a version's planned date set or moved: `(observed_at, versions)`,
+    each holding the version as it was then (still open, with the plan of the moment)."""
+    by_id = {release.release_id: release for release in releases.itertuples(index=False)}
+    reads = []
+    for plan in plans.sort_values(["observed_at", "release_id"], kind="stable").itertuples(index=False):
+        release = by_id[plan.release_id]
+        version = _version(release, projects, plan.planned_date, released=False)
+        reads.append((plan.observed_at.to_pydatetime(), {release.project: [version]}))
+    return reads
+
+
+@dataclass(frozen=True)
+class JiraExport:
+    """The demo's Jira as its REST API hands it out, and the `[jira]` section that reads it."""
+
+    issues: list[dict]
+    """Every issue as `/search` returns it with the changelog expanded."""
+    versions: dict[str, list[dict]]
+    """Each project's versions as read today."""
+    reads: list[tuple[datetime, dict[str, list[dict]]]]
+    """Earlier reads of the versions, each when a planned date was set or moved."""
+    source: JiraSource
+    synced_at: datetime
+
+
+def jira_export(story: Story, org: pd.DataFrame, roster: pd.DataFrame, memberships: pd.DataFrame,
+                checkins: pd.DataFrame) -> JiraExport:
+    """Releases, their plans and every work item, generated and written as Jira's REST JSON."""
+    releases, plans = make_releases(story, org)
+    items, transitions = make_work_items(story, releases, roster, memberships, checkins)
+    projects = {project: str(10001 + n) for n, project in enumerate([*org["project"], DATA_PROJECT, CHECKIN_PROJECT])}
+    return JiraExport(
+        issues=issues_json(items, transitions, jira_users(roster), releases, projects),
+        versions=versions_json(releases, projects),
+        reads=version_reads(releases, plans, projects),
+        source=jira_source(org),
+        synced_at=story.synced_at.to_pydatetime(),
+    )
+
+
+def jira_tables(export: JiraExport, people: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The Jira connector's reading of the export: today's sync normalizes issues and versions; the
+    planned dates every read saw go through `plan_changes`, so each first plan and re-plan is kept.
+
+    The demo's work items are marked as the demo's (`source`), as its calendars are.
+    """
+    rules = Rules.from_settings(export.source, people)
+    frames = normalize(export.issues, export.versions, export.synced_at, rules)
+    seen = version_plans(export.reads, rules)
+    release_plans = plan_changes(pd.concat([seen, frames.release_plans], ignore_index=True))
+    return {
+        "releases": frames.releases,
+        "release_plans": release_plans,
+        "work_items": frames.work_items.assign(source=SOURCE),
+        "work_item_transitions": frames.work_item_transitions,
+    }

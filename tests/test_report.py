@@ -1,0 +1,184 @@
+"""The QBR pack: every format built from the demo for 2026Q3, read back with its own reader, and
+its numbers compared with the metric series (and with `python -m dashboard metrics`)."""
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+import time
+from datetime import date
+
+import pandas as pd
+import pytest
+from markdown_it import MarkdownIt
+from pptx import Presentation
+from pypdf import PdfReader
+
+from dashboard import cli, notes, report
+from dashboard.config import Settings
+from dashboard.metrics import METRICS, compute_series, load_tables
+from dashboard.report.content import complete_quarters, parse_quarter, quarter_label, section_ids
+from dashboard.store import Store
+from tests.conftest import DEMO_TODAY, ROOT
+
+QUARTER, PREVIOUS = date(2026, 7, 1), date(2026, 4, 1)
+BUILD_SECONDS: dict[str, float] = {}
+
+
+@pytest.fixture(scope="module")
+def built(demo_db):
+    began = time.perf_counter()
+    made = report.build_from_store(Store(demo_db), Settings(), QUARTER, "org", "org", DEMO_TODAY)
+    BUILD_SECONDS["content"] = time.perf_counter() - began
+    began = time.perf_counter()
+    files = report.render_all(made)
+    BUILD_SECONDS["four formats"] = time.perf_counter() - began
+    return made, files
+
+
+@pytest.fixture(scope="module")
+def series(demo_db) -> pd.DataFrame:
+    """The quarterly org series as `python -m dashboard metrics` computes them, indexed by metric and quarter."""
+    frame = compute_series(load_tables(Store(demo_db)), Settings(), "quarter", "org", PREVIOUS, date(2026, 9, 30))
+    return frame.set_index(["metric_id", "period_start"])
+
+
+def expected_text(series: pd.DataFrame, metric_id: str, quarter: date = QUARTER) -> str:
+    return METRICS[metric_id].format(series.loc[(metric_id, quarter), "value"])
+
+
+def test_quarters_parse_and_only_complete_ones_are_reviewed():
+    assert parse_quarter("2026Q3") == parse_quarter("2026-q3") == QUARTER
+    with pytest.raises(ValueError):
+        parse_quarter("2026Q5")
+    assert complete_quarters([PREVIOUS, QUARTER, date(2026, 10, 1)], DEMO_TODAY) == [PREVIOUS, QUARTER]
+
+
+def test_the_report_has_a_section_per_signal_with_the_prior_quarter_overlaid(built):
+    made, _ = built
+    assert [section.id for section in made.sections] == section_ids()
+    overlays = [chart for chart in made.charts() if chart.id.split("-")[0] in ("S1", "S2", "S3", "checkins")]
+    for chart in overlays:
+        assert [trace.name for trace in chart.figure.data] == [quarter_label(PREVIOUS), quarter_label(QUARTER)]
+        assert all(len(trace.x) for trace in chart.figure.data), f"{chart.id} is empty"
+        assert "n = " in chart.caption and "Sources:" in chart.caption
+    assert len(made.charts()) == 9
+
+
+def test_csv_carries_the_metric_series_numbers(built, series):
+    _, files = built
+    frame = pd.read_csv(io.BytesIO(files["csv"]))
+    card = frame[frame["kind"] == "scorecard"].set_index("metric_id")
+    assert set(card.index) == set(METRICS)
+    for metric_id in METRICS:
+        this = series.loc[(metric_id, QUARTER)]
+        assert card.loc[metric_id, "value"] == pytest.approx(round(this["value"], 6)), metric_id
+        assert card.loc[metric_id, "n"] == this["n"], metric_id
+        assert card.loc[metric_id, "compared_value"] == pytest.approx(round(series.loc[(metric_id, PREVIOUS), "value"], 6))
+    assert {"improved", "worsened", "chart"} <= set(frame["kind"])
+
+
+def test_the_command_line_report_matches_the_command_line_metrics(demo_db, tmp_path):
+    env = {**os.environ, "PRODOPS_DB": str(demo_db), "PRODOPS_TODAY": DEMO_TODAY.isoformat()}
+    env.pop("PRODOPS_CONFIG", None)
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "dashboard", *args], cwd=ROOT, env=env, capture_output=True,
+                              text=True, timeout=300)
+
+    metrics = run("metrics", "--grain", "quarter", "--scope", "org", "--since", "2026-07-01", "--until", "2026-09-30")
+    assert metrics.returncode == 0, metrics.stderr
+    out = tmp_path / "qbr.csv"
+    made = run("report", "--quarter", "2026Q3", "--format", "csv", "--out", str(out))
+    assert made.returncode == 0, made.stderr
+    assert "written to" in made.stderr
+    printed = pd.read_csv(io.StringIO(metrics.stdout)).set_index("metric_id")
+    written = pd.read_csv(out)
+    written = written[written["kind"] == "scorecard"].set_index("metric_id")
+    assert written.loc[printed.index, "value"].tolist() == pytest.approx(printed["value"].tolist())
+    assert written.loc[printed.index, "n"].tolist() == printed["n"].tolist()
+
+
+def test_pptx_reads_back_with_a_slide_per_section(built, series):
+    made, files = built
+    deck = Presentation(io.BytesIO(files["pptx"]))
+    slides = list(deck.slides)
+    assert len(slides) == 1 + len(made.sections)
+    for slide, section in zip(slides[1:], made.sections):
+        texts = [shape.text_frame.text for shape in slide.shapes if shape.has_text_frame]
+        assert section.title in texts
+        pictures = [shape for shape in slide.shapes if shape.shape_type == 13]
+        assert len(pictures) == len(section.charts), section.id
+        for shape in slide.shapes:
+            assert 0 <= shape.left and shape.left + shape.width <= deck.slide_width, f"{section.id}: {shape.name} runs off"
+            assert 0 <= shape.top and shape.top + shape.height <= deck.slide_height, f"{section.id}: {shape.name} runs off"
+    table = next(shape.table for shape in slides[1].shapes if shape.has_table)
+    rows = {table.cell(r, 1).text: table.cell(r, 2).text for r in range(1, len(table.rows))}
+    assert rows == {METRICS[m].title: expected_text(series, m) for m in METRICS}
+
+
+def test_pdf_has_one_page_per_section_with_the_numbers(built, series):
+    made, files = built
+    pages = PdfReader(io.BytesIO(files["pdf"])).pages
+    assert len(pages) == len(made.sections)
+    for page, section in zip(pages, made.sections):
+        assert section.title.split(" · ")[0] in page.extract_text()
+    lines = pages[0].extract_text().splitlines()
+    for metric_id, metric in METRICS.items():
+        start = f"{metric.title} {expected_text(series, metric_id)} {expected_text(series, metric_id, PREVIOUS)} "
+        assert any(start in line for line in lines), f"{metric_id}: {start!r} not on the scorecard page"
+
+
+def test_markdown_renders_tables_and_images(built, series):
+    made, files = built
+    text = files["md"].decode()
+    html = MarkdownIt("commonmark").enable("table").render(text)
+    assert html.count("<table>") == sum(len(section.tables) for section in made.sections)
+    assert html.count('<img src="data:image/png;base64,') == len(made.charts())
+    assert html.count("<h2>") == len(made.sections)
+    rows = [line.split(" | ") for line in text.splitlines() if line.startswith("| S") or line.startswith("| Check-ins")]
+    shown = {cells[1]: cells[2] for cells in rows if len(cells) > 3}
+    assert {m: shown[METRICS[m].title] for m in METRICS} == {m: expected_text(series, m) for m in METRICS}
+
+
+@pytest.mark.parametrize("fmt", ["pptx", "pdf", "md"])
+def test_the_command_line_writes_each_format(demo_env, tmp_path, fmt, capsys):
+    out = tmp_path / f"qbr.{fmt}"
+    assert cli.main(["report", "--quarter", "2026Q3", "--format", fmt, "--out", str(out)]) == 0
+    assert out.stat().st_size > 10_000
+    if fmt == "md":
+        charts = sorted((tmp_path / "qbr_charts").glob("*.png"))
+        assert len(charts) == 9
+        assert all(f"](qbr_charts/{chart.name})" in out.read_text() for chart in charts)
+    BUILD_SECONDS[f"cli {fmt}"] = float(capsys.readouterr().err.split(" in ")[-1].split(" s")[0])
+
+
+def test_the_command_line_refuses_a_running_quarter_and_an_unknown_team(demo_env, capsys):
+    assert cli.main(["report", "--quarter", "2026Q4", "--format", "csv", "--out", os.devnull]) == 2
+    assert "has not ended" in capsys.readouterr().err
+    assert cli.main(["report", "--quarter", "2026Q3", "--format", "csv", "--team", "nope", "--out", os.devnull]) == 2
+    assert "no team 'nope'" in capsys.readouterr().err
+
+
+def test_notes_are_stored_with_the_quarter_and_go_into_every_format(demo_copy):
+    store = Store(demo_copy)
+    notes.save_qbr_note(store, "2026Q3", "Payments", "S3", "Payments re-plans every release; first plans are fiction.")
+    notes.save_qbr_note(store, "2026Q2", "Payments", "S3", "Another quarter's note")
+    made = report.build_from_store(store, Settings(), QUARTER, "group", "Payments", DEMO_TODAY)
+    assert made.title.endswith("Payments")
+    note = "Payments re-plans every release; first plans are fiction."
+    assert next(s for s in made.sections if s.id == "S3").note == note
+    assert note in report.render(made, "md", {}).decode()
+    assert note in PdfReader(io.BytesIO(report.render(made, "pdf", {}))).pages[3].extract_text().replace("\n", " ")
+    deck = Presentation(io.BytesIO(report.render(made, "pptx", {})))
+    assert note in list(deck.slides)[4].notes_slide.notes_text_frame.text
+    movers = pd.read_csv(io.BytesIO(report.render(made, "csv")))
+    listed = set(movers.loc[movers["kind"].isin(["improved", "worsened"]), "scope_id"])
+    assert listed <= {"Payments", *store.table("teams").query("group_name == 'Payments'")["team_id"]}
+
+
+def test_report_build_times(built):
+    """Not an assertion on speed (the machine varies): the times go into the test log."""
+    print({name: round(seconds, 1) for name, seconds in BUILD_SECONDS.items()})
+    assert BUILD_SECONDS["four formats"] < 120
