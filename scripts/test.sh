@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Install everything the tests need (Python packages, Debian's chromium and postgresql), start a
-# throwaway PostgreSQL server, and run the whole suite on each store backend: DuckDB, then
-# PostgreSQL. The server is stopped and removed when the script ends, whatever happens.
+# Install everything the tests need (Python packages, Debian's chromium) and run the whole suite
+# on each store backend named by PRODOPS_TEST_BACKENDS (default: duckdb).
 # Usage: bash scripts/test.sh [pytest arguments]
-#   PRODOPS_TEST_BACKENDS="duckdb" (or "postgres") runs one backend only;
+#   PRODOPS_TEST_BACKENDS="duckdb postgres" also installs Debian's postgresql if missing, starts a
+#   throwaway server, runs the suite on it, and stops and removes the server when the script ends;
 #   PRODOPS_TEST_PG=postgresql://user@host:port/db uses that server instead of starting one
 #   (its user must be allowed to create databases).
 cd "$(dirname "$0")/.."

@@ -358,7 +358,6 @@ def test_a_qbr_note_is_stored_with_its_quarter(demo_copy, monkeypatch):
     assert at.text_area(key="qbr_note_2026Q2_org_S3").value == "", "a note belongs to its quarter"
 
 
-@pytest.mark.duckdb_only("the first-run marker file and the copied demo are DuckDB files")
 @pytest.mark.duckdb_only("the first-run marker sits beside a DuckDB file")
 def test_a_page_waits_for_the_first_run_demo_build(demo_db, tmp_path, monkeypatch):
     import shutil
