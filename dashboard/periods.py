@@ -5,8 +5,10 @@ on the organisation's wall clock.
 """
 from __future__ import annotations
 
-from datetime import date, timedelta
+import os
+from datetime import date, datetime, timedelta
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 
@@ -71,10 +73,6 @@ def quarters_back(today: date, count: int) -> date:
 
 def today(tz: str = "UTC") -> date:
     """Today on the organisation's wall clock; `PRODOPS_TODAY` pins it (tests, reproducible reports)."""
-    import os
-    from datetime import datetime
-    from zoneinfo import ZoneInfo
-
     pinned = os.environ.get("PRODOPS_TODAY")
     if pinned:
         return date.fromisoformat(pinned)

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Literal
 
 import pandas as pd
 
 from dashboard.config import Settings
-from dashboard.periods import Grain
+from dashboard.periods import Grain, next_start
 
 Scope = Literal["org", "group", "team"]
 SCOPES: tuple[Scope, ...] = ("org", "group", "team")
@@ -42,10 +42,6 @@ class Context:
 
     def covered(self, start: date) -> tuple[date, date]:
         """The days of the period starting at `start` that the caller asked for: [first, end)."""
-        from datetime import timedelta
-
-        from dashboard.periods import next_start
-
         end = next_start(start, self.grain)
         if self.until is not None:
             end = min(end, self.until + timedelta(days=1))
