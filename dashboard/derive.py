@@ -14,5 +14,5 @@ def refresh(tx: Transaction, settings: Settings, as_of: date | None = None) -> N
 
     `as_of` is the last day the data speaks for (default: today on the organisation's clock).
     """
-    tables = {name: tx.query(f"SELECT * FROM {name}") for name in ("people", "memberships", "calendar_events")}
+    tables = {name: tx.query(f"SELECT * FROM {name}") for name in ("people", "memberships", "calendar_events", "person_hours")}
     tx.replace("pm_weeks", build_pm_weeks(tables, settings, as_of or today(settings.org_timezone)))

@@ -7,7 +7,8 @@ PM's own wall clock: a meeting at 16:00 in Berlin is inside a Berlin PM's workin
 Definitions (DESIGN.md, metric catalog):
 - a *meeting* is an occurrence with another attendee that the owner did not decline and that
   is neither a focus block nor time out of office; overlapping meetings count once;
-- *working hours* are the configured window on working days, less time out of office;
+- *working hours* are the PM's own window on their own working days (the roster's hours, else
+  `working_hours` in the config), less time out of office;
 - *focus hours* are free blocks at least `calendar.focus_min_minutes` long inside working
   hours, where free means no meeting, no hold and no absence (a declared focus block is free);
   *short focus hours* are free blocks from `calendar.short_focus_min_minutes` (60) up to that,
@@ -74,17 +75,53 @@ def _covered(segments: pd.DataFrame, keys: list[str]) -> pd.Series:
     return gained.groupby([ordered[k] for k in keys]).sum()
 
 
-def _free_blocks(busy: pd.DataFrame, days: pd.DataFrame, open_at: float, close_at: float) -> pd.DataFrame:
-    """Every free gap in each working day: between busy intervals and at the day's two edges."""
+def _free_blocks(busy: pd.DataFrame, days: pd.DataFrame) -> pd.DataFrame:
+    """Every free gap in each working day: between busy intervals and at the day's two edges.
+
+    `busy` and `days` carry each row's working window as `open_at` and `close_at` (hours).
+    """
     keys = ["person_id", "day"]
     ordered = busy.sort_values([*keys, "s"])
     reach = ordered.groupby(keys)["e"].cummax()
-    before = reach.groupby([ordered[k] for k in keys]).shift().fillna(open_at).clip(lower=open_at)
+    before = reach.groupby([ordered[k] for k in keys]).shift()
+    before = before.fillna(ordered["open_at"]).clip(lower=ordered["open_at"])
     inner = pd.DataFrame({"person_id": ordered["person_id"], "day": ordered["day"], "gap": ordered["s"] - before})
     last = reach.groupby([ordered[k] for k in keys]).max().rename("last").reset_index()
-    tail = days[keys].merge(last, on=keys, how="left")
-    tail["gap"] = close_at - tail["last"].fillna(open_at).clip(lower=open_at)
+    tail = days[[*keys, "open_at", "close_at"]].merge(last, on=keys, how="left")
+    tail["gap"] = tail["close_at"] - tail["last"].fillna(tail["open_at"]).clip(lower=tail["open_at"])
     return pd.concat([inner, tail[[*keys, "gap"]]], ignore_index=True)
+
+
+def _hour_of_day(value) -> float:
+    return value.hour + value.minute / 60 + value.second / 3600
+
+
+def working_windows(pms: pd.DataFrame, person_hours: pd.DataFrame | None, settings: Settings) -> pd.DataFrame:
+    """Each PM's working window per working weekday: `person_id, weekday, open_at, close_at`.
+
+    The roster's hours for a person (`person_hours`) win; everyone else works the configured
+    `working_hours`. Weekdays are Python's numbers (Monday is 0).
+    """
+    names = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+    default = settings.working_hours
+    own = person_hours if person_hours is not None else pd.DataFrame(columns=["person_id", "day_start", "day_end", "days"])
+    own = own[own["person_id"].isin(pms["person_id"])]
+    rows = [
+        (person_id, names.index(day), _hour_of_day(start), _hour_of_day(end))
+        for person_id, start, end, days in own[["person_id", "day_start", "day_end", "days"]].itertuples(index=False)
+        for day in days
+    ]
+    others = pms.loc[~pms["person_id"].isin(own["person_id"]), "person_id"]
+    rows += [
+        (person_id, weekday, _hour_of_day(default.start), _hour_of_day(default.end))
+        for person_id in others for weekday in default.weekdays
+    ]
+    return pd.DataFrame(rows, columns=["person_id", "weekday", "open_at", "close_at"])
+
+
+def _in_window(frame: pd.DataFrame, windows: pd.DataFrame) -> pd.DataFrame:
+    """The rows whose `day` is one of their person's working days, with that day's window."""
+    return frame.assign(weekday=frame["day"].dt.day_of_week).merge(windows, on=["person_id", "weekday"])
 
 
 def build_pm_weeks(tables: dict[str, pd.DataFrame], settings: Settings, as_of: date | None = None) -> pd.DataFrame:
@@ -99,29 +136,26 @@ def build_pm_weeks(tables: dict[str, pd.DataFrame], settings: Settings, as_of: d
     if events.empty:
         return pd.DataFrame(columns=PM_WEEK_COLUMNS)
 
-    hours = settings.working_hours
-    open_at = hours.start.hour + hours.start.minute / 60
-    close_at = hours.end.hour + hours.end.minute / 60
-    segments = _day_segments(_local(events, pms, settings.org_timezone))
-    segments = segments[segments["day"].dt.day_of_week.isin(hours.weekdays)].copy()
-    segments["s"] = segments["s"].clip(lower=open_at)
-    segments["e"] = segments["e"].clip(upper=close_at)
+    windows = working_windows(pms, tables.get("person_hours"), settings)
+    segments = _in_window(_day_segments(_local(events, pms, settings.org_timezone)), windows)
+    segments["s"] = segments["s"].clip(lower=segments["open_at"])
+    segments["e"] = segments["e"].clip(upper=segments["close_at"])
     segments = segments[segments["e"] > segments["s"]]
     segments = segments[~segments["all_day"].fillna(False).astype(bool) | (segments["category"] == "ooo")]
 
-    days = _working_days(events, pms, settings)
+    days = _in_window(_working_days(events, pms, settings), windows)
     keys = ["person_id", "day"]
     accepted = segments["response"].fillna("accepted") != "declined"
     ooo = segments[accepted & (segments["category"] == "ooo")]
     meetings = segments[accepted & (segments["attendee_count"].fillna(1) >= 2) & ~segments["category"].isin(["focus", "ooo"])]
     busy = segments[accepted & (segments["category"] != "focus")]
 
-    per_day = days.set_index(keys)
+    per_day = days.set_index(keys)[["open_at", "close_at"]]
     per_day["ooo_hours"] = _covered(ooo, keys)
     per_day["meeting_hours"] = _covered(meetings, keys)
     per_day["overhead_hours"] = _covered(meetings[meetings["category"] == "overhead"], keys)
     per_day["strategy_hours"] = _covered(segments[accepted & (segments["category"] == "strategy")], keys)
-    gaps = _free_blocks(busy, days, open_at, close_at)
+    gaps = _free_blocks(busy, days)
     focus_at, short_at = settings.calendar.focus_min_minutes / 60, settings.calendar.short_focus_minutes / 60
     bands = {
         "focus_hours": gaps["gap"] >= focus_at,
@@ -131,7 +165,7 @@ def build_pm_weeks(tables: dict[str, pd.DataFrame], settings: Settings, as_of: d
     for column, band in bands.items():
         per_day[column] = gaps[band].groupby(keys)["gap"].sum()
     per_day = per_day.fillna(0.0)
-    per_day["working_hours"] = (close_at - open_at) - per_day["ooo_hours"]
+    per_day["working_hours"] = (per_day["close_at"] - per_day["open_at"]) - per_day["ooo_hours"]
 
     per_day = per_day.reset_index()
     per_day["week_start"] = floor(per_day["day"], "week", settings.week_start)
@@ -145,8 +179,8 @@ def build_pm_weeks(tables: dict[str, pd.DataFrame], settings: Settings, as_of: d
 
 
 def _working_days(events: pd.DataFrame, pms: pd.DataFrame, settings: Settings) -> pd.DataFrame:
-    """Every working day of each PM from the week of their first occurrence to the week of their last,
-    within their time at the company."""
+    """Every day of each PM from the week of their first occurrence to the week of their last,
+    within their time at the company (`_in_window` keeps their working days)."""
     local = _local(events[["person_id", "start_utc", "end_utc"]], pms, settings.org_timezone)
     span = local.groupby("person_id")["start_utc"].agg(["min", "max"])
     active = pms.set_index("person_id")[["active_from", "active_to"]]
@@ -161,5 +195,4 @@ def _working_days(events: pd.DataFrame, pms: pd.DataFrame, settings: Settings) -
             if pd.notna(until):
                 end = min(end, pd.Timestamp(until) - pd.Timedelta(days=1))
         rows.append(pd.DataFrame({"person_id": person_id, "day": pd.date_range(start, end, freq="D")}))
-    days = pd.concat(rows, ignore_index=True)
-    return days[days["day"].dt.day_of_week.isin(settings.working_hours.weekdays)].reset_index(drop=True)
+    return pd.concat(rows, ignore_index=True)

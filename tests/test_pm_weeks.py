@@ -85,3 +85,23 @@ def test_a_week_still_running_is_not_a_pm_week_yet():
     tables = make_tables(people=[BERLIN_PM], memberships=[MEMBERSHIP], calendar_events=WEEK)
     assert build_pm_weeks(tables, Settings(), as_of=pd.Timestamp("2026-11-28").date()).empty
     assert len(build_pm_weeks(tables, Settings(), as_of=pd.Timestamp("2026-11-29").date())) == 1
+
+
+def test_roster_hours_replace_the_default_window_for_that_person():
+    """A part-timer on 08:00-12:00 Monday to Thursday: Friday's meeting and the afternoons are not work."""
+    from datetime import time
+
+    part_time = [
+        event("a", "2026-11-23 07:00", "2026-11-23 08:00", "overhead"),  # Mon 08-09 local: inside
+        event("b", "2026-11-23 12:00", "2026-11-23 13:00", "overhead"),  # Mon 13-14 local: after hours
+        event("c", "2026-11-27 08:00", "2026-11-27 09:00", "strategy"),  # Fri: not a working day
+    ]
+    hours = [{"person_id": "p1", "day_start": time(8), "day_end": time(12), "days": ["mon", "tue", "wed", "thu"]}]
+    tables = make_tables(people=[BERLIN_PM], memberships=[MEMBERSHIP], calendar_events=part_time, person_hours=hours)
+    row = build_pm_weeks(tables, Settings()).iloc[0]
+    assert row["working_hours"] == pytest.approx(16)
+    assert row["meeting_hours"] == pytest.approx(1)
+    assert row["strategy_hours"] == pytest.approx(0)
+    assert row["focus_hours"] == pytest.approx(3 + 3 * 4)  # Mon 09-12, then three free mornings
+    default = weeks(part_time).iloc[0]
+    assert default["working_hours"] == pytest.approx(40) and default["meeting_hours"] == pytest.approx(2)  # 08:00 is before the default day
