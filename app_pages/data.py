@@ -6,6 +6,7 @@ import streamlit as st
 from dashboard import ui, views
 
 ui.require_data()
+filters = ui.require_filters()
 status = views.data_status()
 st.title("Data", anchor=False)
 st.caption(f"What the dashboard reads: `{status.location}`. Times are UTC.")
@@ -33,6 +34,9 @@ st.dataframe(
 
 st.subheader("Coverage", anchor=False)
 ui.coverage_panel()
+
+st.subheader("Calendar rules", anchor=False)
+ui.rules_panel(filters)
 
 st.subheader("Tables", anchor=False)
 st.dataframe(

@@ -42,7 +42,7 @@ TABLES: dict[str, Table] = {
             "calendar_events", ("source", "event_uid", "person_id", "start_utc"),
             source="VARCHAR", event_uid="VARCHAR", person_id="VARCHAR", start_utc="TIMESTAMP",
             end_utc="TIMESTAMP", all_day="BOOLEAN", category="VARCHAR", attendee_count="INTEGER",
-            recurring="BOOLEAN", response="VARCHAR", title_hash="VARCHAR",
+            recurring="BOOLEAN", response="VARCHAR", title_hash="VARCHAR", rule="VARCHAR",
         ),
         _table(
             "work_items", ("source", "item_id"),
@@ -154,4 +154,9 @@ QBR_TABLES = [
 ]
 MIGRATIONS.append([table.ddl() for table in QBR_TABLES])  # 4
 TABLES.update({table.name: table for table in QBR_TABLES})
+SCHEMA_VERSION = len(MIGRATIONS)
+
+# 5: the name of the classification rule each occurrence matched (issue 4's rules preview: how
+# many hours each rule catches, read from the stored rows once titles are gone).
+MIGRATIONS.append(["ALTER TABLE calendar_events ADD COLUMN IF NOT EXISTS rule VARCHAR"])
 SCHEMA_VERSION = len(MIGRATIONS)

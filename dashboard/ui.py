@@ -15,6 +15,7 @@ from datetime import date, timedelta
 import pandas as pd
 import streamlit as st
 
+from connectors.calendar import IcsError
 from dashboard import bottlenecks, charts, periods, views
 from dashboard.config import ConfigError
 from dashboard.metrics import METRICS, Scope
@@ -603,5 +604,37 @@ def coverage_panel() -> None:
             "total": st.column_config.NumberColumn("Of", format="localized"),
             "share": st.column_config.ProgressColumn("Share", format="percent", min_value=0.0, max_value=1.0),
             "counted": "Counted",
+        },
+    )
+
+
+def rules_panel(filters: Filters) -> None:
+    """The rules preview: hours each calendar rule catches, synced and tried on a file."""
+    st.caption(
+        f"Calendar hours each `[[calendar.rules]]` entry catches from {filters.start:%d %b %Y} to {filters.end:%d %b %Y}, "
+        "across the organisation, first match wins. Unclassified hours are time no rule explains; "
+        "a rule with no hours may be shadowed by one above it."
+    )
+    _rule_table(views.stored_rule_hits(filters.start, filters.end))
+    with st.expander("Try the rules on a calendar file", icon=":material/science:"):
+        st.caption("Upload one ICS export to see how the rules as configured now classify it. "
+                   "Titles are read in memory and not stored.")
+        upload = st.file_uploader("ICS file", type=["ics"], key="rules_file")
+        owner = st.text_input("Calendar owner's address (so declined invitations are recognised)", key="rules_owner")
+        if upload is not None:
+            try:
+                _rule_table(views.file_rule_hits(upload.getvalue(), owner))
+            except IcsError as error:
+                st.error(f"{upload.name} could not be read: {error}")
+
+
+def _rule_table(table: pd.DataFrame) -> None:
+    st.dataframe(
+        table, hide_index=True, width="stretch",
+        column_config={
+            "rule": "Rule", "category": "Category",
+            "occurrences": st.column_config.NumberColumn("Occurrences", format="localized"),
+            "hours": st.column_config.NumberColumn("Hours", format="%.1f"),
+            "share": st.column_config.ProgressColumn("Share of hours", format="percent", min_value=0.0, max_value=1.0),
         },
     )

@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 import pandas as pd
 import streamlit as st
 
-from dashboard import bottlenecks, coverage, notes, periods
+from dashboard import bottlenecks, coverage, notes, periods, rule_hits
 from dashboard.config import Settings, Target, load_settings
 from dashboard.metrics import METRICS, SIGNALS, Metric, Scope, compute_series, load_tables
 from dashboard.metrics.registry import SERIES_COLUMNS
@@ -558,3 +558,19 @@ def _coverage(url: str, settings_json: str, version: str, day: date) -> pd.DataF
 def coverage_table() -> pd.DataFrame:
     """How much of the organisation each source covers (`dashboard.coverage`)."""
     return _coverage(*_key(), today())
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _rule_hits(url: str, settings_json: str, version: str, first: date, last: date) -> pd.DataFrame:
+    current = Settings.model_validate_json(settings_json)
+    return rule_hits.stored_rule_hits(open_store(current), current, first, last)
+
+
+def stored_rule_hits(first: date, last: date) -> pd.DataFrame:
+    """Synced calendar hours per classification rule, from `first` through `last` (`dashboard.rule_hits`)."""
+    return _rule_hits(*_key(), first, last + timedelta(days=1))
+
+
+def file_rule_hits(ics: bytes, owner_email: str) -> pd.DataFrame:
+    """One uploaded ICS export classified with the configured rules; raises `IcsError` when unreadable."""
+    return rule_hits.file_rule_hits(ics, settings(), owner_email.strip())

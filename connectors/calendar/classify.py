@@ -150,8 +150,12 @@ class Classifier:
         return found
 
     def __call__(self, o: Occurrence) -> str:
+        return self.match(o)[1]
+
+    def match(self, o: Occurrence) -> tuple[str | None, str]:
+        """The name of the first rule that matches (None when none does) and its category."""
         index = self.rule_index(o)
-        return self.rules[index].category if index >= 0 else UNCLASSIFIED
+        return (self.rules[index].name, self.rules[index].category) if index >= 0 else (None, UNCLASSIFIED)
 
 
 def effective_rules(settings: Settings) -> list[CalendarRule]:

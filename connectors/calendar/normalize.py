@@ -187,14 +187,14 @@ def to_rows(
 ) -> Rows:
     """Classify, filter and flatten one owner's occurrences into table rows.
 
-    `classify(occurrence) -> category` is a `classify.Classifier`. Only occurrences that
+    `classify` is a `classify.Classifier`: its `match` names the rule and category. Only occurrences that
     start inside `window` are kept; of two with the same uid the first wins.
     """
     records, titles, seen = [], [], set()
     for occurrence in occurrences:
         if occurrence.uid in seen or not window.holds(occurrence.start_utc):
             continue
-        category = classify(occurrence)
+        rule, category = classify.match(occurrence)
         if not kept(occurrence, category):
             continue
         seen.add(occurrence.uid)
@@ -211,6 +211,7 @@ def to_rows(
                 occurrence.recurring,
                 occurrence.response,
                 title_hash(occurrence.title, salt),
+                rule,
             )
         )
         if keep_titles:
