@@ -70,7 +70,7 @@ TABLES: dict[str, Table] = {
             "checkins", ("checkin_id",),
             checkin_id="VARCHAR", team_id="VARCHAR", owner_id="VARCHAR", kind="VARCHAR",
             period_start="DATE", due_at="TIMESTAMP", submitted_at="TIMESTAMP", source="VARCHAR",
-            ref="VARCHAR",
+            ref="VARCHAR", status="VARCHAR",
         ),
         _table(
             "survey_questions", ("survey_id", "question_id"),
@@ -159,4 +159,19 @@ SCHEMA_VERSION = len(MIGRATIONS)
 # 5: the name of the classification rule each occurrence matched (issue 4's rules preview: how
 # many hours each rule catches, read from the stored rows once titles are gone).
 MIGRATIONS.append(["ALTER TABLE calendar_events ADD COLUMN IF NOT EXISTS rule VARCHAR"])
+
+# Issue 6, check-in compliance: the check-ins are derived (expected x evidence), with their status
+# (on_time, late, missing, pending); a loaded form export's rows are raw evidence kept apart.
+CHECKIN_TABLES = [
+    _table(
+        "checkin_forms", ("source_file", "response_key"),
+        source_file="VARCHAR", response_key="VARCHAR", row="INTEGER", team_answer="VARCHAR", team_id="VARCHAR",
+        kind="VARCHAR", submitted_at="TIMESTAMP", loaded_at="TIMESTAMP",
+    ),
+]
+MIGRATIONS.append([  # 6
+    "ALTER TABLE checkins ADD COLUMN IF NOT EXISTS status VARCHAR",
+    *(table.ddl() for table in CHECKIN_TABLES),
+])
+TABLES.update({table.name: table for table in CHECKIN_TABLES})
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,0 +1,90 @@
+"""The check-in engine: the check-ins every team owes, matched with the evidence that they were sent.
+
+`derive_checkins` is pure: canonical tables in, `checkins` rows out. It runs after every write
+of source data (`dashboard.derive`), so a Jira sync, a calendar sync or a loaded form export
+each recompute the check-ins from all the evidence there is.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+
+from connectors.checkins import calendar_evidence, form_evidence, jira_evidence
+from dashboard.checkins.expectations import Team, expected_slots
+from dashboard.checkins.holidays import holiday_days
+from dashboard.checkins.matching import EVIDENCE_COLUMNS, match
+from dashboard.config import Settings
+from dashboard.schema import TABLES
+
+LOOKAHEAD = timedelta(days=100)
+"""Far enough ahead to hold the period that is open now for every cadence."""
+
+
+def moment(settings: Settings, as_of: date | None) -> datetime:
+    """The instant the check-ins are judged at, naive UTC: the end of `as_of` on the organisation's
+    clock when given (the demo, a rebuild for a past day), else now."""
+    if as_of is None:
+        return datetime.now(timezone.utc).replace(tzinfo=None)
+    end = datetime.combine(as_of + timedelta(days=1), time(0), tzinfo=ZoneInfo(settings.org_timezone))
+    return end.astimezone(timezone.utc).replace(tzinfo=None) - timedelta(microseconds=1)
+
+
+def team_zones(people: pd.DataFrame, configured: dict[str, str]) -> dict[str, str]:
+    """Each team's clock for due times: configured, else the zone most of its PMs are in.
+
+    A tie goes to the zone of the PM with the lowest person id.
+    """
+    pms = people[(people["role"] == "pm") & people["team_id"].notna() & people["tz"].notna()]
+    pms = pms.sort_values("person_id")
+    zones = {}
+    for team_id, members in pms.groupby("team_id", sort=True):
+        counts = members["tz"].value_counts(sort=False)
+        zones[team_id] = counts.index[counts.to_numpy().argmax()]
+    return {**zones, **configured}
+
+
+def team_starts(memberships: pd.DataFrame, configured: dict[str, date]) -> dict[str, date]:
+    """The first day each team had anyone on it (or as configured): it owes nothing before."""
+    if memberships.empty:
+        return dict(configured)
+    first = pd.to_datetime(memberships.groupby("team_id")["valid_from"].min()).dt.date
+    return {**first.to_dict(), **configured}
+
+
+def teams(tables: dict[str, pd.DataFrame], settings: Settings) -> list[Team]:
+    config = settings.checkins
+    zones = team_zones(tables["people"], config.team_timezones)
+    starts = team_starts(tables["memberships"], config.team_starts)
+    rows = tables["teams"].sort_values("team_id")
+    return [Team(t, g if isinstance(g, str) else None, zones.get(t, settings.org_timezone), starts.get(t))
+            for t, g in zip(rows["team_id"], rows["group_name"])]
+
+
+def evidence(tables: dict[str, pd.DataFrame], settings: Settings, now: datetime) -> pd.DataFrame:
+    """Every source's evidence in one frame."""
+    frames = [jira_evidence(tables, settings.checkins), form_evidence(tables),
+              calendar_evidence(tables, settings.checkins, now)]
+    frames = [frame for frame in frames if not frame.empty]
+    if not frames:
+        return pd.DataFrame(columns=EVIDENCE_COLUMNS)
+    return pd.concat(frames, ignore_index=True)
+
+
+def derive_checkins(tables: dict[str, pd.DataFrame], settings: Settings, now: datetime) -> pd.DataFrame:
+    """The `checkins` rows: every check-in owed whose period has opened by `now`, with its status."""
+    config = settings.checkins
+    columns = list(TABLES["checkins"].columns)
+    if not config.kinds or tables["teams"].empty:
+        return pd.DataFrame(columns=columns)
+    today = pd.Timestamp(now).date()
+    first = today - timedelta(days=config.history_days)
+    last = today + LOOKAHEAD
+    off = holiday_days(config.holidays, config.holiday_calendar, first - timedelta(days=31), last)
+    slots = expected_slots(config.kinds, teams(tables, settings), first, last, off, config.grace_hours)
+    slots = slots[slots["opens_at"] <= pd.Timestamp(now)]
+    matched = match(slots, evidence(tables, settings, now), now)
+    matched["checkin_id"] = matched["team_id"] + "/" + matched["kind"] + "/" + matched["period_start"].astype(str)
+    matched["period_start"] = [d for d in matched["period_start"]]
+    return matched[columns].sort_values(["due_at", "team_id", "kind"], ignore_index=True)
