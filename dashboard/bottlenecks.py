@@ -37,6 +37,7 @@ import pandas as pd
 from dashboard import compare
 from dashboard.config import Settings
 from dashboard.metrics.aggregate import group_at, org_dates
+from dashboard.metrics.checkins import statuses
 from dashboard.metrics.registry import Context, Metric
 from dashboard.metrics.releases import first_plans
 from dashboard.teams import team_at
@@ -235,11 +236,9 @@ def checkin_records(tables, settings, scope, scope_id, first: date, end: date, t
                       & scope_teams(tables, scope, scope_id, checkins["team_id"], due_day)]
     due = pd.to_datetime(chosen["due_at"])
     submitted = pd.to_datetime(chosen["submitted_at"])
-    deadline = due + pd.Timedelta(hours=settings.checkins.grace_hours)
-    state = np.select(
-        [submitted.isna() & (due.dt.date > today), submitted.isna(), submitted > deadline],
-        ["not due yet", "missing", "late"], default="on time",
-    )
+    state = statuses(chosen, settings.checkins.grace_hours).map(
+        {"on_time": "on time", "late": "late", "missing": "missing", "pending": "not due yet"})
+    state = state.where(~(submitted.isna() & (due.dt.date > today)), "not due yet")
     out = pd.DataFrame({
         "Team": chosen["team_id"], "Check-in": chosen["kind"], "For": pd.to_datetime(chosen["period_start"]).dt.date,
         "Due": due, "Submitted": submitted, "State": state,
