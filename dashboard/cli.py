@@ -124,6 +124,23 @@ def _load_survey(args: argparse.Namespace) -> int:
     return 1 if report.issues else 0
 
 
+def _load_checkins(args: argparse.Namespace) -> int:
+    from connectors.checkins import CheckinFormError
+    from connectors.checkins.load import load_form
+    from connectors.survey import SurveyFormatError
+
+    settings = load_settings(args.config)
+    try:
+        report = load_form(open_store(settings), args.file, settings, kind=args.kind)
+    except (SurveyFormatError, CheckinFormError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(f"check-ins form {report.file}: {report.rows} rows loaded, {len(report.issues)} skipped", file=sys.stderr)
+    for issue in report.issues:
+        print(f"  skipped: {issue}", file=sys.stderr)
+    return 1 if report.issues else 0
+
+
 def _report(args: argparse.Namespace) -> int:
     """Write the quarterly business review of one quarter and scope in one format."""
     from dashboard import report
@@ -203,7 +220,7 @@ def parser() -> argparse.ArgumentParser:
     )
     sync.set_defaults(run=_sync)
 
-    load = commands.add_parser("load", help="load a file export: the HR roster or a survey wave")
+    load = commands.add_parser("load", help="load a file export: the HR roster, a survey wave or check-ins")
     loads = load.add_subparsers(dest="kind", required=True)
     roster = loads.add_parser("roster", help="an HR roster CSV")
     roster.add_argument("file")
@@ -214,6 +231,10 @@ def parser() -> argparse.ArgumentParser:
     survey.add_argument("--survey", required=True, help="the survey's name in prodops.toml [surveys.NAME]")
     survey.add_argument("--wave", required=True, help="this export's wave, e.g. 2026Q4")
     survey.set_defaults(run=_load_survey)
+    checkins = loads.add_parser("checkins", help="a form export of check-ins (team and timestamp per row)")
+    checkins.add_argument("file")
+    checkins.add_argument("--kind", help="the check-in kind id every row is (else [checkins.form] kind_column)")
+    checkins.set_defaults(run=_load_checkins)
 
     report = commands.add_parser("report", help="write the quarterly business review (pptx, pdf, md or csv)")
     report.add_argument("--quarter", help="a complete quarter, e.g. 2026Q3 (default: the last complete one)")

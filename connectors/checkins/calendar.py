@@ -14,7 +14,7 @@ from fnmatch import fnmatchcase
 import pandas as pd
 
 from connectors.checkins.teams import person_teams
-from dashboard.checkins.matching import EVIDENCE_COLUMNS
+from connectors.checkins.evidence import EVIDENCE_COLUMNS
 from dashboard.config import Checkins
 
 SOURCE = "calendar"

@@ -16,7 +16,7 @@ import pandas as pd
 
 from connectors.survey.dates import DateError, column_order, parse
 from connectors.survey.export import Export, Issue
-from dashboard.checkins.matching import EVIDENCE_COLUMNS
+from connectors.checkins.evidence import EVIDENCE_COLUMNS
 from dashboard.config import Settings
 from dashboard.schema import TABLES
 

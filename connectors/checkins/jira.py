@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from connectors.checkins.teams import person_teams
-from dashboard.checkins.matching import EVIDENCE_COLUMNS
+from connectors.checkins.evidence import EVIDENCE_COLUMNS
 from dashboard.config import Checkins
 
 SOURCE = "jira"

@@ -12,9 +12,10 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from connectors.checkins import calendar_evidence, form_evidence, jira_evidence
+from connectors.checkins.evidence import EVIDENCE_COLUMNS
 from dashboard.checkins.expectations import Team, expected_slots
 from dashboard.checkins.holidays import holiday_days
-from dashboard.checkins.matching import EVIDENCE_COLUMNS, match
+from dashboard.checkins.matching import match
 from dashboard.config import Settings
 from dashboard.schema import TABLES
 

@@ -21,7 +21,6 @@ from datetime import datetime
 import pandas as pd
 
 STATUSES = ("on_time", "late", "missing", "pending")
-EVIDENCE_COLUMNS = ["team_id", "kind", "submitted_at", "source", "ref", "owner_id"]
 
 
 def _choose(t: pd.Timestamp, opens: list, deadlines: list) -> int | None:
