@@ -28,8 +28,9 @@ def submitted_times(items: pd.DataFrame, transitions: pd.DataFrame, status: str 
         return created
     wanted = status.strip().lower()
     moves = transitions[(transitions["field"] == "status") & (transitions["to_value"].str.lower() == wanted)]
-    first = pd.to_datetime(moves.groupby("item_id")["at"].min()).to_dict()
-    arrived = pd.to_datetime(pd.Series([first.get(i) for i in items["item_id"]], index=items.index, dtype="datetime64[us]"))
+    first = moves.groupby("item_id", as_index=False)["at"].min()
+    arrived = items[["item_id"]].merge(first, on="item_id", how="left")["at"].set_axis(items.index)
+    arrived = pd.to_datetime(arrived).astype("datetime64[us]")
     born_there = arrived.isna() & (items["status"].str.lower() == wanted) & ~items["item_id"].isin(transitions["item_id"])
     return arrived.mask(born_there, created)
 

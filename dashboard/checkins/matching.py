@@ -15,21 +15,35 @@ already filled is a duplicate and counts for nothing, so a slot is never satisfi
 """
 from __future__ import annotations
 
-from bisect import bisect_left
 from datetime import datetime
 
+import numpy as np
 import pandas as pd
 
 STATUSES = ("on_time", "late", "missing", "pending")
 
 
-def _choose(t: pd.Timestamp, opens: list, deadlines: list) -> int | None:
-    i = bisect_left(deadlines, t)
+def _spans(keys: np.ndarray) -> list[tuple[str, int, int]]:
+    """(key, first, end) of each run of equal keys in a sorted array."""
+    if len(keys) == 0:
+        return []
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    ends = np.r_[starts[1:], len(keys)]
+    return [(keys[a], int(a), int(b)) for a, b in zip(starts, ends)]
+
+
+def _choose(t: int, opens: np.ndarray, deadlines: np.ndarray) -> int | None:
+    """The slot (position in one team's and kind's slots, by deadline) a submission at `t` is for."""
+    i = int(np.searchsorted(deadlines, t, side="left"))
     current = i if i < len(deadlines) and opens[i] <= t else None
     previous = i - 1 if i > 0 else None
     if current is None or previous is None:
         return current if previous is None else previous
     return previous if t - deadlines[previous] < deadlines[current] - t else current
+
+
+def _ticks(values: pd.Series) -> np.ndarray:
+    return pd.to_datetime(values).astype("datetime64[us]").to_numpy().astype("int64")
 
 
 def match(slots: pd.DataFrame, evidence: pd.DataFrame, now: datetime) -> pd.DataFrame:
@@ -40,27 +54,25 @@ def match(slots: pd.DataFrame, evidence: pd.DataFrame, now: datetime) -> pd.Data
     after `now` is ignored.
     """
     now = pd.Timestamp(now)
-    out = slots.copy()
-    out["submitted_at"] = pd.Series(pd.NaT, index=out.index, dtype="datetime64[us]")
-    for column in ("source", "ref", "owner_id"):
-        out[column] = pd.Series(None, index=out.index, dtype=object)
-    evidence = evidence[pd.to_datetime(evidence["submitted_at"]) <= now].sort_values(["submitted_at", "source", "ref"])
-    by_pair = {key: group for key, group in evidence.groupby(["team_id", "kind"], sort=False)}
-    for (team, kind), owed in out.groupby(["team_id", "kind"], sort=False):
-        sent = by_pair.get((team, kind))
-        if sent is None:
+    out = slots.sort_values(["team_id", "kind", "deadline"], ignore_index=True)
+    sent = evidence[pd.to_datetime(evidence["submitted_at"]) <= now]
+    sent = sent.sort_values(["team_id", "kind", "submitted_at", "source", "ref"], ignore_index=True)
+    pairs = (out["team_id"] + "\n" + out["kind"]).to_numpy()
+    ranges = {pair: (lo, hi) for pair, lo, hi in _spans(pairs)}
+    opens, deadlines = _ticks(out["opens_at"]), _ticks(out["deadline"])
+    times = _ticks(sent["submitted_at"])
+    satisfied: dict[int, int] = {}
+    for row, pair in enumerate((sent["team_id"] + "\n" + sent["kind"]).to_numpy()):
+        if pair not in ranges:
             continue
-        owed = owed.sort_values("deadline")
-        index = owed.index.tolist()
-        opens, deadlines = owed["opens_at"].tolist(), owed["deadline"].tolist()
-        filled: set[int] = set()
-        for row in sent.itertuples(index=False):
-            chosen = _choose(pd.Timestamp(row.submitted_at), opens, deadlines)
-            if chosen is None or chosen in filled:
-                continue
-            filled.add(chosen)
-            at = index[chosen]
-            out.loc[at, ["submitted_at", "source", "ref", "owner_id"]] = [row.submitted_at, row.source, row.ref, row.owner_id]
+        lo, hi = ranges[pair]
+        chosen = _choose(times[row], opens[lo:hi], deadlines[lo:hi])
+        if chosen is not None and lo + chosen not in satisfied:
+            satisfied[lo + chosen] = row
+    taken = sent.loc[list(satisfied.values()), ["submitted_at", "source", "ref", "owner_id"]]
+    found = taken.set_axis(list(satisfied.keys())).astype(object)
+    out = out.join(found)
+    out["submitted_at"] = pd.to_datetime(out["submitted_at"]).astype("datetime64[us]")
     submitted = out["submitted_at"].notna()
     out["status"] = "pending"
     out.loc[submitted & (out["submitted_at"] <= out["deadline"]), "status"] = "on_time"
