@@ -27,6 +27,7 @@ pages = [
     st.Page("app_pages/insights.py", title="Insights", icon=":material/query_stats:", url_path="insights"),
     st.Page("app_pages/releases.py", title="Releases", icon=":material/rocket_launch:", url_path="releases"),
     st.Page("app_pages/alignment.py", title="Alignment", icon=":material/handshake:", url_path="alignment"),
+    st.Page("app_pages/checkins.py", title="Check-ins", icon=":material/fact_check:", url_path="checkins"),
     st.Page("app_pages/surveys.py", title="Surveys", icon=":material/forum:", url_path="surveys"),
     st.Page("app_pages/data.py", title="Data", icon=":material/database:", url_path="data"),
 ]

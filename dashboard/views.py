@@ -574,3 +574,57 @@ def stored_rule_hits(first: date, last: date) -> pd.DataFrame:
 def file_rule_hits(ics: bytes, owner_email: str) -> pd.DataFrame:
     """One uploaded ICS export classified with the configured rules; raises `IcsError` when unreadable."""
     return rule_hits.file_rule_hits(ics, settings(), owner_email.strip())
+
+
+# --- check-ins -------------------------------------------------------------------------------
+
+def checkin_kinds() -> dict[str, str]:
+    """The check-in kinds in the data, id -> title: configured ones first, in their order, then the
+    others, most frequent (the shortest cadence) first."""
+    configured = {kind.id: kind.label for kind in settings().checkins.kinds}
+    counts = _tables(*_key())["checkins"]["kind"].value_counts()
+    present = sorted(counts.index, key=lambda kind: (-counts[kind], kind))
+    ordered = [kind for kind in configured if kind in counts] + [kind for kind in present if kind not in configured]
+    return {kind: configured.get(kind, kind.replace("_", " ").capitalize()) for kind in ordered}
+
+
+def _scoped_teams(group: str | None, team: str | None) -> pd.DataFrame:
+    chosen = teams()
+    if team:
+        return chosen[chosen["team_id"] == team]
+    return chosen[chosen["group_name"] == group] if group else chosen
+
+
+def checkin_board(kind: str, group: str | None, team: str | None, first: date, last: date) -> pd.DataFrame:
+    """One kind's check-ins due in [first, last] in the scope, with state and evidence."""
+    from dashboard.checkins.compliance import board
+
+    return board(_tables(*_key())["checkins"], _scoped_teams(group, team), kind, first, last)
+
+
+def checkin_misses(group: str | None, team: str | None) -> pd.DataFrame:
+    """What is missing now in the scope, per team and kind, and since when."""
+    from dashboard.checkins.compliance import open_misses
+
+    scoped = _scoped_teams(group, team)
+    checkins = _tables(*_key())["checkins"]
+    misses = open_misses(checkins[checkins["team_id"].isin(scoped["team_id"])])
+    kinds = checkin_kinds()
+    return pd.DataFrame({
+        "Team": misses["team_id"].map(scoped.set_index("team_id")["name"]),
+        "Check-in": misses["kind"].map(kinds),
+        "Missing since": pd.to_datetime(misses["since"]).dt.strftime("%Y-%m-%d %H:%M UTC"),
+        "Missed in a row": misses["missed"],
+    })
+
+
+def checkin_streaks(kind: str, group: str | None, team: str | None) -> pd.DataFrame:
+    """Each team's current run of on-time check-ins of one kind, longest first."""
+    from dashboard.checkins.compliance import streaks
+
+    scoped = _scoped_teams(group, team)
+    checkins = _tables(*_key())["checkins"]
+    runs = streaks(checkins[(checkins["kind"] == kind) & checkins["team_id"].isin(scoped["team_id"])])
+    out = pd.DataFrame({"Team": runs["team_id"].map(scoped.set_index("team_id")["name"]),
+                        "On time in a row": runs["streak"]})
+    return out.sort_values(["On time in a row", "Team"], ascending=[False, True], ignore_index=True)

@@ -34,6 +34,7 @@ PAGES = {
     "insights": "insights",
     "releases": "releases",
     "alignment": "alignment",
+    "checkins": "checkins",
     "surveys": "surveys",
     "data": "data",
 }

@@ -96,3 +96,71 @@ def test_serve_answers_health_at_once_and_builds_the_demo_beside_it(tmp_path):
     finally:
         os.killpg(server.pid, 15)
         server.wait(timeout=30)
+
+
+def test_checkin_metrics_come_from_the_check_in_engine(demo_db):
+    from dashboard.store import Store
+
+    result = run("metrics", "--grain", "quarter", "--scope", "team", "--metric", "checkin_compliance_rate",
+                 "--metric", "checkin_on_time_rate", "--metric", "checkin_median_lateness_hours", env_db=demo_db)
+    assert result.returncode == 0, result.stderr
+    series = pd.read_csv(io.StringIO(result.stdout)).set_index(["metric_id", "scope_id", "period_start"])
+    checkins = Store(demo_db).table("checkins")
+    android = checkins[(checkins["team_id"] == "mobile-android") & (checkins["status"] != "pending")]
+    quarter = pd.to_datetime(android["due_at"]).dt.to_period("Q").dt.start_time.dt.strftime("%Y-%m-%d")
+    for start, rows in android.groupby(quarter):
+        key = ("mobile-android", start)
+        assert series.loc[("checkin_compliance_rate", *key), "n"] == len(rows)
+        assert series.loc[("checkin_compliance_rate", *key), "value"] == pytest.approx(rows["status"].isin(["on_time", "late"]).mean(), abs=1e-6)
+        assert series.loc[("checkin_on_time_rate", *key), "value"] == pytest.approx((rows["status"] == "on_time").mean(), abs=1e-6)
+        late = rows[rows["status"] == "late"]
+        hours = (pd.to_datetime(late["submitted_at"]) - pd.to_datetime(late["due_at"])).dt.total_seconds() / 3600
+        assert series.loc[("checkin_median_lateness_hours", *key), "n"] == len(late)
+        if len(late):
+            assert series.loc[("checkin_median_lateness_hours", *key), "value"] == pytest.approx(hours.median(), abs=1e-4)
+    last = series.loc[("checkin_compliance_rate", "mobile-android", "2026-10-01"), "value"]
+    assert last < series.loc[("checkin_compliance_rate", "mobile-ios", "2026-10-01"), "value"] - 0.3
+
+
+CHECKIN_CONFIG = """
+[checkins]
+[checkins.form]
+team_column = "Team"
+date_order = "dmy"
+team_aliases = { "Android app" = "mobile-android" }
+[[checkins.kinds]]
+id = "roadmap_review"
+cadence = "monthly"
+business_day = 3
+start = 2026-09-01
+"""
+
+
+def test_load_checkins_stores_a_form_export_and_rederives_the_checkins(demo_copy, tmp_path):
+    from dashboard.store import Store
+
+    config = tmp_path / "prodops.toml"
+    config.write_text(CHECKIN_CONFIG)
+    export = tmp_path / "roadmap.csv"
+    export.write_text("Timestamp,Email Address,Team,Notes\n"
+                      "02/10/2026 16:00:00,a@example.com,Checkout,fine\n"
+                      "06/10/2026 09:30:00,b@example.com,Android app,late\n"
+                      "03/10/2026 10:00:00,c@example.com,Atlantis,\n")
+    loaded = run("--config", str(config), "load", "checkins", str(export), "--kind", "roadmap_review", env_db=demo_copy)
+    assert loaded.returncode == 1, loaded.stderr
+    assert "2 rows loaded, 1 skipped" in loaded.stderr
+    assert "roadmap.csv, row 4, column 'Team': team 'Atlantis' is no known team" in loaded.stderr
+    store = Store(demo_copy)
+    forms = store.table("checkin_forms")
+    assert sorted(forms.loc[forms["source_file"] == "roadmap.csv", "team_id"]) == ["mobile-android", "payments-checkout"]
+    checkins = store.table("checkins").set_index(["team_id", "kind", "period_start"])
+    october = pd.Timestamp("2026-10-01").date()
+    assert checkins.loc[("payments-checkout", "roadmap_review", october), "status"] == "on_time"
+    assert checkins.loc[("mobile-android", "roadmap_review", october), "status"] == "late"
+    assert checkins.loc[("mobile-android", "roadmap_review", october), "ref"] == "roadmap.csv row 3"
+    assert checkins.loc[("growth-activation", "roadmap_review", october), "status"] == "missing"
+
+    export.write_text("When,Team\n2026-10-02,Checkout\n")
+    refused = run("--config", str(config), "load", "checkins", str(export), "--kind", "roadmap_review", env_db=demo_copy)
+    assert refused.returncode == 2 and "roadmap.csv" in refused.stderr
+    assert Store(demo_copy).table("checkin_forms").equals(forms)

@@ -17,11 +17,13 @@ from connectors.jira import Rules, normalize, plan_changes, version_plans
 from connectors.roster import REQUIRED_COLUMNS, load_roster, parse_roster
 from connectors.survey import detect, read_text
 from connectors.survey import normalize as survey_normalize
+from dashboard.checkins.compliance import open_misses
 from dashboard.config import Settings
 from dashboard.demo import (
     GROUPS, SILENT_TEAM, SLIPPING_GROUP, ZONES, Sources, build_demo, demo_sources, demo_tables, make_story, survey_waves,
 )
 from dashboard.demo.calendars import demo_settings, read_calendars
+from dashboard.demo.story import monday
 from dashboard.demo.surveys import MAPPINGS, SURVEY_SALT
 from dashboard.periods import quarters_back
 from dashboard.schema import TABLES
@@ -31,7 +33,7 @@ from tests.conftest import DEMO_TODAY, ROOT
 STORY = make_story(DEMO_TODAY)
 WRITTEN = (
     "teams", "team_groups", "people", "memberships", "annotations", "calendar_events", "calendar_titles", "releases",
-    "release_plans", "work_items", "work_item_transitions", "checkins", "survey_questions", "survey_answers",
+    "release_plans", "work_items", "work_item_transitions", "checkins", "checkin_forms", "survey_questions", "survey_answers",
     "survey_waves", "sync_runs",
 )
 """The canonical tables the demo fills (tables added to the schema later stay empty until it learns them)."""
@@ -214,36 +216,62 @@ def test_data_requests_per_pm_month_fall_after_the_portal_and_are_fulfilled_fast
     assert (requests.loc[still_open, "status_category"] != "done").all()
 
 
-def test_the_silent_team_sent_no_weekly_status_last_quarter_but_did_before(db):
+def test_the_silent_team_is_missing_its_weekly_status_from_the_week_it_stopped(db):
     checkins = db["checkins"]
     weekly = checkins[(checkins["team_id"] == SILENT_TEAM) & (checkins["kind"] == "weekly_status")]
-    last_quarter = weekly["due_at"] >= pd.Timestamp(quarters_back(DEMO_TODAY, 2))
-    assert last_quarter.sum() >= 10
-    assert weekly.loc[last_quarter, "submitted_at"].isna().all()
+    stopped = weekly["period_start"] >= pd.Timestamp(monday(STORY.silent_since))
+    assert stopped.sum() >= 10
+    assert (weekly.loc[stopped & (weekly["status"] != "pending"), "status"] == "missing").all()
     assert weekly.loc[weekly["due_at"] < pd.Timestamp(STORY.founded), "submitted_at"].notna().mean() > 0.7
+    misses = open_misses(checkins).set_index(["team_id", "kind"])
+    since = pd.Timestamp(misses.loc[(SILENT_TEAM, "weekly_status"), "since_period"])
+    assert since <= pd.Timestamp(monday(STORY.silent_since))
+    assert weekly.loc[weekly["period_start"] >= since, "status"].isin(["missing", "pending"]).all()
+    others = misses.drop(index=(SILENT_TEAM, "weekly_status"))
+    assert (others["missed"] <= 3).all()
 
 
 def test_checkins_are_on_time_more_often_once_product_ops_beds_in(db):
     checkins = db["checkins"]
-    checkins = checkins[checkins["team_id"] != SILENT_TEAM]
-    on_time = checkins["submitted_at"] <= checkins["due_at"]
+    checkins = checkins[(checkins["team_id"] != SILENT_TEAM) & (checkins["status"] != "pending")]
+    on_time = checkins["status"] == "on_time"
     before = checkins["due_at"] < pd.Timestamp(STORY.founded)
     settled = checkins["due_at"] >= pd.Timestamp(STORY.founded) + timedelta(days=270)
     assert 0.68 <= on_time[before].mean() <= 0.82
     assert 0.86 <= on_time[settled].mean() <= 0.97
     late = (checkins["submitted_at"] - checkins["due_at"]).dt.total_seconds() / 3600
-    assert late[late > 0].between(1, 72).all()
+    hours_late = late[(checkins["status"] == "late") & (checkins["kind"] != "qbr_prep")]
+    assert len(hours_late) > 100 and hours_late.between(1, 72).all()
+    review_late = late[(checkins["status"] == "late") & (checkins["kind"] == "qbr_prep")]
+    assert len(review_late) > 3 and review_late.between(0, 5 * 24).all()  # held the next working day
     assert set(checkins["kind"]) == {"weekly_status", "monthly_roadmap", "qbr_prep"}
-    assert (checkins["due_at"] < STORY.cutoff).all()
+    ahead = checkins["due_at"] >= STORY.cutoff
+    assert (checkins.loc[ahead, "submitted_at"] < STORY.cutoff).all()  # not due yet: counted only once sent
 
 
-def test_submitted_checkins_have_their_chk_ticket(db):
+def test_each_kind_of_checkin_comes_from_its_own_source_through_the_connectors(db):
     checkins, items = db["checkins"], db["work_items"]
     sent = checkins[checkins["submitted_at"].notna()]
+    assert sent.groupby("kind")["source"].unique().map(list).to_dict() == {
+        "weekly_status": ["jira"], "monthly_roadmap": ["form"], "qbr_prep": ["calendar"]}
+    weekly = sent[sent["kind"] == "weekly_status"]
     tickets = items[items["kind"] == "checkin"].set_index("key")
-    assert sent["ref"].is_unique and set(sent["ref"]) == set(tickets.index)
-    assert (tickets.loc[sent["ref"], "resolved"].to_numpy() == sent["submitted_at"].to_numpy()).all()
+    assert weekly["ref"].is_unique and set(weekly["ref"]) == set(tickets.index)
+    assert sent.loc[sent["kind"] == "monthly_roadmap", "ref"].str.match(r"^monthly-roadmap-review\.csv row \d+$").all()
+    assert len(db["checkin_forms"]) == (sent["kind"] == "monthly_roadmap").sum()
+    meetings = db["calendar_events"][db["calendar_events"]["event_uid"].str.startswith("qbr-prep-review-")]
+    assert len(meetings) == (sent["kind"] == "qbr_prep").sum()
     assert checkins.loc[checkins["submitted_at"].isna(), "ref"].isna().all()
+
+
+def test_the_engine_reads_back_what_the_generator_sent(sources, frames):
+    meant = sources.checkins.assign(period_start=lambda f: f["period_start"].astype(str))
+    read = frames["checkins"].assign(period_start=lambda f: f["period_start"].astype(str))
+    joined = meant.merge(read, on=["team_id", "kind", "period_start"], suffixes=("_meant", ""), validate="1:1")
+    assert len(joined) == len(meant) == len(read)
+    assert (joined["due_at_meant"] == joined["due_at"]).all()
+    same = (joined["submitted_at_meant"] == joined["submitted_at"]) | (joined["submitted_at_meant"].isna() & joined["submitted_at"].isna())
+    assert same.all()
 
 
 def test_every_quarter_has_a_survey_wave_and_the_current_one_is_in(db):
@@ -427,6 +455,7 @@ def test_every_calendar_is_ics_that_the_connector_reads_back_exactly(db, sources
     calendars = sources.calendars
     settings = demo_settings(Settings())
     events = db["calendar_events"]
+    events = events[~events["event_uid"].str.startswith("qbr-prep-review-")]  # the teams' review calendars
     people = db["people"].set_index("person_id")
     movers = db["memberships"].groupby("person_id").size().pipe(lambda n: n[n > 1].index)
     picks = [0, len(calendars.owners) - 1] + [i for i, o in enumerate(calendars.owners) if o.person_id in movers][:1]

@@ -24,6 +24,7 @@ SIGNAL_PAGES = {
     "app_pages/insights.py": ["S2"],
     "app_pages/releases.py": ["S3"],
     "app_pages/alignment.py": ["S4", "checkins"],
+    "app_pages/checkins.py": ["checkins"],
 }
 LEADERSHIP_PAGES = ["app_pages/bottlenecks.py", "app_pages/qbr.py"]
 PAGES = ["app_pages/overview.py", *LEADERSHIP_PAGES, *SIGNAL_PAGES, "app_pages/surveys.py", "app_pages/data.py"]
@@ -376,3 +377,40 @@ def test_a_page_waits_for_the_first_run_demo_build(demo_db, tmp_path, monkeypatc
     at = open_page("app_pages/overview.py")
     assert_clean(at, "overview after the first-run build")
     assert len(at.metric) > 0 and not at.info
+
+
+def _heatmap(at: AppTest) -> dict:
+    chart = next(chart for chart in at.get("plotly_chart") if "ck_heatmap" in chart.proto.id)
+    return json.loads(chart.proto.spec)["data"][0]
+
+
+def test_checkins_page_filters_by_kind_and_opens_the_evidence_behind_a_cell(demo_env, org):
+    at = open_page("app_pages/checkins.py")
+    assert_clean(at, "checkins")
+    kind = at.selectbox(key="ck_kind")
+    assert kind.options == ["Weekly status", "Monthly roadmap", "Qbr prep"]
+    assert set(_heatmap(at)["y"]) == set(org["team_name"].values())
+    weekly_periods = len(_heatmap(at)["x"])
+    kind.select("monthly_roadmap").run()
+    assert_clean(at, "checkins monthly")
+    assert len(_heatmap(at)["x"]) < weekly_periods / 3
+    heat = _heatmap(at)
+    cells = {state: [c for cs, ts in zip(heat["customdata"], heat["text"]) for c, t in zip(cs, ts) if t.endswith(state)]
+             for state in ("on time", "missing")}
+    at.selectbox(key="ck_cell").select(cells["on time"][0]).run()
+    evidence = at.dataframe[0].value.set_index("")["value"]
+    assert evidence["State"] == "on time"
+    assert evidence["Evidence"].startswith("form response: monthly-roadmap-review.csv row ")
+    at.selectbox(key="ck_cell").select(cells["missing"][0]).run()
+    evidence = at.dataframe[0].value.set_index("")["value"]
+    assert evidence["State"] == "missing" and evidence["Evidence"] == "none found"
+
+
+def test_checkins_page_lists_the_silent_team_as_missing_since_it_stopped(demo_env, org):
+    at = open_page("app_pages/checkins.py", group="Mobile")
+    misses = at.dataframe[1].value
+    android = misses[(misses["Team"] == "Android") & (misses["Check-in"] == "Weekly status")]
+    assert len(android) == 1 and android["Missed in a row"].iloc[0] >= 10
+    streaks = at.dataframe[2].value
+    assert streaks.set_index("Team").loc["Android", "On time in a row"] == 0
+    assert set(streaks["Team"]) == {org["team_name"][t] for t in org["teams"]["Mobile"]}

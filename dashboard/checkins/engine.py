@@ -87,5 +87,4 @@ def derive_checkins(tables: dict[str, pd.DataFrame], settings: Settings, now: da
     slots = slots[slots["opens_at"] <= pd.Timestamp(now)]
     matched = match(slots, evidence(tables, settings, now), now)
     matched["checkin_id"] = matched["team_id"] + "/" + matched["kind"] + "/" + matched["period_start"].astype(str)
-    matched["period_start"] = [d for d in matched["period_start"]]
     return matched[columns].sort_values(["due_at", "team_id", "kind"], ignore_index=True)

@@ -16,7 +16,8 @@ import pandas as pd
 
 from dashboard.config import Settings
 from dashboard.demo.calendars import Calendars, make_calendars, read_calendars
-from dashboard.demo.checkins import make_checkins
+from dashboard.checkins import derive_checkins, moment
+from dashboard.demo.checkins import demo_checkin_settings, form_tables, make_checkins, review_events
 from dashboard.demo.jira import JiraExport, jira_export, jira_tables
 from dashboard.demo.org import load_roster_exports, make_org, make_roster, roster_snapshots
 from dashboard.demo.story import SOURCE, Story, make_annotations, make_story, timestamps
@@ -62,7 +63,8 @@ class Sources:
     survey_exports: list[dict]
     """Each pulse wave's export as its survey tool writes it."""
     checkins: pd.DataFrame
-    """The check-ins owed and sent, still canonical rows (their tickets are in `jira`)."""
+    """Who sent which check-in when (weekly status tickets are in `jira`; `demo_tables` writes the
+    form export and the review meetings)."""
 
 
 def demo_sources(settings: Settings, today: date) -> Sources:
@@ -70,7 +72,7 @@ def demo_sources(settings: Settings, today: date) -> Sources:
     story, org, roster = _organisation(today)
     exports = roster_snapshots(story, org, roster)
     known = load_roster_exports(exports)
-    checkins = make_checkins(story, org, roster, known["memberships"])
+    checkins = make_checkins(story, known, settings)
     return Sources(
         story=story,
         roster_exports=exports,
@@ -105,7 +107,9 @@ def demo_tables(settings: Settings, today: date, timings: dict[str, float] | Non
         calendars = make_calendars(story, roster, org, settings)
     with read_calendars(calendars, settings, workers) as reading:
         with _stage(timings, "check-ins"):
-            checkins = make_checkins(story, org, roster, memberships)
+            checkins = make_checkins(story, tables, settings)
+            checkin_forms = form_tables(checkins, tables, settings, story)
+            reviews = review_events(checkins, tables, settings, story)
         with _stage(timings, "jira"):
             jira = jira_tables(jira_export(story, org, roster, memberships, checkins), tables["people"])
         with _stage(timings, "surveys"):
@@ -117,12 +121,13 @@ def demo_tables(settings: Settings, today: date, timings: dict[str, float] | Non
     timings["calendars: read ICS (workers, cpu)"] = reading.cpu_seconds
     tables.update({
         "annotations": make_annotations(story),
-        "calendar_events": events,
+        "calendar_events": pd.concat([events, reviews], ignore_index=True),
+        "checkin_forms": checkin_forms,
         "calendar_titles": titles,
         **jira,
-        "checkins": checkins,
         **surveys,
     })
+    tables["checkins"] = derive_checkins(tables, demo_checkin_settings(settings, story), moment(settings, today))
     tables["sync_runs"] = make_sync_run(story, sum(len(frame) for frame in tables.values()))
     return tables
 
@@ -136,7 +141,7 @@ def build_demo(store: Store, settings: Settings, today: date, timings: dict[str,
         with _stage(timings, "store"):
             counts = {name: tx.upsert(name, frame) for name, frame in tables.items()}
         with _stage(timings, "derive"):
-            refresh(tx, settings, as_of=today)
+            refresh(tx, demo_checkin_settings(settings, make_story(today)), as_of=today)
             counts["pm_weeks"] = int(tx.query("SELECT count(*) AS n FROM pm_weeks")["n"].iloc[0])
     timings["total"] = time.perf_counter() - began
     log.info("demo built in %.1f s: %s", timings["total"], ", ".join(f"{k} {v:.2f} s" for k, v in timings.items()))

@@ -238,9 +238,9 @@ def _data_requests(story: Story, roster: pd.DataFrame) -> pd.DataFrame:
 
 
 def _checkin_tickets(checkins: pd.DataFrame) -> pd.DataFrame:
-    """The CHK ticket behind each submitted check-in, resolved when it was submitted."""
+    """The CHK ticket behind each weekly status sent (those with a `ref`), Done when it was submitted."""
     rng = stream("checkin-tickets")
-    sent = checkins[checkins["submitted_at"].notna()].reset_index(drop=True)
+    sent = checkins[checkins["ref"].notna()].reset_index(drop=True)
     due = pd.to_datetime(sent["due_at"])
     created = due - pd.to_timedelta(rng.integers(2 * 24 * 60, 6 * 24 * 60, len(sent)), unit="min")
     return pd.DataFrame({
