@@ -364,36 +364,36 @@ def quarter_bars(
     return fig
 
 
-CHECKIN_STATES = {"on time": "#0CA678", "late": "#F08C00", "missing": "#E03131", "not due": "#E9ECEF"}
+CHECKIN_STATES = {"on time": "#0CA678", "late": "#F08C00", "missing": "#E03131", "not due": "#CED4DA"}
 
 
 def checkin_heatmap(board: pd.DataFrame) -> go.Figure:
-    """Teams by period, each cell coloured by its check-in's state; a team not owing one that
-    period (not due: a holiday, before it started, not yet due) is grey. Each cell carries its
-    team id and period for a click to open its evidence."""
-    states = list(CHECKIN_STATES)
+    """Teams by period, each cell a square coloured by its check-in's state; a team not owing one
+    that period (a holiday, before it started, not yet due) shows as not due.
+
+    Drawn as square markers rather than a plotly Heatmap: Streamlit returns no selection for a
+    Heatmap trace (streamlit/streamlit#8760), and a click on a cell must open its evidence. Each
+    marker carries its check-in's `cell` id as customdata.
+    """
     periods = sorted(board["period_start"].unique())
     teams = sorted(board["team"].dropna().unique(), key=str.lower, reverse=True)
-    cells = board.drop_duplicates(["team", "period_start"]).set_index(["team", "period_start"])
-    z, text, custom = [], [], []
-    for team in teams:
-        row_z, row_text, row_custom = [], [], []
-        for period in periods:
-            found = (team, period) in cells.index
-            state = cells.loc[(team, period), "state"] if found else "not due"
-            row_z.append(states.index(state))
-            row_text.append(f"{team} · {period:%d %b %Y} · {state}")
-            row_custom.append(cells.loc[(team, period), "cell"] if found else "")
-        z.append(row_z)
-        text.append(row_text)
-        custom.append(row_custom)
-    n = len(states)
-    scale = [[edge, color] for i, color in enumerate(CHECKIN_STATES.values()) for edge in (i / n, (i + 1) / n)]
-    figure = go.Figure(go.Heatmap(
-        z=z, x=[p.isoformat() for p in periods], y=teams, text=text, customdata=custom, zmin=-0.5, zmax=n - 0.5,
-        colorscale=scale, hovertemplate="%{text}<extra></extra>", xgap=2, ygap=2,
-        colorbar=dict(tickvals=list(range(n)), ticktext=states, title=None),
-    ))
-    figure.update_layout(font=FONT, margin=dict(l=8, r=8, t=8, b=8), height=max(240, 22 * len(teams) + 80),
-                         plot_bgcolor="white", paper_bgcolor="white", xaxis=dict(type="category"))
+    grid = pd.MultiIndex.from_product([teams, periods], names=["team", "period_start"]).to_frame(index=False)
+    cells = grid.merge(board.drop_duplicates(["team", "period_start"]), how="left", on=["team", "period_start"])
+    cells["state"] = cells["state"].fillna("not due")
+    cells["x"] = [period.isoformat() for period in cells["period_start"]]
+    size = max(5, min(18, int(900 / max(len(periods), 1)) - 2))
+    figure = go.Figure()
+    for state, color in CHECKIN_STATES.items():
+        shown = cells[cells["state"] == state]
+        figure.add_trace(go.Scatter(
+            x=shown["x"], y=shown["team"], mode="markers", name=state, customdata=shown["cell"].fillna(""),
+            marker=dict(symbol="square", size=size, color=color, line=dict(width=0)),
+            hovertemplate="%{y} · %{x} · " + state + "<extra></extra>",
+        ))
+    figure.update_layout(
+        font=FONT, margin=dict(l=8, r=8, t=8, b=8), height=max(240, 22 * len(teams) + 90), plot_bgcolor="white",
+        paper_bgcolor="white", clickmode="event+select", legend=dict(orientation="h", y=1.02, yanchor="bottom"),
+        xaxis=dict(type="category", categoryorder="array", categoryarray=[p.isoformat() for p in periods], showgrid=False),
+        yaxis=dict(type="category", categoryorder="array", categoryarray=teams, showgrid=False),
+    )
     return figure

@@ -43,9 +43,11 @@ def test_open_misses_say_since_when_and_how_many_in_a_row():
 def test_the_board_and_its_heatmap_show_every_team_and_period_with_the_evidence_behind_a_cell():
     shown = board(CHECKINS, TEAMS, "weekly", date(2026, 9, 1), date(2026, 12, 31))
     assert len(shown) == 10 and set(shown["state"]) == {"on time", "late", "missing", "not due"}
-    figure = checkin_heatmap(shown).to_dict()["data"][0]
-    assert list(figure["y"]) == ["Beta", "Alpha"] and len(figure["x"]) == 5
-    assert figure["z"][1][0] == 2 and figure["z"][0][1] == 1  # Alpha missed week 1; Beta was late in week 2
+    traces = {trace["name"]: trace for trace in checkin_heatmap(shown).to_dict()["data"]}
+    assert sum(len(trace["x"]) for trace in traces.values()) == 10
+    assert list(zip(traces["missing"]["y"], traces["missing"]["x"])) == [
+        ("Beta", "2026-10-12"), ("Beta", "2026-10-19"), ("Alpha", "2026-09-28")]
+    assert list(traces["late"]["customdata"]) == ["b|2026-10-05"]
     late = evidence_of(shown[shown["state"] == "late"].iloc[0]).set_index("")["value"]
     assert late["Evidence"] == "Jira ticket: CHK-b1" and late["Submitted"] == "2026-10-10 02:00 UTC"
 

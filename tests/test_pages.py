@@ -379,9 +379,10 @@ def test_a_page_waits_for_the_first_run_demo_build(demo_db, tmp_path, monkeypatc
     assert len(at.metric) > 0 and not at.info
 
 
-def _heatmap(at: AppTest) -> dict:
+def _heatmap(at: AppTest) -> dict[str, dict]:
+    """The check-in heatmap's cells per state (one trace each)."""
     chart = next(chart for chart in at.get("plotly_chart") if "ck_heatmap" in chart.proto.id)
-    return json.loads(chart.proto.spec)["data"][0]
+    return {trace["name"]: trace for trace in json.loads(chart.proto.spec)["data"]}
 
 
 def test_checkins_page_filters_by_kind_and_opens_the_evidence_behind_a_cell(demo_env, org):
@@ -389,14 +390,15 @@ def test_checkins_page_filters_by_kind_and_opens_the_evidence_behind_a_cell(demo
     assert_clean(at, "checkins")
     kind = at.selectbox(key="ck_kind")
     assert kind.options == ["Weekly status", "Monthly roadmap", "Qbr prep"]
-    assert set(_heatmap(at)["y"]) == set(org["team_name"].values())
-    weekly_periods = len(_heatmap(at)["x"])
+    weekly = _heatmap(at)
+    assert set().union(*(trace["y"] for trace in weekly.values())) == set(org["team_name"].values())
+    assert set(weekly["missing"]["y"]) >= {"Android"}
     kind.select("monthly_roadmap").run()
     assert_clean(at, "checkins monthly")
-    assert len(_heatmap(at)["x"]) < weekly_periods / 3
-    heat = _heatmap(at)
-    cells = {state: [c for cs, ts in zip(heat["customdata"], heat["text"]) for c, t in zip(cs, ts) if t.endswith(state)]
-             for state in ("on time", "missing")}
+    monthly = _heatmap(at)
+    periods = set().union(*(trace["x"] for trace in monthly.values()))
+    assert len(periods) < len(set().union(*(trace["x"] for trace in weekly.values()))) / 3
+    cells = {state: monthly[state]["customdata"] for state in ("on time", "missing")}
     at.selectbox(key="ck_cell").select(cells["on time"][0]).run()
     evidence = at.dataframe[0].value.set_index("")["value"]
     assert evidence["State"] == "on time"
