@@ -34,6 +34,7 @@ def test_every_metric_is_declared_completely():
         "data_request_days_to_fulfil", "insights_self_serve_score", "release_count", "release_interval_days",
         "release_on_time_rate", "release_slip_days", "release_lead_time_days", "alignment_score_pm",
         "alignment_score_ops", "alignment_gap", "checkin_compliance_rate", "checkin_on_time_rate",
+        "checkin_median_lateness_hours",
         "pm_strategy_share_reported",
     }
     assert set(METRICS) == expected
