@@ -38,4 +38,8 @@ with left:
 with right:
     st.subheader("On-time streaks", anchor=False)
     st.dataframe(views.checkin_streaks(kind, filters.group, filters.team), hide_index=True)
-ui.metric_grid("checkins", filters, columns=3)
+st.subheader(f"{kinds[kind]} by {ui.GRAIN_LABEL[filters.grain].lower()}", anchor=False)
+st.dataframe(views.checkin_rates(kind, filters.grain, filters.group, filters.team, filters.start, filters.end),
+             hide_index=True)
+st.subheader("Every check-in", anchor=False)
+ui.metric_grid("checkins", filters)

@@ -17,6 +17,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import bottlenecks, coverage, notes, periods, rule_hits
+from dashboard.checkins.compliance import board, open_misses, streaks
 from dashboard.config import Settings, Target, load_settings
 from dashboard.metrics import METRICS, SIGNALS, Metric, Scope, compute_series, load_tables
 from dashboard.metrics.registry import SERIES_COLUMNS
@@ -597,15 +598,11 @@ def _scoped_teams(group: str | None, team: str | None) -> pd.DataFrame:
 
 def checkin_board(kind: str, group: str | None, team: str | None, first: date, last: date) -> pd.DataFrame:
     """One kind's check-ins due in [first, last] in the scope, with state and evidence."""
-    from dashboard.checkins.compliance import board
-
     return board(_tables(*_key())["checkins"], _scoped_teams(group, team), kind, first, last)
 
 
 def checkin_misses(group: str | None, team: str | None) -> pd.DataFrame:
     """What is missing now in the scope, per team and kind, and since when."""
-    from dashboard.checkins.compliance import open_misses
-
     scoped = _scoped_teams(group, team)
     checkins = _tables(*_key())["checkins"]
     misses = open_misses(checkins[checkins["team_id"].isin(scoped["team_id"])])
@@ -620,11 +617,29 @@ def checkin_misses(group: str | None, team: str | None) -> pd.DataFrame:
 
 def checkin_streaks(kind: str, group: str | None, team: str | None) -> pd.DataFrame:
     """Each team's current run of on-time check-ins of one kind, longest first."""
-    from dashboard.checkins.compliance import streaks
-
     scoped = _scoped_teams(group, team)
     checkins = _tables(*_key())["checkins"]
     runs = streaks(checkins[(checkins["kind"] == kind) & checkins["team_id"].isin(scoped["team_id"])])
     out = pd.DataFrame({"Team": runs["team_id"].map(scoped.set_index("team_id")["name"]),
                         "On time in a row": runs["streak"]})
     return out.sort_values(["On time in a row", "Team"], ascending=[False, True], ignore_index=True)
+
+
+def checkin_rates(kind: str, grain: Grain, group: str | None, team: str | None, first: date, last: date) -> pd.DataFrame:
+    """One kind's compliance, on-time rate and median lateness per period in the scope (the
+    check-in metrics over that kind's check-ins only), newest period first."""
+    scope, scope_id = ("team", team) if team else ("group", group) if group else ("org", ORG)
+    shared = _tables(*_key())
+    tables = {name: frame.copy(deep=False) for name, frame in shared.items()}
+    tables["checkins"] = shared["checkins"][shared["checkins"]["kind"] == kind]
+    ids = ["checkin_compliance_rate", "checkin_on_time_rate", "checkin_median_lateness_hours"]
+    series = compute_series(tables, settings(), grain, scope, first, last, ids)
+    series = series[series["scope_id"] == scope_id]
+    table = series.pivot(index="period_start", columns="metric_id", values="value").reindex(columns=ids)
+    expected = series[series["metric_id"] == ids[0]].set_index("period_start")["n"]
+    out = pd.DataFrame({
+        "Period": [periods.label(start, grain) for start in table.index],
+        "Expected": expected.reindex(table.index).astype(int).to_numpy(),
+        **{METRICS[i].title: [METRICS[i].format(v) for v in table[i]] for i in ids},
+    })
+    return out.iloc[::-1].reset_index(drop=True)

@@ -153,8 +153,9 @@ def test_load_checkins_stores_a_form_export_and_rederives_the_checkins(demo_copy
     store = Store(demo_copy)
     forms = store.table("checkin_forms")
     assert sorted(forms.loc[forms["source_file"] == "roadmap.csv", "team_id"]) == ["mobile-android", "payments-checkout"]
-    checkins = store.table("checkins").set_index(["team_id", "kind", "period_start"])
-    october = pd.Timestamp("2026-10-01").date()
+    checkins = store.table("checkins").assign(period_start=lambda f: pd.to_datetime(f["period_start"]))
+    checkins = checkins.set_index(["team_id", "kind", "period_start"])
+    october = pd.Timestamp("2026-10-01")
     assert checkins.loc[("payments-checkout", "roadmap_review", october), "status"] == "on_time"
     assert checkins.loc[("mobile-android", "roadmap_review", october), "status"] == "late"
     assert checkins.loc[("mobile-android", "roadmap_review", october), "ref"] == "roadmap.csv row 3"

@@ -416,3 +416,14 @@ def test_checkins_page_lists_the_silent_team_as_missing_since_it_stopped(demo_en
     streaks = at.dataframe[2].value
     assert streaks.set_index("Team").loc["Android", "On time in a row"] == 0
     assert set(streaks["Team"]) == {org["team_name"][t] for t in org["teams"]["Mobile"]}
+
+
+def test_checkins_page_gives_the_chosen_kinds_rates_per_period(demo_env):
+    at = open_page("app_pages/checkins.py", grain="quarter")
+    rates = at.dataframe[3].value
+    assert list(rates.columns) == ["Period", "Expected", "Check-ins delivered", "Check-ins on time", "Check-in lateness"]
+    assert rates["Period"].iloc[0] == "2026Q4" and (rates["Expected"] > 0).all()
+    weekly_expected = rates["Expected"].sum()
+    at.selectbox(key="ck_kind").select("qbr_prep").run()
+    assert_clean(at, "checkins qbr")
+    assert 0 < at.dataframe[3].value["Expected"].sum() < weekly_expected / 5
