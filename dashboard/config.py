@@ -448,6 +448,63 @@ DEFAULT_TARGETS: dict[str, Target] = {
 }
 
 
+VIEWER_ROLES = ("leader", "ops", "pm")
+ViewerRole = Literal["leader", "ops", "pm"]
+
+
+class RoleMembers(_Strict):
+    """Who holds one dashboard role: exact email addresses, email domains and group claims."""
+
+    emails: list[str] = Field(default_factory=list)
+    domains: list[str] = Field(default_factory=list, description="e.g. example.com: every address @example.com")
+    groups: list[str] = Field(default_factory=list, description="values of the identity token's group claim")
+
+    @field_validator("emails")
+    @classmethod
+    def _addresses(cls, value: list[str]) -> list[str]:
+        wrong = [email for email in value if email.count("@") != 1 or email.strip() != email]
+        if wrong:
+            raise ValueError(f"not email addresses: {wrong}")
+        return [email.lower() for email in value]
+
+    @field_validator("domains")
+    @classmethod
+    def _bare_domains(cls, value: list[str]) -> list[str]:
+        wrong = [domain for domain in value if "@" in domain or "." not in domain or domain.strip() != domain]
+        if wrong:
+            raise ValueError(f"not domains (write example.com, without @): {wrong}")
+        return [domain.lower() for domain in value]
+
+
+class Access(_Strict):
+    """`[access]`: which role a signed-in viewer has (see `dashboard/auth.py` for what each may do).
+
+    Only read when sign-in is on (an `[auth]` section in `.streamlit/secrets.toml`). An address
+    listed by email outranks a group claim, which outranks a domain; within one kind, the role
+    with more access wins (ops, then leader, then pm). A viewer who matches nothing gets
+    `default_role`, and "none" (the default) turns them away. Without sign-in the app is open
+    and everyone has `open_role`.
+    """
+
+    leader: RoleMembers = RoleMembers()
+    ops: RoleMembers = RoleMembers()
+    pm: RoleMembers = RoleMembers()
+    default_role: Literal["leader", "ops", "pm", "none"] = "none"
+    open_role: ViewerRole = Field("ops", description="everyone's role while sign-in is off (a laptop)")
+    group_claim: str = Field("groups", min_length=1, description="the identity token claim that lists groups")
+
+    @model_validator(mode="after")
+    def _each_once(self) -> Access:
+        for kind in ("emails", "domains", "groups"):
+            seen: dict[str, str] = {}
+            for role in VIEWER_ROLES:
+                for value in getattr(getattr(self, role), kind):
+                    if value in seen and seen[value] != role:
+                        raise ValueError(f"{kind[:-1]} {value!r} is listed under both {seen[value]} and {role}")
+                    seen[value] = role
+        return self
+
+
 class Settings(_Strict):
     org_timezone: str = "UTC"
     week_start: Literal["monday", "sunday"] = "monday"
@@ -455,6 +512,7 @@ class Settings(_Strict):
     calendar: Calendar = Calendar()
     checkins: Checkins = Checkins()
     privacy: Privacy = Privacy()
+    access: Access = Access()
     surveys: dict[str, SurveyMapping] = Field(default_factory=dict, description="survey name -> mapping")
     targets: dict[str, Target] = Field(default_factory=lambda: dict(DEFAULT_TARGETS))
     database: str | None = None
