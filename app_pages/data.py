@@ -1,10 +1,11 @@
-"""Data: what is in the store, where it came from and how fresh it is."""
+"""Data: what is in the store, where it came from and how fresh it is. Product ops only."""
 from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import ui, views
+from dashboard import auth, ui, views
 
+auth.require("data")
 ui.require_data()
 filters = ui.require_filters()
 status = views.data_status()

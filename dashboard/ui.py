@@ -16,10 +16,11 @@ import pandas as pd
 import streamlit as st
 
 from connectors.calendar import IcsError
-from dashboard import bottlenecks, charts, periods, views
+from dashboard import auth, bottlenecks, charts, periods, views
 from dashboard.config import ConfigError
 from dashboard.metrics import METRICS, Scope
 from dashboard.notes import NoteError
+from dashboard.own_time import OwnTimeError
 from dashboard.periods import GRAINS, Grain
 from dashboard.scorecard import STATUS_COLOR, STATUS_LABEL, ScorecardPeriod
 from dashboard.store import StoreError
@@ -349,6 +350,44 @@ def metric_grid(signal: str, filters: Filters, columns: int = 2) -> None:
                 metric_chart(metric.id, filters, plot_px=900 // columns)
 
 
+def my_time(filters: Filters) -> None:
+    """The signed-in PM's own calendar numbers over the chosen range and grain; nothing for other roles.
+
+    Whose numbers is the viewer's verified email alone: the group and team filters, the URL and
+    the session choose the range and grain, never the person.
+    """
+    viewer = auth.viewer()
+    if viewer.mode != "signed_in" or not viewer.may("own_calendar"):
+        return
+    st.subheader("My time", anchor=False)
+    st.caption(f"Your own calendar, {span(filters)}, averaged over your weeks. Only you see these numbers: "
+               "nobody else, leaders included, sees one person's calendar.")
+    if not viewer.email:
+        st.info("Your sign-in carries no verified email address, so your calendar cannot be found.",
+                icon=":material/person_off:")
+        return
+    try:
+        table = views.own_time_summary(viewer.email, filters.grain, filters.start, filters.end)
+    except OwnTimeError as error:
+        st.warning(str(error), icon=":material/group:")
+        return
+    if table.empty:
+        st.info(f"No calendar weeks of {viewer.email} in this range.", icon=":material/event_busy:")
+        return
+    shown = table.assign(period=table["period"].map(lambda start: periods.label(start, filters.grain)))
+    st.dataframe(
+        shown, hide_index=True, width="stretch", key="my_time",
+        column_config={
+            "period": GRAIN_LABEL[filters.grain],
+            "weeks": st.column_config.NumberColumn("Weeks", help="Your weeks with calendar data in the period."),
+            "meeting_hours": st.column_config.NumberColumn("Meeting h/week", format="%.1f"),
+            "overhead_share": st.column_config.NumberColumn("Overhead share", format="percent"),
+            "strategy_share": st.column_config.NumberColumn("Strategy share", format="percent"),
+            "focus_hours": st.column_config.NumberColumn("Focus h/week", format="%.1f"),
+        },
+    )
+
+
 def sync_panel() -> None:
     """A "Sync now" control for the configured sources, with progress and each source's outcome."""
     sources = views.configured_sources()
@@ -359,6 +398,8 @@ def sync_panel() -> None:
         )
         return
     st.caption(f"Configured sources: {', '.join(sources)}. A sync publishes all of a source's data or none of it.")
+    if not auth.may("sync"):
+        return
     if not st.button("Sync now", key="sync_now", icon=":material/sync:"):
         return
     with st.status("Syncing…", expanded=True) as status:
@@ -390,6 +431,8 @@ def annotations_panel(filters: Filters) -> None:
             column_config={"on_date": st.column_config.DateColumn("Date", format="D MMM YYYY"), "scope": "Where",
                            "label": "What happened"},
         )
+        if not auth.may("annotate"):
+            return
         scopes = [views.ORG, *([filters.group] if filters.group else []), *([filters.team] if filters.team else [])]
         with st.form("annotation_form", clear_on_submit=True, border=False):
             when, where, what = st.columns([1, 1, 3])
@@ -555,6 +598,17 @@ def qbr_section(section, report) -> None:
             st.dataframe(_table_frame(table), hide_index=True, width="stretch", height="content")
         else:
             st.caption("Nothing moved by half a spread or more.")
+    if auth.may("notes"):
+        _qbr_note_editor(section, report)
+    elif section.note:
+        st.markdown(f"**Notes**  \n{section.note}")
+    if section.footnotes:
+        with st.expander("Definitions and method"):
+            for footnote in section.footnotes:
+                st.caption(footnote)
+
+
+def _qbr_note_editor(section, report) -> None:
     label = periods.label(report.quarter, "quarter")
     text = st.text_area("Notes", value=section.note, key=f"qbr_note_{label}_{report.scope_id}_{section.id}",
                         placeholder="What happened, why, and what we do next. Stored with the quarter; goes into every export.")
@@ -565,10 +619,6 @@ def qbr_section(section, report) -> None:
             st.error(str(error))
         else:
             st.rerun()
-    if section.footnotes:
-        with st.expander("Definitions and method"):
-            for footnote in section.footnotes:
-                st.caption(footnote)
 
 
 def qbr_exports(report) -> None:

@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 import pandas as pd
 import streamlit as st
 
-from dashboard import bottlenecks, coverage, notes, periods, rule_hits
+from dashboard import bottlenecks, coverage, notes, own_time, periods, rule_hits
 from dashboard.checkins.compliance import board, open_misses, streaks
 from dashboard.config import Settings, Target, load_settings
 from dashboard.metrics import METRICS, SIGNALS, Metric, Scope, compute_series, load_tables
@@ -432,6 +432,25 @@ def _unmatched(url: str, settings_json: str, version: str) -> pd.DataFrame:
 def unmatched() -> pd.DataFrame:
     """Identities a source named that the roster does not know: listed, never dropped."""
     return _unmatched(*_key())
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _own_weeks(url: str, settings_json: str, version: str, email: str) -> pd.DataFrame:
+    current = open_store(Settings.model_validate_json(settings_json))
+    person = own_time.person_of(current.query("SELECT person_id, email FROM people WHERE email IS NOT NULL"), email)
+    if person is None:
+        return pd.DataFrame(columns=list(TABLES["pm_weeks"].columns))
+    return current.query("SELECT * FROM pm_weeks WHERE person_id = ? ORDER BY week_start", [person])
+
+
+def own_time_summary(email: str, grain: Grain, start: date, end: date) -> pd.DataFrame:
+    """The PM-weeks of the person whose roster email is `email`, by period (see `own_time`).
+
+    Callers pass the signed-in viewer's verified email (`auth.Viewer.email`), never a value
+    taken from the URL or a widget.
+    """
+    weeks = _own_weeks(*_key(), email.lower())
+    return own_time.summary(weeks, grain, start, end, settings().week_start)
 
 
 # ---------------------------------------------------------------------------------------------
