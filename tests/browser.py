@@ -60,16 +60,19 @@ def _environment(overrides: dict[str, str | None]) -> dict[str, str]:
 
 
 @contextmanager
-def streamlit_server(env: dict[str, str | None], timeout: float = 60) -> Iterator[str]:
-    """Run `streamlit run streamlit_app.py` on a free local port; yield its base URL.
+def streamlit_server(
+    env: dict[str, str | None], timeout: float = 60, *, port: int | None = None, options: tuple[str, ...] = ()
+) -> Iterator[str]:
+    """Run `streamlit run streamlit_app.py` on `port` (default: a free one); yield its base URL.
 
     `env` is laid over this process's environment; a None value removes the variable.
+    `options` are more `--section.option value` flags, e.g. `("--secrets.files", path)`.
     """
-    port = free_port()
+    port = port or free_port()
     command = [
         sys.executable, "-m", "streamlit", "run", str(ROOT / "streamlit_app.py"),
         "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1",
-        "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
+        "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none", *options,
     ]
     process = subprocess.Popen(
         command, cwd=ROOT, env=_environment(env), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
