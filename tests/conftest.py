@@ -167,3 +167,16 @@ def demo_env(demo_db, monkeypatch) -> str:
     monkeypatch.setenv("PRODOPS_TODAY", DEMO_TODAY.isoformat())
     monkeypatch.delenv("PRODOPS_CONFIG", raising=False)
     return demo_db
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium for every browser test: Playwright's sync API allows one instance per process."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser import launch_chromium
+
+    with sync_playwright() as playwright:
+        chromium = launch_chromium(playwright)
+        yield chromium
+        chromium.close()

@@ -12,9 +12,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
-from tests.browser import PAGES, full_page_screenshot, launch_chromium, streamlit_server, wait_for_app
+from tests.browser import PAGES, full_page_screenshot, streamlit_server, wait_for_app
 from tests.conftest import DEMO_TODAY
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
@@ -33,14 +33,6 @@ def server(demo_db) -> Iterator[str]:
     """One dashboard server for the session, on the demo database as of the demo's day."""
     with streamlit_server(demo_server_env(demo_db)) as url:
         yield url
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator:
-    with sync_playwright() as playwright:
-        chromium = launch_chromium(playwright)
-        yield chromium
-        chromium.close()
 
 
 def watch_errors(page) -> list[str]:

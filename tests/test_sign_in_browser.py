@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
-from tests.browser import free_port, launch_chromium, streamlit_server, wait_for_app
+from tests.browser import free_port, streamlit_server, wait_for_app
 from dashboard.store import Store
 from tests.conftest import DEMO_TODAY
 from tests.fakes.oidc_provider import OidcProvider
@@ -50,12 +50,11 @@ def site(demo_db, pm, tmp_path_factory) -> Iterator[tuple[str, OidcProvider]]:
 
 
 @pytest.fixture()
-def page(site) -> Iterator:
-    with sync_playwright() as playwright:
-        chromium = launch_chromium(playwright)
-        context = chromium.new_context(viewport={"width": 1400, "height": 900})
-        yield context.new_page()
-        chromium.close()
+def page(site, browser) -> Iterator:
+    """A fresh browser context per test: no sign-in cookie carries over."""
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    yield context.new_page()
+    context.close()
 
 
 def sign_in(page, url: str, provider: OidcProvider, user: dict) -> None:
