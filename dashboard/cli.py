@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from dashboard.demo import build_demo
+    from dashboard.demo import SCALES, build_demo
     from dashboard.first_run import marker
 
     settings = load_settings(args.config)
@@ -28,7 +28,8 @@ def _demo(args: argparse.Namespace) -> int:
         mark.parent.mkdir(parents=True, exist_ok=True)
         mark.touch()
     try:
-        counts = build_demo(store, settings, today=args.today or today(settings.org_timezone))
+        counts = build_demo(store, settings, today=args.today or today(settings.org_timezone),
+                            scale=SCALES[args.scale])
     finally:
         if mark:
             mark.unlink(missing_ok=True)
@@ -199,6 +200,8 @@ def parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser("demo", help="(re)build the demo organisation in the configured database")
     demo.add_argument("--today", type=date.fromisoformat, help="build as of this day (default: today)")
+    demo.add_argument("--scale", choices=("small", "large"), default="small",
+                      help="small: 24 teams, ~60 PMs, two years (default); large: 160 teams, 400 PMs, three years")
     demo.add_argument("--mark-building", action="store_true", help=argparse.SUPPRESS)
     demo.set_defaults(run=_demo)
 

@@ -25,7 +25,7 @@ import pandas as pd
 
 from dashboard.config import Settings
 from dashboard.teams import team_at
-from dashboard.periods import floor
+from dashboard.periods import floor, floor_date
 
 PM_WEEK_COLUMNS = [
     "person_id", "week_start", "team_id", "working_hours", "meeting_hours", "overhead_hours",
@@ -124,11 +124,18 @@ def _in_window(frame: pd.DataFrame, windows: pd.DataFrame) -> pd.DataFrame:
     return frame.assign(weekday=frame["day"].dt.day_of_week).merge(windows, on=["person_id", "weekday"])
 
 
-def build_pm_weeks(tables: dict[str, pd.DataFrame], settings: Settings, as_of: date | None = None) -> pd.DataFrame:
+def build_pm_weeks(tables: dict[str, pd.DataFrame], settings: Settings, as_of: date | None = None,
+                   since: date | None = None, extent: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per PM per complete week between the PM's first and last calendar occurrence.
 
     A week that has not ended by `as_of` is left out: its days still to come would read as
     free time (and calendars hold future meetings), so a running week is not a PM-week yet.
+
+    With `since`, only the weeks from the one holding `since` on are built, so a day of new
+    data does not cost a rebuild of every week: `calendar_events` then needs only the
+    occurrences that end on or after that week's first day, and `extent` must give each PM's
+    first and last occurrence over all of them (`person_id, start_utc, end_utc`, one row each),
+    which is where their weeks begin and end.
     """
     people, events = tables["people"], tables["calendar_events"]
     pms = people[people["role"] == "pm"]
@@ -143,7 +150,12 @@ def build_pm_weeks(tables: dict[str, pd.DataFrame], settings: Settings, as_of: d
     segments = segments[segments["e"] > segments["s"]]
     segments = segments[~segments["all_day"].fillna(False).astype(bool) | (segments["category"] == "ooo")]
 
-    days = _in_window(_working_days(events, pms, settings), windows)
+    extent = events if extent is None else extent[extent["person_id"].isin(pms["person_id"])]
+    days = _in_window(_working_days(extent, pms, settings), windows)
+    if since is not None:
+        first_week = pd.Timestamp(floor_date(since, "week", settings.week_start))
+        days = days[days["day"] >= first_week].reset_index(drop=True)
+        segments = segments[segments["day"] >= first_week]
     keys = ["person_id", "day"]
     accepted = segments["response"].fillna("accepted") != "declined"
     ooo = segments[accepted & (segments["category"] == "ooo")]

@@ -27,6 +27,7 @@ the same code a real organisation's data does:
     surveys.py    quarterly pulse       -> tool exports (CSV) -> connectors.survey (read_text, normalize)
     checkins.py   check-ins owed        -> canonical rows (their tickets go through Jira)
     story.py      the dates the story turns on, seeded random streams
+    scale.py      how big the organisation is (`SMALL`, the default, or `LARGE`), in one place
     build.py      `demo_sources` (the raw data), `demo_tables` (read by the connectors) and
                   `build_demo` (all of it written in one store transaction)
 
@@ -37,10 +38,11 @@ from __future__ import annotations
 
 from dashboard.demo.build import Sources, build_demo, demo_sources, demo_tables
 from dashboard.demo.org import GROUPS, SILENT_TEAM, SLIPPING_GROUP, ZONES
+from dashboard.demo.scale import LARGE, SCALES, SMALL, Scale
 from dashboard.demo.story import Story, make_story
 from dashboard.demo.surveys import survey_waves
 
 __all__ = [
-    "GROUPS", "SILENT_TEAM", "SLIPPING_GROUP", "Sources", "Story", "ZONES", "build_demo", "demo_sources", "demo_tables",
+    "GROUPS", "LARGE", "SCALES", "SILENT_TEAM", "SMALL", "Scale", "SLIPPING_GROUP", "Sources", "Story", "ZONES", "build_demo", "demo_sources", "demo_tables",
     "make_story", "survey_waves",
 ]

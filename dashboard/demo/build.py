@@ -20,6 +20,7 @@ from dashboard.checkins import derive_checkins, moment
 from dashboard.demo.checkins import demo_checkin_settings, form_tables, make_checkins, review_events
 from dashboard.demo.jira import JiraExport, jira_export, jira_tables
 from dashboard.demo.org import load_roster_exports, make_org, make_roster, roster_snapshots
+from dashboard.demo.scale import SMALL, Scale
 from dashboard.demo.story import SOURCE, Story, make_annotations, make_story, timestamps
 from dashboard.demo.surveys import survey_exports, survey_tables
 from dashboard.derive import refresh
@@ -67,9 +68,9 @@ class Sources:
     form export and the review meetings)."""
 
 
-def demo_sources(settings: Settings, today: date) -> Sources:
+def demo_sources(settings: Settings, today: date, scale: Scale = SMALL) -> Sources:
     """Every source of the demo organisation in its raw form (what `demo_tables` reads)."""
-    story, org, roster = _organisation(today)
+    story, org, roster = _organisation(today, scale)
     exports = roster_snapshots(story, org, roster)
     known = load_roster_exports(exports)
     checkins = make_checkins(story, known, settings)
@@ -77,20 +78,20 @@ def demo_sources(settings: Settings, today: date) -> Sources:
         story=story,
         roster_exports=exports,
         calendars=make_calendars(story, roster, org, settings),
-        jira=jira_export(story, org, roster, known["memberships"], checkins),
+        jira=jira_export(story, org, roster, known["memberships"], checkins, scale),
         survey_exports=survey_exports(story, roster, known["memberships"], known["teams"]),
         checkins=checkins,
     )
 
 
-def _organisation(today: date) -> tuple[Story, pd.DataFrame, pd.DataFrame]:
-    story = make_story(today)
-    org = make_org()
-    return story, org, make_roster(story, org)
+def _organisation(today: date, scale: Scale) -> tuple[Story, pd.DataFrame, pd.DataFrame]:
+    story = make_story(today, scale.quarters)
+    org = make_org(scale)
+    return story, org, make_roster(story, org, scale)
 
 
 def demo_tables(settings: Settings, today: date, timings: dict[str, float] | None = None,
-                workers: int | None = None) -> dict[str, pd.DataFrame]:
+                workers: int | None = None, scale: Scale = SMALL) -> dict[str, pd.DataFrame]:
     """Every canonical table of the demo organisation as of `today`, without touching a store.
 
     The sources of `demo_sources`, each read by its connector's pure steps: the HR roster CSV,
@@ -100,7 +101,7 @@ def demo_tables(settings: Settings, today: date, timings: dict[str, float] | Non
     """
     timings = {} if timings is None else timings
     with _stage(timings, "roster"):
-        story, org, roster = _organisation(today)
+        story, org, roster = _organisation(today, scale)
         tables = load_roster_exports(roster_snapshots(story, org, roster))
         memberships = tables["memberships"]
     with _stage(timings, "calendars: generate ICS"):
@@ -111,7 +112,7 @@ def demo_tables(settings: Settings, today: date, timings: dict[str, float] | Non
             checkin_forms = form_tables(checkins, tables, settings, story)
             reviews = review_events(checkins, tables, settings, story)
         with _stage(timings, "jira"):
-            jira = jira_tables(jira_export(story, org, roster, memberships, checkins), tables["people"])
+            jira = jira_tables(jira_export(story, org, roster, memberships, checkins, scale), tables["people"])
         with _stage(timings, "surveys"):
             exports = survey_exports(story, roster, memberships, tables["teams"])
             surveys = survey_tables(story, exports, tables["teams"], settings)
@@ -132,11 +133,12 @@ def demo_tables(settings: Settings, today: date, timings: dict[str, float] | Non
     return tables
 
 
-def build_demo(store: Store, settings: Settings, today: date, timings: dict[str, float] | None = None) -> dict[str, int]:
+def build_demo(store: Store, settings: Settings, today: date, timings: dict[str, float] | None = None,
+               scale: Scale = SMALL) -> dict[str, int]:
     """Replace the store's contents with the demo organisation as of `today`; rows written per table."""
     timings = {} if timings is None else timings
     began = time.perf_counter()
-    tables = demo_tables(settings, today, timings)
+    tables = demo_tables(settings, today, timings, scale=scale)
     with store.transaction(fresh=True) as tx:
         with _stage(timings, "store"):
             counts = {name: tx.upsert(name, frame) for name, frame in tables.items()}

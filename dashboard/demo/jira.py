@@ -25,6 +25,7 @@ import pandas as pd
 from connectors.jira import Rules, normalize, plan_changes, version_plans
 from dashboard.config import DataRequestSelector, JiraSource
 from dashboard.demo.org import SLIPPING_GROUP, members_at
+from dashboard.demo.scale import SMALL, Scale
 from dashboard.demo.story import DAY, HOUR, SOURCE, Story, business_time, stream, timestamps, to_utc
 
 SITE = "https://demo-org.atlassian.net"
@@ -93,14 +94,16 @@ def _usual_plans(
     return released_on, schedule
 
 
-def _team_releases(story: Story, team: pd.Series, rng: np.random.Generator) -> tuple[list[dict], list[dict]]:
-    """One team's releases every 2-4 weeks with every plan observed so far, until two are still to ship.
+def _team_releases(story: Story, team: pd.Series, rng: np.random.Generator,
+                   cadences: tuple[int, ...]) -> tuple[list[dict], list[dict]]:
+    """One team's releases every few weeks (a cadence drawn from `cadences`) with every plan observed
+    so far, until two are still to ship.
 
     A version is created a few days before its cycle starts; the next two versions already
     exist today, whatever their start.
     """
     slipping = team["group_name"] == SLIPPING_GROUP
-    cadence = int(rng.choice([21, 28] if slipping else [14, 21, 28]))
+    cadence = int(rng.choice([21, 28] if slipping else list(cadences)))
     today = pd.Timestamp(story.today)
     first_plan = _weekday(pd.Timestamp(story.start) + _days(rng, 3, cadence))
     releases, plans = [], []
@@ -137,7 +140,7 @@ def _team_releases(story: Story, team: pd.Series, rng: np.random.Generator) -> t
     return releases, plans
 
 
-def make_releases(story: Story, org: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+def make_releases(story: Story, org: pd.DataFrame, scale: Scale = SMALL) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Releases of every team and the plans observed for them; `day` is when each lands (or is planned to).
 
     `release_id` is the Jira version id, numbered in the order the versions are generated.
@@ -145,7 +148,7 @@ def make_releases(story: Story, org: pd.DataFrame) -> tuple[pd.DataFrame, pd.Dat
     rng = stream("releases")
     releases, plans = [], []
     for _, team in org.iterrows():
-        team_releases, team_plans = _team_releases(story, team, rng)
+        team_releases, team_plans = _team_releases(story, team, rng, scale.release_cadences)
         releases += team_releases
         plans += team_plans
     releases, plans = pd.DataFrame(releases), pd.DataFrame(plans)
@@ -166,10 +169,12 @@ STATUSES = {
 """Status name to (Jira status id, status category key, status category name)."""
 
 
-def _release_work(story: Story, releases: pd.DataFrame, memberships: pd.DataFrame) -> pd.DataFrame:
-    """10-30 stories, bugs and tasks per release, created 10-60 days before it and resolved just before it lands."""
+def _release_work(story: Story, releases: pd.DataFrame, memberships: pd.DataFrame,
+                  per_release: tuple[int, int]) -> pd.DataFrame:
+    """`per_release` (10-30 in the small organisation) stories, bugs and tasks per release, created 10-60
+    days before it and resolved just before it lands."""
     rng = stream("release-work")
-    counts = rng.integers(10, 31, len(releases))
+    counts = rng.integers(per_release[0], per_release[1] + 1, len(releases))
     columns = ["project", "team_id", "name", "day", "released"]
     items = releases.loc[releases.index.repeat(counts), columns].reset_index(drop=True)
     day = pd.to_datetime(items["day"])
@@ -259,19 +264,27 @@ def _checkin_tickets(checkins: pd.DataFrame) -> pd.DataFrame:
     })
 
 
-TRANSITIONS = {
-    1: [("To Do", "In Progress")],
-    2: [("To Do", "In Progress"), ("In Progress", "Done")],
-    3: [("To Do", "In Progress"), ("In Progress", "In Review"), ("In Review", "Done")],
-    4: [("To Do", "In Progress"), ("In Progress", "In Review"), ("In Review", "In Progress"), ("In Progress", "Done")],
-}
+def status_path(steps: int) -> list[tuple[str, str]]:
+    """The status changes of an item that changed status `steps` times: one is picked up, two are done
+    straight away, more go through review, back to work and to review again, then done."""
+    if steps <= 1:
+        return [("To Do", "In Progress")][:steps]
+    path, now = [("To Do", "In Progress")], "In Progress"
+    for _ in range(steps - 2):
+        after = "In Review" if now == "In Progress" else "In Progress"
+        path.append((now, after))
+        now = after
+    return [*path, (now, "Done")]
 
 
-def make_transitions(story: Story, items: pd.DataFrame) -> pd.DataFrame:
-    """2-4 status changes for each resolved item, the last one at its resolution; one for an item in progress."""
+def make_transitions(story: Story, items: pd.DataFrame, status_changes: tuple[int, int] = SMALL.status_changes
+                     ) -> pd.DataFrame:
+    """`status_changes` (2-4 in the small organisation) status changes for each resolved item, the last one
+    at its resolution; one for an item in progress."""
     rng = stream("transitions")
     done = items["resolved"].notna().to_numpy()
-    steps = np.where(done, rng.integers(2, 5, len(items)), (items["status"] == "In Progress").to_numpy().astype(int))
+    lo, hi = status_changes
+    steps = np.where(done, rng.integers(lo, hi + 1, len(items)), (items["status"] == "In Progress").to_numpy().astype(int))
     row = np.repeat(np.arange(len(items)), steps)
     step = pd.Series(row).groupby(row).cumcount().to_numpy()
     total = steps[row]
@@ -282,7 +295,7 @@ def make_transitions(story: Story, items: pd.DataFrame) -> pd.DataFrame:
     share = pd.Series(gaps).groupby(row).cumsum().to_numpy() / pd.Series(gaps).groupby(row).transform("sum").to_numpy()
     share = np.where(done[row], share, share * rng.uniform(0.05, 0.6, len(row)))
     at = created + (end - created) * share
-    lookup = {(n, i): pair for n, pairs in TRANSITIONS.items() for i, pair in enumerate(pairs)}
+    lookup = {(n, i): pair for n in range(1, max(hi, 1) + 1) for i, pair in enumerate(status_path(n))}
     pairs = [lookup[(n, i)] for n, i in zip(total, step)]
     return pd.DataFrame({
         "item_id": items["item_id"].to_numpy()[row],
@@ -294,13 +307,13 @@ def make_transitions(story: Story, items: pd.DataFrame) -> pd.DataFrame:
 
 
 def make_work_items(story: Story, releases: pd.DataFrame, roster: pd.DataFrame, memberships: pd.DataFrame,
-                    checkins: pd.DataFrame) -> pd.DataFrame:
+                    checkins: pd.DataFrame, scale: Scale = SMALL) -> pd.DataFrame:
     """Release work, data requests and check-in tickets, numbered the way Jira would: by creation.
 
     `updated` is the last change: the latest status change, else creation.
     """
     items = pd.concat([
-        _release_work(story, releases, memberships).drop(columns=["team_id", "name", "day", "released", "done_by"]),
+        _release_work(story, releases, memberships, scale.items_per_release).drop(columns=["team_id", "name", "day", "released", "done_by"]),
         _data_requests(story, roster),
         _checkin_tickets(checkins),
     ], ignore_index=True)
@@ -310,7 +323,7 @@ def make_work_items(story: Story, releases: pd.DataFrame, roster: pd.DataFrame, 
     items["item_id"] = (10001 + np.arange(len(items))).astype(str)
     numbered = items["project"] + "-" + (items.groupby("project").cumcount() + 1).astype(str)
     items["key"] = items["key"].where(items["key"].notna(), numbered)
-    transitions = make_transitions(story, items)
+    transitions = make_transitions(story, items, scale.status_changes)
     last = transitions.groupby("item_id")["at"].max()
     updated = items["item_id"].map(last)
     items["updated"] = timestamps(updated.where(updated.notna(), items["created"]))
@@ -455,10 +468,10 @@ class JiraExport:
 
 
 def jira_export(story: Story, org: pd.DataFrame, roster: pd.DataFrame, memberships: pd.DataFrame,
-                checkins: pd.DataFrame) -> JiraExport:
+                checkins: pd.DataFrame, scale: Scale = SMALL) -> JiraExport:
     """Releases, their plans and every work item, generated and written as Jira's REST JSON."""
-    releases, plans = make_releases(story, org)
-    items, transitions = make_work_items(story, releases, roster, memberships, checkins)
+    releases, plans = make_releases(story, org, scale)
+    items, transitions = make_work_items(story, releases, roster, memberships, checkins, scale)
     projects = {project: str(10001 + n) for n, project in enumerate([*org["project"], DATA_PROJECT, CHECKIN_PROJECT])}
     return JiraExport(
         issues=issues_json(items, transitions, jira_users(roster), releases, projects),

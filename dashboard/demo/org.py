@@ -1,4 +1,4 @@
-"""The organisation: six groups of four teams, their PMs, operations and leaders, as HR exports them.
+"""The organisation: groups of four teams (six in the small demo), their PMs, operations and leaders, as HR exports them.
 
 The people are generated as a model first (who sits where, who joins, leaves and moves), then
 written out as the HR system's roster CSV, one snapshot the week before the reorg and one today,
@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from connectors.roster import ROSTER_TABLES, parse_roster, plan_roster
+from dashboard.demo.scale import SMALL, Scale
 from dashboard.demo.story import Story, monday, stream
 from dashboard.schema import TABLES
 
@@ -35,6 +36,13 @@ GROUPS: dict[str, tuple[str, list[tuple[str, str]]]] = {
 }
 """Group name to (home time zone, [(team name, Jira project key)]). Team names end up in meeting
 titles, so none holds a word the calendar rules read as a kind of meeting ("Discovery" would)."""
+MORE_GROUPS = (
+    "Atlas", "Beacon", "Cobalt", "Delta", "Ember", "Fjord", "Granite", "Harbor", "Indigo", "Juniper", "Kestrel",
+    "Lumen", "Meridian", "Nimbus", "Onyx", "Polaris", "Quartz", "Redwood", "Sierra", "Tundra", "Umber", "Vertex",
+    "Willow", "Xenon", "Yarrow", "Zephyr", "Aurora", "Basalt", "Cedar", "Dune", "Echo", "Falcon", "Glacier", "Horizon",
+)
+"""Names of the groups a larger organisation has beyond the story's six: teams "Atlas 1" to "Atlas 4",
+Jira projects ATLA to ATLD. No name holds a word the calendar rules read as a kind of meeting."""
 SLIPPING_GROUP = "Payments"
 SILENT_TEAM = "mobile-android"
 
@@ -61,11 +69,22 @@ def _slug(text: str) -> str:
     return "-".join("".join(c if c.isalnum() else " " for c in text.lower()).split())
 
 
-def make_org() -> pd.DataFrame:
-    """The 24 teams with their group, Jira project key and home time zone."""
+def _groups(count: int) -> dict[str, tuple[str, list[tuple[str, str]]]]:
+    """The story's six groups, then generated ones, `count` in all."""
+    if not len(GROUPS) <= count <= len(GROUPS) + len(MORE_GROUPS):
+        raise ValueError(f"the demo has between {len(GROUPS)} and {len(GROUPS) + len(MORE_GROUPS)} groups, not {count}")
+    more = {
+        name: (ZONES[n % len(ZONES)], [(f"{name} {k}", f"{name[:3].upper()}{'ABCD'[k - 1]}") for k in range(1, 5)])
+        for n, name in enumerate(MORE_GROUPS[: count - len(GROUPS)])
+    }
+    return {**GROUPS, **more}
+
+
+def make_org(scale: Scale = SMALL) -> pd.DataFrame:
+    """Four teams per group with their group, Jira project key and home time zone."""
     rows = [
         (f"{_slug(group)}-{_slug(team)}", team, group, key, zone)
-        for group, (zone, teams) in GROUPS.items()
+        for group, (zone, teams) in _groups(scale.groups).items()
         for team, key in teams
     ]
     return pd.DataFrame(rows, columns=["team_id", "name", "group_name", "project", "home_tz"])
@@ -78,7 +97,7 @@ def _zones(generator: np.random.Generator, home: np.ndarray, at_home: float) -> 
 
 
 def _seats(story: Story, org: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
-    """Two or three PM seats per team, 60 in all, filled since before the window."""
+    """Two or three PM seats per team (half the teams have three), filled since before the window."""
     sizes = np.full(len(org), 2)
     sizes[rng.permutation(len(org))[: len(org) // 2]] = 3
     seats = org.loc[org.index.repeat(sizes), ["team_id", "group_name", "home_tz"]].reset_index(drop=True)
@@ -90,21 +109,22 @@ def _seats(story: Story, org: pd.DataFrame, rng: np.random.Generator) -> pd.Data
     return seats
 
 
-def _hire_joiners(story: Story, seats: pd.DataFrame, rng: np.random.Generator) -> np.ndarray:
-    """Four seats (never a team's first) are filled by PMs who join on a Monday inside the window."""
+def _hire_joiners(story: Story, seats: pd.DataFrame, rng: np.random.Generator, count: int) -> np.ndarray:
+    """`count` seats (never a team's first) are filled by PMs who join on a Monday inside the window."""
     window = (story.today - story.start).days
-    joiners = rng.choice(np.flatnonzero(seats["seat"] > 0), size=4, replace=False)
-    joined = pd.Timestamp(story.start) + pd.to_timedelta(rng.integers(100, max(window - 60, 101), 4), unit="D")
+    joiners = rng.choice(np.flatnonzero(seats["seat"] > 0), size=count, replace=False)
+    joined = pd.Timestamp(story.start) + pd.to_timedelta(rng.integers(100, max(window - 60, 101), count), unit="D")
     seats.loc[joiners, "active_from"] = [pd.Timestamp(monday(day.date())) for day in joined]
     return joiners
 
 
-def _move_in_reorg(seats: pd.DataFrame, org: pd.DataFrame, joiners: np.ndarray, rng: np.random.Generator) -> None:
-    """Three PMs, in three groups, came to a three-PM team from a sister team at the reorg."""
+def _move_in_reorg(seats: pd.DataFrame, org: pd.DataFrame, joiners: np.ndarray, rng: np.random.Generator,
+                   count: int) -> None:
+    """`count` PMs, each in another group, came to a three-PM team from a sister team at the reorg."""
     team_size = seats.groupby("team_id")["seat"].transform("size")
     movable = seats[(seats["seat"] > 0) & (team_size == 3) & ~seats.index.isin(joiners)].drop_duplicates("group_name")
     sizes = seats.groupby("team_id").size()
-    for index in rng.choice(movable.index.to_numpy(), size=3, replace=False):
+    for index in rng.choice(movable.index.to_numpy(), size=count, replace=False):
         mover = seats.loc[index]
         sisters = org[(org["group_name"] == mover["group_name"]) & (org["team_id"] != mover["team_id"])]
         small = sisters[sisters["team_id"].map(sizes) == 2]
@@ -122,21 +142,21 @@ def _leavers(story: Story, seats: pd.DataFrame, replaced_by: np.ndarray, rng: np
     return leavers
 
 
-def make_pms(story: Story, org: pd.DataFrame) -> pd.DataFrame:
-    """Sixty PMs in post today, after four joined, two left and three moved team in the reorg."""
+def make_pms(story: Story, org: pd.DataFrame, scale: Scale = SMALL) -> pd.DataFrame:
+    """Two or three PMs per team in post today (sixty in the small organisation, after four joined,
+    two left and three moved team in the reorg)."""
     rng = stream("pms")
     seats = _seats(story, org, rng)
-    joiners = _hire_joiners(story, seats, rng)
-    _move_in_reorg(seats, org, joiners, rng)
-    pms = pd.concat([seats, _leavers(story, seats, joiners[:2], rng)], ignore_index=True)
+    joiners = _hire_joiners(story, seats, rng, scale.joiners)
+    _move_in_reorg(seats, org, joiners, rng, scale.movers)
+    pms = pd.concat([seats, _leavers(story, seats, joiners[: scale.joiners // 2], rng)], ignore_index=True)
     pms["role"] = "pm"
     return pms.drop(columns=["seat", "home_tz", "group_name"])
 
 
-def make_ops(story: Story) -> pd.DataFrame:
-    """Twelve operations people, outside the product teams, there for the whole window."""
+def make_ops(story: Story, count: int = SMALL.ops) -> pd.DataFrame:
+    """Operations people (twelve in the small organisation), outside the product teams, there for the whole window."""
     rng = stream("ops")
-    count = 12
     return pd.DataFrame({
         "team_id": None,
         "tz": _zones(rng, np.full(count, "Europe/London", dtype=object), at_home=0.5),
@@ -161,13 +181,14 @@ def make_leaders(story: Story, org: pd.DataFrame) -> pd.DataFrame:
     })
 
 
-def make_roster(story: Story, org: pd.DataFrame) -> pd.DataFrame:
+def make_roster(story: Story, org: pd.DataFrame, scale: Scale = SMALL) -> pd.DataFrame:
     """Everyone, with ids, generated names and emails; `previous_team` marks the reorg movers.
 
     `active_to` is exclusive here (the first day no longer there), as memberships hold it.
     """
     rng = stream("names")
-    roster = pd.concat([make_pms(story, org), make_ops(story), make_leaders(story, org)], ignore_index=True)
+    roster = pd.concat([make_pms(story, org, scale), make_ops(story, scale.ops), make_leaders(story, org)],
+                       ignore_index=True)
     picks = rng.choice(len(FIRST_NAMES) * len(LAST_NAMES), size=len(roster), replace=False)
     first = [FIRST_NAMES[i // len(LAST_NAMES)] for i in picks]
     last = [LAST_NAMES[i % len(LAST_NAMES)] for i in picks]

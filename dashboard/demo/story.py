@@ -105,12 +105,14 @@ class Story:
         return np.clip(np.asarray(days, dtype=float) / 30, 0, 1)
 
 
-def make_story(today: date) -> Story:
+def make_story(today: date, quarters: int = 8) -> Story:
+    """The story over the `quarters` quarters up to `today`: product ops is founded five quarters ago
+    whatever the length, so a longer window only adds quarters before it."""
     def quarter(back: int) -> date:
         return quarters_back(today, back + 1)
 
     return Story(
-        start=quarter(7),
+        start=quarter(quarters - 1),
         today=today,
         founded=quarter(5),
         reorg=monday_on_or_after(quarter(4) + timedelta(days=4)),

@@ -42,7 +42,7 @@ QUESTIONS = pd.DataFrame.from_records([
     ("recommend", "How likely are you to recommend working here?", "enps", "nps", True),
 ], columns=["question_id", "text", "construct", "scale", "asked_of_ops"])
 TOOLS = ("google_forms",) * 2 + ("surveymonkey",) * 3 + ("qualtrics",) * 3
-"""The tool each of the eight waves was run with, oldest first."""
+"""The tool each of the last eight waves was run with, oldest first (any earlier wave used the first)."""
 ROLE_ANSWERS = {"pm": "Product manager", "ops": "Product operations"}
 AGREE = ("Strongly disagree", "Disagree", "Neither agree nor disagree", "Agree", "Strongly agree")
 COMMENTS = ("Fewer status meetings, please", "The insights portal saves me hours", "Release dates keep moving",
@@ -62,7 +62,7 @@ def survey_waves(story: Story) -> pd.DataFrame:
     waves = [f"{q.year}Q{(q.month - 1) // 3 + 1}" for q in quarters]
     return pd.DataFrame({
         "survey_id": [f"{SURVEY}/{wave}" for wave in waves], "wave": waves, "opens": opens,
-        "tool": list(TOOLS[-len(waves):]),
+        "tool": list((TOOLS[:1] * max(len(waves) - len(TOOLS), 0) + TOOLS)[-len(waves):]),
     })
 
 

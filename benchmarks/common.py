@@ -1,0 +1,65 @@
+"""What every benchmark shares: the `--scale small|large` argument and the demo database it runs on.
+
+The demo organisation of each scale is built once, as of a fixed day, into
+`benchmarks/.cache/<scale>.duckdb` (git-ignored) and reused by every later run, so the
+benchmarks measure the same data every time. `--rebuild` builds it again.
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from dashboard.config import Settings  # noqa: E402
+from dashboard.demo import SCALES, build_demo  # noqa: E402
+from dashboard.store import Store  # noqa: E402
+
+CACHE = ROOT / "benchmarks" / ".cache"
+TODAY = date(2026, 11, 26)
+"""The day every benchmark's organisation is built as of (the tests' demo day)."""
+
+
+def arguments(description: str, **extra) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--scale", choices=sorted(SCALES), default="small")
+    parser.add_argument("--rebuild", action="store_true", help="build the cached demo database again")
+    for name, options in extra.items():
+        parser.add_argument(f"--{name.replace('_', '-')}", **options)
+    return parser.parse_args()
+
+
+def demo_database(scale: str, rebuild: bool = False) -> Path:
+    """The cached demo database of `scale`, built first if missing (or asked to)."""
+    path = CACHE / f"{scale}.duckdb"
+    if rebuild or not path.exists():
+        CACHE.mkdir(parents=True, exist_ok=True)
+        print(f"building the {scale} demo organisation into {path} ...", file=sys.stderr)
+        timings: dict[str, float] = {}
+        counts = build_demo(Store(path), Settings(), TODAY, timings, scale=SCALES[scale])
+        print(f"  built in {timings['total']:.0f} s: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()),
+              file=sys.stderr)
+    return path
+
+
+def median_of(runs: int, measure) -> float:
+    """The median of `runs` calls of `measure()`, each returning seconds."""
+    return statistics.median(measure() for _ in range(runs))
+
+
+class Timer:
+    def __enter__(self) -> Timer:
+        self.began = time.perf_counter()
+        return self
+
+    def __exit__(self, *_) -> None:
+        self.seconds = time.perf_counter() - self.began
+
+
+def header(what: str, scale: str) -> None:
+    print(f"# {what}: {scale} organisation, {date.today().isoformat()}, {sys.executable}")

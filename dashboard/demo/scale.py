@@ -1,0 +1,46 @@
+"""How big the demo organisation is: every size-dependent knob of the demo in one place.
+
+`SMALL` is the organisation the dashboard ships with (6 groups, 24 teams, about 60 PMs over
+eight quarters); `LARGE` is a large product organisation (40 groups, 160 teams, 400 PMs and
+80 people in product operations over three years) for the benchmarks. Both go through the same
+generators and connectors; only these numbers differ.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Scale:
+    name: str
+    quarters: int
+    """How many quarters the story spans, the current one included."""
+    groups: int
+    """Product groups of four teams each: the six of the story first, then generated ones."""
+    ops: int
+    """People in product operations."""
+    joiners: int
+    """PMs who join inside the window; half of them replace a PM who left."""
+    movers: int
+    """PMs who move to a sister team in the reorg (at most one per group)."""
+    release_cadences: tuple[int, ...]
+    """Days between a team's releases, one drawn per team (Payments always re-plans at 21 or 28)."""
+    items_per_release: tuple[int, int]
+    """Fewest and most work items in a release."""
+    status_changes: tuple[int, int]
+    """Fewest and most status changes of a resolved work item."""
+
+    @property
+    def teams(self) -> int:
+        return self.groups * 4
+
+
+SMALL = Scale(
+    name="small", quarters=8, groups=6, ops=12, joiners=4, movers=3,
+    release_cadences=(14, 21, 28), items_per_release=(10, 30), status_changes=(2, 4),
+)
+LARGE = Scale(
+    name="large", quarters=12, groups=40, ops=80, joiners=24, movers=20,
+    release_cadences=(21, 28, 42), items_per_release=(70, 110), status_changes=(3, 7),
+)
+SCALES = {scale.name: scale for scale in (SMALL, LARGE)}
