@@ -1,0 +1,109 @@
+"""Each page's server-side render time, cold and warm, beside the bare store queries it needs.
+
+A page is run in process with Streamlit's AppTest through the app's entrypoint (navigation and
+filters included), as a user opening it would. Cold: every Streamlit cache cleared first, so
+the page reads the store and computes its metrics. Warm: the same page again with the caches
+as the previous run left them. The store queries a cold run made are recorded and then run
+bare (same SQL, results fetched as data frames, nothing else): cold / bare is the overhead of
+our side as a ratio.
+
+Run: python benchmarks/page_render.py --scale small|large [--runs 5]
+"""
+from __future__ import annotations
+
+import os
+import statistics
+from contextlib import contextmanager
+
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from common import ROOT, Timer, arguments, demo_database, header  # noqa: I001
+from dashboard.store import Store
+from dashboard.store import duckdb as duckdb_store
+
+APP = str(ROOT / "streamlit_app.py")
+PAGES = [
+    "app_pages/overview.py", "app_pages/bottlenecks.py", "app_pages/qbr.py", "app_pages/pm_time.py",
+    "app_pages/insights.py", "app_pages/releases.py", "app_pages/alignment.py", "app_pages/surveys.py",
+    "app_pages/data.py",
+]
+
+
+class Recording:
+    """A reader connection that notes every statement it runs."""
+
+    def __init__(self, con, log: list):
+        self._con, self._log = con, log
+
+    def execute(self, sql, parameters=None):
+        self._log.append((sql, parameters))
+        return self._con.execute(sql, parameters) if parameters is not None else self._con.execute(sql)
+
+    def __getattr__(self, name):
+        return getattr(self._con, name)
+
+
+@contextmanager
+def recording(log: list):
+    original = duckdb_store.DuckDBStore.reader
+
+    @contextmanager
+    def reader(self):
+        with original(self) as con:
+            yield Recording(con, log)
+
+    duckdb_store.DuckDBStore.reader = reader
+    try:
+        yield
+    finally:
+        duckdb_store.DuckDBStore.reader = original
+
+
+def render(page: str) -> float:
+    at = AppTest.from_file(APP, default_timeout=600)
+    at.switch_page(page)
+    with Timer() as timer:
+        at.run()
+    if at.exception or at.error:
+        raise RuntimeError(f"{page}: {[e.value for e in [*at.exception, *at.error]]}")
+    return timer.seconds
+
+
+def cold(page: str) -> float:
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    return render(page)
+
+
+def bare(store: Store, statements: list) -> float:
+    with store.reader() as con, Timer() as timer:
+        for sql, parameters in statements:
+            (con.execute(sql, parameters) if parameters is not None else con.execute(sql)).df()
+    return timer.seconds
+
+
+def main() -> None:
+    args = arguments(__doc__.splitlines()[0], runs={"type": int, "default": 5})
+    header("page render (AppTest, in process)", args.scale)
+    database = demo_database(args.scale, args.rebuild)
+    os.environ["PRODOPS_DB"] = str(database)
+    os.environ["PRODOPS_TODAY"] = "2026-11-26"
+    store = Store(database)
+    print(f"{'page':<28}{'cold s':>9}{'warm s':>9}{'queries':>9}{'bare s':>9}{'cold/bare':>11}")
+    render(PAGES[0])  # imports and first-run costs, so the first page measured is not charged for them
+    for page in PAGES:
+        statements: list = []
+        with recording(statements):
+            cold(page)
+        cold_s = statistics.median(cold(page) for _ in range(args.runs))
+        render(page)
+        warm_s = statistics.median(render(page) for _ in range(args.runs))
+        bare_s = statistics.median(bare(store, statements) for _ in range(args.runs))
+        print(f"{page.removeprefix('app_pages/'):<28}{cold_s:9.2f}{warm_s:9.2f}{len(statements):9d}{bare_s:9.2f}"
+              f"{cold_s / bare_s if bare_s else float('nan'):11.1f}")
+    print(f"(median of {args.runs} runs each; cold = every Streamlit cache cleared before the run)")
+
+
+if __name__ == "__main__":
+    main()
