@@ -28,11 +28,17 @@ def load_tables(store: Store, names: tuple[str, ...] = NEEDED_TABLES) -> dict[st
     """
     with store.reader() as con:
         present = set(con.execute("SELECT table_name FROM information_schema.tables").df()["table_name"])
-        return {
+        tables = {
             name: con.execute(f"SELECT * FROM {name}").df() if name in present
             else pd.DataFrame(columns=list(TABLES[name].columns))
             for name in names
         }
+        if "work_items" in names and "work_items" in present:
+            tables["release_work"] = con.execute(
+                "SELECT project, created, name FROM (SELECT project, created, unnest(fix_versions) AS name "
+                "FROM work_items WHERE kind = 'work') AS unnested WHERE name IS NOT NULL"
+            ).df()
+        return tables
 
 
 def compute_series(

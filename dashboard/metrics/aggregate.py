@@ -61,6 +61,21 @@ def in_periods(ctx: Context, frame: pd.DataFrame, date_column: str = "date") -> 
     return frame[frame["period_start"].isin(set(ctx.periods))]
 
 
+def near_periods(ctx: Context, frame: pd.DataFrame, column: str) -> pd.DataFrame:
+    """The rows whose `column` (naive UTC or a date) can fall in a period the caller asked for.
+
+    A cut made before any per-row work, so a metric asked for one period does not place and join
+    every row of its history; a day's margin each side covers the organisation's clock, and
+    `summarise` still makes the exact cut on the local date.
+    """
+    if not ctx.periods or frame.empty:
+        return frame
+    first = pd.Timestamp(ctx.periods[0]) - pd.Timedelta(days=1)
+    end = pd.Timestamp(ctx.covered(ctx.periods[-1])[1]) + pd.Timedelta(days=1)
+    when = pd.to_datetime(frame[column])
+    return frame[((when >= first) & (when < end)).to_numpy()]
+
+
 def grid(ctx: Context) -> pd.DataFrame:
     """Every (period, scope id) the caller asked for, so empty periods show as gaps, not as absence."""
     index = pd.MultiIndex.from_product([ctx.periods, ctx.scope_ids()], names=["period_start", "scope_id"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from dashboard.metrics.aggregate import grid, org_dates, summarise, with_scope
+from dashboard.metrics.aggregate import grid, near_periods, org_dates, summarise, with_scope
 from dashboard.metrics.registry import Context, metric
 from dashboard.metrics.surveys import survey_series
 from dashboard.periods import MONTHS_IN, next_start
@@ -48,7 +48,7 @@ def pm_headcount(ctx: Context) -> pd.DataFrame:
     sources=("jira",), n_label="requests",
 )
 def data_requests_per_pm(ctx: Context) -> pd.DataFrame:
-    requests = _requests(ctx)
+    requests = near_periods(ctx, _requests(ctx), "created")
     created = org_dates(ctx, requests["created"])
     observations = pd.DataFrame(
         {"date": created, "team_id": team_at(ctx.tables["memberships"], requests["reporter_id"], created), "value": 1.0}
@@ -75,7 +75,7 @@ def _months(ctx: Context, start) -> float:
     sources=("jira",), n_label="requests",
 )
 def data_request_days_to_fulfil(ctx: Context) -> pd.DataFrame:
-    requests = _requests(ctx).dropna(subset=["resolved"])
+    requests = near_periods(ctx, _requests(ctx).dropna(subset=["resolved"]), "resolved")
     resolved = org_dates(ctx, requests["resolved"])
     observations = pd.DataFrame({
         "date": resolved,

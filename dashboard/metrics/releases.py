@@ -3,17 +3,18 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dashboard.metrics.aggregate import summarise
+from dashboard.metrics.aggregate import near_periods, summarise
 from dashboard.metrics.registry import Context, metric
 
 JIRA = ("jira",)
 
 
-def released(ctx: Context) -> pd.DataFrame:
+def released(ctx: Context, near: bool = True) -> pd.DataFrame:
+    """Releases shipped, `near` the periods asked for unless the whole history is needed."""
     releases = ctx.tables["releases"]
     out = releases[releases["released"].fillna(False).astype(bool) & releases["released_on"].notna()].copy()
     out["released_on"] = pd.to_datetime(out["released_on"])
-    return out
+    return near_periods(ctx, out, "released_on") if near else out
 
 
 def first_plans(ctx: Context) -> pd.Series:
@@ -35,6 +36,20 @@ def _by_release_day(frame: pd.DataFrame, value) -> pd.DataFrame:
     return pd.DataFrame({"date": frame["released_on"], "team_id": frame["team_id"], "value": value})
 
 
+def release_work(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """`project, created, name`: one row per work item (not requests or check-ins) and fix version.
+
+    `load_tables` reads it from the store already unnested (`release_work`), once per published
+    version, because exploding every work item's list of versions on each metric call is what
+    dominated a large organisation's release metrics; tables given by hand are unnested here.
+    """
+    if "release_work" in tables:
+        return tables["release_work"]
+    items = tables["work_items"]
+    items = items[items["kind"] == "work"][["project", "created", "fix_versions"]].explode("fix_versions")
+    return items.dropna(subset=["fix_versions"]).rename(columns={"fix_versions": "name"})
+
+
 @metric(
     id="release_count", title="Releases shipped", signal="S3", unit="count", better="higher",
     definition="Releases (fix versions) marked released whose release day falls in the period.",
@@ -52,9 +67,9 @@ def release_count(ctx: Context) -> pd.DataFrame:
     sources=JIRA, n_label="releases",
 )
 def release_interval_days(ctx: Context) -> pd.DataFrame:
-    done = released(ctx).sort_values(["project", "released_on", "release_id"])
+    done = released(ctx, near=False).sort_values(["project", "released_on", "release_id"])
     gap = done.groupby("project")["released_on"].diff() / pd.Timedelta(days=1)
-    return summarise(ctx, _by_release_day(done, gap).dropna(subset=["value"]), "median")
+    return summarise(ctx, near_periods(ctx, _by_release_day(done, gap).dropna(subset=["value"]), "date"), "median")
 
 
 @metric(
@@ -87,10 +102,8 @@ def release_slip_days(ctx: Context) -> pd.DataFrame:
     sources=JIRA, n_label="issues",
 )
 def release_lead_time_days(ctx: Context) -> pd.DataFrame:
-    items = ctx.tables["work_items"]
-    items = items[items["kind"] == "work"][["project", "created", "fix_versions"]].explode("fix_versions")
-    items = items.dropna(subset=["fix_versions"]).rename(columns={"fix_versions": "name"})
-    shipped = items.merge(released(ctx)[["project", "name", "team_id", "released_on"]], on=["project", "name"])
+    shipped = release_work(ctx.tables).merge(
+        released(ctx)[["project", "name", "team_id", "released_on"]], on=["project", "name"])
     created_day = pd.to_datetime(shipped["created"]).dt.normalize()
     lead = ((shipped["released_on"] - created_day) / pd.Timedelta(days=1)).clip(lower=0)
     return summarise(ctx, _by_release_day(shipped, lead), "median")
