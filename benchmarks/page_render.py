@@ -60,27 +60,31 @@ def recording(log: list):
         duckdb_store.DuckDBStore.reader = original
 
 
-def render(page: str) -> float:
+def render(page: str) -> Timer:
     at = AppTest.from_file(APP, default_timeout=600)
     at.switch_page(page)
     with Timer() as timer:
         at.run()
     if at.exception or at.error:
         raise RuntimeError(f"{page}: {[e.value for e in [*at.exception, *at.error]]}")
-    return timer.seconds
+    return timer
 
 
-def cold(page: str) -> float:
+def cold(page: str) -> Timer:
     st.cache_data.clear()
     st.cache_resource.clear()
     return render(page)
 
 
-def bare(store: Store, statements: list) -> float:
+def bare(store: Store, statements: list) -> Timer:
     with store.reader() as con, Timer() as timer:
         for sql, parameters in statements:
             (con.execute(sql, parameters) if parameters is not None else con.execute(sql)).df()
-    return timer.seconds
+    return timer
+
+
+def medians(timers: list[Timer]) -> tuple[float, float]:
+    return statistics.median(t.seconds for t in timers), statistics.median(t.cpu for t in timers)
 
 
 def main() -> None:
@@ -90,19 +94,20 @@ def main() -> None:
     os.environ["PRODOPS_DB"] = str(database)
     os.environ["PRODOPS_TODAY"] = "2026-11-26"
     store = Store(database)
-    print(f"{'page':<28}{'cold s':>9}{'warm s':>9}{'queries':>9}{'bare s':>9}{'cold/bare':>11}")
+    print(f"{'page':<18}{'cold s (cpu)':>16}{'warm s (cpu)':>16}{'queries':>9}{'bare s (cpu)':>16}{'cold/bare':>11}")
     render(PAGES[0])  # imports and first-run costs, so the first page measured is not charged for them
     for page in PAGES:
         statements: list = []
         with recording(statements):
             cold(page)
-        cold_s = statistics.median(cold(page) for _ in range(args.runs))
+        cold_s, cold_cpu = medians([cold(page) for _ in range(args.runs)])
         render(page)
-        warm_s = statistics.median(render(page) for _ in range(args.runs))
-        bare_s = statistics.median(bare(store, statements) for _ in range(args.runs))
-        print(f"{page.removeprefix('app_pages/'):<28}{cold_s:9.2f}{warm_s:9.2f}{len(statements):9d}{bare_s:9.2f}"
-              f"{cold_s / bare_s if bare_s else float('nan'):11.1f}")
-    print(f"(median of {args.runs} runs each; cold = every Streamlit cache cleared before the run)")
+        warm_s, warm_cpu = medians([render(page) for _ in range(args.runs)])
+        bare_s, bare_cpu = medians([bare(store, statements) for _ in range(args.runs)])
+        print(f"{page.removeprefix('app_pages/'):<18}{cold_s:9.2f} ({cold_cpu:4.1f}){warm_s:9.2f} ({warm_cpu:4.1f})"
+              f"{len(statements):9d}{bare_s:9.2f} ({bare_cpu:4.1f}){cold_s / bare_s if bare_s else float('nan'):11.1f}")
+    print(f"(median of {args.runs} runs each; cold = every Streamlit cache cleared before the run; "
+          "cpu = this process's CPU seconds, all threads)")
 
 
 if __name__ == "__main__":

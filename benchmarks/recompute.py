@@ -64,6 +64,11 @@ def one_day_of_new_data(store: Store, day) -> dict[str, pd.DataFrame]:
     return {"calendar_events": events, "work_items": items}
 
 
+def median(timers: list[Timer]) -> str:
+    """`wall s (cpu s)`, medians over the runs."""
+    return f"{statistics.median(t.seconds for t in timers):.2f} s ({statistics.median(t.cpu for t in timers):.2f} s cpu)"
+
+
 def main() -> None:
     args = arguments(__doc__.splitlines()[0], runs={"type": int, "default": 3})
     header("metric recompute", args.scale)
@@ -72,22 +77,21 @@ def main() -> None:
     first = quarters_back(TODAY, WINDOW_QUARTERS)
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder) / "work.duckdb"
-        full_derive, full_load, full_compute = [], [], []
+        full, derives, loads, computes = [], [], [], []
         for _ in range(args.runs):
             shutil.copyfile(database, work)
             store = Store(work)
-            with store.transaction() as tx, Timer() as derive:
-                refresh(tx, settings, as_of=TODAY)
-            with Timer() as load:
-                tables = load_tables(store)
-            with Timer() as compute:
-                rows = compute_all(tables, settings, first, TODAY)
-            full_derive.append(derive.seconds), full_load.append(load.seconds), full_compute.append(compute.seconds)
-        full = [sum(parts) for parts in zip(full_derive, full_load, full_compute)]
-        print(f"full recompute      {statistics.median(full):6.2f} s median of {args.runs} (derive "
-              f"{statistics.median(full_derive):.2f} s incl. publish, read tables {statistics.median(full_load):.2f} s, "
-              f"{rows:,} metric rows for {len(GRAINS)} grains x {len(SCOPES)} scopes "
-              f"{statistics.median(full_compute):.2f} s)")
+            with Timer() as total:
+                with store.transaction() as tx, Timer() as derive:
+                    refresh(tx, settings, as_of=TODAY)
+                with Timer() as load:
+                    tables = load_tables(store)
+                with Timer() as compute:
+                    rows = compute_all(tables, settings, first, TODAY)
+            full.append(total), derives.append(derive), loads.append(load), computes.append(compute)
+        print(f"full recompute      {median(full)}, median of {args.runs}: derive and publish {median(derives)}, "
+              f"read tables {median(loads)}, {rows:,} metric rows for {len(GRAINS)} grains x {len(SCOPES)} scopes "
+              f"{median(computes)}")
 
         day = TODAY + timedelta(days=1)
         writes, derives, loads, computes = [], [], [], []
@@ -105,15 +109,15 @@ def main() -> None:
                 tables = load_tables(store)
             with Timer() as compute:
                 rows = compute_periods_holding(tables, settings, day)
-            writes.append(write.seconds - derive.seconds), derives.append(derive.seconds)
-            loads.append(load.seconds), computes.append(compute.seconds)
-        incremental = [sum(parts) for parts in zip(derives, computes)]
-        print(f"incremental         {statistics.median(incremental):6.2f} s median of {args.runs} (derive from "
-              f"{day} on {statistics.median(derives):.2f} s, {rows:,} metric rows of the periods holding it "
-              f"{statistics.median(computes):.2f} s), after one day of new data: "
-              f"{len(new['calendar_events']):,} occurrences, {len(new['work_items']):,} work items")
-        print(f"  around it         write and publish {statistics.median(writes):.2f} s, read tables again "
-              f"{statistics.median(loads):.2f} s (once per published version, shared by every session)")
+            writes.append(write), derives.append(derive), loads.append(load), computes.append(compute)
+        recompute = [statistics.median(t.seconds for t in timers) for timers in (derives, computes)]
+        recompute_cpu = [statistics.median(t.cpu for t in timers) for timers in (derives, computes)]
+        print(f"incremental         {sum(recompute):.2f} s ({sum(recompute_cpu):.2f} s cpu), median of {args.runs}, "
+              f"after one day of new data ({len(new['calendar_events']):,} occurrences, {len(new['work_items']):,} "
+              f"work items): derive from {day} on {median(derives)}, {rows:,} metric rows of the periods holding "
+              f"the day {median(computes)}")
+        print(f"  around it         the sync's write with that derive, copied and published {median(writes)}; "
+              f"read tables again {median(loads)} (once per published version, shared by every session)")
 
 
 if __name__ == "__main__":

@@ -1,12 +1,13 @@
 """Peak memory of a real dashboard server while 20 browser sessions use it at once.
 
 `streamlit run streamlit_app.py` serves the organisation of `--scale`; 20 headless Chromium
-sessions (Playwright, Debian's chromium) open at the same time, each on a different page, then
-each goes through every page in turn, waiting until the page has finished rendering. The
+sessions (Playwright, Debian's chromium) open at the same time, spread over every page, then
+each moves on to the next page, `--rounds` pages in all, waiting each time until every session's
+page has finished rendering. The
 server's resident memory is read from /proc every 0.2 s (its children included, if any); the
 kernel's own high-water mark (VmHWM) is printed beside the sampled peak.
 
-Run: python benchmarks/serve_memory.py --scale small|large [--sessions 20]
+Run: python benchmarks/serve_memory.py --scale small|large [--sessions 20] [--rounds 2]
 """
 from __future__ import annotations
 
@@ -64,7 +65,7 @@ class Sampler(threading.Thread):
 
 
 def main() -> None:
-    args = arguments(__doc__.splitlines()[0], sessions={"type": int, "default": 20})
+    args = arguments(__doc__.splitlines()[0], sessions={"type": int, "default": 20}, rounds={"type": int, "default": 2})
     header(f"server memory with {args.sessions} sessions", args.scale)
     database = demo_database(args.scale, args.rebuild)
     env = {"PRODOPS_DB": str(database), "PRODOPS_TODAY": TODAY.isoformat(), "PRODOPS_CONFIG": None}
@@ -82,7 +83,7 @@ def main() -> None:
                 page.goto(f"{url}/{paths[n % len(paths)]}", wait_until="commit")
             for page in pages:
                 wait_for_app(page, timeout_ms=600_000)
-            for step in range(1, len(paths)):
+            for step in range(1, args.rounds):
                 for n, page in enumerate(pages):
                     page.goto(f"{url}/{paths[(n + step) % len(paths)]}", wait_until="commit")
                 for page in pages:
@@ -93,7 +94,7 @@ def main() -> None:
         browser.close()
     print(f"server pid(s) {pids}: {idle / 2**20:,.0f} MB idle, peak RSS {sampler.peak / 2**20:,.0f} MB sampled "
           f"({sampler.samples} samples), VmHWM {hwm / 2**20:,.0f} MB")
-    print(f"{args.sessions} sessions x {len(paths)} pages each in {timer.seconds:.0f} s")
+    print(f"{args.sessions} sessions x {args.rounds} pages each, over all {len(paths)} pages, in {timer.seconds:.0f} s")
 
 
 if __name__ == "__main__":
