@@ -32,13 +32,13 @@ def main() -> None:
     with Timer() as one, read_calendars(sample, settings, workers=1) as reading:
         events, _ = reading.result()
     print(f"one process        {len(events):,} occurrences of {args.sample} calendars in {one.seconds:.1f} s = "
-          f"{len(events) / one.seconds:,.0f} occurrences/s")
+          f"{len(events) / one.seconds:,.0f} occurrences/s ({one.cpu:.1f} s cpu = {len(events) / one.cpu:,.0f} per cpu s)")
 
     with Timer() as pool, read_calendars(calendars, settings, workers=args.workers) as reading:
         events, _ = reading.result()
     print(f"{args.workers} workers + main  {len(events):,} occurrences of {len(calendars.texts)} calendars in "
           f"{pool.seconds:.1f} s = {len(events) / pool.seconds:,.0f} occurrences/s "
-          f"(CPU in the readers {reading.cpu_seconds:.0f} s)")
+          f"(CPU in the readers {reading.cpu_seconds:.0f} s = {len(events) / reading.cpu_seconds:,.0f} per cpu s)")
 
 
 if __name__ == "__main__":
