@@ -61,7 +61,7 @@ def test_the_small_scale_is_the_default_organisation():
 
 def test_refreshing_from_a_day_on_gives_the_pm_weeks_a_full_refresh_gives(demo_db, databases, tmp_path):
     settings = Settings()
-    source = Store(demo_db).tables("people", "memberships", "calendar_events", "pm_weeks")
+    source = Store(demo_db).tables("people", "memberships", "person_hours", "calendar_events", "pm_weeks")
     full = source.pop("pm_weeks")
     since = DEMO_TODAY - timedelta(days=40)
     stale = full.assign(meeting_hours=full["meeting_hours"].where(pd.to_datetime(full["week_start"]) < pd.Timestamp(since - timedelta(days=7)), -1.0))
