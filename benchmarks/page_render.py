@@ -7,7 +7,7 @@ as the previous run left them. The store queries a cold run made are recorded an
 bare (same SQL, results fetched as data frames, nothing else): cold / bare is the overhead of
 our side as a ratio.
 
-Run: python benchmarks/page_render.py --scale small|large [--runs 5]
+Run: python benchmarks/page_render.py --scale small|large [--runs 5] [--pages app_pages/data.py ...]
 """
 from __future__ import annotations
 
@@ -88,7 +88,8 @@ def medians(timers: list[Timer]) -> tuple[float, float]:
 
 
 def main() -> None:
-    args = arguments(__doc__.splitlines()[0], runs={"type": int, "default": 5})
+    args = arguments(__doc__.splitlines()[0], runs={"type": int, "default": 5},
+                     pages={"nargs": "*", "default": PAGES, "help": "only these pages (default: all)"})
     header("page render (AppTest, in process)", args.scale)
     database = demo_database(args.scale, args.rebuild)
     os.environ["PRODOPS_DB"] = str(database)
@@ -96,7 +97,7 @@ def main() -> None:
     store = Store(database)
     print(f"{'page':<18}{'cold s (cpu)':>16}{'warm s (cpu)':>16}{'queries':>9}{'bare s (cpu)':>16}{'cold/bare':>11}")
     render(PAGES[0])  # imports and first-run costs, so the first page measured is not charged for them
-    for page in PAGES:
+    for page in args.pages:
         statements: list = []
         with recording(statements):
             cold(page)
