@@ -106,11 +106,14 @@ def _tables(url: str, settings_json: str, version: str) -> dict[str, pd.DataFram
     return load_tables(open_store(Settings.model_validate_json(settings_json)))
 
 
-@st.cache_data(max_entries=32, show_spinner="Computing metrics…")
+@st.cache_resource(max_entries=32, show_spinner="Computing metrics…")
 def _series(
     url: str, settings_json: str, version: str, grain: Grain, scope: Scope, first: date, last: date
 ) -> tuple[pd.DataFrame, tuple[str, ...]]:
     """Every metric for one grain and scope over the window, and the ids of metrics that failed.
+
+    A resource, not data: one frame shared by every session (callers only read and filter it),
+    because a copy per session was most of the server's memory with a large organisation.
 
     One failing metric must not blank a whole page, so each is computed on its own and a
     failure is logged and reported by id.

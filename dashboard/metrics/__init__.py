@@ -20,16 +20,27 @@ NEEDED_TABLES = (
 )
 
 
+UNREAD_COLUMNS = {"work_items": ("labels", "components")}
+"""Columns nothing that reads `load_tables` uses: lists per row, a large share of a large organisation's memory."""
+
+
+def _columns(name: str) -> str:
+    left_out = UNREAD_COLUMNS.get(name, ())
+    return ", ".join(column for column in TABLES[name].columns if column not in left_out) if left_out else "*"
+
+
 def load_tables(store: Store, names: tuple[str, ...] = NEEDED_TABLES) -> dict[str, pd.DataFrame]:
     """The tables metrics read (or just `names`), in one read-only connection.
 
     A table a newer schema added and this file does not have yet (it was written before the
     migration; the next write migrates it) reads as empty, so the dashboard still opens.
+    `UNREAD_COLUMNS` are left out, and `release_work` (each work item's fix versions, one row
+    each) is added, unnested by the store.
     """
     with store.reader() as con:
         present = set(con.execute("SELECT table_name FROM information_schema.tables").df()["table_name"])
         tables = {
-            name: con.execute(f"SELECT * FROM {name}").df() if name in present
+            name: con.execute(f"SELECT {_columns(name)} FROM {name}").df() if name in present
             else pd.DataFrame(columns=list(TABLES[name].columns))
             for name in names
         }
