@@ -20,8 +20,8 @@ from tests.conftest import DEMO_TODAY
 @pytest.fixture(scope="module")
 def large():
     story, org, roster = _organisation(DEMO_TODAY, LARGE)
-    memberships = load_roster_exports(roster_snapshots(story, org, roster))["memberships"]
-    return story, org, roster, memberships
+    known = load_roster_exports(roster_snapshots(story, org, roster))
+    return story, org, roster, known
 
 
 def test_the_large_organisation_has_the_issues_people_and_three_years(large):
@@ -35,10 +35,10 @@ def test_the_large_organisation_has_the_issues_people_and_three_years(large):
 
 
 def test_the_large_organisation_plans_the_issues_jira_and_checkin_volumes(large):
-    story, org, roster, memberships = large
-    checkins = make_checkins(story, org, roster, memberships)
+    story, org, roster, known = large
+    checkins = make_checkins(story, known, Settings())
     releases, _ = make_releases(story, org, LARGE)
-    items, transitions = make_work_items(story, releases, roster, memberships, checkins, LARGE)
+    items, transitions = make_work_items(story, releases, roster, known["memberships"], checkins, LARGE)
     assert 5_000 <= len(releases) <= 7_000
     assert 550_000 <= len(items) <= 650_000
     assert 2_700_000 <= len(transitions) <= 3_300_000
