@@ -66,7 +66,7 @@ def _calendar(store: Store, settings: Settings, progress: Progress) -> Outcome:
     progress("calendars", 0, None)
     result = sync_calendars(store, settings)
     progress("calendars", result.calendars, result.calendars)
-    quarantined = "; ".join(f"{q.calendar}: {q.error}" for q in result.quarantined)
+    quarantined = "; ".join(f"{q.source} {q.calendar}: {q.error}" for q in result.quarantined)
     detail = f"{result.calendars} calendars" + (f"; quarantined {quarantined}" if quarantined else "")
     return Outcome("calendar", result.status, result.rows, time.perf_counter() - began, detail)
 

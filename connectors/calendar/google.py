@@ -28,7 +28,7 @@ from urllib.parse import quote
 
 import requests
 
-from connectors.calendar.http import ApiError, ResyncRequired, get_json, post_token
+from connectors.calendar.http import DEFAULT_BACKOFF, ApiError, Backoff, ResyncRequired, get_json, post_token
 from connectors.calendar.normalize import (
     UTC,
     Fetched,
@@ -120,8 +120,9 @@ class GoogleClient:
         session: requests.Session | None = None,
         timeout: float = 30,
         env: Mapping[str, str] | None = None,
+        backoff: Backoff = DEFAULT_BACKOFF,
     ):
-        self.source, self.timeout = source, timeout
+        self.source, self.timeout, self.backoff = source, timeout, backoff
         self.session = session or requests.Session()
         self.credentials = GoogleCredentials(
             os.environ if env is None else env, source.token_url, self.session, timeout
@@ -139,6 +140,7 @@ class GoogleClient:
                 headers=headers,
                 timeout=self.timeout,
                 resync_codes=("fullSyncRequired",),
+                backoff=self.backoff,
             )
             yield page
             page_token = page.get("nextPageToken")

@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import requests
 
-from connectors.calendar.http import ApiError, ResyncRequired, get_json, post_token
+from connectors.calendar.http import DEFAULT_BACKOFF, ApiError, Backoff, ResyncRequired, get_json, post_token
 from connectors.calendar.normalize import (
     UTC,
     Fetched,
@@ -65,8 +65,9 @@ class GraphClient:
         session: requests.Session | None = None,
         timeout: float = 30,
         env: Mapping[str, str] | None = None,
+        backoff: Backoff = DEFAULT_BACKOFF,
     ):
-        self.source, self.timeout = source, timeout
+        self.source, self.timeout, self.backoff = source, timeout, backoff
         self.session = session or requests.Session()
         self.env = os.environ if env is None else env
         self._token: tuple[str, float] | None = None
@@ -112,7 +113,8 @@ class GraphClient:
                 "Prefer": f'outlook.timezone="UTC", odata.maxpagesize={self.source.page_size}',
             }
             page = get_json(
-                self.session, url, params=params, headers=headers, timeout=self.timeout, resync_codes=RESYNC_CODES
+                self.session, url, params=params, headers=headers, timeout=self.timeout, resync_codes=RESYNC_CODES,
+                backoff=self.backoff,
             )
             yield page
             url, params = page.get("@odata.nextLink"), None

@@ -29,6 +29,7 @@ import pandas as pd
 import recurring_ical_events
 
 from connectors.calendar.classify import Classifier
+from connectors.calendar.http import DEFAULT_BACKOFF, ApiError, Backoff, get
 from connectors.calendar.normalize import (
     UTC,
     Occurrence,
@@ -87,17 +88,26 @@ def calendar_name(calendars: list[icalendar.Calendar]) -> str:
     return ""
 
 
-def ics_occurrences(ics: bytes | str | list[icalendar.Calendar], owner: Owner, window: Window) -> list[Occurrence]:
+def ics_occurrences(
+    ics: bytes | str | list[icalendar.Calendar], owner: Owner, window: Window, limit: int | None = None
+) -> list[Occurrence]:
     """Every occurrence starting in `window`, cancelled and free ones included and flagged.
 
     Raises `IcsError` naming the first problem when the calendar cannot be parsed, expanded or
-    read, so the caller can quarantine it whole.
+    read, so the caller can quarantine it whole; also when it holds more than `limit`
+    occurrences in the window (a runaway series, say one every minute), before they fill memory.
     """
     calendars = ics if isinstance(ics, list) else parse_ics(ics)
     out: list[Occurrence] = []
     for calendar in calendars:
         try:
-            out.extend(_expand(calendar, owner, window))
+            for occurrence in _expand(calendar, owner, window):
+                out.append(occurrence)
+                if limit is not None and len(out) > limit:
+                    raise IcsError(
+                        f"more than {limit:,} occurrences in the sync window: a series repeats too often"
+                        " to be a person's meetings (limit: [calendar].max_occurrences)"
+                    )
         except IcsError:
             raise
         except KeyError as error:
@@ -330,22 +340,30 @@ def is_url(location: str) -> bool:
     return location.lower().startswith(("https://", "http://", "webcal://"))
 
 
-def read_location(location: str, label: str | None = None, *, session=None, timeout: float = 30) -> list[IcsDocument]:
+def read_location(
+    location: str,
+    label: str | None = None,
+    *,
+    session=None,
+    timeout: float = 30,
+    backoff: Backoff = DEFAULT_BACKOFF,
+    max_bytes: int | None = None,
+) -> list[IcsDocument]:
     """The documents behind a configured location: one file, every `.ics` under a folder, or a feed.
 
     Feeds must be https (webcal:// is read as https://); plain http is allowed only for the local
-    machine, where the tests' servers run. Nothing here raises: a document that cannot be read
-    carries its error, to be quarantined.
+    machine, where the tests' servers run. A document over `max_bytes` is not read at all. Nothing
+    here raises: a document that cannot be read carries its error, to be quarantined.
     """
     if is_url(location):
-        return [_fetch(location, label, session, timeout)]
+        return [_fetch(location, label, session, timeout, backoff, max_bytes)]
     path = Path(location).expanduser()
     if path.is_dir():
         files = sorted(p for p in path.rglob("*") if p.suffix.lower() == ".ics" and p.is_file())
         if not files:
             return [IcsDocument(str(path), error="folder holds no .ics files")]
-        return [_read_file(p) for p in files]
-    return [_read_file(path)]
+        return [_read_file(p, max_bytes) for p in files]
+    return [_read_file(path, max_bytes)]
 
 
 def _owner_hint(path: Path) -> str | None:
@@ -353,14 +371,24 @@ def _owner_hint(path: Path) -> str | None:
     return stem.lower() if "@" in stem else None
 
 
-def _read_file(path: Path) -> IcsDocument:
+def _too_large(size: int, max_bytes: int) -> str:
+    return (
+        f"too large: {size / 2**20:,.1f} MB, over the limit of {max_bytes / 2**20:g} MB"
+        " ([calendar].max_ics_megabytes)"
+    )
+
+
+def _read_file(path: Path, max_bytes: int | None = None) -> IcsDocument:
     try:
+        size = path.stat().st_size
+        if max_bytes is not None and size > max_bytes:
+            return IcsDocument(str(path), error=_too_large(size, max_bytes), owner_hint=_owner_hint(path))
         return IcsDocument(str(path), data=path.read_bytes(), owner_hint=_owner_hint(path))
     except OSError as error:
         return IcsDocument(str(path), error=f"cannot read: {error.strerror or type(error).__name__}")
 
 
-def _fetch(url: str, label: str | None, session, timeout: float) -> IcsDocument:
+def _fetch(url: str, label: str | None, session, timeout: float, backoff: Backoff, max_bytes: int | None) -> IcsDocument:
     import requests
 
     if url.lower().startswith("webcal://"):
@@ -372,9 +400,32 @@ def _fetch(url: str, label: str | None, session, timeout: float) -> IcsDocument:
             where, error="feed address must be https (a calendar's secret address must not travel in clear)"
         )
     try:
-        response = (session or requests).get(url, timeout=timeout, headers={"Accept": "text/calendar"})
-    except requests.RequestException as error:  # its message holds the URL: name the kind only
-        return IcsDocument(where, error=f"cannot fetch: {type(error).__name__}")
-    if response.status_code != 200:
-        return IcsDocument(where, error=f"cannot fetch: HTTP {response.status_code}")
-    return IcsDocument(where, data=response.content)
+        response, retries = get(
+            session or requests, url, timeout=timeout, headers={"Accept": "text/calendar"}, backoff=backoff, stream=True
+        )
+    except ApiError as error:  # its message never holds the URL
+        return IcsDocument(where, error=f"cannot fetch: {error}")
+    with response:
+        if response.status_code != 200:
+            after = f" after {retries} retries" if retries else ""
+            return IcsDocument(where, error=f"cannot fetch: HTTP {response.status_code}{after}")
+        try:
+            return IcsDocument(where, data=_body(response, max_bytes))
+        except ValueError as error:
+            return IcsDocument(where, error=str(error))
+        except requests.RequestException as error:
+            return IcsDocument(where, error=f"cannot fetch: the answer broke off ({type(error).__name__})")
+
+
+def _body(response, max_bytes: int | None) -> bytes:
+    """The feed's bytes, read in chunks and abandoned as soon as they pass `max_bytes`."""
+    declared = response.headers.get("Content-Length")
+    if max_bytes is not None and declared and declared.isdigit() and int(declared) > max_bytes:
+        raise ValueError(_too_large(int(declared), max_bytes))
+    chunks, size = [], 0
+    for chunk in response.iter_content(chunk_size=1 << 20):
+        size += len(chunk)
+        if max_bytes is not None and size > max_bytes:
+            raise ValueError(_too_large(size, max_bytes) + " (and still coming)")
+        chunks.append(chunk)
+    return b"".join(chunks)

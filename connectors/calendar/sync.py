@@ -30,6 +30,7 @@ import pandas as pd
 
 from connectors.calendar import google, graph, ics
 from connectors.calendar.classify import Classifier
+from connectors.calendar.http import Backoff
 from connectors.calendar.normalize import (
     UTC,
     Fetched,
@@ -123,12 +124,15 @@ def sync_calendars(
     today: date | None = None,
     session=None,
     env: Mapping[str, str] | None = None,
+    backoff: Backoff | None = None,
 ) -> SyncResult:
     """Sync every calendar configured in `settings.calendar` into `store`; see the module docstring.
 
-    `session` (a `requests.Session`) and `env` (the environment) are there for tests.
+    `session` (a `requests.Session`), `env` (the environment) and `backoff` (how to wait
+    between retries; by default `[calendar].max_retries` with real sleeps) are there for tests.
     """
     env = os.environ if env is None else env
+    backoff = backoff or Backoff(max_retries=settings.calendar.max_retries)
     started = datetime.now(UTC).replace(tzinfo=None)
     run_id = f"calendar-{started:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
     window = sync_window(settings, today)
@@ -137,8 +141,8 @@ def sync_calendars(
     previous = _last_cursors(store)
 
     quarantined: list[Quarantined] = []
-    pulls = _pull_ics(settings, owners, window, quarantined, session, env)
-    api_pulls, cursors = _pull_apis(settings, owners, window, previous, quarantined, session, env)
+    pulls = _pull_ics(settings, owners, window, quarantined, session, env, backoff)
+    api_pulls, cursors = _pull_apis(settings, owners, window, previous, quarantined, session, env, backoff)
     pulls += api_pulls
 
     calendar = settings.calendar
@@ -170,7 +174,7 @@ def sync_calendars(
 # --- pulling each kind of calendar ----------------------------------------------------------------
 
 
-def _pull_ics(settings, owners, window, quarantined, session, env) -> list[tuple[str, Owner, Fetched]]:
+def _pull_ics(settings, owners, window, quarantined, session, env, backoff) -> list[tuple[str, Owner, Fetched]]:
     """Every ICS document, grouped by person; a person with a failed document is left as stored."""
     found: dict[str, tuple[Owner, list[Occurrence]]] = {}
     failed: set[str] = set()
@@ -180,7 +184,15 @@ def _pull_ics(settings, owners, window, quarantined, session, env) -> list[tuple
         if not location:
             quarantined.append(Quarantined(ics.SOURCE, label or "", "environment variable is not set"))
             continue
-        for document in ics.read_location(location, label, session=session, timeout=settings.calendar.timeout_seconds):
+        documents = ics.read_location(
+            location,
+            label,
+            session=session,
+            timeout=settings.calendar.timeout_seconds,
+            backoff=backoff,
+            max_bytes=int(settings.calendar.max_ics_megabytes * 2**20),
+        )
+        for document in documents:
             owner = None
             try:
                 if document.error:
@@ -192,7 +204,7 @@ def _pull_ics(settings, owners, window, quarantined, session, env) -> list[tuple
                         "whose calendar is this? set `owner`, or name the file after the owner's address"
                     )
                 owner = owners.owner(email)
-                occurrences = ics.ics_occurrences(calendars, owner, window)
+                occurrences = ics.ics_occurrences(calendars, owner, window, settings.calendar.max_occurrences)
             except Exception as error:  # quarantine, whatever it was: one bad file never stops the others
                 quarantined.append(Quarantined(ics.SOURCE, document.where, _describe(error)))
                 hint = entry.owner or document.owner_hint
@@ -209,12 +221,12 @@ def _pull_ics(settings, owners, window, quarantined, session, env) -> list[tuple
     ]
 
 
-def _pull_apis(settings, owners, window, previous, quarantined, session, env):
+def _pull_apis(settings, owners, window, previous, quarantined, session, env, backoff):
     """Google and Graph calendars, and the cursors to keep: new ones, or the old one of a quarantined calendar."""
     pulls: list[tuple[str, Owner, Fetched]] = []
     cursors: dict[str, dict] = {}
     for source, fetch in ((google.SOURCE, _pull_google), (graph.SOURCE, _pull_graph)):
-        for key, owner, fetched, error in fetch(settings, owners, window, previous, session, env):
+        for key, owner, fetched, error in fetch(settings, owners, window, previous, session, env, backoff):
             if error is not None:
                 quarantined.append(Quarantined(source, key.split(":", 1)[1], error))
                 if key in previous:
@@ -226,7 +238,7 @@ def _pull_apis(settings, owners, window, previous, quarantined, session, env):
     return pulls, cursors
 
 
-def _pull_google(settings, owners, window, previous, session, env):
+def _pull_google(settings, owners, window, previous, session, env, backoff):
     source = settings.calendar.google
     if source is None:
         return
@@ -235,12 +247,14 @@ def _pull_google(settings, owners, window, previous, session, env):
         source.calendars,
         owners,
         previous,
-        lambda: google.GoogleClient(source, session=session, timeout=settings.calendar.timeout_seconds, env=env),
+        lambda: google.GoogleClient(
+            source, session=session, timeout=settings.calendar.timeout_seconds, env=env, backoff=backoff
+        ),
         lambda client, calendar_id, owner, cursor: google.fetch_google(client, calendar_id, owner, window, cursor),
     )
 
 
-def _pull_graph(settings, owners, window, previous, session, env):
+def _pull_graph(settings, owners, window, previous, session, env, backoff):
     source = settings.calendar.graph
     if source is None:
         return
@@ -249,7 +263,9 @@ def _pull_graph(settings, owners, window, previous, session, env):
         source.users,
         owners,
         previous,
-        lambda: graph.GraphClient(source, session=session, timeout=settings.calendar.timeout_seconds, env=env),
+        lambda: graph.GraphClient(
+            source, session=session, timeout=settings.calendar.timeout_seconds, env=env, backoff=backoff
+        ),
         lambda client, user, owner, cursor: graph.fetch_graph(client, user, owner, window, cursor),
     )
 

@@ -11,7 +11,8 @@ Data is mutable in memory; every request is logged.
         fake.put("pm@example.com", fake_event(...))
         ... GoogleCalendarSource(calendars=[...], api_url=fake.api_url, token_url=fake.token_url) ...
 
-`JsonServer` is the small threaded server both calendar fakes stand on.
+`JsonServer` is the small threaded server both calendar fakes stand on; `inject(Fault(...))`
+makes chosen requests misbehave (tests/fakes/faults.py).
 """
 
 from __future__ import annotations
@@ -19,10 +20,13 @@ from __future__ import annotations
 import base64
 import json
 import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
+
+from tests.fakes.faults import Fault, broken, first_firing, reset
 
 UTC = timezone.utc
 
@@ -40,8 +44,24 @@ class JsonServer:
 
     def __init__(self) -> None:
         self.log: list[Logged] = []
+        self.faults: list[Fault] = []
         self.lock = threading.RLock()
         self._server: ThreadingHTTPServer | None = None
+
+    def inject(self, fault: Fault) -> Fault:
+        with self.lock:
+            self.faults.append(fault)
+        return fault
+
+    def clear(self) -> None:
+        """Forget the request log and every fault."""
+        with self.lock:
+            self.log.clear()
+            self.faults.clear()
+
+    def fault_answer(self, fault: Fault) -> tuple[int, object]:
+        """What a "status" fault answers: its own body, or the API's error shape for the status."""
+        return fault.status, fault.body if fault.body is not None else {"error": {"code": fault.status, "message": fault.message or "injected"}}
 
     @property
     def url(self) -> str:
@@ -61,13 +81,30 @@ class JsonServer:
             def _answer(self, method: str) -> None:
                 parts = urlsplit(self.path)
                 params = parse_qs(parts.query, keep_blank_values=True)
+                path = unquote(parts.path)
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 with fake.lock:
-                    status, payload, extra = fake.handle(method, unquote(parts.path), params, self.headers, body)
-                    fake.log.append(Logged(method, unquote(parts.path), params, status))
-                data = json.dumps(payload).encode()
+                    fault = first_firing(fake.faults, path, params)
+                if fault and fault.kind == "slow":
+                    time.sleep(fault.delay)
+                if fault and fault.kind == "reset":
+                    with fake.lock:
+                        fake.log.append(Logged(method, path, params, 0))
+                    reset(self.connection)
+                    self.close_connection = True
+                    return
+                with fake.lock:
+                    if fault and fault.kind == "status":
+                        (status, payload), extra = fake.fault_answer(fault), fault.headers
+                    else:
+                        status, payload, extra = fake.handle(method, path, params, self.headers, body)
+                    fake.log.append(Logged(method, path, params, status))
+                data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+                if fault and fault.kind == "broken_json":
+                    data = broken(data)
+                extra = dict(extra)
                 self.send_response(status)
-                self.send_header("Content-Type", "application/json; charset=UTF-8")
+                self.send_header("Content-Type", extra.pop("Content-Type", "application/json; charset=UTF-8"))
                 self.send_header("Content-Length", str(len(data)))
                 for name, value in extra.items():
                     self.send_header(name, value)
@@ -185,6 +222,10 @@ class GoogleCalendarFake(JsonServer):
         self.gone = False  # answer every syncToken with 410 Gone
         self.refresh_token, self.client_id, self.client_secret = "fake-refresh", "fake-client", "fake-secret"
         self.subjects: list[str] = []  # whom service-account assertions asked to act as
+
+    def fault_answer(self, fault):
+        reason = {429: "rateLimitExceeded", 410: "fullSyncRequired", 403: "forbidden"}.get(fault.status, "backendError")
+        return fault.status, fault.body or _error(fault.status, reason, fault.message or "injected")
 
     # --- data --------------------------------------------------------------------------------
     def put(self, calendar_id: str, item: dict) -> None:

@@ -123,6 +123,10 @@ class GraphCalendarFake(JsonServer):
         self.oldest_valid_token = 0
         self.gone = False
 
+    def fault_answer(self, fault):
+        code = {429: "TooManyRequests", 410: "syncStateNotFound", 503: "serviceNotAvailable"}.get(fault.status, "generalException")
+        return fault.status, fault.body or _error(code, fault.message or "injected")
+
     # --- data --------------------------------------------------------------------------------
     def put(self, user: str, event: dict) -> None:
         with self.lock:

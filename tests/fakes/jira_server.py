@@ -17,16 +17,15 @@ from __future__ import annotations
 import base64
 import json
 import re
-import socket
-import struct
 import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from dashboard.config import JiraSource, Settings
+from tests.fakes.faults import Fault, broken, first_firing, reset
 from tests.fakes.jira_jql import JqlError, parse
 from tests.fakes.jira_site import JiraSite
 
@@ -41,34 +40,6 @@ DEFAULT_MESSAGES = {
     429: "Rate limit exceeded.", 500: "Internal server error.", 502: "Bad gateway.",
     503: "Service temporarily unavailable.",
 }
-
-
-@dataclass
-class Fault:
-    """One injected misbehaviour for requests whose path contains `path`.
-
-    The first `skip` matching requests pass untouched, the next `times` (None: all) misbehave.
-    """
-
-    kind: Literal["status", "slow", "broken_json", "reset"]
-    path: str = ""
-    status: int = 500
-    retry_after: str | None = None
-    message: str | None = None
-    delay: float = 0.0
-    skip: int = 0
-    times: int | None = 1
-    seen: int = 0
-    fired: int = 0
-
-    def fires(self, path: str) -> bool:
-        if self.path not in path:
-            return False
-        self.seen += 1
-        if self.seen <= self.skip or (self.times is not None and self.fired >= self.times):
-            return False
-        self.fired += 1
-        return True
 
 
 @dataclass(frozen=True)
@@ -346,7 +317,7 @@ class _Handler(BaseHTTPRequestHandler):
         raw = self.rfile.read(length) if length else b""
         body = json.loads(raw) if raw.strip() else None
         with jira.lock:
-            fault = next((f for f in jira.faults if f.fires(parts.path)), None)
+            fault = first_firing(jira.faults, parts.path, params)
         if fault and fault.kind == "slow":
             time.sleep(fault.delay)
         if fault and fault.kind == "reset":
@@ -356,14 +327,13 @@ class _Handler(BaseHTTPRequestHandler):
             return
         with jira.lock:
             if fault and fault.kind == "status":
-                headers = {"Retry-After": fault.retry_after} if fault.retry_after is not None else {}
-                answer = error(fault.status, fault.message or DEFAULT_MESSAGES.get(fault.status, "Error."), **headers)
+                answer = error(fault.status, fault.message or DEFAULT_MESSAGES.get(fault.status, "Error."), **fault.headers)
             else:
                 answer = jira.answer(method, parts.path, params, body, self.headers.get("Authorization"))
             jira.log.append(Logged(method, parts.path, params, answer.status, answer.issues))
         payload = answer.body.encode() if isinstance(answer.body, str) else json.dumps(answer.body, separators=(",", ":")).encode()
         if fault and fault.kind == "broken_json":
-            payload = payload[: max(1, len(payload) // 2)]
+            payload = broken(payload)
         self.send_response(answer.status)
         self.send_header("Content-Type", "text/plain;charset=UTF-8" if isinstance(answer.body, str) else JSON_TYPE)
         self.send_header("Content-Length", str(len(payload)))
@@ -373,9 +343,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(payload)
 
     def _reset(self) -> None:
-        """Drop the connection with a TCP reset, as a proxy or a crashed node would."""
-        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        self.connection.close()
+        reset(self.connection)
         self.close_connection = True
 
 
