@@ -190,10 +190,10 @@ def test_a_refused_secret_quarantines_without_showing_it(roster, graph):
     assert "s3cret" not in runs(roster).to_json(date_format="iso")
 
 
-def test_a_throttled_page_is_retried(roster, graph, monkeypatch):
-    from connectors.calendar import http
+def test_a_throttled_page_is_retried(roster, graph):
+    from connectors.calendar.http import Backoff
 
-    monkeypatch.setattr(http, "MAX_WAIT_SECONDS", 0.01)
+    waits = []
     original = graph.handle
     throttled = []
 
@@ -204,8 +204,9 @@ def test_a_throttled_page_is_retried(roster, graph, monkeypatch):
         return original(method, path, params, headers, body)
 
     graph.handle = once_throttled
-    assert sync_calendars(roster, config(graph), today=TODAY, env=APP).status == "success"
-    assert throttled and len(events(roster)) == 8
+    backoff = Backoff(sleep=waits.append)
+    assert sync_calendars(roster, config(graph), today=TODAY, env=APP, backoff=backoff).status == "success"
+    assert throttled and waits == [1.0] and len(events(roster)) == 8
 
 
 def test_start_of_week_later_moves_the_window(roster, graph):

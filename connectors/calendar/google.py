@@ -28,7 +28,7 @@ from urllib.parse import quote
 
 import requests
 
-from connectors.calendar.http import DEFAULT_BACKOFF, ApiError, Backoff, ResyncRequired, get_json, post_token
+from connectors.calendar.http import DEFAULT_BACKOFF, ApiError, Backoff, ResyncRequired, full_pull, get_json, post_token
 from connectors.calendar.normalize import (
     UTC,
     Fetched,
@@ -157,7 +157,7 @@ def fetch_google(client: GoogleClient, calendar_id: str, owner: Owner, window: W
         except ResyncRequired:
             pass  # the token expired: start again from a full sync
     bounds = {} if incremental else {"timeMin": window.start.isoformat(), "timeMax": window.end.isoformat()}
-    return _pull(client, calendar_id, owner, window, bounds, full=True)
+    return full_pull(lambda: _pull(client, calendar_id, owner, window, bounds, full=True), "page token")
 
 
 def _pull(client: GoogleClient, calendar_id: str, owner: Owner, window: Window, extra: dict, full: bool) -> Fetched:

@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import requests
 
-from connectors.calendar.http import DEFAULT_BACKOFF, ApiError, Backoff, ResyncRequired, get_json, post_token
+from connectors.calendar.http import DEFAULT_BACKOFF, ApiError, Backoff, ResyncRequired, full_pull, get_json, post_token
 from connectors.calendar.normalize import (
     UTC,
     Fetched,
@@ -130,7 +130,8 @@ def fetch_graph(client: GraphClient, user: str, owner: Owner, window: Window, cu
             pass  # the delta state is gone: start again from a full sync
     path = "calendarView/delta" if incremental else "calendarView"
     bounds = {"startDateTime": _stamp(window.start), "endDateTime": _stamp(window.end)}
-    return _pull(client, f"{client.base}/users/{quote(user, safe='@')}/{path}", bounds, owner, window, full=True)
+    url = f"{client.base}/users/{quote(user, safe='@')}/{path}"
+    return full_pull(lambda: _pull(client, url, bounds, owner, window, full=True), "paging link ($skiptoken)")
 
 
 def _stamp(moment: datetime) -> str:

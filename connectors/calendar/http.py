@@ -9,9 +9,11 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import requests
 
+T = TypeVar("T")
 RETRY_STATUSES = {429, 500, 502, 503, 504}
 MAX_WAIT_SECONDS = 30.0
 
@@ -48,6 +50,22 @@ class Backoff:
 
 
 DEFAULT_BACKOFF = Backoff()
+
+
+def full_pull(pull: Callable[[], T], what: str) -> T:
+    """A full pull, started again once if a page token expires half-way (410 Gone, resync codes).
+
+    A full pull has no cursor to fall back on, so the only cure is to begin again; a second
+    expiry in a row is an error, not a loop.
+    """
+    try:
+        return pull()
+    except ResyncRequired:
+        pass
+    try:
+        return pull()
+    except ResyncRequired as again:
+        raise ApiError(f"the {what} expired twice in a row during a full sync ({again})") from None
 
 
 def _error_code(response: requests.Response) -> str:

@@ -75,7 +75,7 @@ def parse_ics(data: bytes | str) -> list[icalendar.Calendar]:
     if roots:
         raise IcsError(f"top-level {roots[0]} where a VCALENDAR was expected")
     if not components:
-        raise IcsError("no VCALENDAR in the text")
+        raise IcsError("no complete VCALENDAR in the text (cut short, or not a calendar)")
     return components
 
 
