@@ -191,3 +191,18 @@ def test_the_token_comes_from_the_environment_or_the_secrets_file(cloud, store, 
     assert sync_jira(store, settings, secrets_file=secrets).issues >= 1  # the environment wins
     runs = store.table("sync_runs")
     assert runs["status"].tolist().count("failed") == 1 and cloud.token not in "".join(runs["cursor"].dropna())
+
+
+def test_an_expired_next_page_token_fails_the_run_cleanly_and_a_re_run_equals_one_clean_run(cloud, store, make_store):
+    expired = cloud.inject(Fault("status", path="/search/jql", status=400, skip=1,
+                                 message="The provided next page token is invalid or expired."))
+    with pytest.raises(JiraSyncError, match=r"HTTP 400\) while searching issues: The provided next page token is invalid or expired"):
+        sync(cloud, store)
+    assert expired.fired == 1 and all(frame.empty for frame in snapshot(store).values())
+    assert store.table("sync_runs")["status"].tolist() == ["failed"]
+
+    cloud.clear()
+    sync(cloud, store)
+    clean = make_store("clean")
+    sync(cloud, clean)
+    assert_same(snapshot(store), snapshot(clean), ignore={"release_plans": ["observed_at"]})
