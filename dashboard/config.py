@@ -157,6 +157,9 @@ class Calendar(_Strict):
     max_occurrences: int = Field(
         200_000, ge=1_000, le=10_000_000, description="a calendar expanding to more occurrences in the window is quarantined"
     )
+    max_series_occurrences: int = Field(
+        5_000, ge=100, le=1_000_000, description="a calendar with a series this frequent in the window is quarantined"
+    )
 
     @field_validator("owners")
     @classmethod

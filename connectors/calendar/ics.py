@@ -88,25 +88,44 @@ def calendar_name(calendars: list[icalendar.Calendar]) -> str:
     return ""
 
 
+@dataclass(frozen=True)
+class Limits:
+    """How much one calendar may expand to before it is quarantined instead of filling memory."""
+
+    occurrences: int | None = None
+    """occurrences of the whole calendar in the window ([calendar].max_occurrences)"""
+    per_series: int | None = None
+    """occurrences of one series in the window ([calendar].max_series_occurrences)"""
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Limits:
+        return cls(settings.calendar.max_occurrences, settings.calendar.max_series_occurrences)
+
+
+_RUNAWAY_FREQUENCIES = {"SECONDLY", "MINUTELY"}
+
+
 def ics_occurrences(
-    ics: bytes | str | list[icalendar.Calendar], owner: Owner, window: Window, limit: int | None = None
+    ics: bytes | str | list[icalendar.Calendar], owner: Owner, window: Window, limits: Limits = Limits()
 ) -> list[Occurrence]:
     """Every occurrence starting in `window`, cancelled and free ones included and flagged.
 
     Raises `IcsError` naming the first problem when the calendar cannot be parsed, expanded or
-    read, so the caller can quarantine it whole; also when it holds more than `limit`
-    occurrences in the window (a runaway series, say one every minute), before they fill memory.
+    read, so the caller can quarantine it whole; also, before memory fills, when it expands
+    past `limits`, or holds a series repeating every second or minute (expanding one that began
+    years ago means stepping through millions of instants before the window even starts).
     """
     calendars = ics if isinstance(ics, list) else parse_ics(ics)
     out: list[Occurrence] = []
     for calendar in calendars:
         try:
-            for occurrence in _expand(calendar, owner, window):
+            _refuse_runaway_rules(calendar)
+            for occurrence in _expand(calendar, owner, window, limits.per_series):
                 out.append(occurrence)
-                if limit is not None and len(out) > limit:
+                if limits.occurrences is not None and len(out) > limits.occurrences:
                     raise IcsError(
-                        f"more than {limit:,} occurrences in the sync window: a series repeats too often"
-                        " to be a person's meetings (limit: [calendar].max_occurrences)"
+                        f"more than {limits.occurrences:,} occurrences in the sync window"
+                        " (limit: [calendar].max_occurrences)"
                     )
         except IcsError:
             raise
@@ -154,12 +173,24 @@ def ics_tables(
     )
 
 
-def _expand(calendar: icalendar.Calendar, owner: Owner, window: Window) -> Iterator[Occurrence]:
+def _refuse_runaway_rules(calendar: icalendar.Calendar) -> None:
+    for event in calendar.walk("VEVENT"):
+        rules = event.get("RRULE")
+        for rule in rules if isinstance(rules, list) else [rules] if rules is not None else []:
+            frequency = str((rule.get("FREQ") or [""])[0]).upper()
+            if frequency in _RUNAWAY_FREQUENCIES:
+                raise IcsError(
+                    f"event {str(event.get('UID', ''))!r} repeats {frequency.lower()}: not a meeting series"
+                    " (only hourly and slower rules are expanded)"
+                )
+
+
+def _expand(calendar: icalendar.Calendar, owner: Owner, window: Window, per_series: int | None = None) -> Iterator[Occurrence]:
     recurring = _recurring_uids(calendar)
     query = recurring_ical_events.of(calendar, skip_bad_series=False)
     seen: set[str] = set()
     memo: dict = {}
-    for source, start, end in _expansion(query, window.start - _MARGIN, window.end + _MARGIN):
+    for source, start, end in _expansion(query, window.start - _MARGIN, window.end + _MARGIN, per_series):
         occurrence = _occurrence(source, start, end, owner, recurring, memo)
         if occurrence.uid in seen:  # a safety net: a key must stay unique per owner, whatever the file says
             occurrence = replace(occurrence, uid=f"{occurrence.uid}+{occurrence.start_utc:%Y%m%dT%H%M%SZ}")
@@ -168,7 +199,9 @@ def _expand(calendar: icalendar.Calendar, owner: Owner, window: Window) -> Itera
             yield occurrence
 
 
-def _expansion(query, start: datetime, end: datetime) -> Iterator[tuple[icalendar.Event, date | datetime, date | datetime]]:
+def _expansion(
+    query, start: datetime, end: datetime, per_series: int | None = None
+) -> Iterator[tuple[icalendar.Event, date | datetime, date | datetime]]:
     """Each occurrence as (the component it comes from, its start, its end).
 
     `query.between` would hand out a copy of the component per occurrence with DTSTART, DTEND
@@ -177,9 +210,20 @@ def _expansion(query, start: datetime, end: datetime) -> Iterator[tuple[icalenda
     component instead (RECURRENCE-ID, when the source has none, is the occurrence's start), so
     the result is the same. This uses the library's occurrence objects directly, which is why
     recurring-ical-events is pinned exactly in requirements.txt.
+
+    It walks one series at a time and lazily (what `_occurrences_between` does, without the
+    list), so a runaway series is stopped at `per_series` occurrences instead of expanded whole.
     """
-    for occurrence in query._occurrences_between(query.to_datetime(start), query.to_datetime(end)):
-        yield occurrence._adapter._component, occurrence.start, occurrence.end
+    first, last = query.to_datetime(start), query.to_datetime(end)
+    for series in query.series:
+        for count, occurrence in enumerate(series.between(first, last), start=1):
+            component = occurrence._adapter._component
+            if per_series is not None and count > per_series:
+                raise IcsError(
+                    f"event {str(component.get('UID', ''))!r} has more than {per_series:,} occurrences in the sync window"
+                    " (limit: [calendar].max_series_occurrences)"
+                )
+            yield component, occurrence.start, occurrence.end
 
 
 def _recurring_uids(calendar: icalendar.Calendar) -> set[str]:

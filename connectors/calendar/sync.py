@@ -204,7 +204,7 @@ def _pull_ics(settings, owners, window, quarantined, session, env, backoff) -> l
                         "whose calendar is this? set `owner`, or name the file after the owner's address"
                     )
                 owner = owners.owner(email)
-                occurrences = ics.ics_occurrences(calendars, owner, window, settings.calendar.max_occurrences)
+                occurrences = ics.ics_occurrences(calendars, owner, window, ics.Limits.from_settings(settings))
             except Exception as error:  # quarantine, whatever it was: one bad file never stops the others
                 quarantined.append(Quarantined(ics.SOURCE, document.where, _describe(error)))
                 hint = entry.owner or document.owner_hint
