@@ -65,18 +65,48 @@ class IcsError(ValueError):
     """A calendar that cannot be read or expanded; the message says why."""
 
 
+_MAX_DEPTH = 4
+"""VCALENDAR > VEVENT > VALARM is as deep as a calendar goes (VTIMEZONE > STANDARD one less)."""
+
+
 def parse_ics(data: bytes | str) -> list[icalendar.Calendar]:
-    """Every VCALENDAR in the text (a file may hold several)."""
+    """Every VCALENDAR in the text (a file may hold several).
+
+    Binary data and components nested deeper than any calendar nests them are refused before
+    anything walks them (icalendar walks recursively).
+    """
+    if isinstance(data, bytes) and b"\x00" in data[:65536]:
+        raise IcsError("not a calendar: the file holds binary data")
     try:
         components = icalendar.Calendar.from_ical(data, multiple=True)
     except Exception as error:  # the parser raises ValueError, KeyError, ... on malformed lines
-        raise IcsError(f"cannot parse: {type(error).__name__}: {error}") from None
+        raise IcsError(f"cannot parse: {type(error).__name__}: {_shown(str(error))}") from None
+    depth = _depth(components)
+    if depth > _MAX_DEPTH:
+        raise IcsError(f"components nested more than {_MAX_DEPTH} deep, deeper than any calendar nests them")
     roots = [c.name for c in components if c.name != "VCALENDAR"]
     if roots:
         raise IcsError(f"top-level {roots[0]} where a VCALENDAR was expected")
     if not components:
         raise IcsError("no complete VCALENDAR in the text (cut short, or not a calendar)")
     return components
+
+
+def _shown(text: str, limit: int = 160) -> str:
+    """A parser's message made safe to store and show: printable, and short (it may quote junk)."""
+    printable = "".join(c if c.isprintable() else "?" for c in text)
+    return printable if len(printable) <= limit else printable[:limit] + "…"
+
+
+def _depth(components: list) -> int:
+    """How deep components nest, found without recursion."""
+    deepest, stack = 0, [(component, 1) for component in components]
+    while stack:
+        component, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if depth <= _MAX_DEPTH:
+            stack.extend((sub, depth + 1) for sub in component.subcomponents)
+    return deepest
 
 
 def calendar_name(calendars: list[icalendar.Calendar]) -> str:
