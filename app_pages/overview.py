@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import ui, views
+from dashboard import safe_text, ui, views
 
 filters = ui.require_filters()
 scope_name = views.scope_names().get(filters.scope_id, filters.scope_id)
 st.title("Product Ops Health", anchor=False)
-st.caption(f"{scope_name} · {ui.scorecard_quarter(filters)} · trends {ui.span(filters)}")
+st.caption(f"{safe_text.markdown(scope_name)} · {ui.scorecard_quarter(filters)} · trends {ui.span(filters)}")
 ui.annotations_panel(filters)
 for signal in views.signals():
     ui.scorecard(signal, filters)

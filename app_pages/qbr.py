@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import ui, views
+from dashboard import safe_text, ui, views
 
 filters = ui.require_filters()
 st.title("Quarterly business review", anchor=False)
@@ -15,7 +15,7 @@ picker, _ = st.columns([1, 3])
 with picker:
     quarter = ui.qbr_quarter(quarters)
 report = views.qbr(quarter, filters.scope, filters.scope_id)
-st.caption(f"{report.scope_name} · {report.subtitle}. The exports carry exactly this content.")
+st.caption(f"{safe_text.markdown(report.scope_name)} · {report.subtitle}. The exports carry exactly this content.")
 ui.qbr_exports(report)
 for section in report.sections:
     ui.qbr_section(section, report)

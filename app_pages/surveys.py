@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import survey_charts, survey_views, ui
+from dashboard import safe_text, survey_charts, survey_views, ui
 
 filters = ui.require_filters()
 st.title("Surveys", anchor=False)
@@ -37,7 +37,7 @@ if level != "org":
     st.caption("Operations people belong to no product team, so their side is the whole organisation's.")
 withheld = sides[~sides["shown"]]
 for row in withheld.itertuples():
-    st.caption(f":material/visibility_off: {row.who}, {row.title}: {row.note}.")
+    st.caption(f":material/visibility_off: {safe_text.markdown(row.who)}, {safe_text.markdown(row.title)}: {safe_text.markdown(row.note)}.")
 
 st.header("Answers to one question", anchor=False)
 questions = survey_views.questions(wave)
@@ -50,4 +50,4 @@ spread = survey_views.question_distribution(wave, question, level, scope_id)
 if spread["shown"].any():
     st.plotly_chart(survey_charts.distribution(spread), key="survey_distribution")
 for row in spread[~spread["shown"]].itertuples():
-    st.caption(f":material/visibility_off: {row.who}: {row.note}.")
+    st.caption(f":material/visibility_off: {safe_text.markdown(row.who)}: {safe_text.markdown(row.note)}.")

@@ -12,6 +12,7 @@ import plotly.graph_objects as go
 
 from dashboard.metrics.registry import Metric
 from dashboard.periods import Grain
+from dashboard.safe_text import html_text
 
 # Distinct hues in the theme's weight, ordered so the first six (groups) stay far apart.
 PALETTE: tuple[str, ...] = (
@@ -100,7 +101,7 @@ def trend(
             go.Scatter(
                 x=rows["period_start"],
                 y=rows["value"],
-                name=str(rows["name"].iloc[0]) if len(rows) else str(scope_id),
+                name=html_text(rows["name"].iloc[0] if len(rows) else scope_id),
                 connectgaps=False,
                 line=dict(
                     color=REFERENCE_COLOR if is_reference else colours[scope_id],
@@ -186,9 +187,9 @@ def _annotate(fig: go.Figure, frame: pd.DataFrame, annotations: pd.DataFrame | N
         )
         fig.add_annotation(
             x=item.on_date, xref="x", y=1.0, yref="paper", yshift=row * LABEL_ROW_PX,
-            text=item.label, showarrow=False, xanchor=anchor, yanchor="bottom",
+            text=html_text(item.label), showarrow=False, xanchor=anchor, yanchor="bottom",
             font=dict(size=11, color="#495057"), bgcolor="rgba(255,255,255,0.85)",
-            hovertext=f"{item.on_date:%d %b %Y}: {item.label}",
+            hovertext=html_text(f"{item.on_date:%d %b %Y}: {item.label}"),
         )
     fig.update_layout(margin=dict(t=20 + LABEL_ROW_PX * (max(row for row, _ in rows) + 1)))
 

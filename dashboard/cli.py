@@ -10,6 +10,7 @@ from datetime import date
 from pathlib import Path
 
 from dashboard.config import ConfigError, load_settings
+from dashboard.safe_text import csv_bytes
 from dashboard.periods import GRAINS, label, quarters_back, today
 from dashboard.store import StoreError, open_store
 
@@ -48,7 +49,7 @@ def _metrics(args: argparse.Namespace) -> int:
     series["period_start"] = series["period_start"].map(date.isoformat)
     series["value"] = series["value"].round(6)
     if args.format == "csv":
-        series.to_csv(sys.stdout, index=False)
+        sys.stdout.write(csv_bytes(series).decode())
     else:
         sys.stdout.write(series.to_json(orient="records", indent=1) + "\n")
     return 0

@@ -8,6 +8,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard.charts import FONT, PALETTE
+from dashboard.safe_text import html_text
 
 ROLE_COLOR = {"pm": PALETTE[0], "ops": PALETTE[2], "all": PALETTE[1]}
 
@@ -24,7 +25,7 @@ def _layout(fig: go.Figure, height: int, y_title: str) -> go.Figure:
 
 def _hover(frame: pd.DataFrame) -> list[str]:
     return [
-        f"n = {n}" + (f" · response rate {r:.0%}" if pd.notna(r) else "") + (f"<br>{note}" if note else "")
+        f"n = {n}" + (f" · response rate {r:.0%}" if pd.notna(r) else "") + (f"<br>{html_text(note)}" if note else "")
         for n, r, note in zip(frame["n"], frame["response_rate"], frame["note"])
     ]
 
@@ -35,9 +36,9 @@ def constructs_over_waves(frame: pd.DataFrame, role: str = "all", height: int = 
     rows = frame[(frame["role"] == role) & (frame["construct"] != "pm_time_on_strategy_pct")]
     for i, (title, line) in enumerate(rows.groupby("title", sort=True)):
         fig.add_trace(go.Scatter(
-            x=line["label"], y=line["mean"], name=title, mode="lines+markers", connectgaps=False,
+            x=line["label"].map(html_text), y=line["mean"], name=html_text(title), mode="lines+markers", connectgaps=False,
             line=dict(color=PALETTE[i % len(PALETTE)], width=2), text=_hover(line),
-            hovertemplate="%{x}<br>%{y:.0f}<br>%{text}<extra>" + title + "</extra>",
+            hovertemplate="%{x}<br>%{y:.0f}<br>%{text}<extra>%{fullData.name}</extra>",
         ))
     fig.update_yaxes(range=[0, 100])
     return _layout(fig, height, "score (0-100)")
@@ -48,7 +49,7 @@ def side_by_side(frame: pd.DataFrame, height: int = 340) -> go.Figure:
     fig = go.Figure()
     for role, bars in frame.groupby("role", sort=False):
         fig.add_trace(go.Bar(
-            x=bars["title"], y=bars["mean"], name=bars["who"].iloc[0], marker_color=ROLE_COLOR.get(role, PALETTE[3]),
+            x=bars["title"].map(html_text), y=bars["mean"], name=html_text(bars["who"].iloc[0]), marker_color=ROLE_COLOR.get(role, PALETTE[3]),
             text=[f"{v:.0f}" if pd.notna(v) else "" for v in bars["mean"]], textposition="outside",
             customdata=_hover(bars), hovertemplate="%{x}<br>%{y:.0f}<br>%{customdata}<extra></extra>",
         ))

@@ -16,7 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from connectors.calendar import IcsError
-from dashboard import auth, bottlenecks, charts, periods, views
+from dashboard import auth, bottlenecks, charts, periods, safe_text, views
 from dashboard.config import ConfigError
 from dashboard.metrics import METRICS, Scope
 from dashboard.notes import NoteError
@@ -216,9 +216,9 @@ def describe(filters: Filters) -> str:
     """What a signal page's charts show, in words, for its caption."""
     names = views.scope_names()
     if filters.team:
-        who = f"{names.get(filters.team, filters.team)} against its group"
+        who = f"{safe_text.markdown(names.get(filters.team, filters.team))} against its group"
     elif filters.group:
-        who = f"Teams in {filters.group}"
+        who = f"Teams in {safe_text.markdown(filters.group)}"
     else:
         who = "All groups"
     return f"{who} · {span(filters)}"
@@ -524,7 +524,7 @@ def bottleneck_drilldown(focus: str, ranked: pd.DataFrame, filters: Filters, per
     metric_id, scope, scope_id = parsed
     metric, names = METRICS[metric_id], views.scope_names()
     row = ranked[(ranked["metric_id"] == metric_id) & (ranked["scope"] == scope) & (ranked["scope_id"] == scope_id)]
-    where = names.get(scope_id, scope_id)
+    where = safe_text.markdown(names.get(scope_id, scope_id))
     st.subheader(f"{metric.title} · {where}", anchor=False)
     if len(row):
         item = row.iloc[0]
@@ -532,7 +532,7 @@ def bottleneck_drilldown(focus: str, ranked: pd.DataFrame, filters: Filters, per
         st.caption(
             f"{metric.format(item['value'])} against a median of {metric.format(item['centre'])} over all "
             f"{scope}s ({item['distance']:.1f} spreads {'worse' if item['distance'] >= 0 else 'better'}) · "
-            f"n = {int(item['n'])} {metric.n_label}" + (f" · {since}" if since else "") + (f" · {item['note']}" if item["note"] else "")
+            f"n = {int(item['n'])} {metric.n_label}" + (f" · {since}" if since else "") + (f" · {safe_text.markdown(item['note'])}" if item["note"] else "")
         )
     group = scope_id if scope == "group" else views.group_of().get(scope_id)
     focused = replace(filters, group=group, team=scope_id if scope == "team" else None)

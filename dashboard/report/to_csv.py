@@ -4,6 +4,7 @@ from __future__ import annotations
 import pandas as pd
 
 from dashboard.report.content import Report
+from dashboard.safe_text import csv_bytes
 
 COLUMNS = [
     "kind", "section", "metric_id", "metric", "scope_id", "period", "value", "n", "compared_period",
@@ -28,4 +29,4 @@ def records(report: Report) -> pd.DataFrame:
 
 
 def render(report: Report, images: dict[str, bytes] | None = None) -> bytes:
-    return records(report).to_csv(index=False, lineterminator="\n").encode()
+    return csv_bytes(records(report))

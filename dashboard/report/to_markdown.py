@@ -9,14 +9,15 @@ from __future__ import annotations
 import base64
 
 from dashboard.report.content import Report, Table
+from dashboard.safe_text import html_text
 
 
 def _cell(text: str) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+    return html_text(text).replace("|", "\\|").replace("\n", " ")
 
 
 def table(table: Table) -> list[str]:
-    lines = [f"**{table.title}**", "", "| " + " | ".join(_cell(c) for c in table.columns) + " |",
+    lines = [f"**{html_text(table.title)}**", "", "| " + " | ".join(_cell(c) for c in table.columns) + " |",
              "|" + "|".join(" --- " for _ in table.columns) + "|"]
     if not table.rows:
         lines.append("| " + " | ".join(["–"] + [""] * (len(table.columns) - 1)) + " |")
@@ -27,22 +28,23 @@ def table(table: Table) -> list[str]:
 def render(report: Report, images: dict[str, bytes] | None = None, links: dict[str, str] | None = None) -> bytes:
     """Markdown text; a chart's image is `links[chart.id]` when given, else an embedded PNG."""
     images, links = images or {}, links or {}
-    out = [f"# {report.title}", "", f"_{report.subtitle}_", ""]
+    out = [f"# {html_text(report.title)}", "", f"_{html_text(report.subtitle)}_", ""]
     for section in report.sections:
-        out += [f"## {section.title}", ""]
+        out += [f"## {html_text(section.title)}", ""]
         if section.subtitle:
-            out += [section.subtitle, ""]
+            out += [html_text(section.subtitle), ""]
         for chart in section.charts:
+            alt = html_text(chart.title).replace("[", "\\[").replace("]", "\\]")
             if chart.id in links:
-                out += [f"![{chart.title}]({links[chart.id]})", ""]
+                out += [f"![{alt}]({links[chart.id]})", ""]
             elif chart.id in images:
                 encoded = base64.b64encode(images[chart.id]).decode()
-                out += [f"![{chart.title}](data:image/png;base64,{encoded})", ""]
-            out += [f"<sub>{chart.caption}</sub>", ""]
+                out += [f"![{alt}](data:image/png;base64,{encoded})", ""]
+            out += [f"<sub>{html_text(chart.caption)}</sub>", ""]
         for item in section.tables:
             out += table(item)
-        out += ["**Notes**", "", *([f"> {line}" if line else ">" for line in section.note.splitlines()] or ["_No notes._"]), ""]
+        out += ["**Notes**", "", *([f"> {html_text(line)}" if line else ">" for line in section.note.splitlines()] or ["_No notes._"]), ""]
         for footnote in section.footnotes:
-            out.append(f"- <sub>{footnote}</sub>")
+            out.append(f"- <sub>{html_text(footnote)}</sub>")
         out.append("")
     return "\n".join(out).encode()
