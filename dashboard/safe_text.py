@@ -49,5 +49,9 @@ def csv_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:
-    """The CSV every export and download writes: UTF-8, no index, formulas neutralised."""
-    return csv_frame(frame).to_csv(index=False, lineterminator="\n").encode()
+    """The CSV every export and download writes: UTF-8, no index, formulas neutralised.
+
+    Lines end in CRLF as RFC 4180 has it, which also makes the writer quote a cell holding a
+    lone carriage return (with "\\n" endings it would not, and the cell would split its row).
+    """
+    return csv_frame(frame).to_csv(index=False, lineterminator="\r\n").encode()

@@ -585,15 +585,15 @@ def qbr_section(section, report) -> None:
     """One section of the review as the exports show it, with its stored note to edit."""
     st.header(section.title, anchor=False)
     if section.subtitle:
-        st.caption(section.subtitle)
+        st.caption(safe_text.markdown(section.subtitle))  # it names the team or group
     if section.charts:
         for column, chart in zip(st.columns(2), section.charts):
             with column, st.container(border=True):
                 st.plotly_chart(chart.figure, key=f"qbr_{chart.id}", config=PLOTLY_CONFIG)
                 with st.expander("About this chart"):
-                    st.caption(chart.caption)
+                    st.caption(safe_text.markdown(chart.caption))
     for table in section.tables:
-        st.markdown(f"**{table.title}**")
+        st.markdown(f"**{safe_text.markdown(table.title)}**")
         if table.rows:
             st.dataframe(_table_frame(table), hide_index=True, width="stretch", height="content")
         else:
