@@ -28,6 +28,15 @@ class ConfigError(ValueError):
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_boolean_numbers(cls, value, info):
+        """`limit = true` is a slip, not 1: pydantic would read a TOML boolean as a number."""
+        annotation = cls.model_fields[info.field_name].annotation
+        if isinstance(value, bool) and annotation in (int, float, int | None, float | None):
+            raise ValueError(f"expected a number, got {str(value).lower()}")
+        return value
+
 
 class WorkingHours(_Strict):
     start: time = time(9, 0)
@@ -581,4 +590,8 @@ def load_settings(path: str | Path | None = None) -> Settings:
         data = tomllib.loads(file.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{file}: not valid TOML: {error}") from None
+    except UnicodeDecodeError as error:
+        raise ConfigError(f"{file}: not a text file (not UTF-8 at byte {error.start})") from None
+    except OSError as error:
+        raise ConfigError(f"{file}: cannot read: {error.strerror or type(error).__name__}") from None
     return parse_settings(data, str(file))
