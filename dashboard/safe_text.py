@@ -17,14 +17,24 @@ import re
 
 import pandas as pd
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&=^\"'])")
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>~$|])")
+"""Characters that format wherever they stand: emphasis, code, links and directives (`[`), HTML,
+strike-through, maths, tables. The others (`#`, `-`, `1.`, ...) only format at a line's start."""
+_LINE_START = re.compile(r"^([#+\-=>]|\d+(?=[.)]))")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def markdown(text: object) -> str:
-    """`text` for Streamlit markdown: every markdown character escaped, on one line."""
-    flat = " ".join(str(text).split())
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", flat)
+    """`text` for Streamlit markdown, on one line, shown as typed: `Data & AI` stays as it is,
+    `<b>x</b>`, `**x**`, `[x](url)`, `$x$` and `:red[x]` lose their power."""
+    escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+    return _LINE_START.sub(_escape_start, escaped)
+
+
+def _escape_start(start: re.Match) -> str:
+    """`# x`, `- x`, `> x` get the backslash before the mark; `1. x` between number and dot."""
+    mark = start.group(1)
+    return mark + "\\" if mark[0].isdigit() else "\\" + mark
 
 
 def html_text(text: object) -> str:
