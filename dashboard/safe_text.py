@@ -12,7 +12,6 @@ inert wherever the dashboard puts it.
 """
 from __future__ import annotations
 
-import html
 import re
 
 import pandas as pd
@@ -38,8 +37,11 @@ def _escape_start(start: re.Match) -> str:
 
 
 def html_text(text: object) -> str:
-    """`text` for a Plotly label, hover text or annotation, or a Markdown file: its HTML shown, not run."""
-    return html.escape(str(text), quote=False)
+    """`text` for a Plotly label, hover text or annotation, or a Markdown file: its HTML shown, not run.
+
+    Only `<` and `>` make a tag; `&` stays, so `Data & AI` is the same string everywhere.
+    """
+    return str(text).replace("<", "&lt;").replace(">", "&gt;")
 
 
 def csv_cell(value: object) -> object:
