@@ -18,6 +18,7 @@ from datetime import date
 import pandas as pd
 
 from connectors.calendar import UNCLASSIFIED, Owner, Window, effective_rules, ics_occurrences, rules_preview, sync_window
+from connectors.calendar.ics import IcsError, Limits, too_large
 from dashboard.config import Settings
 from dashboard.store import Store
 
@@ -58,11 +59,16 @@ def file_rule_hits(ics: bytes | str, settings: Settings, owner_email: str = "", 
     ICS does not say whose calendar it is, so declines are recognised only when the owner's
     address is given (`owner_email`); without it every invitation counts as attended.
 
-    Raises `connectors.calendar.IcsError` naming the problem when the file cannot be read.
+    Raises `connectors.calendar.IcsError` naming the problem when the file cannot be read, or is
+    too large or runaway by the same limits a sync applies (`[calendar].max_ics_megabytes`, ...).
     """
     window = window or sync_window(settings)
+    limit = int(settings.calendar.max_ics_megabytes * 2**20)
+    if len(ics) > limit:
+        raise IcsError(too_large(len(ics), limit))
     owner = Owner(person_id="preview", email=owner_email, tz=settings.org_timezone)
-    return _with_share(rules_preview(ics_occurrences(ics, owner, window), effective_rules(settings)))
+    occurrences = ics_occurrences(ics, owner, window, Limits.from_settings(settings))
+    return _with_share(rules_preview(occurrences, effective_rules(settings)))
 
 
 def _unnamed(category: str) -> str:

@@ -104,3 +104,16 @@ def test_the_limits_are_settings_with_clear_errors():
     with pytest.raises(ConfigError, match="max_ics_megabytes"):
         parse_settings({"calendar": {"max_ics_megabytes": "lots"}})
     assert parse_settings({"calendar": {"max_series_occurrences": 800}}).calendar.max_series_occurrences == 800
+
+
+def test_the_rules_preview_applies_the_same_limits_to_an_uploaded_file():
+    from connectors.calendar import IcsError
+    from dashboard.rule_hits import file_rule_hits
+
+    config = settings(max_ics_megabytes=1)
+    with pytest.raises(IcsError, match=r"^too large: 2\.0 MB, over the limit of 1 MB"):
+        file_rule_hits(b" " * (2 * 2**20), config)
+    with pytest.raises(IcsError, match="repeats minutely"):
+        file_rule_hits(series("FREQ=MINUTELY;COUNT=1000000"), config, window=None)
+    with pytest.raises(IcsError, match="binary data"):
+        file_rule_hits(random.Random(3).randbytes(5000), config)

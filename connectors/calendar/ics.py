@@ -445,7 +445,7 @@ def _owner_hint(path: Path) -> str | None:
     return stem.lower() if "@" in stem else None
 
 
-def _too_large(size: int, max_bytes: int) -> str:
+def too_large(size: int, max_bytes: int) -> str:
     return (
         f"too large: {size / 2**20:,.1f} MB, over the limit of {max_bytes / 2**20:g} MB"
         " ([calendar].max_ics_megabytes)"
@@ -456,7 +456,7 @@ def _read_file(path: Path, max_bytes: int | None = None) -> IcsDocument:
     try:
         size = path.stat().st_size
         if max_bytes is not None and size > max_bytes:
-            return IcsDocument(str(path), error=_too_large(size, max_bytes), owner_hint=_owner_hint(path))
+            return IcsDocument(str(path), error=too_large(size, max_bytes), owner_hint=_owner_hint(path))
         return IcsDocument(str(path), data=path.read_bytes(), owner_hint=_owner_hint(path))
     except OSError as error:
         return IcsDocument(str(path), error=f"cannot read: {error.strerror or type(error).__name__}")
@@ -495,11 +495,11 @@ def _body(response, max_bytes: int | None) -> bytes:
     """The feed's bytes, read in chunks and abandoned as soon as they pass `max_bytes`."""
     declared = response.headers.get("Content-Length")
     if max_bytes is not None and declared and declared.isdigit() and int(declared) > max_bytes:
-        raise ValueError(_too_large(int(declared), max_bytes))
+        raise ValueError(too_large(int(declared), max_bytes))
     chunks, size = [], 0
     for chunk in response.iter_content(chunk_size=1 << 20):
         size += len(chunk)
         if max_bytes is not None and size > max_bytes:
-            raise ValueError(_too_large(size, max_bytes) + " (and still coming)")
+            raise ValueError(too_large(size, max_bytes) + " (and still coming)")
         chunks.append(chunk)
     return b"".join(chunks)
