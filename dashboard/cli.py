@@ -103,10 +103,8 @@ def _load_roster(args: argparse.Namespace) -> int:
     except RosterError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    print(f"roster: {report.people} people; joined {len(report.joined)}, moved {len(report.moved)}, left {len(report.left)}", file=sys.stderr)
-    for issue in report.issues:
-        print(f"  skipped: {issue}", file=sys.stderr)
-    return 1 if report.issues else 0
+    summary = f"roster: {report.people} people; joined {len(report.joined)}, moved {len(report.moved)}, left {len(report.left)}"
+    return _loaded(summary, [f"skipped: {issue}" for issue in report.issues])
 
 
 def _load_survey(args: argparse.Namespace) -> int:
@@ -119,11 +117,9 @@ def _load_survey(args: argparse.Namespace) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     state = "unchanged" if report.unchanged else "loaded"
-    print(f"survey {report.survey_id} ({report.tool}) {state}: {report.responses} responses, {report.answers} answers, "
-          f"{report.excluded} excluded, {report.unmatched} unmatched", file=sys.stderr)
-    for issue in report.issues:
-        print(f"  {issue}", file=sys.stderr)
-    return 1 if report.issues else 0
+    summary = (f"survey {report.survey_id} ({report.tool}) {state}: {report.responses} responses, {report.answers} answers, "
+               f"{report.excluded} excluded, {report.unmatched} unmatched")
+    return _loaded(summary, [str(issue) for issue in report.issues])
 
 
 def _load_checkins(args: argparse.Namespace) -> int:
@@ -137,10 +133,16 @@ def _load_checkins(args: argparse.Namespace) -> int:
     except (SurveyFormatError, CheckinFormError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    print(f"check-ins form {report.file}: {report.rows} rows loaded, {len(report.issues)} skipped", file=sys.stderr)
-    for issue in report.issues:
-        print(f"  skipped: {issue}", file=sys.stderr)
-    return 1 if report.issues else 0
+    summary = f"check-ins form {report.file}: {report.rows} rows loaded, {len(report.issues)} skipped"
+    return _loaded(summary, [f"skipped: {issue}" for issue in report.issues])
+
+
+def _loaded(summary: str, issues: list[str]) -> int:
+    """A load's outcome on stderr, one line per issue under it; exit code 1 when anything was skipped."""
+    print(summary, file=sys.stderr)
+    for issue in issues:
+        print(f"  {issue}", file=sys.stderr)
+    return 1 if issues else 0
 
 
 def _report(args: argparse.Namespace) -> int:

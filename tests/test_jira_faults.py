@@ -10,7 +10,8 @@ import pytest
 
 from connectors.jira import JiraSyncError, RetryPolicy, sync_jira
 from dashboard.schema import TABLES
-from tests.fakes.jira_server import Fault, JiraServer, jira_settings
+from tests.fakes.faults import Fault
+from tests.fakes.jira_server import JiraServer, jira_settings
 from tests.fakes.jira_site import JiraSite, populate
 
 DATA_TABLES = [name for name in TABLES if name != "sync_runs"]

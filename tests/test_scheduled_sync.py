@@ -13,7 +13,8 @@ import pytest
 
 from dashboard.store import Store
 from tests.conftest import ROOT
-from tests.fakes.jira_server import Fault, JiraServer
+from tests.fakes.faults import Fault
+from tests.fakes.jira_server import JiraServer
 from tests.fakes.jira_site import JiraSite, populate
 from tests.test_jira_faults import assert_same, snapshot
 

@@ -10,7 +10,8 @@ import pytest
 
 from dashboard.store import Store
 from tests.conftest import ROOT
-from tests.fakes.jira_server import Fault, JiraServer
+from tests.fakes.faults import Fault
+from tests.fakes.jira_server import JiraServer
 from tests.fakes.jira_site import JiraSite, populate
 
 

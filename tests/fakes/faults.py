@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import socket
 import struct
+import threading
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -63,3 +64,23 @@ def reset(connection: socket.socket) -> None:
 def broken(payload: bytes) -> bytes:
     """The first half of a JSON answer: what a proxy cutting a response short delivers."""
     return payload[: max(1, len(payload) // 2)]
+
+
+class FaultyServer:
+    """What every fake shares: a request log, a fault schedule and the lock guarding both."""
+
+    def __init__(self) -> None:
+        self.log: list = []
+        self.faults: list[Fault] = []
+        self.lock = threading.RLock()
+
+    def inject(self, fault: Fault) -> Fault:
+        with self.lock:
+            self.faults.append(fault)
+        return fault
+
+    def clear(self) -> None:
+        """Forget the request log and every fault."""
+        with self.lock:
+            self.log.clear()
+            self.faults.clear()

@@ -26,7 +26,7 @@ from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from tests.fakes.faults import Fault, broken, first_firing, reset
+from tests.fakes.faults import Fault, FaultyServer, broken, first_firing, reset
 
 UTC = timezone.utc
 
@@ -39,25 +39,13 @@ class Logged:
     status: int
 
 
-class JsonServer:
+class JsonServer(FaultyServer):
     """A threaded HTTP server on a free local port that hands each request to `handle`."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.log: list[Logged] = []
-        self.faults: list[Fault] = []
-        self.lock = threading.RLock()
         self._server: ThreadingHTTPServer | None = None
-
-    def inject(self, fault: Fault) -> Fault:
-        with self.lock:
-            self.faults.append(fault)
-        return fault
-
-    def clear(self) -> None:
-        """Forget the request log and every fault."""
-        with self.lock:
-            self.log.clear()
-            self.faults.clear()
 
     def fault_answer(self, fault: Fault) -> tuple[int, object]:
         """What a "status" fault answers: its own body, or the API's error shape for the status."""

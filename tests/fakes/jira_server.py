@@ -25,7 +25,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from dashboard.config import JiraSource, Settings
-from tests.fakes.faults import Fault, broken, first_firing, reset
+from tests.fakes.faults import FaultyServer, broken, first_firing, reset
 from tests.fakes.jira_jql import JqlError, parse
 from tests.fakes.jira_site import JiraSite
 
@@ -61,7 +61,7 @@ class Answer:
     issues: tuple[str, ...] = ()
 
 
-class JiraServer:
+class JiraServer(FaultyServer):
     """Serves a `JiraSite` in its deployment's dialect; start with `with JiraServer(site) as s:`."""
 
     def __init__(self, site: JiraSite, *, email: str = "ops@example.com", token: str = "fake-token-1234567890",
@@ -72,9 +72,8 @@ class JiraServer:
         """The most issues one search page holds, whatever `maxResults` asks (Cloud ~100, DC 1000)."""
         self.embedded_changelog_cap = embedded_changelog_cap
         self.changelog_page_cap = changelog_page_cap
+        super().__init__()
         self.log: list[Logged] = []
-        self.faults: list[Fault] = []
-        self.lock = threading.RLock()
         self._cache: dict[tuple[str, int], tuple[list, str]] = {}
         self._http: ThreadingHTTPServer | None = None
 
@@ -98,17 +97,6 @@ class JiraServer:
         return f"http://127.0.0.1:{self._http.server_address[1]}"
 
     # -- what tests look at --------------------------------------------------------------------------
-    def inject(self, fault: Fault) -> Fault:
-        with self.lock:
-            self.faults.append(fault)
-        return fault
-
-    def clear(self) -> None:
-        """Forget the request log and every fault."""
-        with self.lock:
-            self.log.clear()
-            self.faults.clear()
-
     def requests_to(self, endpoint: str) -> list[Logged]:
         """Logged requests whose path (after /rest/api/2/) matches the regex `endpoint` in full."""
         return [r for r in self.log if re.fullmatch(endpoint, r.path.removeprefix("/rest/api/2/"))]
