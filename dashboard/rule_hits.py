@@ -38,7 +38,8 @@ def stored_rule_hits(store: Store, settings: Settings, first: date, last: date) 
     """Occurrences and hours per rule for occurrences starting from `first` up to, not including, `last`.
 
     Every configured rule has a row, in the order rules are tried, even when it catches nothing;
-    then the unclassified occurrences; then any synced before rule names were stored.
+    then the unclassified occurrences (a row even when there are none); then rules no longer
+    configured and occurrences synced before rule names were stored.
     """
     found = store.query(_STORED, [pd.Timestamp(first), pd.Timestamp(last)])
     found["hours"] = found["hours"].astype(float)
@@ -49,7 +50,9 @@ def stored_rule_hits(store: Store, settings: Settings, first: date, last: date) 
     counted = found.groupby("rule", as_index=False).agg(occurrences=("occurrences", "sum"), hours=("hours", "sum"))
     table = order.merge(counted, on="rule", how="left")
     rest = found[~found["rule"].isin(order["rule"])].groupby(["rule", "category"], as_index=False)[["occurrences", "hours"]].sum()
-    rest = rest.sort_values("rule", key=lambda r: r != UNCLASSIFIED)
+    if UNCLASSIFIED not in set(rest["rule"]):
+        rest = pd.concat([rest, pd.DataFrame({"rule": [UNCLASSIFIED], "category": [UNCLASSIFIED]})], ignore_index=True)
+    rest = rest.sort_values("rule", key=lambda r: r != UNCLASSIFIED, kind="stable")
     return _with_share(pd.concat([table, rest], ignore_index=True))
 
 

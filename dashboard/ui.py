@@ -663,7 +663,7 @@ def rules_panel(filters: Filters) -> None:
     st.caption(
         f"Calendar hours each `[[calendar.rules]]` entry catches from {filters.start:%d %b %Y} to {filters.end:%d %b %Y}, "
         "across the organisation, first match wins. Unclassified hours are time no rule explains; "
-        "a rule with no hours may be shadowed by one above it."
+        "a rule with no hours may be shadowed by one above it. All-day occurrences count, but carry no hours."
     )
     _rule_table(views.stored_rule_hits(filters.start, filters.end))
     with st.expander("Try the rules on a calendar file", icon=":material/science:"):
@@ -680,11 +680,11 @@ def rules_panel(filters: Filters) -> None:
 
 def _rule_table(table: pd.DataFrame) -> None:
     st.dataframe(
-        table, hide_index=True, width="stretch",
+        table.round({"hours": 1}), hide_index=True, width="stretch", height="content",
         column_config={
             "rule": "Rule", "category": "Category",
             "occurrences": st.column_config.NumberColumn("Occurrences", format="localized"),
-            "hours": st.column_config.NumberColumn("Hours", format="%.1f"),
+            "hours": st.column_config.NumberColumn("Hours", format="localized"),
             "share": st.column_config.ProgressColumn("Share of hours", format="percent", min_value=0.0, max_value=1.0),
         },
     )

@@ -95,4 +95,5 @@ def test_the_data_page_shows_the_demo_hours_per_rule(demo_env):
     hours = table.set_index("rule")["hours"]
     assert hours["process overhead"] > 0 and hours["strategy"] > 0
     assert UNNAMED not in hours.index  # the demo's calendars went through the connector, rule names and all
+    assert "unclassified" in hours.index  # shown even when no hour is unclassified
     assert table["share"].sum() == pytest.approx(1.0)
