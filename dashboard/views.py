@@ -620,7 +620,14 @@ def _scoped_teams(group: str | None, team: str | None) -> pd.DataFrame:
 
 def checkin_board(kind: str, group: str | None, team: str | None, first: date, last: date) -> pd.DataFrame:
     """One kind's check-ins due in [first, last] in the scope, with state and evidence."""
-    return board(_tables(*_key())["checkins"], _scoped_teams(group, team), kind, first, last)
+    return _checkin_board(*_key(), kind, group, team, first, last)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _checkin_board(url: str, settings_json: str, version: str, kind: str, group: str | None, team: str | None,
+                   first: date, last: date) -> pd.DataFrame:
+    """Cached: a click on a cell reruns the page, and the board need not be rebuilt for it."""
+    return board(_tables(url, settings_json, version)["checkins"], _scoped_teams(group, team), kind, first, last)
 
 
 def checkin_misses(group: str | None, team: str | None) -> pd.DataFrame:
@@ -650,12 +657,20 @@ def checkin_streaks(kind: str, group: str | None, team: str | None) -> pd.DataFr
 def checkin_rates(kind: str, grain: Grain, group: str | None, team: str | None, first: date, last: date) -> pd.DataFrame:
     """One kind's compliance, on-time rate and median lateness per period in the scope (the
     check-in metrics over that kind's check-ins only), newest period first."""
+    return _checkin_rates(*_key(), kind, grain, group, team, first, last)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _checkin_rates(url: str, settings_json: str, version: str, kind: str, grain: Grain, group: str | None,
+                   team: str | None, first: date, last: date) -> pd.DataFrame:
+    """Cached like the metric series: three metrics computed over a kind's check-ins on every rerun would
+    repeat the same work for each click on the page."""
     scope, scope_id = ("team", team) if team else ("group", group) if group else ("org", ORG)
-    shared = _tables(*_key())
+    shared = _tables(url, settings_json, version)
     tables = {name: frame.copy(deep=False) for name, frame in shared.items()}
     tables["checkins"] = shared["checkins"][shared["checkins"]["kind"] == kind]
     ids = ["checkin_compliance_rate", "checkin_on_time_rate", "checkin_median_lateness_hours"]
-    series = compute_series(tables, settings(), grain, scope, first, last, ids)
+    series = compute_series(tables, Settings.model_validate_json(settings_json), grain, scope, first, last, ids)
     series = series[series["scope_id"] == scope_id]
     table = series.pivot(index="period_start", columns="metric_id", values="value").reindex(columns=ids)
     expected = series[series["metric_id"] == ids[0]].set_index("period_start")["n"]
