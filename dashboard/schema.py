@@ -175,3 +175,43 @@ MIGRATIONS.append([  # 6
 ])
 TABLES.update({table.name: table for table in CHECKIN_TABLES})
 SCHEMA_VERSION = len(MIGRATIONS)
+
+# Issue 9, scale: every metric's series for each grain and scope over the dashboard's window,
+# computed in the transaction that wrote their inputs (`dashboard.series_store`), so a page
+# reads a few thousand rows instead of computing them from every table. The state row says which
+# day and settings they were computed for; a write that changes an input without computing them
+# again deletes it (`Transaction.seal`), and pages then compute live.
+SERIES_TABLES = [
+    _table(
+        "metric_series", ("metric_id", "grain", "scope", "scope_id", "period_start"),
+        metric_id="VARCHAR", grain="VARCHAR", scope="VARCHAR", scope_id="VARCHAR", period_start="DATE",
+        value="DOUBLE", n="INTEGER",
+    ),
+    _table("metric_series_failed", ("grain", "scope", "metric_id"), grain="VARCHAR", scope="VARCHAR", metric_id="VARCHAR",
+           error="VARCHAR"),
+    _table(
+        "metric_series_state", ("state_id",),
+        state_id="VARCHAR", as_of="DATE", first_period="DATE", fingerprint="VARCHAR",
+    ),
+]
+MIGRATIONS.append([table.ddl() for table in SERIES_TABLES])  # 7
+TABLES.update({table.name: table for table in SERIES_TABLES})
+SCHEMA_VERSION = len(MIGRATIONS)
+
+SERIES_INPUTS = (
+    "teams", "people", "memberships", "pm_weeks", "work_items", "releases", "release_plans",
+    "checkins", "survey_questions", "survey_answers", "survey_waves", "team_groups",
+)
+"""The tables metric series are computed from: a write to any of them makes stored series stale."""
+SERIES_STATE = "metric_series_state"
+
+DATED_COLUMNS = {
+    "calendar_events": "start_utc",
+    "work_items": "updated",
+    "releases": "released_on",
+    "checkins": "due_at",
+    "survey_answers": "submitted_at",
+    "pm_weeks": "week_start",
+}
+"""The column that dates each table's records: the newest is the data's freshness, the oldest
+where the dashboard's window of quarters may begin."""

@@ -21,6 +21,7 @@ MVCC, bulk writes through COPY).
 from __future__ import annotations
 
 import os
+import re
 import socket
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
@@ -31,7 +32,7 @@ from typing import Any, Protocol
 
 import pandas as pd
 
-from dashboard.schema import TABLES
+from dashboard.schema import SERIES_INPUTS, SERIES_STATE, TABLES
 
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 DUCKDB_SCHEME = "duckdb://"
@@ -59,6 +60,9 @@ class Reader(Protocol):
     """The connection `store.reader()` yields: `execute(sql, params)` with `?` placeholders."""
 
     def execute(self, sql: str, parameters: Sequence[Any] | None = None) -> Result: ...
+
+
+_WRITES = re.compile(r"\s*(?:DELETE\s+FROM|UPDATE|INSERT\s+(?:OR\s+\w+\s+)?INTO|TRUNCATE(?:\s+TABLE)?)\s+(\w+)", re.I)
 
 
 def conform(table: str, frame: pd.DataFrame) -> pd.DataFrame:
@@ -91,21 +95,50 @@ class Transaction(ABC):
     SQL given to `execute` and `query` uses `?` placeholders and must be portable (DuckDB and
     PostgreSQL): plain DELETE/UPDATE/SELECT, `DELETE ... USING` a staged frame, no
     backend-specific functions.
+
+    The transaction remembers which tables it wrote (`touched`), so that `seal` can tell when
+    stored metric series no longer describe the data being published.
     """
 
-    @abstractmethod
+    def __init__(self) -> None:
+        self.touched: set[str] = set()
+
     def upsert(self, table: str, frame: pd.DataFrame) -> int:
         """Insert or replace rows by the table's natural key, through the backend's bulk path."""
+        self.touched.add(table)
+        return self._upsert(table, frame)
+
+    def execute(self, sql: str, params: Sequence[Any] | None = None) -> None:
+        """Run one statement that returns nothing (DELETE, UPDATE)."""
+        written = _WRITES.match(sql)
+        if written:
+            self.touched.add(written.group(1).lower())
+        self._execute(sql, params)
+
+    def seal(self) -> None:
+        """Called by the backend just before it publishes.
+
+        Metric series are computed in the transaction that writes their inputs. A write that
+        changed an input and did not compute them again (a roster load, say) deletes their state
+        row, so pages compute live from the new data until the next refresh instead of showing
+        numbers of the data before.
+        """
+        if self.touched & set(SERIES_INPUTS) and SERIES_STATE not in self.touched:
+            self._execute(f"DELETE FROM {SERIES_STATE}")
+
+    @abstractmethod
+    def _upsert(self, table: str, frame: pd.DataFrame) -> int:
+        """The backend's bulk insert-or-replace by natural key."""
+
+    @abstractmethod
+    def _execute(self, sql: str, params: Sequence[Any] | None = None) -> None:
+        """The backend's statement without result."""
 
     def replace(self, table: str, frame: pd.DataFrame) -> int:
         """Replace the whole table (used for derived tables rebuilt after each sync)."""
         conform(table, frame)
         self.execute(f"DELETE FROM {table}")
         return self.upsert(table, frame)
-
-    @abstractmethod
-    def execute(self, sql: str, params: Sequence[Any] | None = None) -> None:
-        """Run one statement that returns nothing (DELETE, UPDATE)."""
 
     @abstractmethod
     def query(self, sql: str, params: Sequence[Any] | None = None) -> pd.DataFrame:

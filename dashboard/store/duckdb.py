@@ -50,9 +50,10 @@ class DuckDBTransaction(Transaction):
     """Writes to the private copy of the database that the transaction publishes."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection):
+        super().__init__()
         self._con = con
 
-    def upsert(self, table: str, frame: pd.DataFrame) -> int:
+    def _upsert(self, table: str, frame: pd.DataFrame) -> int:
         """Insert or replace rows by the table's natural key, through DuckDB's bulk path."""
         rows = conform(table, frame)
         if rows.empty:
@@ -62,7 +63,7 @@ class DuckDBTransaction(Transaction):
             self._con.execute(f"INSERT OR REPLACE INTO {table} ({columns}) SELECT {columns} FROM _incoming")
         return len(rows)
 
-    def execute(self, sql: str, params: Sequence[Any] | None = None) -> None:
+    def _execute(self, sql: str, params: Sequence[Any] | None = None) -> None:
         self._con.execute(sql, list(params or []))
 
     def query(self, sql: str, params: Sequence[Any] | None = None) -> pd.DataFrame:
@@ -138,7 +139,9 @@ class DuckDBStore(Store):
             try:
                 _migrate(con)
                 con.execute("BEGIN TRANSACTION")
-                yield DuckDBTransaction(con)
+                tx = DuckDBTransaction(con)
+                yield tx
+                tx.seal()
                 con.execute("COMMIT")
                 con.execute("CHECKPOINT")
                 con.close()

@@ -285,6 +285,7 @@ class PostgresTransaction(Transaction):
     """Writes inside one PostgreSQL transaction; they commit together when the block ends."""
 
     def __init__(self, connection: psycopg.Connection):
+        super().__init__()
         self._connection = connection
         self._names = count(1)
 
@@ -299,7 +300,7 @@ class PostgresTransaction(Transaction):
             for row in zip(*values):
                 copy.write_row(row)
 
-    def upsert(self, table: str, frame: pd.DataFrame) -> int:
+    def _upsert(self, table: str, frame: pd.DataFrame) -> int:
         """COPY the rows into a temporary table, then insert them or update by the natural key."""
         rows = conform(table, frame)
         if rows.empty:
@@ -318,7 +319,7 @@ class PostgresTransaction(Transaction):
         self._connection.execute(f"DROP TABLE {temp}".encode())
         return len(rows)
 
-    def execute(self, sql: str, params: Sequence[Any] | None = None) -> None:
+    def _execute(self, sql: str, params: Sequence[Any] | None = None) -> None:
         with self._connection.cursor() as cursor:
             _run(cursor, sql, params)
 
@@ -459,10 +460,12 @@ class PostgresStore(Store):
             with connection.transaction():
                 connection.execute("SELECT pg_advisory_xact_lock(%s, %s)", [NAMESPACE, WRITE_LOCK])
                 _migrate(connection)
+                tx = PostgresTransaction(connection)
                 if fresh:
                     for name in TABLES:
-                        connection.execute(f"DELETE FROM {name}".encode())
-                yield PostgresTransaction(connection)
+                        tx.execute(f"DELETE FROM {name}")
+                yield tx
+                tx.seal()
                 connection.execute(
                     b"UPDATE store_published SET version = version + 1, published_at = now() AT TIME ZONE 'UTC'"
                 )
