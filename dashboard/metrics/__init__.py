@@ -1,27 +1,29 @@
 """Metric series from the canonical tables. Importing this package registers every metric."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 import pandas as pd
 
 from dashboard.config import Settings
 from dashboard.metrics import time_use, surveys, insights, releases, alignment, checkins  # noqa: F401, I001  (registers, in catalog order)
-from dashboard.metrics.registry import METRICS, SCOPES, SERIES_COLUMNS, SIGNALS, Context, Metric, Scope
+from dashboard.metrics.registry import EVERY_SCOPE, METRICS, SCOPE_MARK, SCOPES, SERIES_COLUMNS, SIGNALS, Context, Metric, Scope
 from dashboard.periods import Grain, period_starts
-from dashboard.schema import TABLES
+from dashboard.schema import SERIES_INPUTS, TABLES
 from dashboard.store import Store
 
-__all__ = ["METRICS", "SCOPES", "SIGNALS", "Metric", "Scope", "compute_series", "load_tables", "NEEDED_TABLES"]
+__all__ = ["METRICS", "SCOPES", "SIGNALS", "Metric", "Scope", "compute_series", "load_tables", "read_tables", "NEEDED_TABLES"]
 
-NEEDED_TABLES = (
-    "teams", "people", "memberships", "pm_weeks", "work_items", "releases", "release_plans",
-    "checkins", "survey_questions", "survey_answers", "survey_waves", "team_groups",
-)
+NEEDED_TABLES = SERIES_INPUTS
 
 
 UNREAD_COLUMNS = {"work_items": ("labels", "components")}
 """Columns nothing that reads `load_tables` uses: lists per row, a large share of a large organisation's memory."""
+READ_ROWS = {"work_items": "kind = 'data_request'"}
+"""The only rows of a table that readers of `load_tables` use: of the work items, the data requests
+(the issues reach the release metrics as `release_work`, one row per fix version). A large
+organisation's 600,000 issues are then never held whole."""
 
 
 def _columns(name: str) -> str:
@@ -30,26 +32,52 @@ def _columns(name: str) -> str:
 
 
 def load_tables(store: Store, names: tuple[str, ...] = NEEDED_TABLES) -> dict[str, pd.DataFrame]:
-    """The tables metrics read (or just `names`), in one read-only connection.
+    """The tables metrics read (or just `names`), in one read-only connection (see `read_tables`)."""
+    with store.reader() as con:
+        return read_tables(lambda sql, params=None: con.execute(sql, params or []).df(), names)
+
+
+RECENT_ROWS = {
+    "pm_weeks": "week_start >= ?",
+    "checkins": "due_at >= ?",
+    "work_items": "(created >= ? OR resolved >= ?)",
+}
+"""With `recent` (an incremental refresh), the rows of these tables that can fall in a period from
+that day on; every other table is read whole (release intervals and survey waves need history)."""
+
+
+def read_tables(query: Callable[..., pd.DataFrame], names: tuple[str, ...] = NEEDED_TABLES,
+                recent: date | None = None) -> dict[str, pd.DataFrame]:
+    """The tables metrics read (or just `names`) through `query(sql, params)`: a reader's or a transaction's.
 
     A table a newer schema added and this file does not have yet (it was written before the
     migration; the next write migrates it) reads as empty, so the dashboard still opens.
-    `UNREAD_COLUMNS` are left out, and `release_work` (each work item's fix versions, one row
-    each) is added, unnested by the store.
+    `UNREAD_COLUMNS` and rows outside `READ_ROWS` are left out, and `release_work` (each work
+    item's fix versions, one row each) is added, unnested by the store. With `recent`, only
+    `RECENT_ROWS` from that day on, and the work of releases shipped from that day on or not yet.
     """
-    with store.reader() as con:
-        present = set(con.execute("SELECT table_name FROM information_schema.tables").df()["table_name"])
-        tables = {
-            name: con.execute(f"SELECT {_columns(name)} FROM {name}").df() if name in present
-            else pd.DataFrame(columns=list(TABLES[name].columns))
-            for name in names
-        }
-        if "work_items" in names and "work_items" in present:
-            tables["release_work"] = con.execute(
-                "SELECT project, created, name FROM (SELECT project, created, unnest(fix_versions) AS name "
-                "FROM work_items WHERE kind = 'work') AS unnested WHERE name IS NOT NULL"
-            ).df()
-        return tables
+    present = set(query("SELECT table_name FROM information_schema.tables")["table_name"])
+    tables = {name: _read(query, name, recent) if name in present else pd.DataFrame(columns=list(TABLES[name].columns))
+              for name in names}
+    if "work_items" in names and "work_items" in present:
+        shipped = ("" if recent is None else
+                   " AND (project, name) IN (SELECT project, name FROM releases WHERE released_on IS NULL OR released_on >= ?)")
+        tables["release_work"] = query(
+            "SELECT project, created, name FROM (SELECT project, created, unnest(fix_versions) AS name "
+            f"FROM work_items WHERE kind = 'work') AS unnested WHERE name IS NOT NULL{shipped}",
+            [] if recent is None else [recent],
+        )
+    return tables
+
+
+def _read(query: Callable[..., pd.DataFrame], name: str, recent: date | None) -> pd.DataFrame:
+    conditions = [READ_ROWS[name]] if name in READ_ROWS else []
+    params: list = []
+    if recent is not None and name in RECENT_ROWS:
+        conditions.append(RECENT_ROWS[name])
+        params = [recent] * RECENT_ROWS[name].count("?")
+    where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
+    return query(f"SELECT {_columns(name)} FROM {name}{where}", params)
 
 
 def compute_series(
@@ -61,7 +89,10 @@ def compute_series(
     end: date,
     metric_ids: list[str] | None = None,
 ) -> pd.DataFrame:
-    """Every requested metric for every period overlapping [start, end] and every scope id."""
+    """Every requested metric for every period overlapping [start, end] and every scope id.
+
+    With `scope=EVERY_SCOPE`, for the three scopes at once (each row's `scope` says which).
+    """
     ctx = Context(tables, settings, grain, scope, period_starts(start, end, grain, settings.week_start), until=end)
     frames = []
     for metric_id in metric_ids or list(METRICS):
@@ -69,4 +100,8 @@ def compute_series(
         frames.append(series.assign(metric_id=metric_id, grain=grain, scope=scope))
     result = pd.concat(frames, ignore_index=True)[SERIES_COLUMNS]
     result["value"] = result["value"].astype(float)
+    if scope == EVERY_SCOPE:
+        split = result["scope_id"].str.split(SCOPE_MARK, n=1, expand=True)
+        result["scope"], result["scope_id"] = split[0], split[1]
+        return result.sort_values(["metric_id", "scope", "scope_id", "period_start"], ignore_index=True)
     return result.sort_values(["metric_id", "scope_id", "period_start"], ignore_index=True)

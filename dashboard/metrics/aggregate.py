@@ -6,7 +6,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from dashboard.metrics.registry import Context
+from dashboard.metrics.registry import EVERY_SCOPE, SCOPES, Context, scoped_id
 from dashboard.periods import floor, local_dates
 
 How = Literal["mean", "median", "sum", "count"]
@@ -42,15 +42,25 @@ def with_scope(ctx: Context, frame: pd.DataFrame, date_column: str = "date") -> 
     A group is the one the team was in on the row's date (`date_column`), so a team that moved
     group counts for its old group in the periods before the move.
     """
+    if ctx.scope != EVERY_SCOPE:
+        return _on_scope(ctx.tables, frame, ctx.scope, date_column)
+    parts = []
+    for scope in SCOPES:
+        placed = _on_scope(ctx.tables, frame, scope, date_column)
+        parts.append(placed.assign(scope_id=scoped_id(scope, placed["scope_id"].astype(str))))
+    return pd.concat(parts)
+
+
+def _on_scope(tables: dict[str, pd.DataFrame], frame: pd.DataFrame, scope: str, date_column: str) -> pd.DataFrame:
     frame = frame.copy()
-    if ctx.scope == "org":
+    if scope == "org":
         frame["scope_id"] = "org"
         return frame
-    if ctx.scope == "team":
+    if scope == "team":
         frame["scope_id"] = frame["team_id"]
     else:
         dates = frame[date_column] if date_column in frame else None
-        frame["scope_id"] = group_at(ctx.tables, frame["team_id"], dates)
+        frame["scope_id"] = group_at(tables, frame["team_id"], dates)
     return frame.dropna(subset=["scope_id"])
 
 
@@ -78,8 +88,11 @@ def near_periods(ctx: Context, frame: pd.DataFrame, column: str) -> pd.DataFrame
 
 def grid(ctx: Context) -> pd.DataFrame:
     """Every (period, scope id) the caller asked for, so empty periods show as gaps, not as absence."""
-    index = pd.MultiIndex.from_product([ctx.periods, ctx.scope_ids()], names=["period_start", "scope_id"])
-    return index.to_frame(index=False)
+    def build() -> pd.DataFrame:
+        index = pd.MultiIndex.from_product([ctx.periods, ctx.scope_ids()], names=["period_start", "scope_id"])
+        return index.to_frame(index=False)
+
+    return ctx.shared("grid", build).copy()
 
 
 def summarise(
@@ -95,7 +108,24 @@ def summarise(
     `n` counts distinct values of `unit` (people, respondents) or else observations. A cell
     whose n is below `min_n` keeps its n but loses its value: that is the privacy rule.
     """
-    frame = with_scope(ctx, in_periods(ctx, observations))  # cut to the periods first: placing rows costs more
+    return aggregate(ctx, place(ctx, observations), how, unit, min_n, empty_value)
+
+
+def place(ctx: Context, observations: pd.DataFrame) -> pd.DataFrame:
+    """The observations in the asked periods, each with its `period_start` and `scope_id`."""
+    return with_scope(ctx, in_periods(ctx, observations))  # cut to the periods first: placing rows costs more
+
+
+def aggregate(
+    ctx: Context,
+    frame: pd.DataFrame,
+    how: How,
+    unit: str | None = None,
+    min_n: int | None = None,
+    empty_value: float = np.nan,
+) -> pd.DataFrame:
+    """`summarise` of observations already placed (`place`): metrics that share the placing of the
+    same rows with different values place them once."""
     grouped = frame.groupby(["period_start", "scope_id"])
     if how == "count":
         values = grouped.size().rename("value").astype(float)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from dashboard.metrics.registry import Context, metric
+from dashboard.metrics.registry import SURVEY, Context, metric
 from dashboard.metrics.surveys import survey_series
 
 DEFINITION = (
@@ -21,7 +21,7 @@ def _alignment(ctx: Context, role: str) -> pd.DataFrame:
 
 @metric(
     id="alignment_score_pm", title="Alignment as PMs see it", signal="S4", unit="score", better="higher",
-    definition=DEFINITION.format(who="PM"), sources=("survey",), n_label="respondents",
+    definition=DEFINITION.format(who="PM"), sources=("survey",), n_label="respondents", needs=SURVEY,
 )
 def alignment_score_pm(ctx: Context) -> pd.DataFrame:
     return _alignment(ctx, "pm")
@@ -29,7 +29,7 @@ def alignment_score_pm(ctx: Context) -> pd.DataFrame:
 
 @metric(
     id="alignment_score_ops", title="Alignment as operations sees it", signal="S4", unit="score",
-    better="higher", definition=DEFINITION.format(who="operations"), sources=("survey",), n_label="respondents",
+    better="higher", definition=DEFINITION.format(who="operations"), sources=("survey",), n_label="respondents", needs=SURVEY,
 )
 def alignment_score_ops(ctx: Context) -> pd.DataFrame:
     return _alignment(ctx, "ops")
@@ -39,7 +39,7 @@ def alignment_score_ops(ctx: Context) -> pd.DataFrame:
     id="alignment_gap", title="PM–operations alignment gap", signal="S4", unit="points", better="lower",
     definition="Absolute difference between the PM and the operations alignment scores; shown only "
     "when both are shown. n is the smaller of their respondent counts.",
-    sources=("survey",), n_label="respondents (smaller side)",
+    sources=("survey",), n_label="respondents (smaller side)", needs=SURVEY,
 )
 def alignment_gap(ctx: Context) -> pd.DataFrame:
     keys = ["period_start", "scope_id"]

@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 
 from dashboard.metrics.aggregate import grid, near_periods, org_dates, summarise, with_scope
-from dashboard.metrics.registry import Context, metric
+from dashboard.metrics.registry import CLOCK, SURVEY, Context, metric
 from dashboard.metrics.surveys import survey_series
 from dashboard.periods import MONTHS_IN, next_start
 from dashboard.teams import team_at
@@ -21,16 +21,18 @@ def pm_headcount(ctx: Context) -> pd.DataFrame:
     up to its end or the last day asked for."""
     memberships = ctx.tables["memberships"]
     pms = memberships[memberships["role"] == "pm"]
-    samples = []
-    for start in ctx.periods:
-        first, end = ctx.covered(start)
-        days = pd.date_range(first, pd.Timestamp(end) - pd.Timedelta(days=1), freq="7D")
-        for day in days:
-            held = pms[(pd.to_datetime(pms["valid_from"]) <= day) & ~(pd.to_datetime(pms["valid_to"]) <= day)]
-            samples.append(pd.DataFrame({"period_start": start, "day": day, "team_id": held["team_id"].values}))
-    if not samples:
+    pms = pd.DataFrame({"team_id": pms["team_id"], "valid_from": pd.to_datetime(pms["valid_from"]),
+                        "valid_to": pd.to_datetime(pms["valid_to"])})
+    days = pd.DataFrame(
+        [(start, day) for start in ctx.periods
+         for day in pd.date_range(ctx.covered(start)[0], pd.Timestamp(ctx.covered(start)[1]) - pd.Timedelta(days=1), freq="7D")],
+        columns=["period_start", "day"],
+    )
+    pairs = days.merge(pms, how="cross")
+    held = pairs[(pairs["valid_from"] <= pairs["day"]) & ~(pairs["valid_to"] <= pairs["day"])]
+    if held.empty:
         return grid(ctx).assign(headcount=np.nan)
-    sampled = with_scope(ctx, pd.concat(samples, ignore_index=True), date_column="day")
+    sampled = with_scope(ctx, held[["period_start", "day", "team_id"]].reset_index(drop=True), date_column="day")
     per_day = sampled.groupby(["period_start", "scope_id", "day"]).size().rename("people").reset_index()
     days_per_period = sampled.groupby("period_start")["day"].nunique().rename("days")
     total = per_day.groupby(["period_start", "scope_id"])["people"].sum().reset_index()
@@ -45,7 +47,7 @@ def pm_headcount(ctx: Context) -> pd.DataFrame:
     definition="Data and insight requests created in the period, divided by the average number of PMs "
     "in scope and by the months of the period so far (a running "
     "quarter counts only its elapsed days). A request counts for its reporter's team on the day it was created.",
-    sources=("jira",), n_label="requests",
+    sources=("jira",), n_label="requests", needs=("work_items", CLOCK),
 )
 def data_requests_per_pm(ctx: Context) -> pd.DataFrame:
     requests = near_periods(ctx, _requests(ctx), "created")
@@ -72,7 +74,7 @@ def _months(ctx: Context, start) -> float:
     better="lower",
     definition="Median days from creation to resolution of the data and insight requests resolved "
     "in the period.",
-    sources=("jira",), n_label="requests",
+    sources=("jira",), n_label="requests", needs=("work_items",),
 )
 def data_request_days_to_fulfil(ctx: Context) -> pd.DataFrame:
     requests = near_periods(ctx, _requests(ctx).dropna(subset=["resolved"]), "resolved")
@@ -91,7 +93,7 @@ def data_request_days_to_fulfil(ctx: Context) -> pd.DataFrame:
     definition="Mean 0-100 score of the survey construct 'insights_self_serve' (\"I get the insights I "
     "need without having to ask\"); a 1-5 answer v scores (v-1)/4*100. A wave counts in the period holding "
     "its median response day.",
-    sources=("survey",), n_label="respondents",
+    sources=("survey",), n_label="respondents", needs=SURVEY,
 )
 def insights_self_serve_score(ctx: Context) -> pd.DataFrame:
     return survey_series(ctx, "insights_self_serve")

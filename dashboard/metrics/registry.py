@@ -7,7 +7,7 @@ reports read titles, units, definitions and directions from here and never resta
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Literal
 
@@ -18,6 +18,15 @@ from dashboard.periods import Grain, next_start
 
 Scope = Literal["org", "group", "team"]
 SCOPES: tuple[Scope, ...] = ("org", "group", "team")
+EVERY_SCOPE = "every"
+"""A cut over the three scopes at once (`compute_series`): each scope id is `scoped_id(scope, id)`,
+so the observations are built once and placed three times, instead of built three times."""
+SCOPE_MARK = "\x1f"
+
+
+def scoped_id(scope: str, scope_ids):
+    """A scope id (or a Series of them) with its scope in front, unique across the three scopes."""
+    return scope + SCOPE_MARK + scope_ids
 SIGNALS: dict[str, str] = {
     "S1": "PMs spend less time on process, more on strategy",
     "S2": "Insights reach teams without custom requests",
@@ -26,6 +35,12 @@ SIGNALS: dict[str, str] = {
     "checkins": "Check-ins are delivered",
 }
 SERIES_COLUMNS = ["metric_id", "period_start", "grain", "scope", "scope_id", "value", "n"]
+ROSTER = ("teams", "people", "memberships", "team_groups")
+"""Tables every metric reads, to place its records on teams and groups."""
+CLOCK = "clock"
+"""In `Metric.needs`: the value depends on the day it is computed for, not only on the tables
+(a running period's share of months, say)."""
+SURVEY = ("survey_questions", "survey_answers", "survey_waves")
 
 
 @dataclass(frozen=True)
@@ -35,10 +50,18 @@ class Context:
     tables: dict[str, pd.DataFrame]
     settings: Settings
     grain: Grain
-    scope: Scope
+    scope: Scope | Literal["every"]
     periods: list[date]
     until: date | None = None
     """The last day asked for; the period holding it is only counted up to this day."""
+    memo: dict = field(default_factory=dict, compare=False, repr=False)
+    """Work that several metrics of this cut share (placing PM-weeks on scopes, say), done once."""
+
+    def shared(self, key: str, build: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+        """`build()`, once per context: metrics computed together reuse each other's work."""
+        if key not in self.memo:
+            self.memo[key] = build()
+        return self.memo[key]
 
     def covered(self, start: date) -> tuple[date, date]:
         """The days of the period starting at `start` that the caller asked for: [first, end)."""
@@ -48,11 +71,15 @@ class Context:
         return start, end
 
     def scope_ids(self) -> list[str]:
-        teams = self.tables["teams"]
+        if self.scope == EVERY_SCOPE:
+            return [scoped_id(scope, scope_id) for scope in SCOPES
+                    for scope_id in replace(self, scope=scope, memo=self.memo).scope_ids()]
         if self.scope == "org":
             return ["org"]
         column = "group_name" if self.scope == "group" else "team_id"
-        return sorted(teams[column].dropna().unique().tolist())
+        if ("scope_ids", column) not in self.memo:
+            self.memo[("scope_ids", column)] = sorted(self.tables["teams"][column].dropna().unique().tolist())
+        return self.memo[("scope_ids", column)]
 
 
 @dataclass(frozen=True)
@@ -67,6 +94,8 @@ class Metric:
     n_label: str
     compute: Callable[[Context], pd.DataFrame] = field(repr=False)
     needs: tuple[str, ...] = ()
+    """The tables it reads besides the roster (`ROSTER`), and `CLOCK` when its value depends on
+    the day it is computed for: a stored series is computed again when one of them changes."""
 
     def format(self, value: float | None) -> str:
         if value is None or pd.isna(value):

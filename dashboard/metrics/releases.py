@@ -7,6 +7,7 @@ from dashboard.metrics.aggregate import near_periods, summarise
 from dashboard.metrics.registry import Context, metric
 
 JIRA = ("jira",)
+RELEASES = ("releases", "release_plans")
 
 
 def released(ctx: Context, near: bool = True) -> pd.DataFrame:
@@ -28,7 +29,8 @@ def first_plans(ctx: Context) -> pd.Series:
 
 def _planned_releases(ctx: Context) -> pd.DataFrame:
     done = released(ctx)
-    done["first_plan"] = done["release_id"].map(first_plans(ctx))
+    plans = first_plans(ctx)
+    done["first_plan"] = done["release_id"].map(plans) if len(plans) else pd.NaT
     return done.dropna(subset=["first_plan"])
 
 
@@ -53,7 +55,7 @@ def release_work(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
 @metric(
     id="release_count", title="Releases shipped", signal="S3", unit="count", better="higher",
     definition="Releases (fix versions) marked released whose release day falls in the period.",
-    sources=JIRA, n_label="releases",
+    sources=JIRA, n_label="releases", needs=RELEASES,
 )
 def release_count(ctx: Context) -> pd.DataFrame:
     done = released(ctx)
@@ -64,7 +66,7 @@ def release_count(ctx: Context) -> pd.DataFrame:
     id="release_interval_days", title="Days between releases", signal="S3", unit="days", better="lower",
     definition="Median days between a release and the previous release of the same project, for "
     "releases shipped in the period.",
-    sources=JIRA, n_label="releases",
+    sources=JIRA, n_label="releases", needs=RELEASES,
 )
 def release_interval_days(ctx: Context) -> pd.DataFrame:
     done = released(ctx, near=False).sort_values(["project", "released_on", "release_id"])
@@ -76,7 +78,7 @@ def release_interval_days(ctx: Context) -> pd.DataFrame:
     id="release_on_time_rate", title="Releases on time", signal="S3", unit="share", better="higher",
     definition="Share of releases shipped in the period, among those with a planned date, released on "
     "or before the FIRST planned date on record (not the date as later edited).",
-    sources=JIRA, n_label="releases with a plan",
+    sources=JIRA, n_label="releases with a plan", needs=RELEASES,
 )
 def release_on_time_rate(ctx: Context) -> pd.DataFrame:
     done = _planned_releases(ctx)
@@ -87,7 +89,7 @@ def release_on_time_rate(ctx: Context) -> pd.DataFrame:
     id="release_slip_days", title="Release slip", signal="S3", unit="days", better="lower",
     definition="Mean over releases shipped in the period with a planned date of the days released after "
     "the first planned date on record (0 when on time or early).",
-    sources=JIRA, n_label="releases with a plan",
+    sources=JIRA, n_label="releases with a plan", needs=RELEASES,
 )
 def release_slip_days(ctx: Context) -> pd.DataFrame:
     done = _planned_releases(ctx)
@@ -99,7 +101,7 @@ def release_slip_days(ctx: Context) -> pd.DataFrame:
     id="release_lead_time_days", title="Lead time to release", signal="S3", unit="days", better="lower",
     definition="Median days from an issue's creation to the release day of its fix version, for issues "
     "whose release shipped in the period.",
-    sources=JIRA, n_label="issues",
+    sources=JIRA, n_label="issues", needs=(*RELEASES, "work_items"),
 )
 def release_lead_time_days(ctx: Context) -> pd.DataFrame:
     shipped = release_work(ctx.tables).merge(

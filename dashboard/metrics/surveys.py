@@ -29,7 +29,7 @@ import pandas as pd
 
 from dashboard.config import TEAM_ROLES, Settings
 from dashboard.metrics.aggregate import grid, group_at
-from dashboard.metrics.registry import Context, metric
+from dashboard.metrics.registry import EVERY_SCOPE, SCOPES, SURVEY, Context, metric, scoped_id
 from dashboard.metrics.survey import per_respondent, scored_answers, wave_dates
 from dashboard.periods import floor
 from dashboard.privacy import Suppression, protect
@@ -248,10 +248,18 @@ def response_rates(tables: dict[str, pd.DataFrame], settings: Settings, cut: str
 # Registered metrics read the same decisions
 
 
+def _scoped(table: pd.DataFrame, scope: str) -> pd.DataFrame:
+    return table.assign(scope_id=scoped_id(scope, table["scope_id"].astype(str)))
+
+
 def survey_series(ctx: Context, construct: str, role: str = ALL, statistic: str = "mean", scale: float = 1.0) -> pd.DataFrame:
     """A registered metric's series (period_start, scope_id, value, n) for the context's grain and
     scope, from the construct's protected cells. A hidden cell keeps its n and loses its value."""
-    found = measure(ctx.tables, ctx.settings, construct=construct).table(ctx.grain, ctx.scope, role)
+    cells = measure(ctx.tables, ctx.settings, construct=construct)
+    if ctx.scope == EVERY_SCOPE:
+        found = pd.concat([_scoped(cells.table(ctx.grain, scope, role), scope) for scope in SCOPES], ignore_index=True)
+    else:
+        found = cells.table(ctx.grain, ctx.scope, role)
     found = found.rename(columns={"period": "period_start", statistic: "value"})
     result = grid(ctx).merge(found[["period_start", "scope_id", "value", "n"]], how="left")
     result["n"] = result["n"].fillna(0).astype(int)
@@ -265,7 +273,7 @@ def survey_series(ctx: Context, construct: str, role: str = ALL, statistic: str 
     definition="Mean over PM respondents of the share of their time they report spending on strategy "
     "(survey construct 'pm_time_on_strategy_pct', a percent answer), to set beside the share measured "
     "from calendars. A wave counts in the period holding its median response day.",
-    sources=("survey",), n_label="respondents",
+    sources=("survey",), n_label="respondents", needs=SURVEY,
 )
 def pm_strategy_share_reported(ctx: Context) -> pd.DataFrame:
     return survey_series(ctx, "pm_time_on_strategy_pct", role="pm", scale=0.01)
