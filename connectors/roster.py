@@ -39,7 +39,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pandas as pd
 
-from dashboard.config import ROLES
+from dashboard.config import ROLES, Settings
 from dashboard.schema import TABLES
 from dashboard.store import Store
 
@@ -384,13 +384,17 @@ def plan_roster(roster: Roster, existing: dict[str, pd.DataFrame], *, as_of: dat
     return RosterPlan(frames, no_hours, summary)
 
 
-def load_roster(store: Store, roster: Roster, *, as_of: date) -> RosterReport:
+def load_roster(store: Store, roster: Roster, *, as_of: date, settings: Settings | None = None) -> RosterReport:
     """Write a roster snapshot taken on `as_of`: people, membership history, teams and their groups.
 
     All of it is published in one transaction. Rows with problems are left out and reported;
     people missing from this roster are kept as they were and listed (a roster that leaves
-    someone out says nothing about when they left: their end_date does).
+    someone out says nothing about when they left: their end_date does). With `settings`, the
+    derived tables are rebuilt in the same transaction (`dashboard.derive.refresh`); without, the
+    stored metric series are marked stale and pages compute live until the next refresh.
     """
+    from dashboard.derive import refresh
+
     plan = plan_roster(roster, _existing(store, *ROSTER_TABLES), as_of=as_of)
     with store.transaction() as tx:
         for table in ("teams", "team_groups", "people", "memberships"):
@@ -398,6 +402,8 @@ def load_roster(store: Store, roster: Roster, *, as_of: date) -> RosterReport:
         if plan.clear_hours:
             tx.delete_where("person_hours", "person_id", plan.clear_hours)
         tx.upsert("person_hours", plan.frames["person_hours"])
+        if settings is not None:
+            refresh(tx, settings)
     return plan.report
 
 

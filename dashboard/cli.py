@@ -55,6 +55,23 @@ def _metrics(args: argparse.Namespace) -> int:
     return 0
 
 
+def _refresh(args: argparse.Namespace) -> int:
+    """Rebuild the derived tables and the stored metric series from the stored data."""
+    from dashboard.derive import rebuild
+
+    settings = load_settings(args.config)
+    store = open_store(settings)
+    if not store.exists():
+        print(f"error: there is no data at {store.location} to refresh", file=sys.stderr)
+        return 1
+    began = time.perf_counter()
+    with store.transaction() as tx:
+        rebuild(tx, settings, args.today)
+    print(f"derived tables and metric series rebuilt at {store.location} in {time.perf_counter() - began:.1f} s",
+          file=sys.stderr)
+    return 0
+
+
 def _sync(args: argparse.Namespace) -> int:
     """Run the named source (or every configured one) with a progress bar and a log line per source."""
     from dashboard import sync
@@ -99,7 +116,8 @@ def _load_roster(args: argparse.Namespace) -> int:
 
     settings = load_settings(args.config)
     try:
-        report = load_roster(open_store(settings), read_roster(args.file), as_of=args.as_of or today(settings.org_timezone))
+        report = load_roster(open_store(settings), read_roster(args.file), as_of=args.as_of or today(settings.org_timezone),
+                             settings=settings)
     except RosterError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -207,6 +225,11 @@ def parser() -> argparse.ArgumentParser:
                       help="small: 24 teams, ~60 PMs, two years (default); large: 160 teams, 400 PMs, three years")
     demo.add_argument("--mark-building", action="store_true", help=argparse.SUPPRESS)
     demo.set_defaults(run=_demo)
+
+    refresh = commands.add_parser(
+        "refresh", help="rebuild PM-weeks, check-ins and the stored metric series (after changing settings)")
+    refresh.add_argument("--today", type=date.fromisoformat, help="as of this day (default: today)")
+    refresh.set_defaults(run=_refresh)
 
     metrics = commands.add_parser("metrics", help="print every metric series")
     metrics.add_argument("--grain", choices=GRAINS, default="quarter")

@@ -13,8 +13,10 @@ import numpy as np
 import pandas as pd
 
 from dashboard.config import Settings
+from dashboard.metrics import load_tables
 from dashboard.metrics.registry import Context
 from dashboard.metrics.releases import first_plans
+from dashboard.store import Store
 from dashboard.teams import team_at
 
 WINDOW_DAYS = 90
@@ -68,6 +70,16 @@ def mapped_issues(tables: dict[str, pd.DataFrame], first: date, today: date) -> 
     ]
     placed = reporter_team.notna() | (pd.Series(by_release, index=items.index) & (items["kind"] == "work"))
     return int(placed.sum()), len(items)
+
+
+def read_tables(store: Store, today: date) -> dict[str, pd.DataFrame]:
+    """What `coverage` reads: the roster, PM-weeks and releases whole, and only the window's work items
+    (a large organisation's every issue is most of what the dashboard could hold in memory)."""
+    first = today - timedelta(days=WINDOW_DAYS)
+    tables = load_tables(store, ("memberships", "pm_weeks", "releases", "release_plans"))
+    tables["work_items"] = store.query(
+        "SELECT kind, project, created, reporter_id, fix_versions FROM work_items WHERE created >= ?", [first])
+    return tables
 
 
 def coverage(tables: dict[str, pd.DataFrame], settings: Settings, today: date) -> pd.DataFrame:

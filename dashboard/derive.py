@@ -1,27 +1,52 @@
-"""Derived tables, rebuilt after each write of source data so pages never aggregate raw occurrences."""
+"""Derived tables, rebuilt after each write of source data so pages never aggregate raw occurrences.
+
+Every write of source data ends with `refresh` in the same transaction. What it rebuilds follows
+from the tables the transaction wrote (`Transaction.touched`): PM-weeks after calendars or the
+roster, check-ins after their evidence or the roster, metric series after any of their inputs.
+"""
 from __future__ import annotations
 
 from datetime import date, timedelta
+
+import pandas as pd
 
 from dashboard.checkins import derive_checkins, moment
 from dashboard.config import Settings
 from dashboard.periods import floor_date, today
 from dashboard.pm_weeks import build_pm_weeks
+from dashboard.schema import SERIES_INPUTS, TABLES
+from dashboard.series_store import refresh_series
 from dashboard.store import Transaction
 
 CHECKIN_INPUTS = ("teams", "people", "memberships", "work_items", "work_item_transitions", "checkin_forms")
+PM_WEEK_INPUTS = ("calendar_events", "people", "memberships", "person_hours")
 
 
 def refresh(tx: Transaction, settings: Settings, as_of: date | None = None, since: date | None = None) -> None:
-    """Rebuild every derived table from the canonical tables inside the same transaction.
+    """Rebuild the derived tables the transaction's writes can change, inside the transaction.
 
     `as_of` is the last day the data speaks for (default: today on the organisation's clock).
-    With `since`, only the PM-weeks the data from that day on can change are rebuilt (from the
-    week holding it), reading only the occurrences that can reach them; check-ins are always
-    rebuilt whole.
+    With `since` (the first day the new data can change), only the PM-weeks from the week
+    holding it are rebuilt, reading only the occurrences that can reach them, and the metric
+    series only from the first period a changed derived row falls in (`dashboard.series_store`):
+    the week holding `since`, or an earlier check-in that a late submission filled. Check-ins
+    are always rebuilt whole, and compared with what was there to find that period.
     """
-    _refresh_pm_weeks(tx, settings, as_of or today(settings.org_timezone), since)
-    refresh_checkins(tx, settings, as_of)
+    day = as_of or today(settings.org_timezone)
+    changed_from = [floor_date(since, "week", settings.week_start)] if since else []
+    if tx.touched & set(PM_WEEK_INPUTS):
+        _refresh_pm_weeks(tx, settings, day, since)
+    if tx.touched & {*CHECKIN_INPUTS, "calendar_events"}:
+        changed_from.append(refresh_checkins(tx, settings, as_of))
+    if tx.touched & set(SERIES_INPUTS):
+        refresh_series(tx, settings, day, min(d for d in changed_from if d) if since else None)
+
+
+def rebuild(tx: Transaction, settings: Settings, as_of: date | None = None) -> None:
+    """Rebuild every derived table whole, as if every source had just been written: after a
+    change of settings that the stored PM-weeks, check-ins or metric series depend on."""
+    tx.touched.update({*PM_WEEK_INPUTS, *CHECKIN_INPUTS, *SERIES_INPUTS})
+    refresh(tx, settings, as_of)
 
 
 def _refresh_pm_weeks(tx: Transaction, settings: Settings, as_of: date, since: date | None) -> None:
@@ -55,11 +80,47 @@ def _review_meetings(tx: Transaction, settings: Settings):
     return tx.query(f"SELECT * FROM calendar_events WHERE {where}", likes)
 
 
-def refresh_checkins(tx: Transaction, settings: Settings, as_of: date | None = None) -> None:
-    """Rebuild `checkins` (expected check-ins x evidence) inside the transaction.
+def _checkin_tickets(tx: Transaction) -> dict:
+    """Only the check-in tickets and their history: not a large organisation's every issue."""
+    return {
+        "work_items": tx.query("SELECT * FROM work_items WHERE kind = 'checkin'"),
+        "work_item_transitions": tx.query(
+            "SELECT * FROM work_item_transitions WHERE item_id IN (SELECT item_id FROM work_items WHERE kind = 'checkin')"),
+    }
+
+
+def refresh_checkins(tx: Transaction, settings: Settings, as_of: date | None = None) -> date | None:
+    """Rebuild `checkins` (expected check-ins x evidence) inside the transaction, and return the
+    day before the earliest due time of a check-in that changed (None when none did).
 
     With `as_of` the check-ins are judged at the end of that day, else at this moment.
     """
-    tables = {name: tx.query(f"SELECT * FROM {name}") for name in CHECKIN_INPUTS}
+    tables = {name: tx.query(f"SELECT * FROM {name}") for name in ("teams", "people", "memberships", "checkin_forms")}
+    tables.update(_checkin_tickets(tx))
     tables["calendar_events"] = _review_meetings(tx, settings)
-    tx.replace("checkins", derive_checkins(tables, settings, moment(settings, as_of)))
+    before = tx.query("SELECT * FROM checkins")
+    after = derive_checkins(tables, settings, moment(settings, as_of))
+    tx.replace("checkins", after)
+    return _first_change(before, after)
+
+
+def _first_change(before: pd.DataFrame, after: pd.DataFrame) -> date | None:
+    """The day before the earliest due time among rows added, removed or changed (a day's margin
+    covers the organisation's clock, on which metrics date a check-in)."""
+    both = pd.concat([_comparable(before), _comparable(after)], ignore_index=True)
+    changed = both[~both.duplicated(keep=False)]
+    if changed.empty:
+        return None
+    return (changed["due_at"].min() - pd.Timedelta(days=1)).date()
+
+
+def _comparable(checkins: pd.DataFrame) -> pd.DataFrame:
+    """The rows with one representation per type, as read back or as just derived."""
+    out = pd.DataFrame(index=checkins.index)
+    for column, kind in TABLES["checkins"].columns.items():
+        values = checkins[column]
+        if kind in ("TIMESTAMP", "DATE"):
+            out[column] = pd.to_datetime(values).astype("datetime64[us]")
+        else:
+            out[column] = values.astype(object).where(values.notna(), None)
+    return out

@@ -16,34 +16,26 @@ from datetime import UTC, date, datetime, timedelta
 import pandas as pd
 import streamlit as st
 
-from dashboard import bottlenecks, coverage, notes, own_time, periods, rule_hits
+from dashboard import bottlenecks, coverage, notes, own_time, periods, rule_hits, series_store
 from dashboard.checkins.compliance import board, open_misses, streaks
 from dashboard.config import Settings, Target, load_settings
-from dashboard.metrics import METRICS, SIGNALS, Metric, Scope, compute_series, load_tables
+from dashboard.metrics import METRICS, NEEDED_TABLES, SIGNALS, Metric, Scope, compute_series, load_tables
 from dashboard.metrics.registry import SERIES_COLUMNS
 from dashboard.periods import Grain
-from dashboard.schema import TABLES
+from dashboard.schema import DATED_COLUMNS, TABLES
 from dashboard.scorecard import Card, ScorecardPeriod, cards, scorecard_period
 from dashboard.store import Store, open_store
 
 log = logging.getLogger(__name__)
 
-WINDOW_QUARTERS = 12
+WINDOW_QUARTERS = series_store.WINDOW_QUARTERS
 ORG = "org"
 ORG_NAME = "Organisation"
 MISSING_DATA = (
     "There is no data yet. Build the demo organisation with `python -m dashboard demo` "
     "(or run a sync), then reload this page."
 )
-# The newest record in each table that carries dates, shown as the data's freshness.
-FRESHNESS_COLUMNS = {
-    "calendar_events": "start_utc",
-    "work_items": "updated",
-    "releases": "released_on",
-    "checkins": "due_at",
-    "survey_answers": "submitted_at",
-    "pm_weeks": "week_start",
-}
+FRESHNESS_COLUMNS = DATED_COLUMNS
 
 
 def settings() -> Settings:
@@ -78,11 +70,7 @@ def _key() -> tuple[str, str, str]:
 def quarters() -> list[date]:
     """The quarters a user can pick, oldest first: up to `WINDOW_QUARTERS`, none before the data."""
     end = today()
-    first = periods.quarters_back(end, WINDOW_QUARTERS)
-    earliest = _earliest(*_key())
-    if earliest is not None and earliest > first:
-        first = periods.floor_date(earliest, "quarter")
-    return periods.period_starts(first, end, "quarter")
+    return periods.period_starts(series_store.window_start(end, _earliest(*_key())), end, "quarter")
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
@@ -90,20 +78,24 @@ def _earliest(url: str, settings_json: str, version: str) -> date | None:
     """The first day any dated record exists, so the range picker offers no empty quarters."""
     current = open_store(Settings.model_validate_json(settings_json))
     with current.reader() as con:
-        present = set(con.execute("SELECT table_name FROM duckdb_tables()").df()["table_name"])
-        firsts = [
-            con.execute(f"SELECT min({column})::DATE FROM {name}").fetchone()[0]
-            for name, column in FRESHNESS_COLUMNS.items()
-            if name in present
-        ]
-    known = [day for day in firsts if day is not None]
-    return min(known) if known else None
+        return series_store.earliest(lambda sql: con.execute(sql).df())
 
 
-@st.cache_resource(max_entries=2, show_spinner=False)
-def _tables(url: str, settings_json: str, version: str) -> dict[str, pd.DataFrame]:
-    """Canonical tables shared by every session; callers get shallow copies (pandas copy-on-write)."""
-    return load_tables(open_store(Settings.model_validate_json(settings_json)))
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _tables(url: str, settings_json: str, version: str, names: tuple[str, ...] = NEEDED_TABLES) -> dict[str, pd.DataFrame]:
+    """Canonical tables shared by every session; callers get shallow copies (pandas copy-on-write).
+
+    Only the tables asked for: a page that needs the check-ins does not hold every work item.
+    """
+    return load_tables(open_store(Settings.model_validate_json(settings_json)), names)
+
+
+CHECKIN_TABLES = ("checkins", "teams", "team_groups", "people", "memberships")
+"""What the check-in views read (the check-in metrics place rows on the roster's teams)."""
+
+
+def _checkin_tables() -> dict[str, pd.DataFrame]:
+    return _tables(*_key(), CHECKIN_TABLES)
 
 
 @st.cache_resource(max_entries=32, show_spinner="Computing metrics…")
@@ -112,13 +104,17 @@ def _series(
 ) -> tuple[pd.DataFrame, tuple[str, ...]]:
     """Every metric for one grain and scope over the window, and the ids of metrics that failed.
 
-    A resource, not data: one frame shared by every session (callers only read and filter it),
-    because a copy per session was most of the server's memory with a large organisation.
+    Read from the series stored with the data (`dashboard.series_store`) when they were computed
+    for this window, day and settings; computed here otherwise. A resource, not data: one frame
+    shared by every session (callers only read and filter it).
 
     One failing metric must not blank a whole page, so each is computed on its own and a
     failure is logged and reported by id.
     """
     config = Settings.model_validate_json(settings_json)
+    found = series_store.stored(open_store(config), config, grain, scope, first, last)
+    if found is not None:
+        return found
     shared = _tables(url, settings_json, version)
     frames, failed = [], []
     for metric_id in METRICS:
@@ -575,7 +571,8 @@ def save_qbr_note(quarter: date, scope_id: str, section: str, text: str) -> None
 
 @st.cache_data(max_entries=4, show_spinner=False)
 def _coverage(url: str, settings_json: str, version: str, day: date) -> pd.DataFrame:
-    return coverage.coverage(_tables(url, settings_json, version), Settings.model_validate_json(settings_json), day)
+    config = Settings.model_validate_json(settings_json)
+    return coverage.coverage(coverage.read_tables(open_store(config), day), config, day)
 
 
 def coverage_table() -> pd.DataFrame:
@@ -605,7 +602,7 @@ def checkin_kinds() -> dict[str, str]:
     """The check-in kinds in the data, id -> title: configured ones first, in their order, then the
     others, most frequent (the shortest cadence) first."""
     configured = {kind.id: kind.label for kind in settings().checkins.kinds}
-    counts = _tables(*_key())["checkins"]["kind"].value_counts()
+    counts = _checkin_tables()["checkins"]["kind"].value_counts()
     present = sorted(counts.index, key=lambda kind: (-counts[kind], kind))
     ordered = [kind for kind in configured if kind in counts] + [kind for kind in present if kind not in configured]
     return {kind: configured.get(kind, kind.replace("_", " ").capitalize()) for kind in ordered}
@@ -627,13 +624,13 @@ def checkin_board(kind: str, group: str | None, team: str | None, first: date, l
 def _checkin_board(url: str, settings_json: str, version: str, kind: str, group: str | None, team: str | None,
                    first: date, last: date) -> pd.DataFrame:
     """Cached: a click on a cell reruns the page, and the board need not be rebuilt for it."""
-    return board(_tables(url, settings_json, version)["checkins"], _scoped_teams(group, team), kind, first, last)
+    return board(_tables(url, settings_json, version, CHECKIN_TABLES)["checkins"], _scoped_teams(group, team), kind, first, last)
 
 
 def checkin_misses(group: str | None, team: str | None) -> pd.DataFrame:
     """What is missing now in the scope, per team and kind, and since when."""
     scoped = _scoped_teams(group, team)
-    checkins = _tables(*_key())["checkins"]
+    checkins = _checkin_tables()["checkins"]
     misses = open_misses(checkins[checkins["team_id"].isin(scoped["team_id"])])
     kinds = checkin_kinds()
     return pd.DataFrame({
@@ -647,7 +644,7 @@ def checkin_misses(group: str | None, team: str | None) -> pd.DataFrame:
 def checkin_streaks(kind: str, group: str | None, team: str | None) -> pd.DataFrame:
     """Each team's current run of on-time check-ins of one kind, longest first."""
     scoped = _scoped_teams(group, team)
-    checkins = _tables(*_key())["checkins"]
+    checkins = _checkin_tables()["checkins"]
     runs = streaks(checkins[(checkins["kind"] == kind) & checkins["team_id"].isin(scoped["team_id"])])
     out = pd.DataFrame({"Team": runs["team_id"].map(scoped.set_index("team_id")["name"]),
                         "On time in a row": runs["streak"]})
@@ -666,7 +663,7 @@ def _checkin_rates(url: str, settings_json: str, version: str, kind: str, grain:
     """Cached like the metric series: three metrics computed over a kind's check-ins on every rerun would
     repeat the same work for each click on the page."""
     scope, scope_id = ("team", team) if team else ("group", group) if group else ("org", ORG)
-    shared = _tables(url, settings_json, version)
+    shared = _tables(url, settings_json, version, CHECKIN_TABLES)
     tables = {name: frame.copy(deep=False) for name, frame in shared.items()}
     tables["checkins"] = shared["checkins"][shared["checkins"]["kind"] == kind]
     ids = ["checkin_compliance_rate", "checkin_on_time_rate", "checkin_median_lateness_hours"]

@@ -66,10 +66,9 @@ def test_refreshing_from_a_day_on_gives_the_pm_weeks_a_full_refresh_gives(demo_d
     since = DEMO_TODAY - timedelta(days=40)
     stale = full.assign(meeting_hours=full["meeting_hours"].where(pd.to_datetime(full["week_start"]) < pd.Timestamp(since - timedelta(days=7)), -1.0))
     store = Store(databases.location(tmp_path, "incremental"))
-    with store.transaction() as tx:
+    with store.transaction() as tx:  # a refresh rebuilds what its own transaction wrote
         for name, frame in {**source, "pm_weeks": stale}.items():
             tx.upsert(name, frame)
-    with store.transaction() as tx:
         refresh(tx, settings, as_of=DEMO_TODAY, since=since)
     again = store.table("pm_weeks")
     key = ["person_id", "week_start"]

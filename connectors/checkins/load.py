@@ -10,7 +10,7 @@ from connectors.checkins.form import TABLE, form_rows, stored_rows
 from connectors.survey import read_export
 from connectors.survey.export import Issue
 from dashboard.config import Settings
-from dashboard.derive import refresh_checkins
+from dashboard.derive import refresh
 from dashboard.schema import TABLES
 from dashboard.store import Store
 
@@ -34,5 +34,5 @@ def load_form(store: Store, path: str | Path, settings: Settings, kind: str | No
     with store.transaction() as tx:
         tx.delete_where(TABLE, "source_file", [batch.file])
         tx.upsert(TABLE, stored_rows(batch))
-        refresh_checkins(tx, settings)
+        refresh(tx, settings)
     return FormReport(batch.file, len(batch.rows), batch.issues)

@@ -23,7 +23,7 @@ from connectors.jira.fetch import Progress, fetch, no_progress
 from connectors.jira.normalize import SOURCE, JiraFrames, NormalizeError, Rules, normalize, plan_changes
 from connectors.jira.query import Cursor, scope_jql, scoped_projects, search_jql, signature
 from dashboard.config import JiraSource, Settings
-from dashboard.derive import refresh_checkins
+from dashboard.derive import refresh
 from dashboard.store import Store, Transaction
 
 log = logging.getLogger(__name__)
@@ -102,7 +102,7 @@ def sync_jira(
         stored_cursor = cursor.to_json() if cursor else None
         with store.transaction() as tx:
             counts = _publish(tx, frames, started)
-            refresh_checkins(tx, settings)
+            refresh(tx, settings)
             _record(tx, run_id, started, "success", sum(counts.values()), stored_cursor, None)
         progress("store", 1, 1)
     except Exception as error:

@@ -103,6 +103,8 @@ def load_wave(store: Store, export: Export, *, survey: str, wave: str, settings:
     missing required column, an unreadable date column, a mapping for another tool). Problems
     with single answers are reported in the returned report and the rest is loaded.
     """
+    from dashboard.derive import refresh  # the derive reads the survey connector's evidence readers
+
     batch = prepare(store, export, survey=survey, wave=wave, settings=settings, salt=salt, mapping=mapping)
     if batch.fatal:
         raise SurveyImportError(batch.fatal)
@@ -115,6 +117,7 @@ def load_wave(store: Store, export: Export, *, survey: str, wave: str, settings:
                 tx.delete_where(table, "survey_id", [batch.survey_id])
             for table, frame in frames.items():
                 tx.upsert(table, frame)
+            refresh(tx, settings)
     return LoadReport(
         survey_id=batch.survey_id, tool=export.tool, responses=int(batch.answers["response_id"].nunique()),
         answers=len(batch.answers), excluded=batch.excluded, unmatched=int(batch.unmatched["responses"].sum()),

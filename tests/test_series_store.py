@@ -1,0 +1,121 @@
+"""Metric series stored with the data they were computed from (`dashboard.series_store`).
+
+What a page reads from the store must be exactly what it would compute live, after a full
+build, after an incremental refresh of one new day, and never once the data has moved on.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pandas as pd
+import pytest
+
+from dashboard import series_store
+from dashboard.config import Settings
+from dashboard.demo.next_day import next_day
+from dashboard.derive import refresh
+from dashboard.metrics import METRICS, SCOPES, compute_series, load_tables
+from dashboard.metrics.registry import CLOCK, ROSTER
+from dashboard.schema import TABLES
+from dashboard.series_store import GRAINS
+from dashboard.store import Store
+from tests.conftest import DEMO_TODAY
+
+KEYS = ["metric_id", "grain", "scope", "scope_id", "period_start"]
+
+
+def live(store: Store, settings: Settings, as_of, grains=GRAINS, scopes=SCOPES) -> pd.DataFrame:
+    """Every series as the dashboard computed them before they were stored."""
+    tables = load_tables(store)
+    first = series_store.window_start(as_of, series_store.earliest(store.query))
+    frames = [compute_series({k: v.copy(deep=False) for k, v in tables.items()}, settings, grain, scope, first, as_of)
+              for grain in grains for scope in scopes]
+    return _sorted(pd.concat(frames, ignore_index=True))
+
+
+def from_store(store: Store, settings: Settings, as_of, grains=GRAINS, scopes=SCOPES) -> pd.DataFrame:
+    first = series_store.window_start(as_of, series_store.earliest(store.query))
+    frames = []
+    for grain in grains:
+        for scope in scopes:
+            found = series_store.stored(store, settings, grain, scope, first, as_of)
+            assert found is not None, f"no stored series for {grain}/{scope}"
+            assert found[1] == (), f"metrics failed: {found[1]}"
+            frames.append(found[0])
+    return _sorted(pd.concat(frames, ignore_index=True))
+
+
+def _sorted(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.sort_values(KEYS, ignore_index=True)
+
+
+def test_the_demo_stores_exactly_the_series_pages_would_compute(demo_db):
+    store, settings = Store(demo_db), Settings()
+    stored = from_store(store, settings, DEMO_TODAY)
+    assert len(stored) > 10_000
+    assert set(stored["metric_id"]) == set(METRICS)
+    pd.testing.assert_frame_equal(stored, live(store, settings, DEMO_TODAY))
+
+
+def test_one_new_day_refreshes_only_its_periods_and_gives_what_a_full_compute_gives(demo_copy):
+    store, settings = Store(demo_copy), Settings()
+    day = DEMO_TODAY + timedelta(days=1)
+    before = from_store(store, settings, DEMO_TODAY)
+    new = next_day(store, day)
+    assert len(new["calendar_events"]) and (new["work_items"]["kind"] == "checkin").any()
+    with store.transaction() as tx:
+        for name, frame in new.items():
+            tx.upsert(name, frame)
+        refresh(tx, settings, as_of=day, since=day)
+    after = from_store(store, settings, day)
+    pd.testing.assert_frame_equal(after, live(store, settings, day))
+    # and it did change something, but left the past alone
+    joined = before.merge(after, on=KEYS, suffixes=("_before", "_after"))
+    moved = joined[(joined["value_before"].fillna(-1) != joined["value_after"].fillna(-1))
+                   | (joined["n_before"] != joined["n_after"])]
+    assert len(moved) > 0
+    assert set(moved["metric_id"]) <= {m for m, metric in METRICS.items()
+                                       if {"pm_weeks", "work_items", "checkins", CLOCK} & set(metric.needs)}
+
+
+def test_a_write_that_does_not_refresh_the_series_makes_pages_compute_live(demo_copy):
+    store, settings = Store(demo_copy), Settings()
+    first = series_store.window_start(DEMO_TODAY, series_store.earliest(store.query))
+    with store.transaction() as tx:
+        tx.upsert("annotations", pd.DataFrame([{"on_date": DEMO_TODAY, "scope": "org", "label": "launch"}]))
+    assert series_store.stored(store, settings, "month", "org", first, DEMO_TODAY) is not None
+    teams = store.table("teams")
+    with store.transaction() as tx:
+        tx.upsert("teams", teams.assign(name=teams["name"] + " (renamed)"))
+    assert series_store.stored(store, settings, "month", "org", first, DEMO_TODAY) is None
+
+
+def test_series_are_served_only_for_the_day_window_and_settings_they_were_computed_for(demo_db):
+    store, settings = Store(demo_db), Settings()
+    first = series_store.window_start(DEMO_TODAY, series_store.earliest(store.query))
+    assert series_store.stored(store, settings, "week", "team", first, DEMO_TODAY) is not None
+    assert series_store.stored(store, settings, "week", "team", first, DEMO_TODAY + timedelta(days=1)) is None
+    assert series_store.stored(store, settings, "week", "team", first - timedelta(days=92), DEMO_TODAY) is None
+    stricter = settings.model_copy(update={"privacy": settings.privacy.model_copy(update={"min_group_size": 9})})
+    assert series_store.stored(store, stricter, "week", "team", first, DEMO_TODAY) is None
+    other_rules = settings.model_copy(update={"working_hours": settings.working_hours})
+    assert series_store.stored(store, other_rules, "week", "team", first, DEMO_TODAY) is not None
+
+
+@pytest.mark.parametrize("metric_id", list(METRICS))
+def test_a_metric_reads_only_the_tables_it_declares(metric_id, demo_db):
+    """`Metric.needs` decides what an incremental refresh recomputes: a table left out of it
+    must not change the metric (here: emptied, every other table kept)."""
+    tables = load_tables(Store(demo_db))
+    metric = METRICS[metric_id]
+    declared = {*metric.needs, *ROSTER, *(("release_work",) if "work_items" in metric.needs else ())}
+    emptied = {name: (frame if name in declared else frame.iloc[0:0]) for name, frame in tables.items()}
+    first = DEMO_TODAY - timedelta(days=400)
+    whole = compute_series(tables, Settings(), "quarter", "org", first, DEMO_TODAY, [metric_id])
+    alone = compute_series(emptied, Settings(), "quarter", "org", first, DEMO_TODAY, [metric_id])
+    assert whole["n"].sum() > 0
+    pd.testing.assert_frame_equal(alone, whole)
+
+
+def test_the_series_tables_are_declared_like_every_other():
+    assert {"metric_series", "metric_series_failed", "metric_series_state"} <= set(TABLES)
