@@ -151,9 +151,9 @@ def build_pm_weeks(tables: dict[str, pd.DataFrame], settings: Settings, as_of: d
     segments = segments[~segments["all_day"].fillna(False).astype(bool) | (segments["category"] == "ooo")]
 
     extent = events if extent is None else extent[extent["person_id"].isin(pms["person_id"])]
-    days = _in_window(_working_days(extent, pms, settings), windows)
-    if since is not None:
-        first_week = pd.Timestamp(floor_date(since, "week", settings.week_start))
+    first_week = None if since is None else pd.Timestamp(floor_date(since, "week", settings.week_start))
+    days = _in_window(_working_days(extent, pms, settings, first_week), windows)
+    if first_week is not None:
         days = days[days["day"] >= first_week].reset_index(drop=True)
         segments = segments[segments["day"] >= first_week]
     keys = ["person_id", "day"]
@@ -190,21 +190,20 @@ def build_pm_weeks(tables: dict[str, pd.DataFrame], settings: Settings, as_of: d
     return weeks[PM_WEEK_COLUMNS].reset_index(drop=True)
 
 
-def _working_days(events: pd.DataFrame, pms: pd.DataFrame, settings: Settings) -> pd.DataFrame:
+def _working_days(events: pd.DataFrame, pms: pd.DataFrame, settings: Settings, since: pd.Timestamp | None = None
+                  ) -> pd.DataFrame:
     """Every day of each PM from the week of their first occurrence to the week of their last,
-    within their time at the company (`_in_window` keeps their working days)."""
+    within their time at the company and from `since` on (`_in_window` keeps their working days)."""
     local = _local(events[["person_id", "start_utc", "end_utc"]], pms, settings.org_timezone)
     span = local.groupby("person_id")["start_utc"].agg(["min", "max"])
-    active = pms.set_index("person_id")[["active_from", "active_to"]]
-    rows = []
-    for person_id, (first, last) in span.iterrows():
-        start = floor(pd.Series([first]), "week", settings.week_start).iloc[0]
-        end = floor(pd.Series([last]), "week", settings.week_start).iloc[0] + pd.Timedelta(days=6)
-        if person_id in active.index:
-            since, until = active.loc[person_id]
-            if pd.notna(since):
-                start = max(start, pd.Timestamp(since))
-            if pd.notna(until):
-                end = min(end, pd.Timestamp(until) - pd.Timedelta(days=1))
-        rows.append(pd.DataFrame({"person_id": person_id, "day": pd.date_range(start, end, freq="D")}))
-    return pd.concat(rows, ignore_index=True)
+    start = floor(span["min"], "week", settings.week_start)
+    end = floor(span["max"], "week", settings.week_start) + pd.Timedelta(days=6)
+    active = pms.drop_duplicates("person_id").set_index("person_id").reindex(span.index)
+    start = start.where(~(pd.to_datetime(active["active_from"]) > start), pd.to_datetime(active["active_from"]))
+    until = pd.to_datetime(active["active_to"]) - pd.Timedelta(days=1)
+    end = end.where(~(until < end), until)
+    if since is not None:
+        start = start.clip(lower=since)
+    rows = [pd.DataFrame({"person_id": person_id, "day": pd.date_range(first, last, freq="D")})
+            for person_id, first, last in zip(span.index, start, end)]
+    return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame({"person_id": [], "day": pd.to_datetime([])})
