@@ -123,18 +123,33 @@ def trends(scored: pd.DataFrame, metrics: dict[str, Metric], period: date, quart
         One row per (`metric_id`, `scope`, `scope_id`) with `worsening`: spreads per quarter,
         positive when getting worse; NaN with fewer than three quarters of values.
     """
+    keys = ["metric_id", "scope", "scope_id"]
     now = quarter_index(period)
-    recent = scored[scored["period_start"].map(quarter_index).between(now - quarters + 1, now)].copy()
-    current = scored[scored["period_start"] == period].set_index(["metric_id", "scope", "scope_id"])["spread"]
-    out = []
-    for (metric_id, scope, scope_id), rows in recent.groupby(["metric_id", "scope", "scope_id"]):
-        spread = current.get((metric_id, scope, scope_id), np.nan)
-        offsets = [np.nan] * quarters
-        sign = worse_sign(metrics[metric_id])
-        for row in rows.itertuples():
-            offsets[quarter_index(row.period_start) - now + quarters - 1] = sign * (row.value - row.centre) / spread
-        out.append((metric_id, scope, scope_id, slope(offsets)))
-    return pd.DataFrame(out, columns=["metric_id", "scope", "scope_id", "worsening"])
+    recent = scored[scored["period_start"].map(quarter_index).between(now - quarters + 1, now)]
+    current = scored[scored["period_start"] == period].set_index(keys)["spread"]
+    spread = current.reindex(pd.MultiIndex.from_frame(recent[keys])).to_numpy()
+    sign = recent["metric_id"].map({m: worse_sign(metrics[m]) for m in recent["metric_id"].unique()}).to_numpy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        offset = sign * (recent["value"].to_numpy() - recent["centre"].to_numpy()) / spread
+    column = recent["period_start"].map(quarter_index) - now + quarters - 1
+    grid = (pd.DataFrame({**{k: recent[k].to_numpy() for k in keys}, "column": column.to_numpy(), "offset": offset})
+            .pivot_table(index=keys, columns="column", values="offset", aggfunc="last", dropna=False)
+            .reindex(columns=range(quarters)))
+    present = recent[keys].drop_duplicates().set_index(keys).index
+    grid = grid.reindex(present.sort_values())
+    return grid.index.to_frame(index=False).assign(worsening=slopes(grid.to_numpy(dtype=float)))
+
+
+def slopes(rows: np.ndarray) -> np.ndarray:
+    """`slope` of each row (NaN where fewer than three values are known)."""
+    known = ~np.isnan(rows)
+    x = np.where(known, np.arange(rows.shape[1], dtype=float), np.nan)
+    count = known.sum(axis=1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        x_mean, y_mean = np.nansum(x, axis=1, keepdims=True) / count, np.nansum(rows, axis=1, keepdims=True) / count
+        dx = x - x_mean
+        fitted = np.nansum(dx * (rows - y_mean), axis=1) / np.nansum(dx ** 2, axis=1)
+    return np.where(known.sum(axis=1) >= 3, fitted, np.nan)
 
 
 def streaks(scored: pd.DataFrame, period: date, threshold: float) -> pd.DataFrame:
@@ -146,18 +161,19 @@ def streaks(scored: pd.DataFrame, period: date, threshold: float) -> pd.DataFram
         One row per (`metric_id`, `scope`, `scope_id`) with `quarters` (0 when not worse now)
         and `since` (the first quarter of the run, or None).
     """
+    keys = ["metric_id", "scope", "scope_id"]
     now = quarter_index(period)
     past = scored[scored["period_start"].map(quarter_index) <= now]
-    out = []
-    for key, rows in past.groupby(["metric_id", "scope", "scope_id"]):
-        bad = {quarter_index(p): d >= threshold for p, d in zip(rows["period_start"], rows["distance"])}
-        first_of = dict(zip(rows["period_start"].map(quarter_index), rows["period_start"]))
-        count, at = 0, now
-        while bad.get(at, False):
-            count += 1
-            at -= 1
-        out.append((*key, count, first_of[at + 1] if count else None))
-    return pd.DataFrame(out, columns=["metric_id", "scope", "scope_id", "quarters", "since"])
+    back = now - past["period_start"].map(quarter_index)
+    bad = past.assign(back=back)[(past["distance"] >= threshold).to_numpy()].sort_values([*keys, "back"])
+    in_run = bad["back"] == bad.groupby(keys).cumcount()
+    run = bad[in_run.groupby([bad[k] for k in keys]).cummin()]
+    counted = run.groupby(keys).agg(quarters=("back", "size"), since=("period_start", "last"))
+    cells = past[keys].drop_duplicates().set_index(keys).index.sort_values()
+    out = counted.reindex(cells).reset_index()
+    out["quarters"] = out["quarters"].fillna(0).astype(int)
+    out["since"] = out["since"].astype(object).where(out["quarters"] > 0, None)
+    return out[[*keys, "quarters", "since"]]
 
 
 def movers(
