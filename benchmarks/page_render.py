@@ -25,8 +25,8 @@ from dashboard.store import duckdb as duckdb_store
 APP = str(ROOT / "streamlit_app.py")
 PAGES = [
     "app_pages/overview.py", "app_pages/bottlenecks.py", "app_pages/qbr.py", "app_pages/pm_time.py",
-    "app_pages/insights.py", "app_pages/releases.py", "app_pages/alignment.py", "app_pages/surveys.py",
-    "app_pages/data.py",
+    "app_pages/insights.py", "app_pages/releases.py", "app_pages/alignment.py", "app_pages/checkins.py",
+    "app_pages/surveys.py", "app_pages/data.py",
 ]
 
 

@@ -59,7 +59,7 @@ def fingerprint(settings: Settings) -> str:
         "org_timezone": settings.org_timezone,
         "week_start": settings.week_start,
         "privacy": settings.privacy.model_dump(mode="json"),
-        "checkin_grace_hours": settings.checkins.grace_hours,
+        "checkin_grace_hours": float(settings.checkins.grace_hours),
     }
     return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()[:16]
 

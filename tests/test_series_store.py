@@ -100,6 +100,8 @@ def test_series_are_served_only_for_the_day_window_and_settings_they_were_comput
     assert series_store.stored(store, stricter, "week", "team", first, DEMO_TODAY) is None
     other_rules = settings.model_copy(update={"working_hours": settings.working_hours})
     assert series_store.stored(store, other_rules, "week", "team", first, DEMO_TODAY) is not None
+    as_the_pages_have_them = Settings.model_validate_json(settings.model_dump_json())  # views key caches on the JSON
+    assert series_store.stored(store, as_the_pages_have_them, "week", "team", first, DEMO_TODAY) is not None
 
 
 @pytest.mark.parametrize("metric_id", list(METRICS))
