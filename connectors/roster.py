@@ -528,6 +528,19 @@ def find_unmatched(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
 
 
 def unmatched_identities(store: Store) -> pd.DataFrame:
-    """`find_unmatched` over the store (for the Data page): source, kind, external_id, seen_in, rows."""
-    names = ("people", "teams", "survey_unmatched", "identity_map", *dict.fromkeys(t for t, _, _ in REFERENCES))
-    return find_unmatched(_existing(store, *names))
+    """`find_unmatched` over the store (for the Data page): source, kind, external_id, seen_in, rows.
+
+    Of the referencing tables only the rows naming someone or something unknown are read: a large
+    organisation's million calendar occurrences need not leave the store to find none.
+    """
+    tables = _existing(store, "people", "teams", "survey_unmatched", "identity_map")
+    if not store.exists():
+        return find_unmatched(tables)
+    known = {"person": "SELECT person_id FROM people", "team": "SELECT team_id FROM teams"}
+    with store.reader() as con:
+        for table in dict.fromkeys(t for t, _, _ in REFERENCES):
+            refs = [(column, kind) for t, column, kind in REFERENCES if t == table]
+            columns = [*(["source"] if "source" in TABLES[table].columns else []), *dict.fromkeys(c for c, _ in refs)]
+            loose = " OR ".join(f"({c} IS NOT NULL AND {c} NOT IN ({known[kind]}))" for c, kind in refs)
+            tables[table] = con.execute(f"SELECT {', '.join(columns)} FROM {table} WHERE {loose}").df()
+    return find_unmatched(tables)
