@@ -1,4 +1,5 @@
-"""A sync killed with SIGKILL at random points, for Jira and a calendar API, on either backend.
+"""A sync killed with SIGKILL at random points, for Jira and every calendar source (Google, Microsoft
+Graph, ICS feeds by URL), on either backend.
 
 `python -m dashboard sync <source>` runs in a process of its own, as cron starts it, while
 readers read in a loop; the test kills it when the fake has answered its Nth request (N drawn
@@ -25,9 +26,12 @@ from dashboard.store.duckdb import DuckDBStore
 from tests.conftest import ROOT
 from tests.fakes.faults import Fault
 from tests.fakes.google_calendar import GoogleCalendarFake, fake_event
+from tests.fakes.graph_calendar import GraphCalendarFake, graph_event
+from tests.fakes.ics_feed import IcsFeedFake
 from tests.fakes.jira_server import JiraServer
 from tests.fakes.jira_site import JiraSite, populate
-from tests.test_calendar_sync import seed_roster
+from tests.test_calendar_graph import APP
+from tests.test_calendar_sync import PEOPLE, seed_roster
 from tests.test_jira_faults import DATA_TABLES, assert_same, snapshot
 
 KILLS = 5
@@ -95,7 +99,94 @@ class GoogleSource:
         self.fake.cancel(PM, "e3")
 
 
-@pytest.fixture(params=[JiraSource, GoogleSource], ids=["jira", "google"])
+def recent_monday() -> datetime:
+    """09:00 UTC on the Monday three weeks back: inside every calendar's 40-day history."""
+    now = datetime.now(UTC)
+    return (now - timedelta(days=now.weekday() + 21)).replace(hour=9, minute=0, second=0, microsecond=0)
+
+
+class GraphSource:
+    """Microsoft Graph: a full calendarView pull page by page, then delta pages."""
+
+    name = "calendar"
+
+    def __init__(self):
+        self.fake = GraphCalendarFake(page_cap=10)
+        self.monday = recent_monday()
+        self.added = 0
+
+    def config(self) -> str:
+        fake = self.fake
+        return (f'[calendar]\nhistory_days = 40\nmax_retries = 0\n[calendar.graph]\nusers = ["{PM}"]\n'
+                f'api_url = "{fake.api_url}"\nlogin_url = "{fake.login_url}"\npage_size = 10\n')
+
+    def env(self) -> dict:
+        return dict(APP)
+
+    def prepare(self, store: Store) -> None:
+        seed_roster(store)
+        self.add(150)
+
+    def add(self, count: int) -> None:
+        for _ in range(count):
+            start = self.monday + timedelta(days=self.added % 20, hours=self.added % 7)
+            self.fake.put(PM, graph_event(f"AAMk-{self.added}", start, start + timedelta(minutes=30), f"Meeting {self.added}",
+                                          attendees=(PM, "eng@example.com"), organizer="lead@example.com"))
+            self.added += 1
+
+    def change(self) -> None:
+        self.add(40)
+        self.fake.delete(PM, "AAMk-3")
+
+
+class IcsFeedSource:
+    """ICS feeds by URL, one per PM: each run fetches every feed whole and replaces its rows."""
+
+    name = "calendar"
+    OWNERS = tuple(PEOPLE["email"])
+
+    def __init__(self):
+        self.fake = IcsFeedFake()
+        self.monday = recent_monday()
+        self.events: dict[str, list[str]] = {owner: [] for owner in self.OWNERS}
+
+    def config(self) -> str:
+        feeds = "".join(f'[[calendar.ics]]\nlocation = "{self.fake.feed(owner.split("@")[0])}"\nowner = "{owner}"\n'
+                        for owner in self.OWNERS)
+        return f"[calendar]\nhistory_days = 40\nmax_retries = 0\n{feeds}"
+
+    def env(self) -> dict:
+        return {}
+
+    def prepare(self, store: Store) -> None:
+        seed_roster(store)
+        self.add(150)
+
+    def add(self, count: int) -> None:
+        for owner, events in self.events.items():
+            for _ in range(count):
+                n = len(events)
+                start = self.monday + timedelta(days=n % 20, hours=n % 7)
+                events.append(
+                    f"BEGIN:VEVENT\r\nUID:{owner}-{n}\r\nSUMMARY:Meeting {n}\r\n"
+                    f"DTSTART:{start:%Y%m%dT%H%M%SZ}\r\nDTEND:{start + timedelta(minutes=30):%Y%m%dT%H%M%SZ}\r\n"
+                    f"ORGANIZER:mailto:lead@example.com\r\nATTENDEE;PARTSTAT=ACCEPTED:mailto:{owner}\r\n"
+                    f"ATTENDEE;PARTSTAT=ACCEPTED:mailto:eng@example.com\r\nEND:VEVENT\r\n"
+                )
+        self.publish()
+
+    def publish(self) -> None:
+        for owner, events in self.events.items():
+            body = "".join(event for event in events if event)
+            self.fake.calendars[owner.split("@")[0]] = (
+                f"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\n{body}END:VCALENDAR\r\n".encode())
+
+    def change(self) -> None:
+        self.events[PM][3] = ""  # cancelled: gone from the feed
+        self.add(40)
+
+
+@pytest.fixture(params=[JiraSource, GoogleSource, GraphSource, IcsFeedSource], ids=["jira", "google", "graph", "ics_feed"])
 def source(request):
     made = request.param()
     with made.fake:
