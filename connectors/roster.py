@@ -28,8 +28,6 @@ The demo organisation's HR exports go through the two pure steps.
 """
 from __future__ import annotations
 
-import csv
-import io
 import os
 import re
 from dataclasses import dataclass, field
@@ -39,6 +37,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pandas as pd
 
+from connectors.csv_text import CutShort, records
 from dashboard.config import ROLES, Settings
 from dashboard.schema import TABLES
 from dashboard.store import Store
@@ -117,7 +116,10 @@ class RosterReport:
 
 def _records(text: str, name: str, required: tuple[str, ...]) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
     """Header (lower-cased) and rows as dicts with their row number; a missing column is an error."""
-    reader = csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""))
+    try:
+        reader = iter(records(text.removeprefix("\ufeff")))
+    except CutShort as error:
+        raise RosterError(f"{name}: {error}") from None
     try:
         header = [h.strip().lower() for h in next(reader)]
     except StopIteration:
@@ -241,11 +243,18 @@ def parse_roster(text: str, name: str = "<roster>") -> Roster:
 
 def read_roster(path: str | os.PathLike) -> Roster:
     file = Path(path)
+    return parse_roster(_read_text(file), str(file))
+
+
+def _read_text(file: Path) -> str:
+    """A CSV file's text; RosterError naming the file when it cannot be read or is not UTF-8."""
     try:
-        text = file.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as error:
+        return file.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise RosterError(f"{file}: not UTF-8 text (byte 0x{error.object[error.start]:02x} at position {error.start}): "
+                          "export it as CSV UTF-8") from None
+    except OSError as error:
         raise RosterError(f"{file}: cannot be read ({error})") from None
-    return parse_roster(text, str(file))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -438,10 +447,7 @@ def parse_identity_map(text: str, name: str = "<identity map>") -> IdentityMap:
 
 def read_identity_map(path: str | os.PathLike) -> IdentityMap:
     file = Path(path)
-    try:
-        return parse_identity_map(file.read_text(encoding="utf-8-sig"), str(file))
-    except (OSError, UnicodeDecodeError) as error:
-        raise RosterError(f"{file}: cannot be read ({error})") from None
+    return parse_identity_map(_read_text(file), str(file))
 
 
 def load_identity_map(store: Store, identities: IdentityMap) -> list[RowIssue]:

@@ -30,6 +30,8 @@ def detect(text: str) -> str:
 
 def read_text(text: str, name: str = "<export>") -> Export:
     """Read an export given as text (a file's content, or what the demo generates)."""
+    if not text.lstrip("\ufeff").strip():
+        raise SurveyFormatError(f"{name}: the file is empty")
     try:
         tool = detect(text)
     except SurveyFormatError as error:

@@ -1,9 +1,10 @@
 """Export text to rows of cells: encoding marks, line endings and trailing empty columns."""
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
+
+from connectors.csv_text import CutShort, records
+from connectors.survey.export import SurveyFormatError
 
 
 def decode(data: bytes) -> str:
@@ -18,11 +19,16 @@ def fingerprint(text: str) -> str:
 
 
 def rows(text: str) -> list[list[str]]:
-    """CSV records (tab-separated when the header has tabs and no commas), BOM stripped."""
+    """CSV records (tab-separated when the header has tabs and no commas), BOM stripped.
+
+    SurveyFormatError when the text was cut short: its complete rows would replace a whole wave."""
     text = text.removeprefix("\ufeff")
     first = text.split("\n", 1)[0]
     delimiter = "\t" if "\t" in first and "," not in first else ","
-    return [record for record in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+    try:
+        return records(text, delimiter)
+    except CutShort as error:
+        raise SurveyFormatError(str(error)) from None
 
 
 def cell(record: list[str], index: int) -> str:
