@@ -9,21 +9,29 @@ that read throughout, and a re-run gives what one clean load gives.
 """
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import io
 import os
+import random
 import re
+import signal
 import subprocess
 import sys
+import threading
+import time
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from dashboard.schema import TABLES
 from dashboard.store import Store
+from dashboard.store.postgres import NAMESPACE, WRITE_LOCK
 from tests.conftest import ROOT
 from tests.survey_fixtures import CONFIG as SURVEY_CONFIG
-from tests.test_jira_faults import assert_same, snapshot
+from tests.test_jira_faults import DATA_TABLES, assert_same, snapshot
 
 CONFIG = SURVEY_CONFIG + """
 [checkins]
@@ -73,6 +81,10 @@ class FileLoad:
     """A header name and what a broken export calls it instead."""
     missing: str
     """What the error says about the missing column."""
+    tables: tuple[str, ...]
+    """The tables a load writes."""
+    stamps: dict[str, list[str]]
+    """Columns a load stamps with its own time, which two loads of one file differ in."""
 
     def command(self, path: Path) -> list[str]:
         return ["load", self.name, str(path), *self.args]
@@ -80,12 +92,13 @@ class FileLoad:
 
 LOADS = {
     "roster": FileLoad("roster", "hr.csv", ROSTER, ("--as-of", AS_OF), (",time_zone,", ",timezone,"),
-                       r"missing column 'time_zone'"),
+                       r"missing column 'time_zone'", ("people", "memberships", "teams", "team_groups", "person_hours"), {}),
     "survey": FileLoad("survey", "pulse.csv", SURVEY, ("--survey", "msforms", "--wave", "2026Q1"),
                        (",We agree on priorities,", ",We agree,"),
-                       r"column 'We agree on priorities': missing required column"),
+                       r"column 'We agree on priorities': missing required column",
+                       ("survey_questions", "survey_answers", "survey_waves", "survey_unmatched"), {"survey_waves": ["loaded_at"]}),
     "checkins": FileLoad("checkins", "roadmap.csv", CHECKINS, ("--kind", "roadmap_review"), (",Team,", ",Squad,"),
-                         r"no column 'Team'"),
+                         r"no column 'Team'", ("checkin_forms", "checkins"), {"checkin_forms": ["loaded_at"]}),
 }
 
 
@@ -182,3 +195,189 @@ def test_a_broken_file_is_refused_with_its_name_and_fault_and_the_store_is_uncha
     assert str(path) in done.stderr, done.stderr
     assert re.search(message or load.missing, done.stderr), done.stderr
     assert_same(snapshot(Store(loaded)), before)
+
+
+# ---------------------------------------------------------------------------------------------
+# A load killed with SIGKILL while readers read
+
+KILLS = 4
+READERS = 2
+
+
+def bigger(kind: str, rows: int) -> str:
+    """The next export of a loader: many more rows than the good one, so that its write takes a while."""
+    if kind == "roster":
+        extra = "".join(f"x{n},Person {n},x{n}@example.com,pm,team{n % 40},Team {n % 40},Group {n % 40 % 7},Europe/Berlin,"
+                        f"{'09:00-17:00' if n % 2 else ''},2025-01-{1 + n % 28:02d},\n" for n in range(rows))
+        return ROSTER.replace(",checkout,Checkout,Money,", ",search,Search,Discovery,") + extra
+    if kind == "survey":
+        answers = ("Agree", "Disagree", "Strongly agree", "Neither agree nor disagree")
+        extra = "".join(f"{5 + n},3/{20 + n % 8}/26 10:00:00,3/{20 + n % 8}/26 10:{n % 60:02d}:00,anonymous,,,"
+                        f"{'Product manager' if n % 3 else 'Product operations'},{('Search', 'Payments', 'Checkout')[n % 3]},"
+                        f"{answers[n % 4]},{answers[(n + 1) % 4]},{n % 11}\n" for n in range(rows))
+        return SURVEY + extra
+    extra = "".join(f"{1 + n % 28:02d}/{9 + n % 3}/2026 1{n % 10}:00:00,m{n}@example.com,{('Checkout', 'Payments', 'Search')[n % 3]},"
+                    f"note {n}\n" for n in range(rows))
+    return CHECKINS + extra
+
+
+SIZES = {"roster": 3000, "survey": 1500, "checkins": 1500}
+
+
+def state(store: Store, load: FileLoad) -> tuple:
+    """Row counts of every data table and a digest of the content of those the load writes, read in one reader."""
+    with store.reader() as con:
+        rows = tuple(con.execute(f"SELECT count(*) FROM {name}").fetchone()[0] for name in DATA_TABLES)
+        digests = tuple(
+            hashlib.sha256(con.execute(f"SELECT * FROM {name}").df().sort_values(list(TABLES[name].key))
+                           .astype(str).to_csv(index=False).encode()).hexdigest()[:16]
+            for name in load.tables
+        )
+    return rows + digests
+
+
+class WriteWatch:
+    """Whether a store write is under way, seen from outside the writing process: someone holds the
+    store's write lock (on DuckDB the lock file a write holds while it copies, changes and renames;
+    on PostgreSQL the advisory lock its transaction holds). A killed write's leftover copy says nothing."""
+
+    def __init__(self, db: str, backend: str):
+        self.db, self.backend, self.connection = db, backend, None
+        if backend == "postgres":
+            import psycopg
+
+            self.connection = psycopg.connect(db, autocommit=True)
+
+    def writing(self) -> bool:
+        if self.connection is None:
+            lock = Path(self.db + ".lock")
+            if not lock.exists():
+                return False
+            with open(lock) as handle:
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    return True
+                fcntl.flock(handle, fcntl.LOCK_UN)
+                return False
+        return self.connection.execute(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid = %s AND objid = %s "
+            "AND objsubid = 2 AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+            [NAMESPACE, WRITE_LOCK],
+        ).fetchone()[0] > 0
+
+    def close(self) -> None:
+        if self.connection is not None:
+            self.connection.close()
+
+
+def start_load(tmp_path: Path, db: str, load: FileLoad, path: Path) -> subprocess.Popen:
+    """The load in a process of its own; what it says goes to a file (a pipe nobody reads could stall it)."""
+    config = tmp_path / "prodops.toml"
+    config.write_text(CONFIG)
+    env = {**os.environ, "PRODOPS_DB": db, "PRODOPS_CONFIG": str(config), "PRODOPS_SURVEY_SALT": "test-salt"}
+    with open(tmp_path / "load.log", "w") as log:
+        return subprocess.Popen([sys.executable, "-m", "dashboard", *load.command(path)], cwd=ROOT, env=env,
+                                stdout=subprocess.DEVNULL, stderr=log)
+
+
+def timed_load(tmp_path: Path, db: str, load: FileLoad, path: Path, watch: WriteWatch) -> tuple[float, float]:
+    """A clean load, watched: seconds from its start to its write, and how long the write lasted."""
+    began = time.monotonic()
+    process = start_load(tmp_path, db, load, path)
+    write_began = write_ended = None
+    while process.poll() is None:
+        if watch.writing():
+            write_began = write_began or time.monotonic()
+            write_ended = None
+        elif write_began and write_ended is None:
+            write_ended = time.monotonic()
+        time.sleep(0.002)
+    assert process.wait() == 0, (tmp_path / "load.log").read_text()
+    assert write_began is not None, "the load's write was never seen"
+    ended = write_ended or time.monotonic()
+    return write_began - began, ended - write_began
+
+
+def kill_at(tmp_path: Path, db: str, load: FileLoad, path: Path, watch: WriteWatch, in_write: bool, delay: float) -> str:
+    """SIGKILL a load `delay` seconds after it started writing (`in_write`) or after it started.
+
+    "finished" when the load finished first (it then published a whole load), else "writing" or
+    "not writing": whether its write was under way just before the kill.
+    """
+    process = start_load(tmp_path, db, load, path)
+    while in_write and process.poll() is None and not watch.writing():
+        time.sleep(0.001)
+    time.sleep(delay)
+    writing = watch.writing()
+    if process.poll() is not None:
+        return "finished"
+    process.send_signal(signal.SIGKILL)
+    process.wait(30)
+    return "writing" if writing else "not writing"
+
+
+@pytest.mark.parametrize("kind", LOADS)
+def test_a_load_killed_while_it_writes_leaves_the_last_good_data_and_a_re_run_equals_one_clean_load(
+    tmp_path, databases, good_store, loaded, backend, kind
+):
+    load = LOADS[kind]
+    path = tmp_path / "next" / load.file
+    path.parent.mkdir()
+    path.write_text(bigger(kind, SIZES[kind]), encoding="utf-8")
+    store = Store(loaded)
+    good = [state(store, load)]
+    probe = databases.copy(good_store, tmp_path, "probe")
+    watch = WriteWatch(probe, backend)
+    try:
+        lead, write = timed_load(tmp_path, probe, load, path, watch)
+    finally:
+        watch.close()
+    watch = WriteWatch(loaded, backend)
+
+    seen: list[tuple] = []
+    errors: list[str] = []
+    stop = threading.Event()
+
+    def read() -> None:
+        reader = Store(loaded)
+        while not stop.is_set():
+            try:
+                seen.append(state(reader, load))
+            except Exception as error:  # noqa: BLE001  (what the test is looking for)
+                errors.append(f"{type(error).__name__}: {error}")
+
+    rng = random.Random(20261127)
+    thirds = KILLS - 1
+    points = [(True, write * rng.uniform(n, n + 1) / thirds) for n in range(thirds)]  # early, middle, late in the write
+    points.append((False, rng.uniform(0.0, lead)))  # from its start: reading the file, planning, or writing
+    readers = [threading.Thread(target=read) for _ in range(READERS)]
+    for reader in readers:
+        reader.start()
+    outcomes = []
+    try:
+        for in_write, delay in points:
+            outcomes.append(kill_at(tmp_path, loaded, load, path, watch, in_write, delay))
+            now = state(store, load)
+            if now not in good:
+                good.append(now)  # the load finished before the kill: a whole load, published
+            assert now == good[-1]
+        done = run(tmp_path, loaded, *load.command(path))
+        assert done.returncode == 0, done.stderr
+        time.sleep(0.3)
+    finally:
+        stop.set()
+        for reader in readers:
+            reader.join(60)
+        watch.close()
+
+    assert outcomes.count("finished") <= 1 and "writing" in outcomes, outcomes
+    assert not errors, errors[:3]
+    assert set(seen) <= set(good) | {state(store, load)}, sorted(set(seen) - set(good))[:3]
+    assert seen.count(good[0]) > 0
+    assert state(store, load)[-len(load.tables):] != good[0][-len(load.tables):], "the next export changes what the load writes"
+
+    once = databases.copy(good_store, tmp_path, "once")
+    done = run(tmp_path, once, *load.command(path))
+    assert done.returncode == 0, done.stderr
+    assert_same(snapshot(store), snapshot(Store(once)), ignore=load.stamps)
