@@ -35,6 +35,8 @@ from tests.test_calendar_sync import PEOPLE, seed_roster
 from tests.test_jira_faults import DATA_TABLES, assert_same, snapshot
 
 KILLS = 5
+"""Kills per sync source; the calendar sources after Google share its code path past the fetch, and
+take `kills = 3` to keep the file's runtime in CI reasonable."""
 READERS = 2
 PM = "pm@example.com"
 
@@ -109,6 +111,7 @@ class GraphSource:
     """Microsoft Graph: a full calendarView pull page by page, then delta pages."""
 
     name = "calendar"
+    kills = 3
 
     def __init__(self):
         self.fake = GraphCalendarFake(page_cap=10)
@@ -143,6 +146,7 @@ class IcsFeedSource:
     """ICS feeds by URL, one per PM: each run fetches every feed whole and replaces its rows."""
 
     name = "calendar"
+    kills = 3
     OWNERS = tuple(PEOPLE["email"])
 
     def __init__(self):
@@ -264,7 +268,8 @@ def test_a_sync_killed_anywhere_leaves_the_last_good_data_and_a_re_run_equals_on
                 errors.append(f"{type(error).__name__}: {error}")
 
     rng = random.Random(20261126)
-    points = [(rng.randint(1, requests_per_run), rng.uniform(0.0, 0.05)) for _ in range(KILLS - 1)]
+    kills = getattr(source, "kills", KILLS)
+    points = [(rng.randint(1, requests_per_run), rng.uniform(0.0, 0.05)) for _ in range(kills - 1)]
     points.append((requests_per_run, rng.uniform(0.05, 0.4)))  # after the last answer: while it writes
     readers = [threading.Thread(target=read) for _ in range(READERS)]
     for reader in readers:
@@ -286,7 +291,7 @@ def test_a_sync_killed_anywhere_leaves_the_last_good_data_and_a_re_run_equals_on
         for reader in readers:
             reader.join(60)
 
-    assert killed >= KILLS - 1, f"only {killed} of {KILLS} syncs were killed before they finished"
+    assert killed >= kills - 1, f"only {killed} of {kills} syncs were killed before they finished"
     assert not errors, errors[:3]
     assert set(seen) <= set(good) | {state(store)}, sorted(set(seen) - set(good))[:3]
     assert seen.count(good[0]) > 0
