@@ -35,6 +35,9 @@ def pytest_addoption(parser):
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "duckdb_only(reason): the test is about the DuckDB file itself; skipped on PostgreSQL")
+    # Derived tables are as of today on the organisation's clock: a run and its re-run that straddle
+    # midnight there would differ for that reason alone, so the whole session keeps the day it began.
+    os.environ.setdefault("PRODOPS_TODAY", date.today().isoformat())
     if config.getoption("--backend") == "postgres" and not os.environ.get(PG_ENV):
         raise pytest.UsageError(f"--backend postgres needs {PG_ENV}, e.g. postgresql://postgres@127.0.0.1:5433/postgres")
 
