@@ -85,7 +85,7 @@ def demo_sources(settings: Settings, today: date, scale: Scale = SMALL) -> Sourc
 
 
 def _organisation(today: date, scale: Scale) -> tuple[Story, pd.DataFrame, pd.DataFrame]:
-    story = make_story(today, scale.quarters)
+    story = make_story(today, scale.quarters, scale)
     org = make_org(scale)
     return story, org, make_roster(story, org, scale)
 
@@ -143,7 +143,8 @@ def build_demo(store: Store, settings: Settings, today: date, timings: dict[str,
         with _stage(timings, "store"):
             counts = {name: tx.upsert(name, frame) for name, frame in tables.items()}
         with _stage(timings, "derive"):
-            refresh(tx, demo_checkin_settings(settings, make_story(today)), as_of=today)
+            # the engine re-derives check-ins with the kinds and window of this organisation's story
+            refresh(tx, demo_checkin_settings(settings, make_story(today, scale.quarters, scale)), as_of=today)
             counts["pm_weeks"] = int(tx.query("SELECT count(*) AS n FROM pm_weeks")["n"].iloc[0])
     timings["total"] = time.perf_counter() - began
     log.info("demo built in %.1f s: %s", timings["total"], ", ".join(f"{k} {v:.2f} s" for k, v in timings.items()))

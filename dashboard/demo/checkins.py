@@ -29,6 +29,8 @@ from dashboard.demo.story import SOURCE, Story, stream, timestamps, to_utc
 
 REVIEW_UID = "qbr-prep-review-{team}@demo.example.com"
 FORM_FILE = "monthly-roadmap-review.csv"
+HISTORY_DAYS = 730
+"""The `[checkins]` default: a longer story asks for check-ins over its whole window."""
 
 
 def demo_checkins(story: Story) -> Checkins:
@@ -43,6 +45,7 @@ def demo_checkins(story: Story) -> Checkins:
                         start=story.start, calendar_events=[REVIEW_UID.format(team="*") + "*"]),
         ],
         jira_submitted_status="Done",
+        history_days=max(HISTORY_DAYS, (story.today - story.start).days + 7),
         form=CheckinForm(team_column="Team", kind_column="Check-in", date_order="mdy"),
     )
 

@@ -12,6 +12,7 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
+from dashboard.demo.scale import SMALL, Scale
 from dashboard.periods import quarters_back
 from dashboard.schema import TABLES
 
@@ -83,6 +84,8 @@ class Story:
     portal: date
     release_process: date
     silent_since: date
+    scale: Scale = SMALL
+    """How big the organisation is; every generator reads its own knobs from here."""
 
     @property
     def cutoff(self) -> pd.Timestamp:
@@ -105,9 +108,10 @@ class Story:
         return np.clip(np.asarray(days, dtype=float) / 30, 0, 1)
 
 
-def make_story(today: date, quarters: int = 8) -> Story:
+def make_story(today: date, quarters: int = 8, scale: Scale = SMALL) -> Story:
     """The story over the `quarters` quarters up to `today`: product ops is founded five quarters ago
-    whatever the length, so a longer window only adds quarters before it."""
+    whatever the length, so a longer window only adds quarters before it. `scale` rides along so
+    each generator reads its knobs from the story."""
     def quarter(back: int) -> date:
         return quarters_back(today, back + 1)
 
@@ -119,6 +123,7 @@ def make_story(today: date, quarters: int = 8) -> Story:
         portal=monday_on_or_after(quarter(3) + timedelta(days=40)),
         release_process=monday_on_or_after(quarter(2) + timedelta(days=10)),
         silent_since=quarter(2) + timedelta(days=21),
+        scale=scale,
     )
 
 
