@@ -16,13 +16,14 @@ data requests and check-ins are told apart, and people are matched to the roster
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
 import pandas as pd
 
-from connectors.jira import Rules, normalize, plan_changes, version_plans
+from connectors.jira import JiraFrames, Rules, normalize, plan_changes, version_plans
 from dashboard.config import DataRequestSelector, JiraSource
 from dashboard.demo.org import SLIPPING_GROUP, members_at
 from dashboard.demo.scale import SMALL, Scale
@@ -365,12 +366,17 @@ def _status(name: str) -> dict:
             "statusCategory": {"key": category, "name": category_name}}
 
 
-def issues_json(items: pd.DataFrame, transitions: pd.DataFrame, users: dict[str, dict],
-                releases: pd.DataFrame, projects: dict[str, str]) -> list[dict]:
-    """Every work item as the REST v2 search returns it with `expand=changelog` (the whole changelog)."""
-    created, updated, resolved = (_jira_times(items[column]) for column in ("created", "updated", "resolved"))
+def _numbered_histories(transitions: pd.DataFrame) -> pd.DataFrame:
+    """Status changes in changelog order (per issue, oldest first), each with its history id."""
     ordered = transitions.sort_values(["item_id", "at"], kind="stable").reset_index(drop=True)
     ordered["history_id"] = (20001 + np.arange(len(ordered))).astype(str)
+    return ordered
+
+
+def _issues(items: pd.DataFrame, ordered: pd.DataFrame, users: dict[str, dict], version_ids: dict[str, str],
+            projects: dict[str, str]) -> list[dict]:
+    """`items` as the REST v2 search returns them, their changelogs from `ordered` (`_numbered_histories`)."""
+    created, updated, resolved = (_jira_times(items[column]) for column in ("created", "updated", "resolved"))
     at = _jira_times(ordered["at"])
     histories: dict[str, list[dict]] = {}
     for n, (item_id, history_id, old, new) in enumerate(
@@ -381,7 +387,6 @@ def issues_json(items: pd.DataFrame, transitions: pd.DataFrame, users: dict[str,
             "items": [{"field": "status", "fieldtype": "jira", "fieldId": "status",
                        "from": STATUSES[old][0], "fromString": old, "to": STATUSES[new][0], "toString": new}],
         })
-    version_ids = dict(zip(releases["name"], releases["release_id"]))
     statuses = {name: _status(name) for name in STATUSES}
     projects = {key: {"id": project_id, "key": key} for key, project_id in projects.items()}
     columns = ["item_id", "key", "project", "type", "status", "assignee_id", "reporter_id", "labels", "components",
@@ -416,6 +421,25 @@ def issues_json(items: pd.DataFrame, transitions: pd.DataFrame, users: dict[str,
             "changelog": {"startAt": 0, "maxResults": len(log), "total": len(log), "histories": log},
         })
     return out
+
+
+def issues_json(items: pd.DataFrame, transitions: pd.DataFrame, users: dict[str, dict],
+                releases: pd.DataFrame, projects: dict[str, str]) -> list[dict]:
+    """Every work item as the REST v2 search returns it with `expand=changelog` (the whole changelog)."""
+    version_ids = dict(zip(releases["name"], releases["release_id"]))
+    return _issues(items, _numbered_histories(transitions), users, version_ids, projects)
+
+
+def issue_pages(items: pd.DataFrame, transitions: pd.DataFrame, users: dict[str, dict], releases: pd.DataFrame,
+                projects: dict[str, str], size: int | None) -> Iterator[list[dict]]:
+    """`issues_json` `size` items at a time (all at once when None), as a sync reads search pages:
+    the same issues, changelogs and history ids, without holding the whole export."""
+    version_ids = dict(zip(releases["name"], releases["release_id"]))
+    ordered = _numbered_histories(transitions)
+    size = size or max(len(items), 1)
+    for first in range(0, len(items), size):
+        page = items.iloc[first:first + size]
+        yield _issues(page, ordered[ordered["item_id"].isin(page["item_id"])], users, version_ids, projects)
 
 
 def _version(release, projects: dict[str, str], planned, released: bool) -> dict:
@@ -482,6 +506,45 @@ def jira_export(story: Story, org: pd.DataFrame, roster: pd.DataFrame, membershi
     )
 
 
+def read_jira(story: Story, org: pd.DataFrame, roster: pd.DataFrame, memberships: pd.DataFrame,
+              checkins: pd.DataFrame, people: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """What `jira_tables(jira_export(...))` gives, with the issues written and normalized
+    `Scale.jira_batch` at a time, so the whole REST JSON of a large organisation is never in memory."""
+    scale = story.scale
+    releases, plans = make_releases(story, org, scale)
+    items, transitions = make_work_items(story, releases, roster, memberships, checkins, scale)
+    projects = {project: str(10001 + n) for n, project in enumerate([*org["project"], DATA_PROJECT, CHECKIN_PROJECT])}
+    source, synced_at = jira_source(org), story.synced_at.to_pydatetime()
+    rules = Rules.from_settings(source, people)
+    versions = versions_json(releases, projects)
+    batches = []
+    for n, page in enumerate(issue_pages(items, transitions, jira_users(roster), releases, projects, scale.jira_batch)):
+        batches.append(normalize(page, versions if n == 0 else {}, synced_at, rules))
+        del page
+    del items, transitions
+    if not batches:
+        batches.append(normalize([], versions, synced_at, rules))
+    frames = _joined(batches)
+    seen = version_plans(version_reads(releases, plans, projects), rules)
+    return _tables(frames, plan_changes(pd.concat([seen, frames.release_plans], ignore_index=True)))
+
+
+def _joined(batches: list[JiraFrames]) -> JiraFrames:
+    if len(batches) == 1:
+        return batches[0]
+    return JiraFrames(*(pd.concat([getattr(b, name) for b in batches], ignore_index=True) for name in
+                        ("work_items", "work_item_transitions", "releases", "release_plans")))
+
+
+def _tables(frames: JiraFrames, release_plans: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    return {
+        "releases": frames.releases,
+        "release_plans": release_plans,
+        "work_items": frames.work_items.assign(source=SOURCE),
+        "work_item_transitions": frames.work_item_transitions,
+    }
+
+
 def jira_tables(export: JiraExport, people: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """The Jira connector's reading of the export: today's sync normalizes issues and versions; the
     planned dates every read saw go through `plan_changes`, so each first plan and re-plan is kept.
@@ -491,10 +554,4 @@ def jira_tables(export: JiraExport, people: pd.DataFrame) -> dict[str, pd.DataFr
     rules = Rules.from_settings(export.source, people)
     frames = normalize(export.issues, export.versions, export.synced_at, rules)
     seen = version_plans(export.reads, rules)
-    release_plans = plan_changes(pd.concat([seen, frames.release_plans], ignore_index=True))
-    return {
-        "releases": frames.releases,
-        "release_plans": release_plans,
-        "work_items": frames.work_items.assign(source=SOURCE),
-        "work_item_transitions": frames.work_item_transitions,
-    }
+    return _tables(frames, plan_changes(pd.concat([seen, frames.release_plans], ignore_index=True)))

@@ -29,6 +29,9 @@ class Scale:
     """Fewest and most work items in a release."""
     status_changes: tuple[int, int]
     """Fewest and most status changes of a resolved work item."""
+    jira_batch: int | None = None
+    """Work items written as Jira's REST JSON and read by the connector at a time, so the whole
+    export is never held at once (None: all of them in one go)."""
 
     @property
     def teams(self) -> int:
@@ -42,5 +45,6 @@ SMALL = Scale(
 LARGE = Scale(
     name="large", quarters=12, groups=40, ops=80, joiners=24, movers=20,
     release_cadences=(21, 28, 42), items_per_release=(70, 110), status_changes=(3, 7),
+    jira_batch=25_000,
 )
 SCALES = {scale.name: scale for scale in (SMALL, LARGE)}
