@@ -29,21 +29,32 @@ from dashboard.demo.story import SOURCE, Story, stream, timestamps, to_utc
 
 REVIEW_UID = "qbr-prep-review-{team}@demo.example.com"
 FORM_FILE = "monthly-roadmap-review.csv"
+
+
+FORM_KINDS = {"monthly_roadmap": ("Roadmap review", "https://docs.example.com/roadmap/{period:%Y-%m}"),
+              "sprint_demo": ("Sprint demo", "https://video.example.com/demos/{team}/{period:%Y-%m-%d}")}
+"""Check-ins sent through the form: the answer naming the kind, and the link each response carries."""
 HISTORY_DAYS = 730
 """The `[checkins]` default: a longer story asks for check-ins over its whole window."""
 
 
 def demo_checkins(story: Story) -> Checkins:
-    """The demo organisation's `[checkins]` section."""
+    """The demo organisation's `[checkins]` section (a large organisation's teams also owe a weekly sprint demo)."""
+    kinds = [
+        CheckinKind(id="weekly_status", title="Weekly status", cadence="weekly", weekday="fri",
+                    start=story.start, jira_label="weekly-status"),
+        CheckinKind(id="monthly_roadmap", title="Monthly roadmap review", cadence="monthly", business_day=3,
+                    start=story.start, form_values=[FORM_KINDS["monthly_roadmap"][0]]),
+        CheckinKind(id="qbr_prep", title="QBR prep", cadence="quarterly", days_before_quarter_end=10,
+                    start=story.start, calendar_events=[REVIEW_UID.format(team="*") + "*"]),
+    ]
+    if story.scale.sprint_demo:
+        # product ops makes the sprint demo a standard output when it is founded; the engine has no
+        # fortnightly cadence, so the large organisation's teams demo every week
+        kinds.append(CheckinKind(id="sprint_demo", title="Sprint demo", cadence="weekly", weekday="thu",
+                                 start=story.founded, form_values=[FORM_KINDS["sprint_demo"][0]]))
     return Checkins(
-        kinds=[
-            CheckinKind(id="weekly_status", title="Weekly status", cadence="weekly", weekday="fri",
-                        start=story.start, jira_label="weekly-status"),
-            CheckinKind(id="monthly_roadmap", title="Monthly roadmap review", cadence="monthly", business_day=3,
-                        start=story.start, form_values=["Roadmap review"]),
-            CheckinKind(id="qbr_prep", title="QBR prep", cadence="quarterly", days_before_quarter_end=10,
-                        start=story.start, calendar_events=[REVIEW_UID.format(team="*") + "*"]),
-        ],
+        kinds=kinds,
         jira_submitted_status="Done",
         history_days=max(HISTORY_DAYS, (story.today - story.start).days + 7),
         form=CheckinForm(team_column="Team", kind_column="Check-in", date_order="mdy"),
@@ -106,15 +117,19 @@ def _meeting_times(rng: np.random.Generator, due: pd.Series, zones: pd.Series, o
 
 
 def form_export(checkins: pd.DataFrame, team_names: pd.Series, people: pd.DataFrame, zone: str) -> str:
-    """The monthly roadmap reviews as Google Forms writes its responses CSV (month/day/year, the form owner's clock)."""
-    sent = checkins[(checkins["kind"] == "monthly_roadmap") & checkins["submitted_at"].notna()]
+    """The check-ins sent by form (monthly roadmap reviews, sprint demos) as Google Forms writes its
+    responses CSV (month/day/year, the form owner's clock)."""
+    sent = checkins[checkins["kind"].isin(list(FORM_KINDS)) & checkins["submitted_at"].notna()]
     sent = sent.sort_values("submitted_at", kind="stable")
     local = pd.to_datetime(sent["submitted_at"]).dt.tz_localize("UTC").dt.tz_convert(zone)
     email = sent["owner_id"].map(people.set_index("person_id")["email"])
     lines = ["Timestamp,Email Address,Team,Check-in,Link to the roadmap"]
-    for stamp, address, team, period in zip(local.dt.strftime("%-m/%-d/%Y %H:%M:%S"), email,
-                                            sent["team_id"].map(team_names), sent["period_start"]):
-        lines.append(f'{stamp},{address},"{team}",Roadmap review,https://docs.example.com/roadmap/{period:%Y-%m}')
+    for stamp, address, team_id, team, kind, period in zip(
+        local.dt.strftime("%-m/%-d/%Y %H:%M:%S"), email, sent["team_id"], sent["team_id"].map(team_names),
+        sent["kind"], sent["period_start"],
+    ):
+        answer, link = FORM_KINDS[kind]
+        lines.append(f'{stamp},{address},"{team}",{answer},{link.format(period=period, team=team_id)}')
     return "\r\n".join(lines) + "\r\n"
 
 

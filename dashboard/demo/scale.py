@@ -32,6 +32,8 @@ class Scale:
     jira_batch: int | None = None
     """Work items written as Jira's REST JSON and read by the connector at a time, so the whole
     export is never held at once (None: all of them in one go)."""
+    sprint_demo: bool = False
+    """Teams owe a weekly sprint demo (a form with the recording) from the day product ops is founded."""
 
     @property
     def teams(self) -> int:
@@ -45,6 +47,6 @@ SMALL = Scale(
 LARGE = Scale(
     name="large", quarters=12, groups=40, ops=80, joiners=24, movers=20,
     release_cadences=(21, 28, 42), items_per_release=(70, 110), status_changes=(3, 7),
-    jira_batch=25_000,
+    jira_batch=25_000, sprint_demo=True,
 )
 SCALES = {scale.name: scale for scale in (SMALL, LARGE)}
