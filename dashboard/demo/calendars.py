@@ -79,6 +79,29 @@ SERIES = (
 )
 """Team series carry the team's name in their title ("Daily standup - Checkout")."""
 TEAM_SERIES = {"standup", "status-sync", "sprint-review", "grooming", "customer-call", "strategy-review"}
+SQUADS = ("web", "backend", "mobile", "platform", "data", "quality")
+"""The engineering squads of a large team, one lead each (`Scale.eng_leads` of them)."""
+
+
+def scale_series(story: Story) -> tuple[Series, ...]:
+    """The series every PM has: the story's, then a large organisation's extra short meetings, kept
+    through the whole window: a weekly 30-minute 1:1 with each squad's engineering lead and weekly
+    30-minute syncs with the teams theirs depends on."""
+    scale = story.scale
+    leads = tuple(
+        Series(f"eng-lead-1on1-{squad}", f"1:1 with {squad} engineering lead", "one_on_one", 1, False, (2, 2), "kept")
+        for squad in SQUADS[: scale.eng_leads]
+    )
+    syncs = tuple(
+        Series(f"cross-team-sync-{n}", f"Cross-team sync {n}", "overhead", 1, False, (4, 8), "kept")
+        for n in range(1, scale.cross_team_syncs + 1)
+    )
+    return SERIES + leads + syncs
+
+
+def _team_series(series: pd.Series) -> pd.Series:
+    """Whether each series key is one whose title carries the team's name."""
+    return series.isin(TEAM_SERIES) | series.str.startswith("cross-team-sync-")
 
 
 @dataclass(frozen=True)
@@ -192,7 +215,7 @@ def _series_template(story: Story, pms: pd.DataFrame, slots: int) -> pd.DataFram
     open_days = np.ones((count, WEEKDAYS), dtype=bool)
     founded = pd.Timestamp(story.founded)
     frames = []
-    for series in SERIES:
+    for series in scale_series(story):
         length = np.full(count, series.slots)
         if series.daily:
             slot = rng.integers(0, 3, count)
@@ -290,9 +313,11 @@ def _one_offs(story: Story, weeks: pd.DataFrame, open_days: np.ndarray, occupied
     progress = story.progress(weeks["week"] + 2 * DAY)
     share_open = open_days.sum(axis=1) / WEEKDAYS
     frames = []
+    scale = story.scale
     for kind in ADHOC:
         before, after = kind.per_week
-        counts = rng.poisson((before + (after - before) * progress) * share_open)
+        more = 1.0 if kind.category == "focus" else scale.meetings
+        counts = rng.poisson((before + (after - before) * progress) * share_open * more)
         pw = np.repeat(np.arange(len(weeks)), counts)
         late = rng.random(len(pw)) < progress[pw]
         length = np.where(
@@ -300,6 +325,8 @@ def _one_offs(story: Story, weeks: pd.DataFrame, open_days: np.ndarray, occupied
             rng.choice(kind.slots, size=len(pw), p=kind.weights_after),
             rng.choice(kind.slots, size=len(pw), p=kind.weights_before),
         )
+        if scale.meeting_slots is not None and kind.category != "focus":
+            length = np.minimum(length, scale.meeting_slots)
         lo, hi = kind.attendees
         frames.append(pd.DataFrame({
             "pw": pw,
@@ -444,7 +471,7 @@ def make_calendars(story: Story, roster: pd.DataFrame, org: pd.DataFrame, settin
     timed["original_start"] = local(timed.assign(slot=timed["original_slot"].fillna(timed["slot"]).astype(int)))
     timed["zone"] = timed["person_id"].map(zone)
     timed["title"] = timed["title"].where(
-        ~timed["series"].isin(TEAM_SERIES), timed["title"] + " - " + timed["person_id"].map(team))
+        ~_team_series(timed["series"].fillna("")), timed["title"] + " - " + timed["person_id"].map(team))
     timed["attendees"] = [
         _count(int(n), g if isinstance(g, str) else None) for n, g in zip(timed["attendee_count"], timed["group"])
     ]
@@ -496,7 +523,7 @@ def _ics_texts(story: Story, pms: pd.DataFrame, series: pd.DataFrame, timed: pd.
     # series: the master event of each, with its rule, skipped days and the owner's usual answer
     series = series.copy()
     series["title"] = series["title"].where(
-        ~series["series"].isin(TEAM_SERIES), series["title"] + " - " + series["person_id"].map(team))
+        ~_team_series(series["series"]), series["title"] + " - " + series["person_id"].map(team))
     series["zone"] = series["person_id"].map(zone)
     series["local_start"] = series["first"] + day_start + series["slot"] * SLOT
     last_start = series["last"] + day_start + series["slot"] * SLOT

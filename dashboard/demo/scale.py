@@ -32,6 +32,16 @@ class Scale:
     jira_batch: int | None = None
     """Work items written as Jira's REST JSON and read by the connector at a time, so the whole
     export is never held at once (None: all of them in one go)."""
+    eng_leads: int = 0
+    """Weekly 30-minute 1:1s a PM has with each of this many engineering leads (a large team has
+    several squads), on top of the fortnightly 1:1 with the engineering lead."""
+    cross_team_syncs: int = 0
+    """Weekly 30-minute syncs with other teams a PM keeps (a large organisation has more dependencies)."""
+    meetings: float = 1.0
+    """One-off meetings per PM-week, as a multiple of the story's (focus blocks excepted)."""
+    meeting_slots: int | None = None
+    """Longest one-off meeting in half-hours (None: as long as the story draws them): a large
+    organisation's PMs have more, shorter meetings."""
     sprint_demo: bool = False
     """Teams owe a weekly sprint demo (a form with the recording) from the day product ops is founded."""
 
@@ -47,6 +57,6 @@ SMALL = Scale(
 LARGE = Scale(
     name="large", quarters=12, groups=40, ops=80, joiners=24, movers=20,
     release_cadences=(21, 28, 42), items_per_release=(70, 110), status_changes=(3, 7),
-    jira_batch=25_000, sprint_demo=True,
+    jira_batch=25_000, eng_leads=4, cross_team_syncs=5, meetings=2.4, meeting_slots=2, sprint_demo=True,
 )
 SCALES = {scale.name: scale for scale in (SMALL, LARGE)}
