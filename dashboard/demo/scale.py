@@ -44,6 +44,10 @@ class Scale:
     organisation's PMs have more, shorter meetings."""
     sprint_demo: bool = False
     """Teams owe a weekly sprint demo (a form with the recording) from the day product ops is founded."""
+    pulses_per_quarter: int = 1
+    """Pulse survey waves per quarter: 1 (quarterly) or 3 (monthly)."""
+    pulse_response: tuple[float, float] = (0.75, 0.85)
+    """Share of PMs and of operations people who answer a wave (a monthly pulse is answered less)."""
 
     @property
     def teams(self) -> int:
@@ -58,5 +62,6 @@ LARGE = Scale(
     name="large", quarters=12, groups=40, ops=80, joiners=24, movers=20,
     release_cadences=(21, 28, 42), items_per_release=(70, 110), status_changes=(3, 7),
     jira_batch=25_000, eng_leads=4, cross_team_syncs=5, meetings=2.4, meeting_slots=2, sprint_demo=True,
+    pulses_per_quarter=3, pulse_response=(0.55, 0.6),
 )
 SCALES = {scale.name: scale for scale in (SMALL, LARGE)}

@@ -50,33 +50,44 @@ COMMENTS = ("Fewer status meetings, please", "The insights portal saves me hours
 
 
 def survey_waves(story: Story) -> pd.DataFrame:
-    """One pulse wave per quarter, opening mid-way through the quarter's second month, and its tool.
+    """One pulse wave per quarter, opening mid-way through the quarter's second month, and its tool;
+    a monthly pulse (`Scale.pulses_per_quarter` 3) opens mid-month, with its quarter's tool.
 
     A wave that would open after `today` opens a few days before it instead (never before its
-    quarter starts), so every quarter in the window, the current one included, has answers.
+    period starts), so every period in the window, the current one included, has answers.
     """
+    per_quarter = story.scale.pulses_per_quarter
+    if per_quarter not in (1, 3):
+        raise ValueError(f"a pulse runs once or three times a quarter, not {per_quarter}")
     quarters = pd.date_range(story.start, story.today, freq="QS")
-    planned = quarters + pd.DateOffset(months=1) + pd.Timedelta(days=14)
-    fallback = np.maximum(quarters, pd.Timestamp(story.today) - pd.Timedelta(days=3))
+    tools = dict(zip(quarters, (TOOLS[:1] * max(len(quarters) - len(TOOLS), 0) + TOOLS)[-len(quarters):]))
+    periods = quarters if per_quarter == 1 else pd.date_range(story.start, story.today, freq="MS")
+    planned = periods + pd.DateOffset(months=3 // per_quarter // 2) + pd.Timedelta(days=14)
+    fallback = np.maximum(periods, pd.Timestamp(story.today) - pd.Timedelta(days=3))
     opens = pd.DatetimeIndex(np.where(planned <= pd.Timestamp(story.today), planned, fallback))
-    waves = [f"{q.year}Q{(q.month - 1) // 3 + 1}" for q in quarters]
+    if per_quarter == 1:
+        waves = [f"{q.year}Q{(q.month - 1) // 3 + 1}" for q in periods]
+    else:
+        waves = [f"{m:%Y-%m}" for m in periods]
     return pd.DataFrame({
         "survey_id": [f"{SURVEY}/{wave}" for wave in waves], "wave": waves, "opens": opens,
-        "tool": list((TOOLS[:1] * max(len(waves) - len(TOOLS), 0) + TOOLS)[-len(waves):]),
+        "tool": [tools[p.to_period("Q").start_time] for p in periods],
     })
 
 
 # --- who answers what ---------------------------------------------------------------------------
 
 def _respondents(story: Story, waves: pd.DataFrame, roster: pd.DataFrame, memberships: pd.DataFrame) -> pd.DataFrame:
-    """Who answers each wave: ~75 % of PMs in post and ~85 % of operations, never fewer than six of them."""
+    """Who answers each wave: ~75 % of PMs in post and ~85 % of operations (`Scale.pulse_response`),
+    never fewer than six of them."""
     rng = stream("respondents")
     people = roster[roster["role"].isin(["pm", "ops"])]
     asked = waves.merge(people[["person_id", "email", "role", "active_from", "active_to"]], how="cross")
     asked = asked[(asked["active_from"] <= asked["opens"]) & ~(asked["active_to"] <= asked["opens"])].reset_index(drop=True)
     asked["draw"] = rng.random(len(asked))
     asked["order"] = asked.groupby(["survey_id", "role"])["draw"].rank(method="first")
-    rate = np.where(asked["role"] == "pm", 0.75, 0.85)
+    pm_rate, ops_rate = story.scale.pulse_response
+    rate = np.where(asked["role"] == "pm", pm_rate, ops_rate)
     answers = (asked["draw"] < rate) | ((asked["role"] == "ops") & (asked["order"] <= 6))
     asked = asked[answers.to_numpy()].reset_index(drop=True)
     asked["team_id"] = team_at(memberships, asked["person_id"], asked["opens"]).where(asked["role"] == "pm")
