@@ -6,12 +6,17 @@ from datetime import timedelta
 import pandas as pd
 import pytest
 
+from dashboard.checkins import moment
+from dashboard.checkins.engine import teams
+from dashboard.checkins.expectations import expected_slots
 from dashboard.config import Settings
 from dashboard.demo import LARGE, SMALL
 from dashboard.demo.build import _organisation
-from dashboard.demo.checkins import make_checkins
-from dashboard.demo.jira import make_releases, make_work_items, status_path
+from dashboard.demo.calendars import _calendar_weeks, make_calendars
+from dashboard.demo.checkins import demo_checkin_settings, make_checkins
+from dashboard.demo.jira import issue_pages, make_releases, make_work_items, status_path
 from dashboard.demo.org import load_roster_exports, roster_snapshots
+from dashboard.demo.surveys import QUESTIONS, make_responses, survey_waves
 from dashboard.derive import refresh
 from dashboard.store import Store
 from tests.conftest import DEMO_TODAY
@@ -42,8 +47,59 @@ def test_the_large_organisation_plans_the_issues_jira_and_checkin_volumes(large)
     assert 5_000 <= len(releases) <= 7_000
     assert 550_000 <= len(items) <= 650_000
     assert 2_700_000 <= len(transitions) <= 3_300_000
-    assert 30_000 <= len(checkins) <= 45_000
+    assert 38_000 <= len(checkins) <= 46_000
     assert checkins["team_id"].nunique() == 160
+    assert set(checkins["kind"]) == {"weekly_status", "monthly_roadmap", "qbr_prep", "sprint_demo"}
+    assert checkins.loc[checkins["kind"] == "sprint_demo", "due_at"].min() >= pd.Timestamp(story.founded)
+
+
+def test_the_engine_expects_the_large_organisations_checkins_over_the_whole_window(large):
+    story, _, _, known = large
+    settings = demo_checkin_settings(Settings(), story)
+    config = settings.checkins
+    now = moment(settings, story.today)
+    first = story.today - timedelta(days=config.history_days)
+    assert first <= story.start
+    slots = expected_slots(config.kinds, teams(known, settings), first, story.today + timedelta(days=100))
+    slots = slots[slots["opens_at"] <= pd.Timestamp(now)]
+    assert 38_000 <= len(slots) <= 46_000
+    assert demo_checkin_settings(Settings(), _organisation(DEMO_TODAY, SMALL)[0]).checkins.history_days == 730
+
+
+def test_the_large_organisation_plans_about_two_million_calendar_occurrences(large):
+    story, org, roster, _ = large
+    def pm_weeks(people: pd.DataFrame) -> int:
+        return len(_calendar_weeks(story, people[people["role"] == "pm"].assign(team_name=""))[0])
+
+    some = roster[roster["team_id"].isin(org["team_id"].iloc[::20])]
+    sample = make_calendars(story, some, org, Settings()).intended
+    per_week = len(sample) / pm_weeks(some)
+    assert per_week >= 32
+    assert 1_800_000 <= per_week * pm_weeks(roster) <= 2_300_000
+    assert sample["title"].str.startswith("1:1 with web engineering lead").any()
+    assert sample["title"].str.startswith("Cross-team sync").any()
+
+
+def test_the_large_organisation_plans_about_fifty_thousand_survey_answers(large):
+    story, _, roster, known = large
+    waves = survey_waves(story)
+    responses = make_responses(story, waves, roster, known["memberships"])
+    answers = sum(int(responses[question].notna().sum()) for question in QUESTIONS["question_id"])
+    assert len(waves) == 35 and waves["survey_id"].is_unique  # a monthly pulse over three years
+    assert 45_000 <= answers <= 56_000
+    assert responses.groupby(["survey_id", "role"]).size().unstack()["ops"].min() >= 6
+
+
+def test_issue_pages_are_the_whole_export_a_page_at_a_time():
+    small_story, small_org, small_roster = _organisation(DEMO_TODAY, SMALL)
+    small_known = load_roster_exports(roster_snapshots(small_story, small_org, small_roster))
+    checkins = make_checkins(small_story, small_known, Settings())
+    releases, _ = make_releases(small_story, small_org)
+    items, transitions = make_work_items(small_story, releases, small_roster, small_known["memberships"], checkins)
+    projects = {project: str(n) for n, project in enumerate([*small_org["project"], "DATA", "CHK"])}
+    whole = next(issue_pages(items, transitions, {}, releases, projects, None))
+    paged = [issue for page in issue_pages(items, transitions, {}, releases, projects, 5_000) for issue in page]
+    assert len(whole) == len(items) and paged == whole
 
 
 @pytest.mark.parametrize("steps", range(1, 9))
