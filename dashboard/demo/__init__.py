@@ -24,10 +24,12 @@ the same code a real organisation's data does:
     org.py        people and teams      -> HR roster CSV      -> connectors.roster (parse, plan)
     calendars.py  PM calendars          -> ICS per PM         -> connectors.calendar (ics_tables)
     jira.py       releases, work items  -> REST v2 JSON       -> connectors.jira (normalize, plan_changes)
-    surveys.py    quarterly pulse       -> tool exports (CSV) -> connectors.survey (read_text, normalize)
+    surveys.py    pulse survey          -> tool exports (CSV) -> connectors.survey (read_text, normalize)
     checkins.py   check-ins owed        -> canonical rows (their tickets go through Jira)
     story.py      the dates the story turns on, seeded random streams
-    scale.py      how big the organisation is (`SMALL`, the default, or `LARGE`), in one place
+    scale.py      how big the organisation is (`SMALL`, the default, or `LARGE`), in one place; the
+                  story carries it, and a large organisation's PMs have more, shorter meetings, its
+                  teams owe a weekly sprint demo and its pulse runs monthly
     build.py      `demo_sources` (the raw data), `demo_tables` (read by the connectors) and
                   `build_demo` (all of it written in one store transaction)
 

@@ -1,7 +1,7 @@
-"""The quarterly pulse survey, as exports of the tools the organisation used over the years.
+"""The pulse survey, as exports of the tools the organisation used over the years.
 
-One wave a quarter asks PMs and operations how aligned they are, whether insights come without
-asking, what share of their week goes to strategy, and so on. Alignment starts at ~55/100 for
+One wave a quarter (a month in the large organisation) asks PMs and operations how aligned they
+are, whether insights come without asking, what share of their week goes to strategy, and so on. Alignment starts at ~55/100 for
 PMs and ~75 for operations; PMs close most of that twenty-point gap (to about five) as product
 ops beds in. Insights come without asking once the portal is there.
 
