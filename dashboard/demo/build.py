@@ -135,6 +135,13 @@ def demo_tables(settings: Settings, today: date, timings: dict[str, float] | Non
     return tables
 
 
+def _parts(frame: pd.DataFrame, size: int | None) -> list[pd.DataFrame]:
+    """`frame` in slices of `size` rows (whole when None or smaller)."""
+    if size is None or len(frame) <= size:
+        return [frame]
+    return [frame.iloc[first:first + size] for first in range(0, len(frame), size)]
+
+
 def build_demo(store: Store, settings: Settings, today: date, timings: dict[str, float] | None = None,
                scale: Scale = SMALL) -> dict[str, int]:
     """Replace the store's contents with the demo organisation as of `today`; rows written per table."""
@@ -143,7 +150,13 @@ def build_demo(store: Store, settings: Settings, today: date, timings: dict[str,
     tables = demo_tables(settings, today, timings, scale=scale)
     with store.transaction(fresh=True) as tx:
         with _stage(timings, "store"):
-            counts = {name: tx.upsert(name, frame) for name, frame in tables.items()}
+            counts = {}
+            for name in list(tables):
+                # each frame is let go once written, so the derive step below (which reads the
+                # store back) does not run beside a second copy of every table
+                frame = tables.pop(name)
+                counts[name] = sum(tx.upsert(name, part) for part in _parts(frame, scale.store_batch))
+                del frame
         with _stage(timings, "derive"):
             # the engine re-derives check-ins with the kinds and window of this organisation's story
             refresh(tx, demo_checkin_settings(settings, make_story(today, scale.quarters, scale)), as_of=today)

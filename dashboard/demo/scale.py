@@ -32,6 +32,8 @@ class Scale:
     jira_batch: int | None = None
     """Work items written as Jira's REST JSON and read by the connector at a time, so the whole
     export is never held at once (None: all of them in one go)."""
+    store_batch: int | None = None
+    """Rows of a table written to the store at a time (None: each table in one write)."""
     eng_leads: int = 0
     """Weekly 30-minute 1:1s a PM has with each of this many engineering leads (a large team has
     several squads), on top of the fortnightly 1:1 with the engineering lead."""
@@ -61,7 +63,8 @@ SMALL = Scale(
 LARGE = Scale(
     name="large", quarters=12, groups=40, ops=80, joiners=24, movers=20,
     release_cadences=(21, 28, 42), items_per_release=(70, 110), status_changes=(3, 7),
-    jira_batch=25_000, eng_leads=4, cross_team_syncs=5, meetings=2.4, meeting_slots=2, sprint_demo=True,
-    pulses_per_quarter=3, pulse_response=(0.55, 0.6),
+    jira_batch=25_000, store_batch=500_000,
+    eng_leads=4, cross_team_syncs=5, meetings=2.4, meeting_slots=2,
+    sprint_demo=True, pulses_per_quarter=3, pulse_response=(0.55, 0.6),
 )
 SCALES = {scale.name: scale for scale in (SMALL, LARGE)}
