@@ -84,8 +84,12 @@ def _classes(matrix: np.ndarray, sizes: np.ndarray, hidden: np.ndarray) -> tuple
     revealed = (masked >= 0).any(axis=1)
     if not revealed.any():
         return np.zeros((0, matrix.shape[1]), dtype=np.int64), np.zeros(0, dtype=np.int64)
-    patterns, inverse = np.unique(masked[revealed], axis=0, return_inverse=True)
-    return patterns, np.bincount(inverse.ravel(), weights=sizes[revealed], minlength=len(patterns)).astype(np.int64)
+    rows, weights = masked[revealed], sizes[revealed]
+    order = np.lexsort(rows.T[::-1])  # rows in lexicographic order, as np.unique(axis=0) gives them, faster
+    ordered = rows[order]
+    starts = np.flatnonzero(np.r_[True, (ordered[1:] != ordered[:-1]).any(axis=1)])
+    totals = np.add.reduceat(weights[order], starts)
+    return ordered[starts], totals.astype(np.int64)
 
 
 def cell_sizes(atoms: pd.DataFrame, slots: Sequence[str], size: str = "size") -> dict[Cell, int]:
@@ -120,16 +124,22 @@ def _cheapest_fix(small: int, patterns: np.ndarray, sizes: np.ndarray, n: np.nda
     depends on chance.
     """
     mine = patterns[small]
-    best = mine[mine >= 0]
-    best_cost = (False, float(n[best].sum()), len(best))
-    for other in range(len(patterns)):
-        if other == small:
-            continue
-        differs = patterns[other] != mine
-        differing = np.concatenate([mine[differs & (mine >= 0)], patterns[other][differs & (patterns[other] >= 0)]])
-        cost = (int(sizes[small] + sizes[other]) < k, float(n[differing].sum()), len(differing))
-        if cost < best_cost:
-            best, best_cost = differing, cost
+    own = mine >= 0
+    best, best_cost = mine[own], (False, float(n[mine[own]].sum()), int(own.sum()))
+    differs = patterns != mine
+    theirs = patterns >= 0
+    mine_n = np.where(own, n[np.maximum(mine, 0)], 0.0)
+    their_n = np.where(theirs, n[np.maximum(patterns, 0)], 0.0)
+    costs = np.where(differs, mine_n, 0.0).sum(axis=1) + np.where(differs, their_n, 0.0).sum(axis=1)
+    counts = (differs & own).sum(axis=1) + (differs & theirs).sum(axis=1)
+    short = (sizes[small] + sizes) < k
+    short[small] = True
+    costs[small] = np.inf  # never merge a class with itself
+    order = np.lexsort((np.arange(len(patterns)), counts, costs, short))  # the first of the cheapest
+    other = order[0]
+    if (bool(short[other]), float(costs[other]), int(counts[other])) < best_cost:
+        differ = differs[other]
+        best = np.concatenate([mine[differ & own], patterns[other][differ & theirs[other]]])
     return best
 
 
