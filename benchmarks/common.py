@@ -47,6 +47,16 @@ def demo_database(scale: str, rebuild: bool = False) -> Path:
     return path
 
 
+def demo_settings(scale: str) -> Settings:
+    """The settings the demo of `scale` derives with: the defaults plus the story's check-in kinds
+    (which live in the demo's code, not in a prodops.toml)."""
+    from dashboard.demo.checkins import demo_checkin_settings
+    from dashboard.demo.story import make_story
+
+    story_scale = SCALES[scale]
+    return demo_checkin_settings(Settings(), make_story(TODAY, story_scale.quarters, story_scale))
+
+
 def median_of(runs: int, measure) -> float:
     """The median of `runs` calls of `measure()`, each returning seconds."""
     return statistics.median(measure() for _ in range(runs))

@@ -20,8 +20,7 @@ import tempfile
 from datetime import timedelta
 from pathlib import Path
 
-from common import TODAY, Timer, arguments, demo_database, header  # noqa: I001
-from dashboard.config import Settings
+from common import TODAY, Timer, arguments, demo_database, demo_settings, header  # noqa: I001
 from dashboard.demo.next_day import next_day
 from dashboard.derive import rebuild, refresh
 from dashboard.store import Store
@@ -40,7 +39,7 @@ def main() -> None:
     args = arguments(__doc__.splitlines()[0], runs={"type": int, "default": 3})
     header("metric recompute", args.scale)
     database = demo_database(args.scale, args.rebuild)
-    settings = Settings()
+    settings = demo_settings(args.scale)
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder) / "work.duckdb"
         fulls, publishes = [], []

@@ -93,8 +93,12 @@ def refresh_checkins(tx: Transaction, settings: Settings, as_of: date | None = N
     """Rebuild `checkins` (expected check-ins x evidence) inside the transaction, and return the
     day before the earliest due time of a check-in that changed (None when none did).
 
-    With `as_of` the check-ins are judged at the end of that day, else at this moment.
+    With `as_of` the check-ins are judged at the end of that day, else at this moment. Settings
+    with no check-in kinds leave the stored check-ins as they are: they say nothing is tracked,
+    not that what was derived before (the demo's, say) should go.
     """
+    if not settings.checkins.kinds:
+        return None
     tables = {name: tx.query(f"SELECT * FROM {name}") for name in ("teams", "people", "memberships", "checkin_forms")}
     tables.update(_checkin_tickets(tx))
     tables["calendar_events"] = _review_meetings(tx, settings)
