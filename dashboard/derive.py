@@ -11,6 +11,7 @@ from datetime import date, timedelta
 import pandas as pd
 
 from dashboard.checkins import derive_checkins, moment
+from dashboard.checkins.engine import context_from, rederived_from
 from dashboard.config import Settings
 from dashboard.periods import floor_date, today
 from dashboard.pm_weeks import build_pm_weeks
@@ -37,7 +38,7 @@ def refresh(tx: Transaction, settings: Settings, as_of: date | None = None, sinc
     if tx.touched & set(PM_WEEK_INPUTS):
         _refresh_pm_weeks(tx, settings, day, since)
     if tx.touched & {*CHECKIN_INPUTS, "calendar_events"}:
-        changed_from.append(refresh_checkins(tx, settings, as_of))
+        changed_from.append(refresh_checkins(tx, settings, as_of, since))
     if tx.touched & set(SERIES_INPUTS):
         refresh_series(tx, settings, day, min(d for d in changed_from if d) if since else None)
 
@@ -69,42 +70,63 @@ def _refresh_pm_weeks(tx: Transaction, settings: Settings, as_of: date, since: d
     tx.upsert("pm_weeks", weeks)
 
 
-def _review_meetings(tx: Transaction, settings: Settings):
-    """Only the occurrences a check-in kind's `calendar_events` pattern can match (not every meeting)."""
+def _review_meetings(tx: Transaction, settings: Settings, first: date | None = None):
+    """Only the occurrences a check-in kind's `calendar_events` pattern can match (not every
+    meeting), and only from `first` on when given."""
     patterns = [p for kind in settings.checkins.kinds for p in kind.calendar_events]
     if not patterns:
         return tx.query("SELECT * FROM calendar_events WHERE false")
     likes = [p.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_").replace("*", "%").replace("?", "_")
              for p in patterns]
     where = " OR ".join("event_uid LIKE ? ESCAPE '\\'" for _ in likes)
-    return tx.query(f"SELECT * FROM calendar_events WHERE {where}", likes)
+    recent, params = _from("start_utc", first)
+    return tx.query(f"SELECT * FROM calendar_events WHERE ({where}){recent}", [*likes, *params])
 
 
-def _checkin_tickets(tx: Transaction) -> dict:
-    """Only the check-in tickets and their history: not a large organisation's every issue."""
+def _checkin_tickets(tx: Transaction, first: date | None = None) -> dict:
+    """Only the check-in tickets and their history: not a large organisation's every issue (and, from
+    `first` on, only tickets updated since: a ticket that moved then was updated then)."""
+    recent, params = _from("updated", first)
+    tickets = f"SELECT item_id FROM work_items WHERE kind = 'checkin'{recent}"
     return {
-        "work_items": tx.query("SELECT * FROM work_items WHERE kind = 'checkin'"),
-        "work_item_transitions": tx.query(
-            "SELECT * FROM work_item_transitions WHERE item_id IN (SELECT item_id FROM work_items WHERE kind = 'checkin')"),
+        "work_items": tx.query(f"SELECT * FROM work_items WHERE kind = 'checkin'{recent}", params),
+        "work_item_transitions": tx.query(f"SELECT * FROM work_item_transitions WHERE item_id IN ({tickets})", params),
     }
 
 
-def refresh_checkins(tx: Transaction, settings: Settings, as_of: date | None = None) -> date | None:
+def _from(column: str, first: date | None) -> tuple[str, list]:
+    return ("", []) if first is None else (f" AND {column} >= ?", [first])
+
+
+def refresh_checkins(tx: Transaction, settings: Settings, as_of: date | None = None, since: date | None = None
+                     ) -> date | None:
     """Rebuild `checkins` (expected check-ins x evidence) inside the transaction, and return the
     day before the earliest due time of a check-in that changed (None when none did).
 
-    With `as_of` the check-ins are judged at the end of that day, else at this moment. Settings
-    with no check-in kinds leave the stored check-ins as they are: they say nothing is tracked,
-    not that what was derived before (the demo's, say) should go.
+    With `as_of` the check-ins are judged at the end of that day, else at this moment. With
+    `since` (new evidence from that day on), only the check-ins it can change are derived again
+    (`dashboard.checkins.engine.derive_checkins`). Settings with no check-in kinds leave the stored
+    check-ins as they are: they say nothing is tracked, not that what was derived before (the
+    demo's, say) should go.
     """
-    if not settings.checkins.kinds:
+    config = settings.checkins
+    if not config.kinds:
         return None
-    tables = {name: tx.query(f"SELECT * FROM {name}") for name in ("teams", "people", "memberships", "checkin_forms")}
-    tables.update(_checkin_tickets(tx))
-    tables["calendar_events"] = _review_meetings(tx, settings)
-    before = tx.query("SELECT * FROM checkins")
-    after = derive_checkins(tables, settings, moment(settings, as_of))
-    tx.replace("checkins", after)
+    first = None if since is None else context_from(config, since)
+    forms, params = _from("submitted_at", first)
+    tables = {name: tx.query(f"SELECT * FROM {name}") for name in ("teams", "people", "memberships")}
+    tables["checkin_forms"] = tx.query(f"SELECT * FROM checkin_forms WHERE true{forms}", params)
+    tables.update(_checkin_tickets(tx, first))
+    tables["calendar_events"] = _review_meetings(tx, settings, first)
+    after = derive_checkins(tables, settings, moment(settings, as_of), since)
+    if since is None:
+        before = tx.query("SELECT * FROM checkins")
+        tx.replace("checkins", after)
+    else:
+        kept = rederived_from(config, since)
+        before = tx.query("SELECT * FROM checkins WHERE due_at >= ?", [kept])
+        tx.execute("DELETE FROM checkins WHERE due_at >= ?", [kept])
+        tx.upsert("checkins", after)
     return _first_change(before, after)
 
 

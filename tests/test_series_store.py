@@ -12,8 +12,11 @@ import pytest
 
 from dashboard import series_store
 from dashboard.config import Settings
+from dashboard.checkins import derive_checkins, moment
+from dashboard.demo.checkins import demo_checkin_settings
 from dashboard.demo.next_day import next_day
-from dashboard.derive import refresh
+from dashboard.demo.story import make_story
+from dashboard.derive import _comparable, refresh
 from dashboard.metrics import METRICS, SCOPES, compute_series, load_tables
 from dashboard.metrics.registry import CLOCK, ROSTER
 from dashboard.schema import TABLES
@@ -58,7 +61,7 @@ def test_the_demo_stores_exactly_the_series_pages_would_compute(demo_db):
 
 
 def test_one_new_day_refreshes_only_its_periods_and_gives_what_a_full_compute_gives(demo_copy):
-    store, settings = Store(demo_copy), Settings()
+    store, settings = Store(demo_copy), demo_checkin_settings(Settings(), make_story(DEMO_TODAY))
     day = DEMO_TODAY + timedelta(days=1)
     before = from_store(store, settings, DEMO_TODAY)
     new = next_day(store, day)
@@ -69,6 +72,9 @@ def test_one_new_day_refreshes_only_its_periods_and_gives_what_a_full_compute_gi
         refresh(tx, settings, as_of=day, since=day)
     after = from_store(store, settings, day)
     pd.testing.assert_frame_equal(after, live(store, settings, day))
+    whole = derive_checkins(store.tables("teams", "people", "memberships", "checkin_forms", "work_items",
+                                         "work_item_transitions", "calendar_events"), settings, moment(settings, day))
+    assert_same_checkins(store.table("checkins"), whole)
     # and it did change something, but left the past alone
     joined = before.merge(after, on=KEYS, suffixes=("_before", "_after"))
     moved = joined[(joined["value_before"].fillna(-1) != joined["value_after"].fillna(-1))
@@ -76,6 +82,11 @@ def test_one_new_day_refreshes_only_its_periods_and_gives_what_a_full_compute_gi
     assert len(moved) > 0
     assert set(moved["metric_id"]) <= {m for m, metric in METRICS.items()
                                        if {"pm_weeks", "work_items", "checkins", CLOCK} & set(metric.needs)}
+
+
+def assert_same_checkins(stored: pd.DataFrame, derived: pd.DataFrame) -> None:
+    comparable = [_comparable(frame).sort_values("checkin_id", ignore_index=True) for frame in (stored, derived)]
+    pd.testing.assert_frame_equal(*comparable)
 
 
 def test_a_write_that_does_not_refresh_the_series_makes_pages_compute_live(demo_copy):

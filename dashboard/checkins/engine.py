@@ -16,7 +16,7 @@ from connectors.checkins.evidence import EVIDENCE_COLUMNS
 from dashboard.checkins.expectations import Team, expected_slots
 from dashboard.checkins.holidays import holiday_days
 from dashboard.checkins.matching import match
-from dashboard.config import Settings
+from dashboard.config import Checkins, Settings
 from dashboard.schema import TABLES
 
 LOOKAHEAD = timedelta(days=100)
@@ -73,18 +73,51 @@ def evidence(tables: dict[str, pd.DataFrame], settings: Settings, now: datetime)
     return pd.concat(frames, ignore_index=True)
 
 
-def derive_checkins(tables: dict[str, pd.DataFrame], settings: Settings, now: datetime) -> pd.DataFrame:
-    """The `checkins` rows: every check-in owed whose period has opened by `now`, with its status."""
+def reach(config: Checkins) -> timedelta:
+    """How long before a submission the check-in it fills can be due: a submission fills the check-in
+    whose deadline is next or the one just passed, so at most the longest cadence (a quarter) plus
+    the longest grace, and a week's margin."""
+    grace = max([kind.grace_hours for kind in config.kinds if kind.grace_hours is not None] + [config.grace_hours])
+    return timedelta(days=92 + 7, hours=grace)
+
+
+def rederived_from(config: Checkins, since: date) -> date:
+    """With new evidence from `since` on, the first due day whose check-ins can change."""
+    return since - reach(config)
+
+
+def context_from(config: Checkins, since: date) -> date:
+    """With new evidence from `since` on, the first day of check-ins and evidence a re-derive reads:
+    enough before `rederived_from` for every check-in from there on to be matched as a whole
+    derive matches it."""
+    return since - 2 * reach(config)
+
+
+def derive_checkins(tables: dict[str, pd.DataFrame], settings: Settings, now: datetime, since: date | None = None
+                    ) -> pd.DataFrame:
+    """The `checkins` rows: every check-in owed whose period has opened by `now`, with its status.
+
+    With `since`, only those due from `rederived_from(since)` on, from the evidence and check-ins
+    from `context_from(since)` on (the tables may hold only those): a new day of evidence then
+    costs months of check-ins, not the whole history.
+    """
     config = settings.checkins
     columns = list(TABLES["checkins"].columns)
     if not config.kinds or tables["teams"].empty:
         return pd.DataFrame(columns=columns)
     today = pd.Timestamp(now).date()
     first = today - timedelta(days=config.history_days)
+    if since is not None:
+        first = max(first, context_from(config, since))
     last = today + LOOKAHEAD
     off = holiday_days(config.holidays, config.holiday_calendar, first - timedelta(days=31), last)
     slots = expected_slots(config.kinds, teams(tables, settings), first, last, off, config.grace_hours)
     slots = slots[slots["opens_at"] <= pd.Timestamp(now)]
-    matched = match(slots, evidence(tables, settings, now), now)
+    sent = evidence(tables, settings, now)
+    if since is not None:
+        sent = sent[pd.to_datetime(sent["submitted_at"]) >= pd.Timestamp(first)]
+    matched = match(slots, sent, now)
+    if since is not None:
+        matched = matched[matched["due_at"] >= pd.Timestamp(rederived_from(config, since))]
     matched["checkin_id"] = matched["team_id"] + "/" + matched["kind"] + "/" + matched["period_start"].astype(str)
     return matched[columns].sort_values(["due_at", "team_id", "kind"], ignore_index=True)
