@@ -31,20 +31,10 @@ from dashboard.store import Store
 from dashboard.store.postgres import NAMESPACE, WRITE_LOCK
 from tests.conftest import ROOT
 from tests.survey_fixtures import CONFIG as SURVEY_CONFIG
+from tests.test_cli import CHECKIN_CONFIG
 from tests.test_jira_faults import DATA_TABLES, assert_same, snapshot
 
-CONFIG = SURVEY_CONFIG + """
-[checkins]
-[checkins.form]
-team_column = "Team"
-date_order = "dmy"
-team_aliases = { "Android app" = "mobile-android" }
-[[checkins.kinds]]
-id = "roadmap_review"
-cadence = "monthly"
-business_day = 3
-start = 2026-09-01
-"""
+CONFIG = SURVEY_CONFIG + CHECKIN_CONFIG
 AS_OF = "2026-11-02"
 ROSTER = """\
 person_id,name,email,role,team_id,team_name,group,time_zone,working_hours,start_date,end_date
