@@ -53,7 +53,9 @@ def read_tables(query: Callable[..., pd.DataFrame], names: tuple[str, ...] = NEE
     A table a newer schema added and this file does not have yet (it was written before the
     migration; the next write migrates it) reads as empty, so the dashboard still opens.
     `UNREAD_COLUMNS` and rows outside `READ_ROWS` are left out, and `release_work` (each work
-    item's fix versions, one row each) is added, unnested by the store. With `recent`, only
+    item's fix versions, one row each) is added, unnested by the store. Rows come in key order:
+    a mean summed in another order can differ in its last digit, and a series must depend on
+    the tables' content only, not on how their rows lie in the file. With `recent`, only
     `RECENT_ROWS` from that day on, and the work of releases shipped from that day on or not yet.
     """
     present = set(query("SELECT table_name FROM information_schema.tables")["table_name"])
@@ -64,7 +66,7 @@ def read_tables(query: Callable[..., pd.DataFrame], names: tuple[str, ...] = NEE
                    " AND (project, name) IN (SELECT project, name FROM releases WHERE released_on IS NULL OR released_on >= ?)")
         tables["release_work"] = query(
             "SELECT project, created, name FROM (SELECT project, created, unnest(fix_versions) AS name "
-            f"FROM work_items WHERE kind = 'work') AS unnested WHERE name IS NOT NULL{shipped}",
+            f"FROM work_items WHERE kind = 'work') AS unnested WHERE name IS NOT NULL{shipped} ORDER BY project, name, created",
             [] if recent is None else [recent],
         )
     return tables
@@ -77,7 +79,8 @@ def _read(query: Callable[..., pd.DataFrame], name: str, recent: date | None) ->
         conditions.append(RECENT_ROWS[name])
         params = [recent] * RECENT_ROWS[name].count("?")
     where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
-    return query(f"SELECT {_columns(name)} FROM {name}{where}", params)
+    key = ", ".join(f'"{column}"' for column in TABLES[name].key)
+    return query(f"SELECT {_columns(name)} FROM {name}{where} ORDER BY {key}", params)
 
 
 def compute_series(
