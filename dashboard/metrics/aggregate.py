@@ -108,6 +108,8 @@ def summarise(
     `n` counts distinct values of `unit` (people, respondents) or else observations. A cell
     whose n is below `min_n` keeps its n but loses its value: that is the privacy rule.
     """
+    if observations.empty:
+        return aggregate(ctx, observations, how, unit, min_n, empty_value)
     return aggregate(ctx, place(ctx, observations), how, unit, min_n, empty_value)
 
 
@@ -126,6 +128,8 @@ def aggregate(
 ) -> pd.DataFrame:
     """`summarise` of observations already placed (`place`): metrics that share the placing of the
     same rows with different values place them once."""
+    if frame.empty:  # every cell empty: what the steps below give, without their cost per call
+        return grid(ctx).assign(value=np.nan if min_n else empty_value, n=0)
     grouped = frame.groupby(["period_start", "scope_id"])
     if how == "count":
         values = grouped.size().rename("value").astype(float)

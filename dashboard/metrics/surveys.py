@@ -255,6 +255,8 @@ def _scoped(table: pd.DataFrame, scope: str) -> pd.DataFrame:
 def survey_series(ctx: Context, construct: str, role: str = ALL, statistic: str = "mean", scale: float = 1.0) -> pd.DataFrame:
     """A registered metric's series (period_start, scope_id, value, n) for the context's grain and
     scope, from the construct's protected cells. A hidden cell keeps its n and loses its value."""
+    if ctx.tables["survey_answers"].empty:  # no answers, no cells: what the decision would give, cheaply
+        return grid(ctx).assign(value=np.nan, n=0)
     cells = measure(ctx.tables, ctx.settings, construct=construct)
     if ctx.scope == EVERY_SCOPE:
         found = pd.concat([_scoped(cells.table(ctx.grain, scope, role), scope) for scope in SCOPES], ignore_index=True)
