@@ -100,8 +100,9 @@ def _from(column: str, first: date | None) -> tuple[str, list]:
 
 def refresh_checkins(tx: Transaction, settings: Settings, as_of: date | None = None, since: date | None = None
                      ) -> date | None:
-    """Rebuild `checkins` (expected check-ins x evidence) inside the transaction, and return the
-    day before the earliest due time of a check-in that changed (None when none did).
+    """Rebuild `checkins` (expected check-ins x evidence) inside the transaction. With `since`,
+    return the day before the earliest due time of a check-in that changed (None when none did);
+    a whole rebuild returns None, as every series is then computed again anyway.
 
     With `as_of` the check-ins are judged at the end of that day, else at this moment. With
     `since` (new evidence from that day on), only the check-ins it can change are derived again
@@ -120,13 +121,12 @@ def refresh_checkins(tx: Transaction, settings: Settings, as_of: date | None = N
     tables["calendar_events"] = _review_meetings(tx, settings, first)
     after = derive_checkins(tables, settings, moment(settings, as_of), since)
     if since is None:
-        before = tx.query("SELECT * FROM checkins")
         tx.replace("checkins", after)
-    else:
-        kept = rederived_from(config, since)
-        before = tx.query("SELECT * FROM checkins WHERE due_at >= ?", [kept])
-        tx.execute("DELETE FROM checkins WHERE due_at >= ?", [kept])
-        tx.upsert("checkins", after)
+        return None
+    kept = rederived_from(config, since)
+    before = tx.query("SELECT * FROM checkins WHERE due_at >= ?", [kept])
+    tx.execute("DELETE FROM checkins WHERE due_at >= ?", [kept])
+    tx.upsert("checkins", after)
     return _first_change(before, after)
 
 

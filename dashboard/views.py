@@ -35,7 +35,6 @@ MISSING_DATA = (
     "There is no data yet. Build the demo organisation with `python -m dashboard demo` "
     "(or run a sync), then reload this page."
 )
-FRESHNESS_COLUMNS = DATED_COLUMNS
 
 
 def settings() -> Settings:
@@ -368,7 +367,7 @@ def _data_status(url: str, settings_json: str, version: str) -> DataStatus:
         freshness = con.execute(
             " UNION ALL ".join(
                 f"SELECT '{name}' AS table_name, max({column})::TIMESTAMP AS newest FROM {name}"
-                for name, column in FRESHNESS_COLUMNS.items()
+                for name, column in DATED_COLUMNS.items()
                 if name in present
             )
         ).df()

@@ -7,9 +7,9 @@ reports read titles, units, definitions and directions from here and never resta
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Literal
+from typing import Literal, TypeVar
 
 import pandas as pd
 
@@ -17,6 +17,7 @@ from dashboard.config import Settings
 from dashboard.periods import Grain, next_start
 
 Scope = Literal["org", "group", "team"]
+T = TypeVar("T")
 SCOPES: tuple[Scope, ...] = ("org", "group", "team")
 EVERY_SCOPE = "every"
 """A cut over the three scopes at once (`compute_series`): each scope id is `scoped_id(scope, id)`,
@@ -57,7 +58,7 @@ class Context:
     memo: dict = field(default_factory=dict, compare=False, repr=False)
     """Work that several metrics of this cut share (placing PM-weeks on scopes, say), done once."""
 
-    def shared(self, key: str, build: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+    def shared(self, key: str, build: Callable[[], T]) -> T:
         """`build()`, once per context: metrics computed together reuse each other's work."""
         if key not in self.memo:
             self.memo[key] = build()
@@ -72,14 +73,14 @@ class Context:
 
     def scope_ids(self) -> list[str]:
         if self.scope == EVERY_SCOPE:
-            return [scoped_id(scope, scope_id) for scope in SCOPES
-                    for scope_id in replace(self, scope=scope, memo=self.memo).scope_ids()]
-        if self.scope == "org":
+            return [scoped_id(scope, scope_id) for scope in SCOPES for scope_id in self._ids(scope)]
+        return self._ids(self.scope)
+
+    def _ids(self, scope: Scope) -> list[str]:
+        if scope == "org":
             return ["org"]
-        column = "group_name" if self.scope == "group" else "team_id"
-        if ("scope_ids", column) not in self.memo:
-            self.memo[("scope_ids", column)] = sorted(self.tables["teams"][column].dropna().unique().tolist())
-        return self.memo[("scope_ids", column)]
+        column = "group_name" if scope == "group" else "team_id"
+        return self.shared(f"{column} ids", lambda: sorted(self.tables["teams"][column].dropna().unique().tolist()))
 
 
 @dataclass(frozen=True)
