@@ -69,13 +69,40 @@ class JiraSource:
             site.add_issue("APP", site.tick(1), summary=f"new {n}")
 
 
-class GoogleSource:
+def recent_monday() -> datetime:
+    """09:00 UTC on the Monday three weeks back: inside every calendar's 40-day history."""
+    now = datetime.now(UTC)
+    return (now - timedelta(days=now.weekday() + 21)).replace(hour=9, minute=0, second=0, microsecond=0)
+
+
+class CalendarApiSource:
+    """One PM's calendar behind a calendar API's fake: 150 meetings, then 40 more and one gone."""
+
     name = "calendar"
 
-    def __init__(self):
-        self.fake = GoogleCalendarFake(page_cap=10)
-        self.monday = (datetime.now(UTC) - timedelta(days=datetime.now(UTC).weekday() + 21)).replace(hour=9, minute=0, second=0, microsecond=0)
+    def __init__(self, fake):
+        self.fake = fake
+        self.monday = recent_monday()
         self.added = 0
+
+    def prepare(self, store: Store) -> None:
+        seed_roster(store)
+        self.add(150)
+
+    def add(self, count: int) -> None:
+        for _ in range(count):
+            start = self.monday + timedelta(days=self.added % 20, hours=self.added % 7)
+            self.fake.put(PM, self.event(self.added, start, start + timedelta(minutes=30)))
+            self.added += 1
+
+    def change(self) -> None:
+        self.add(40)
+        self.remove(3)
+
+
+class GoogleSource(CalendarApiSource):
+    def __init__(self):
+        super().__init__(GoogleCalendarFake(page_cap=10))
 
     def config(self) -> str:
         fake = self.fake
@@ -85,38 +112,20 @@ class GoogleSource:
     def env(self) -> dict:
         return {"PRODOPS_GOOGLE_ACCESS_TOKEN": self.fake.access_token}
 
-    def prepare(self, store: Store) -> None:
-        seed_roster(store)
-        self.add(150)
+    def event(self, n: int, start: datetime, end: datetime) -> dict:
+        return fake_event(f"e{n}", start, end, f"Meeting {n}", owner=PM, attendees=("eng@example.com",))
 
-    def add(self, count: int) -> None:
-        for _ in range(count):
-            start = self.monday + timedelta(days=self.added % 20, hours=self.added % 7)
-            self.fake.put(PM, fake_event(f"e{self.added}", start, start + timedelta(minutes=30), f"Meeting {self.added}",
-                                         owner=PM, attendees=("eng@example.com",)))
-            self.added += 1
-
-    def change(self) -> None:
-        self.add(40)
-        self.fake.cancel(PM, "e3")
+    def remove(self, n: int) -> None:
+        self.fake.cancel(PM, f"e{n}")
 
 
-def recent_monday() -> datetime:
-    """09:00 UTC on the Monday three weeks back: inside every calendar's 40-day history."""
-    now = datetime.now(UTC)
-    return (now - timedelta(days=now.weekday() + 21)).replace(hour=9, minute=0, second=0, microsecond=0)
-
-
-class GraphSource:
+class GraphSource(CalendarApiSource):
     """Microsoft Graph: a full calendarView pull page by page, then delta pages."""
 
-    name = "calendar"
     kills = 3
 
     def __init__(self):
-        self.fake = GraphCalendarFake(page_cap=10)
-        self.monday = recent_monday()
-        self.added = 0
+        super().__init__(GraphCalendarFake(page_cap=10))
 
     def config(self) -> str:
         fake = self.fake
@@ -126,20 +135,12 @@ class GraphSource:
     def env(self) -> dict:
         return dict(APP)
 
-    def prepare(self, store: Store) -> None:
-        seed_roster(store)
-        self.add(150)
+    def event(self, n: int, start: datetime, end: datetime) -> dict:
+        return graph_event(f"AAMk-{n}", start, end, f"Meeting {n}", attendees=(PM, "eng@example.com"),
+                           organizer="lead@example.com")
 
-    def add(self, count: int) -> None:
-        for _ in range(count):
-            start = self.monday + timedelta(days=self.added % 20, hours=self.added % 7)
-            self.fake.put(PM, graph_event(f"AAMk-{self.added}", start, start + timedelta(minutes=30), f"Meeting {self.added}",
-                                          attendees=(PM, "eng@example.com"), organizer="lead@example.com"))
-            self.added += 1
-
-    def change(self) -> None:
-        self.add(40)
-        self.fake.delete(PM, "AAMk-3")
+    def remove(self, n: int) -> None:
+        self.fake.delete(PM, f"AAMk-{n}")
 
 
 class IcsFeedSource:
