@@ -28,7 +28,6 @@ Survey metrics have no records to show: answers are anonymous.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date, timedelta
 
 import numpy as np
@@ -36,6 +35,7 @@ import pandas as pd
 
 from dashboard import compare
 from dashboard.config import Settings
+from dashboard.metrics import compute_series
 from dashboard.metrics.aggregate import group_at, org_dates
 from dashboard.metrics.checkins import statuses
 from dashboard.metrics.registry import Context, Metric
@@ -247,28 +247,19 @@ def checkin_records(tables, settings, scope, scope_id, first: date, end: date, t
     return readable(out.assign(_o=order).sort_values(["_o", "Due"]).drop(columns="_o").reset_index(drop=True))
 
 
-PM_WEEK_VALUES: dict[str, tuple[str, Callable[[pd.DataFrame], pd.Series]]] = {
-    "pm_overhead_share": ("Overhead share", lambda w: w["overhead_hours"] / w["working_hours"]),
-    "pm_strategy_share": ("Strategy share", lambda w: w["strategy_hours"] / w["working_hours"]),
-    "pm_focus_hours": ("Focus hours", lambda w: w["focus_hours"]),
-    "pm_meeting_hours": ("Meeting hours", lambda w: w["meeting_hours"]),
-}
+PM_WEEK_METRICS = ("pm_overhead_share", "pm_strategy_share", "pm_focus_hours", "pm_meeting_hours")
 
 
 def pm_week_records(metric: Metric, tables, settings, scope, scope_id, first: date, end: date) -> pd.DataFrame:
-    """The scope's weeks, one value per week over its PMs, worst first; weeks over too few PMs are left out.
+    """The scope's weeks, one value per week over its PMs, worst first: the weekly cells the
+    calendar privacy rules publish (`dashboard.metrics.calendar_cells`), and no others.
 
-    Person-level calendar numbers are never shown, so this is the mean over the scope's PMs
-    per week, and a week with fewer than the calendar minimum of PMs is not listed.
+    Person-level calendar numbers are never shown, and a week the rules hide is not listed.
     """
-    label, value = PM_WEEK_VALUES[metric.id]
-    weeks = tables["pm_weeks"]
-    week_start = pd.to_datetime(weeks["week_start"])
-    chosen = weeks[(week_start >= pd.Timestamp(first)) & (week_start < pd.Timestamp(end))
-                   & scope_teams(tables, scope, scope_id, weeks["team_id"], week_start)]
-    frame = pd.DataFrame({"Week of": pd.to_datetime(chosen["week_start"]).dt.date, "value": value(chosen), "person": chosen["person_id"]})
-    per_week = frame.groupby("Week of").agg(value=("value", "mean"), PMs=("person", "nunique")).reset_index()
-    per_week = per_week[per_week["PMs"] >= settings.privacy.min_calendar_group]
+    weekly = compute_series(tables, settings, "week", scope, first, end - timedelta(days=1), [metric.id])
+    shown = weekly[(weekly["scope_id"] == scope_id) & weekly["value"].notna()]
+    label = metric.title
+    per_week = pd.DataFrame({"Week of": shown["period_start"], "value": shown["value"], "PMs": shown["n"].astype(int)})
     per_week[label] = per_week["value"].map(metric.format)
     ascending = metric.better == "higher"
     per_week = per_week.sort_values("value", ascending=ascending)[["Week of", label, "PMs"]]
@@ -307,7 +298,7 @@ def records(
         return release_records(tables, settings, scope, scope_id, period, end, today)
     if metric.id.startswith("checkin_"):
         return checkin_records(tables, settings, scope, scope_id, period, end, today)
-    if metric.id in PM_WEEK_VALUES:
+    if metric.id in PM_WEEK_METRICS:
         return pm_week_records(metric, tables, settings, scope, scope_id, period, end)
     if metric.id.startswith("data_request"):
         return request_records(tables, settings, scope, scope_id, period, end, today)

@@ -35,6 +35,12 @@ _TICK_FORMAT = {"quarter": "Q%q %Y", "month": "%b %Y", "week": "%d %b %Y"}
 _HOVER_DATE = {"quarter": "Q%q %Y", "month": "%B %Y", "week": "week of %d %b %Y"}
 
 
+def n_text(n) -> str:
+    """An n as shown to a reader: a cell the privacy rules hid publishes none (even "fewer than k"
+    would tell a team of two from a team of four)."""
+    return "hidden" if pd.isna(n) else str(int(n))
+
+
 def axis_format(metric: Metric) -> dict:
     """Value-axis settings that read in the metric's own unit (a share as a percentage)."""
     if metric.unit == "share":
@@ -110,7 +116,7 @@ def trend(
                 ),
                 marker=dict(size=5 if is_reference else 6),
                 mode="lines+markers" if rows["period_start"].nunique() <= 30 else "lines",
-                customdata=list(zip(shown, rows["n"].astype(int))),
+                customdata=list(zip(shown, rows["n"].map(n_text))),
                 hovertemplate=(
                     f"<b>%{{fullData.name}}</b><br>%{{x|{_HOVER_DATE[grain]}}}<br>"
                     f"%{{customdata[0]}} · n = %{{customdata[1]}} {metric.n_label}<extra></extra>"
@@ -279,7 +285,7 @@ def overlay(
                 x=shown_at, y=rows["value"], name=name, connectgaps=False, mode="lines+markers",
                 line=dict(color=TARGET_COLOR if is_prior else PALETTE[0], width=2, dash="dot" if is_prior else "solid"),
                 marker=dict(size=5 if is_prior else 7),
-                customdata=list(zip(rows["value"].map(metric.format), rows["n"].astype(int), rows["period_start"])),
+                customdata=list(zip(rows["value"].map(metric.format), rows["n"].map(n_text), rows["period_start"])),
                 hovertemplate=(
                     f"<b>{name}</b><br>%{{customdata[2]|{_HOVER_DATE[grain]}}}<br>"
                     f"%{{customdata[0]}} · n = %{{customdata[1]}} {metric.n_label}<extra></extra>"

@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from dashboard.privacy import MIN_ALLOWED
+
 CONFIG_ENV = "PRODOPS_CONFIG"
 DB_ENV = "PRODOPS_DB"
 DEFAULT_CONFIG_FILE = "prodops.toml"
@@ -63,8 +65,10 @@ class WorkingHours(_Strict):
 
 
 class Privacy(_Strict):
-    min_group_size: int = Field(5, ge=3, description="fewest survey respondents a shown score may stand on")
-    min_calendar_group: int = Field(3, ge=2, description="fewest PMs a shown calendar figure may stand on")
+    """The minimum group sizes; below `MIN_ALLOWED` no figure about people is anonymous, so none is accepted."""
+
+    min_group_size: int = Field(5, ge=MIN_ALLOWED, description="fewest survey respondents a shown score may stand on")
+    min_calendar_group: int = Field(MIN_ALLOWED, ge=MIN_ALLOWED, description="fewest PMs a shown calendar figure may stand on")
 
 
 class Target(_Strict):

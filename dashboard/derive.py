@@ -14,11 +14,15 @@ from dashboard.checkins import derive_checkins, moment
 from dashboard.checkins.engine import context_from, rederived_from
 from dashboard.config import Settings
 from dashboard.periods import floor_date, today
+from dashboard.metrics import calendar_cells, surveys
 from dashboard.pm_weeks import build_pm_weeks
+from dashboard.publication import advance, next_version
 from dashboard.schema import SERIES_INPUTS, TABLES
 from dashboard.series_store import refresh_series
 from dashboard.store import Transaction
 
+CALENDAR_LEDGER_INPUTS = ("pm_weeks", "teams", "team_groups")
+SURVEY_LEDGER_INPUTS = ("survey_answers", "survey_questions", "survey_waves", "teams", "team_groups")
 CHECKIN_INPUTS = ("teams", "people", "memberships", "work_items", "work_item_transitions", "checkin_forms")
 PM_WEEK_INPUTS = ("calendar_events", "people", "memberships", "person_hours")
 
@@ -39,6 +43,8 @@ def refresh(tx: Transaction, settings: Settings, as_of: date | None = None, sinc
         _refresh_pm_weeks(tx, settings, day, since)
     if tx.touched & {*CHECKIN_INPUTS, "calendar_events"}:
         changed_from.append(refresh_checkins(tx, settings, as_of, since))
+    if tx.touched & {*CALENDAR_LEDGER_INPUTS, *SURVEY_LEDGER_INPUTS}:
+        publish_people(tx, settings, since)
     if tx.touched & set(SERIES_INPUTS):
         refresh_series(tx, settings, day, min(d for d in changed_from if d) if since else None)
 
@@ -68,6 +74,43 @@ def _refresh_pm_weeks(tx: Transaction, settings: Settings, as_of: date, since: d
     weeks = build_pm_weeks(tables, settings, as_of, since=week, extent=extent)
     tx.execute("DELETE FROM pm_weeks WHERE week_start >= ?", [week])
     tx.upsert("pm_weeks", weeks)
+
+
+def publish_people(tx: Transaction, settings: Settings, since: date | None = None) -> None:
+    """Advance the privacy ledger (`dashboard.publication`) with the figures about people as the
+    data now stands: the PM-weeks from the quarter holding `since` (every quarter without it),
+    and every survey construct. What the calendar and survey metrics publish is what it holds."""
+    first = None if since is None else floor_date(since, "quarter").isoformat()
+    tables = {name: tx.query(f"SELECT * FROM {name}") for name in ("teams", "team_groups")}
+    if tx.touched & set(CALENDAR_LEDGER_INPUTS):
+        tables["pm_weeks"] = tx.query("SELECT * FROM pm_weeks" + ("" if first is None else " WHERE week_start >= ?"),
+                                      [] if first is None else [first])
+        found = calendar_cells.records(tables, settings)
+        _advance(tx, calendar_cells.family(settings, found), found, first)
+    if tx.touched & set(SURVEY_LEDGER_INPUTS):
+        tables.update({name: tx.query(f"SELECT * FROM {name}") for name in ("survey_answers", "survey_questions", "survey_waves")})
+        for construct in sorted(tables["survey_questions"]["construct"].dropna().unique()):
+            found = surveys.records(surveys.placed_respondents(tables, settings, construct))
+            family = surveys.family(surveys.family_name(construct), found, settings.privacy.min_group_size,
+                                    surveys.FEATURED.get(construct, ()))
+            _advance(tx, family, found, None)
+
+
+def _advance(tx: Transaction, family, found: pd.DataFrame, first: str | None) -> None:
+    """One family's next version, written: record versions closed and opened, cells published."""
+    recent, params = ("", []) if first is None else (" AND part >= ?", [first])
+    ledger = tx.query(f"SELECT * FROM privacy_records WHERE family = ?{recent}", [family.name, *params])
+    cells = tx.query("SELECT * FROM privacy_cells WHERE family = ?", [family.name])
+    versions = tx.query("SELECT max(valid_from) AS valid_from, max(valid_to) AS valid_to FROM privacy_records WHERE family = ?",
+                        [family.name]).dropna(how="all")
+    step = advance(family, found, ledger, cells, next_version(versions))
+    if step.empty:
+        return
+    with tx.staged("_closed", step.closed.astype({"record_id": str, "valid_from": "int64"})):
+        tx.execute("UPDATE privacy_records SET valid_to = ? WHERE family = ? AND valid_to IS NULL AND record_id IN "
+                   "(SELECT record_id FROM _closed)", [step.version, family.name])
+    tx.upsert("privacy_records", step.opened)
+    tx.upsert("privacy_cells", step.published)
 
 
 def _review_meetings(tx: Transaction, settings: Settings, first: date | None = None):

@@ -196,11 +196,28 @@ SERIES_TABLES = [
 ]
 MIGRATIONS.append([table.ddl() for table in SERIES_TABLES])  # 7
 TABLES.update({table.name: table for table in SERIES_TABLES})
+
+# Issue 14, privacy across versions: every record version and every published cell version of
+# the figures about people (`dashboard.publication`). Written with the series, never edited.
+LEDGER_TABLES = [
+    _table(
+        "privacy_records", ("family", "record_id", "valid_from"),
+        family="VARCHAR", record_id="VARCHAR", valid_from="INTEGER", valid_to="INTEGER", unit="VARCHAR",
+        part="VARCHAR", cells="VARCHAR", values="VARCHAR",
+    ),
+    _table(
+        "privacy_cells", ("family", "measure", "slot", "cell", "version"),
+        family="VARCHAR", measure="VARCHAR", slot="VARCHAR", cell="VARCHAR", version="INTEGER", value="DOUBLE",
+        n="INTEGER",
+    ),
+]
+MIGRATIONS.append([table.ddl() for table in LEDGER_TABLES])  # 8
+TABLES.update({table.name: table for table in LEDGER_TABLES})
 SCHEMA_VERSION = len(MIGRATIONS)
 
 SERIES_INPUTS = (
     "teams", "people", "memberships", "pm_weeks", "work_items", "releases", "release_plans",
-    "checkins", "survey_questions", "survey_answers", "survey_waves", "team_groups",
+    "checkins", "survey_questions", "survey_answers", "survey_waves", "team_groups", "privacy_cells",
 )
 """The tables metric series are computed from: a write to any of them makes stored series stale."""
 SERIES_STATE = "metric_series_state"

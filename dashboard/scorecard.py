@@ -87,7 +87,7 @@ class Card:
     metric: Metric
     value: float | None
     previous: float | None
-    n: int
+    n: int | None
     hidden: bool
     target: Target | None
     year_ago: float | None = None
@@ -196,12 +196,13 @@ def cards(
     """
     rows = quarterly[quarterly["scope_id"] == scope_id].set_index(["metric_id", "period_start"])
 
-    def cell(metric_id: str, quarter: date) -> tuple[float | None, int]:
+    def cell(metric_id: str, quarter: date) -> tuple[float | None, int | None]:
+        """The value and n, n None where the privacy rules hid the cell."""
         if (metric_id, quarter) not in rows.index:
             return None, 0
         row = rows.loc[(metric_id, quarter)]
         value = None if pd.isna(row["value"]) else float(row["value"])
-        return value, int(row["n"])
+        return value, None if pd.isna(row["n"]) else int(row["n"])
 
     out = []
     for metric in metrics:
@@ -210,7 +211,7 @@ def cards(
         earlier = cell(metric.id, year_ago)[0] if year_ago else None
         to_date, to_date_n = cell(metric.id, running) if running else (None, 0)
         out.append(Card(
-            metric, value, previous, n, hidden=value is None and n > 0, target=targets.get(metric.id),
-            year_ago=earlier, to_date=to_date, to_date_hidden=to_date is None and to_date_n > 0,
+            metric, value, previous, n, hidden=n is None, target=targets.get(metric.id),
+            year_ago=earlier, to_date=to_date, to_date_hidden=to_date_n is None,
         ))
     return out

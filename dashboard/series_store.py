@@ -192,5 +192,5 @@ def stored(store: Store, settings: Settings, grain: Grain, scope: str, first: da
         failed = query("SELECT metric_id FROM metric_series_failed WHERE grain = ? AND scope = ?", [grain, scope])
     series["period_start"] = pd.to_datetime(series["period_start"]).dt.date
     series["value"] = series["value"].astype(float)
-    series["n"] = series["n"].astype(int)
+    series["n"] = series["n"].astype("Int64")
     return series[SERIES_COLUMNS], tuple(sorted(failed["metric_id"]))

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard.charts import FONT, PALETTE
+from dashboard.charts import FONT, PALETTE, n_text
 from dashboard.safe_text import html_text
 
 ROLE_COLOR = {"pm": PALETTE[0], "ops": PALETTE[2], "all": PALETTE[1]}
@@ -25,7 +25,8 @@ def _layout(fig: go.Figure, height: int, y_title: str) -> go.Figure:
 
 def _hover(frame: pd.DataFrame) -> list[str]:
     return [
-        f"n = {n}" + (f" · response rate {r:.0%}" if pd.notna(r) else "") + (f"<br>{html_text(note)}" if note else "")
+        f"n = {n_text(n)}" + (f" · response rate {r:.0%}" if pd.notna(r) and pd.notna(n) else "")
+        + (f"<br>{html_text(note)}" if note else "")
         for n, r, note in zip(frame["n"], frame["response_rate"], frame["note"])
     ]
 

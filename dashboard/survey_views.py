@@ -13,6 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import views
+from dashboard.charts import n_text
 from dashboard.config import Settings
 from dashboard.metrics import load_tables
 from dashboard.metrics.surveys import ALL, CONSTRUCTS, question_table, wave_table
@@ -123,15 +124,15 @@ def question_distribution(survey_id: str, question_id: str, level: str, scope_id
 
 def display_table(frame: pd.DataFrame) -> pd.DataFrame:
     """Scores as a person reads them: the value, or the reason it is withheld, beside n and the
-    response rate. A group under the minimum shows "fewer than k", not its exact size, and a
-    response rate only where at least k were invited."""
-    k = min_group_size()
+    response rate. A withheld score shows no n and no response rate (either would tell its size);
+    a shown one its response rate where at least k were invited."""
 
     def cell(value, shown, note, fmt):
         return fmt(value) if shown and pd.notna(value) else note or "–"
 
-    rate = [f"{r:.0%} ({a} of {i})" if pd.notna(r) else "–"
-            for r, a, i in zip(frame["response_rate"], frame["answered"].fillna(0).astype(int), frame["invited"].fillna(0).astype(int))]
+    rate = [f"{r:.0%} ({a} of {i})" if pd.notna(r) and s else "–"
+            for r, a, i, s in zip(frame["response_rate"], frame["answered"].fillna(0).astype(int),
+                                  frame["invited"].fillna(0).astype(int), frame["shown"])]
     return pd.DataFrame({
         "Wave": frame["label"],
         "Construct": frame["title"],
@@ -139,6 +140,6 @@ def display_table(frame: pd.DataFrame) -> pd.DataFrame:
         "Score": [cell(v, s, n, lambda x: f"{x:.0f}") for v, s, n in zip(frame["mean"], frame["shown"], frame["note"])],
         "Favourable": [cell(v, s, "", lambda x: f"{x:.0%}") for v, s in zip(frame["favourable"], frame["shown"])],
         "eNPS": [cell(v, s, "", lambda x: f"{x:+.0f}") if c == "enps" else "" for v, s, c in zip(frame["enps"], frame["shown"], frame["construct"])],
-        "n": [str(int(n)) if n >= k else f"fewer than {k}" for n in frame["n"]],
+        "n": frame["n"].map(n_text),
         "Response rate": rate,
     })

@@ -284,9 +284,10 @@ def about(metric_id: str, frame: pd.DataFrame, grain: Grain) -> None:
     goal = f" Target {metric.format(target.target)}, tolerance {metric.format(target.tolerance)}." if target else ""
     st.markdown(f"{better}{goal}  \n{_sources_text(metric.sources)}")
     k = views.privacy_minimum(metric)
-    rule = f" A point over fewer than {k} {metric.n_label} is hidden, and so is its exact n." if k else ""
+    rule = (f" A point over fewer than {k} {metric.n_label}, or one that would let a smaller group be worked out "
+            "from the others, is hidden, and so is its n." if k else "")
     st.caption(f"n = {metric.n_label} behind each point.{rule}")
-    table = views.n_table(frame, grain, k)
+    table = views.n_table(frame, grain)
     st.dataframe(table, width="stretch", height="content" if len(table) <= 8 else 300)
 
 

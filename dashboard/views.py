@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 import pandas as pd
 import streamlit as st
 
-from dashboard import bottlenecks, coverage, notes, own_time, periods, rule_hits, series_store
+from dashboard import bottlenecks, charts, coverage, notes, own_time, periods, rule_hits, series_store
 from dashboard.checkins.compliance import board, open_misses, streaks
 from dashboard.config import Settings, Target, load_settings
 from dashboard.metrics import METRICS, NEEDED_TABLES, SIGNALS, Metric, Scope, compute_series, load_tables
@@ -261,7 +261,7 @@ def trend_series(metric_id: str, grain: Grain, start: date, end: date, view: Bre
         rows = series(grain, scope, start, end)
         parts.append(rows[(rows["metric_id"] == metric_id) & rows["scope_id"].isin(order)])
     frame = pd.concat(parts, ignore_index=True)
-    frame = frame[frame["value"].notna() | (frame["n"] > 0)]
+    frame = frame[frame["value"].notna() | frame["n"].isna() | (frame["n"] > 0).fillna(False)]
     frame = frame.assign(order=frame["scope_id"].map(order), name=frame["scope_id"].map(lambda i: names.get(i, i)))
     return frame.sort_values(["order", "period_start"], kind="stable", ignore_index=True).drop(columns="order")
 
@@ -277,31 +277,13 @@ def privacy_minimum(metric: Metric, current: Settings | None = None) -> int | No
     return None
 
 
-def n_cell(value: float, n: int, k: int | None) -> str:
-    """The n of one point as the "About" table shows it.
-
-    A hidden point never shows its exact n (that alone can tell a team of two from a team of
-    four): "fewer than k" when it stands on too few, "hidden" when it is held back to protect
-    a smaller group (its n is at least k).
-    """
-    if not (pd.isna(value) and n > 0):
-        return str(n)
-    if k is None:
-        return "hidden"
-    return f"fewer than {k}" if n < k else "hidden"
-
-
-def n_table(frame: pd.DataFrame, grain: Grain, k: int | None = None) -> pd.DataFrame:
-    """The n behind each point: one row per period, one column per scope, a hidden value marked.
-
-    Args:
-        k: the metric's privacy minimum (`privacy_minimum`), for how a hidden point is described.
-    """
+def n_table(frame: pd.DataFrame, grain: Grain) -> pd.DataFrame:
+    """The n behind each point: one row per period, one column per scope, a hidden value marked."""
     if frame.empty:
         return pd.DataFrame()
     cells = frame.assign(
         period=frame["period_start"].map(lambda d: periods.label(d, grain)),
-        cell=[n_cell(v, n, k) for v, n in zip(frame["value"], frame["n"])],
+        cell=frame["n"].map(charts.n_text),
     )
     table = cells.pivot_table(index="period", columns="name", values="cell", aggfunc="first", sort=False)
     return table[list(dict.fromkeys(cells["name"]))].sort_index(ascending=False)
@@ -309,7 +291,7 @@ def n_table(frame: pd.DataFrame, grain: Grain, k: int | None = None) -> pd.DataF
 
 def hidden_points(frame: pd.DataFrame) -> int:
     """Points with people behind them but no value: the privacy rules held them back."""
-    return int((frame["value"].isna() & (frame["n"] > 0)).sum())
+    return int(frame["n"].isna().sum())
 
 
 def scorecard_quarter(last_quarter: date) -> ScorecardPeriod:

@@ -12,7 +12,7 @@ import pytest
 
 from dashboard import bottlenecks, compare
 from dashboard.config import Settings
-from dashboard.metrics import METRICS
+from dashboard.metrics import METRICS, compute_series
 from tests.tables import make_tables
 
 ON_TIME = METRICS["release_on_time_rate"]  # share, higher is better
@@ -225,16 +225,24 @@ def test_checkin_records_put_missing_first():
     assert found["Due"].iloc[0] == "2026-10-09 16:00"
 
 
-def test_pm_week_records_never_show_a_week_over_too_few_pms():
+def test_pm_week_records_list_only_the_weeks_the_privacy_rules_publish():
     weeks = [
-        {"person_id": p, "week_start": "2026-10-05", "team_id": "t1", "working_hours": 40.0, "overhead_hours": h}
-        for p, h in [("p1", 10.0), ("p2", 20.0), ("p3", 30.0)]
-    ] + [{"person_id": "p1", "week_start": "2026-10-12", "team_id": "t1", "working_hours": 40.0, "overhead_hours": 40.0}]
+        {"person_id": p, "week_start": day, "team_id": "t1", "working_hours": 40.0, "overhead_hours": h + shift}
+        for day, shift in (("2026-10-05", 0.0), ("2026-10-12", 4.0)) for p, h in [("p1", 10.0), ("p2", 20.0), ("p3", 30.0)]
+    ]
     tables = make_tables(teams=[{"team_id": "t1", "name": "One", "group_name": "G1"}], pm_weeks=weeks)
     found = bottlenecks.records(METRICS["pm_overhead_share"], tables, Settings(), "team", "t1", Q4,
                                 date(2027, 1, 1), date(2026, 11, 26))
-    # Week of 5 Oct: mean of 25 %, 50 %, 75 % over three PMs; the week of 12 Oct has one PM: left out.
-    assert found.values.tolist() == [["2026-10-05", "50%", 3]]
+    # Mean of 25 %, 50 %, 75 % over three PMs, then of 35 %, 60 %, 85 %; worst (highest) first.
+    assert found.values.tolist() == [["2026-10-12", "60%", 3], ["2026-10-05", "50%", 3]]
+    lonely = [*weeks, {"person_id": "p1", "week_start": "2026-10-19", "team_id": "t1", "working_hours": 40.0, "overhead_hours": 40.0}]
+    tables = make_tables(teams=[{"team_id": "t1", "name": "One", "group_name": "G1"}], pm_weeks=lonely)
+    found = bottlenecks.records(METRICS["pm_overhead_share"], tables, Settings(), "team", "t1", Q4,
+                                date(2027, 1, 1), date(2026, 11, 26))
+    weekly = compute_series(tables, Settings(), "week", "team", Q4, date(2026, 12, 31), ["pm_overhead_share"])
+    published = {str(d) for d in weekly.loc[weekly["value"].notna(), "period_start"]}
+    assert "2026-10-19" not in set(found["Week of"]), "one PM's week"
+    assert set(found["Week of"]) == published and len(published) < 3, "October less two shown weeks would be p1's week"
 
 
 def test_survey_metrics_have_no_records():

@@ -50,13 +50,25 @@ def test_overhead_share_is_mean_over_pm_weeks_of_overhead_over_working_hours():
     assert n == 3
 
 
-def test_calendar_figure_over_too_few_pms_is_not_shown():
+def test_calendar_figure_over_too_few_pms_is_not_shown_nor_its_n():
     weeks = [pm_week("a", "t1", overhead=10), pm_week("b", "t1", overhead=8), pm_week("c", "t3", overhead=4)]
     tables = make_tables(teams=TEAMS, pm_weeks=weeks)
     got, n = value(tables, "pm_overhead_share", scope="group", scope_id="G1")
-    assert np.isnan(got) and n == 2
-    shown, n_team = value(tables, "pm_overhead_share", scope="team", scope_id="t1", settings=Settings(privacy={"min_calendar_group": 2}))
-    assert shown == pytest.approx(0.225) and n_team == 2
+    assert np.isnan(got) and pd.isna(n)
+    with pytest.raises(ValueError, match="min_calendar_group"):
+        Settings(privacy={"min_calendar_group": 2})
+
+
+def test_a_calendar_figure_that_would_give_away_a_hidden_one_is_hidden_too():
+    """G1 = t1 (3 PMs) + t2 (1 PM): showing G1 and t1 would give t2's one PM by subtraction."""
+    weeks = [pm_week(p, "t1", focus=f) for p, f in (("a", 10), ("b", 14), ("c", 6))] + [pm_week("d", "t2", focus=20)]
+    weeks += [pm_week(p, "t3", focus=f) for p, f in (("e", 8), ("f", 9), ("g", 12))]
+    tables = make_tables(teams=TEAMS, pm_weeks=weeks)
+    t1, _ = value(tables, "pm_focus_hours", scope="team", scope_id="t1")
+    t2, n2 = value(tables, "pm_focus_hours", scope="team", scope_id="t2")
+    g1, _ = value(tables, "pm_focus_hours", scope="group", scope_id="G1")
+    assert np.isnan(t2) and pd.isna(n2)
+    assert np.isnan(t1) or np.isnan(g1), "else d's focus hours are 4 x G1 - 3 x t1"
 
 
 @pytest.mark.parametrize(
@@ -137,7 +149,7 @@ def test_self_serve_score_is_on_0_to_100_and_hidden_below_five_respondents():
     assert got == pytest.approx(80.0) and n == 5
     few = make_tables(teams=TEAMS, survey_questions=QUESTIONS, survey_answers=answers("q1", "pm", [5, 4, 3, 4]))
     hidden, n_few = value(few, "insights_self_serve_score")
-    assert np.isnan(hidden) and n_few == 4
+    assert np.isnan(hidden) and pd.isna(n_few), "a hidden score publishes no n either"
 
 
 def test_alignment_scores_by_role_reversed_items_and_gap():

@@ -61,14 +61,14 @@ def test_cards_compare_the_quarter_with_the_one_before():
             "period_start": [Q3, Q4, Q3, Q4],
             "scope_id": "org",
             "value": [0.30, 0.24, 6.0, float("nan")],
-            "n": [12, 12, 12, 2],
+            "n": pd.array([12, 12, 12, None], dtype="Int64"),
         }
     )
     overhead, focus = cards([OVERHEAD, FOCUS], quarterly, "org", Q4, Q3, {"pm_overhead_share": Target(target=0.25)})
     assert overhead.value == 0.24 and overhead.previous == 0.30
     assert overhead.delta_text() == "-6 pp"
     assert overhead.status == "on" and overhead.target_text() == "target ≤ 25%"
-    assert focus.value is None and focus.hidden, "n without a value is the privacy minimum at work"
+    assert focus.value is None and focus.hidden and focus.n is None, "no value and no n: the privacy rules at work"
     assert focus.delta is None and focus.status == "no_data"
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from dashboard import views
+from dashboard import charts, views
 
 TEAMS = pd.DataFrame(
     {
@@ -46,20 +46,19 @@ def test_n_table_marks_hidden_values():
             "period_start": [pd.Timestamp("2026-07-01").date(), pd.Timestamp("2026-10-01").date()],
             "name": "Payments",
             "value": [0.5, float("nan")],
-            "n": [9, 2],
+            "n": pd.array([9, None], dtype="Int64"),
         }
     )
-    table = views.n_table(frame, "quarter", k=5)
-    assert table.loc["2026Q4", "Payments"] == "fewer than 5", "a hidden cell never shows its exact n"
+    table = views.n_table(frame, "quarter")
+    assert table.loc["2026Q4", "Payments"] == "hidden", "a hidden cell publishes no n"
     assert table.loc["2026Q3", "Payments"] == "9"
     assert views.hidden_points(frame) == 1
 
 
-def test_a_hidden_cell_says_why_without_its_n():
-    assert views.n_cell(float("nan"), 2, 5) == "fewer than 5"
-    assert views.n_cell(float("nan"), 7, 5) == "hidden", "held back to protect a smaller group"
-    assert views.n_cell(0.4, 7, 5) == "7"
-    assert views.n_cell(float("nan"), 0, 5) == "0"
+def test_a_hidden_cell_says_neither_its_n_nor_whether_it_is_under_the_minimum():
+    assert charts.n_text(pd.NA) == "hidden", "'fewer than k' would tell a team of two from one of four"
+    assert charts.n_text(7) == "7"
+    assert charts.n_text(0) == "0"
 
 
 def test_privacy_minimum_follows_the_metric_sources():

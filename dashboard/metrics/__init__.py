@@ -103,6 +103,7 @@ def compute_series(
         frames.append(series.assign(metric_id=metric_id, grain=grain, scope=scope))
     result = pd.concat(frames, ignore_index=True)[SERIES_COLUMNS]
     result["value"] = result["value"].astype(float)
+    result["n"] = result["n"].astype("Int64")  # missing where a privacy rule hid the cell
     if scope == EVERY_SCOPE:
         split = result["scope_id"].str.split(SCOPE_MARK, n=1, expand=True)
         result["scope"], result["scope_id"] = split[0], split[1]

@@ -100,17 +100,16 @@ def summarise(
     observations: pd.DataFrame,
     how: How,
     unit: str | None = None,
-    min_n: int | None = None,
     empty_value: float = np.nan,
 ) -> pd.DataFrame:
     """Aggregate observations (`date`, `team_id`, `value`, optional unit column) per period and scope.
 
-    `n` counts distinct values of `unit` (people, respondents) or else observations. A cell
-    whose n is below `min_n` keeps its n but loses its value: that is the privacy rule.
+    `n` counts distinct values of `unit` (people, respondents) or else observations. Figures
+    about people pass the privacy rules afterwards (`dashboard.metrics.calendar_cells`).
     """
     if observations.empty:
-        return aggregate(ctx, observations, how, unit, min_n, empty_value)
-    return aggregate(ctx, place(ctx, observations), how, unit, min_n, empty_value)
+        return aggregate(ctx, observations, how, unit, empty_value)
+    return aggregate(ctx, place(ctx, observations), how, unit, empty_value)
 
 
 def place(ctx: Context, observations: pd.DataFrame) -> pd.DataFrame:
@@ -123,13 +122,12 @@ def aggregate(
     frame: pd.DataFrame,
     how: How,
     unit: str | None = None,
-    min_n: int | None = None,
     empty_value: float = np.nan,
 ) -> pd.DataFrame:
     """`summarise` of observations already placed (`place`): metrics that share the placing of the
     same rows with different values place them once."""
     if frame.empty:  # every cell empty: what the steps below give, without their cost per call
-        return grid(ctx).assign(value=np.nan if min_n else empty_value, n=0)
+        return grid(ctx).assign(value=empty_value, n=0)
     grouped = frame.groupby(["period_start", "scope_id"])
     if how == "count":
         values = grouped.size().rename("value").astype(float)
@@ -139,6 +137,4 @@ def aggregate(
     result = grid(ctx).merge(pd.concat([values, counts], axis=1).reset_index(), how="left")
     result["n"] = result["n"].fillna(0).astype(int)
     result.loc[result["n"] == 0, "value"] = empty_value
-    if min_n:
-        result.loc[result["n"] < min_n, "value"] = np.nan
     return result

@@ -1,7 +1,6 @@
 """S4: do product and operations speak the same language? PM and operations scores side by side."""
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from dashboard.metrics.registry import SURVEY, Context, metric
@@ -50,5 +49,5 @@ def alignment_gap(ctx: Context) -> pd.DataFrame:
         "period_start": both["period_start"],
         "scope_id": both["scope_id"],
         "value": (both["value_pm"] - both["value_ops"]).abs(),
-        "n": np.minimum(both["n_pm"], both["n_ops"]),
+        "n": both[["n_pm", "n_ops"]].min(axis=1, skipna=False).astype("Int64"),
     })

@@ -41,7 +41,7 @@ ROSTER = ("teams", "people", "memberships", "team_groups")
 CLOCK = "clock"
 """In `Metric.needs`: the value depends on the day it is computed for, not only on the tables
 (a running period's share of months, say)."""
-SURVEY = ("survey_questions", "survey_answers", "survey_waves")
+SURVEY = ("survey_questions", "survey_answers", "survey_waves", "privacy_cells")
 
 
 @dataclass(frozen=True)

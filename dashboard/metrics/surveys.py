@@ -32,7 +32,7 @@ from dashboard.metrics.aggregate import grid, group_at
 from dashboard.metrics.registry import EVERY_SCOPE, SCOPES, SURVEY, Context, metric, scoped_id
 from dashboard.metrics.survey import per_respondent, scored_answers, wave_dates
 from dashboard.periods import floor
-from dashboard.privacy import Suppression, protect
+from dashboard.publication import Family, first_publication, latest
 
 TIME_CUTS = ("wave", "week", "month", "quarter")
 LEVELS = ("org", "group", "team")
@@ -53,12 +53,10 @@ FEATURED: dict[str, tuple[str, ...]] = {
     "pm_time_on_strategy_pct": ("pm",),
 }
 FEATURED_WEIGHT = 4.0
-NOTE = {
-    "too_few": "fewer than {k} responses",
-    "protects_another": "hidden so that a smaller group cannot be worked out",
-    "empty": "no responses",
-    "shown": "",
-}
+HIDDEN_NOTE = "hidden to keep respondents anonymous"
+NOTE = {"hidden": HIDDEN_NOTE, "empty": "no responses", "shown": ""}
+"""What a reader is told of a cell. Every hidden cell reads the same: saying whether it stood on
+fewer than k respondents or protects a smaller group would say what hiding its n keeps back."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -85,34 +83,39 @@ def slot(cut: str, level: str, role_filter: str) -> str:
     return f"{cut}|{level}|{role_filter}"
 
 
-def cell(cut: str, level: str, period, node: str, role: str) -> tuple[str, str]:
-    """The cell holding `node` (org, a group, a team) in `period` for role `role` (or ALL)."""
-    return slot(cut, level, ALL if role == ALL else "role"), f"{period}|{node}|{role}"
-
-
 def _node(frame: pd.DataFrame, level: str) -> pd.Series:
     if level == "org":
         return pd.Series("org", index=frame.index)
     return frame["group" if level == "group" else "team_id"]
 
 
-def atoms(placed: pd.DataFrame, unit: str = "respondent") -> tuple[pd.DataFrame, list[str]]:
-    """The finest groups of respondents (wave, role, team) with, per slot, the cell holding them."""
-    keys = ["wave", "week", "month", "quarter", "role", "team_id", "group"]
-    found = placed.groupby(keys, dropna=False)[unit].nunique().rename("size").reset_index()
-    slots = []
+def _parts(placed: pd.DataFrame) -> pd.Series:
+    """Which records must be decided together: a quarter's, and with it the quarter before when a
+    week that began in it holds a wave of this one (that week's cell links the two)."""
+    quarter = pd.to_datetime(placed["quarter"])
+    began = floor(pd.to_datetime(placed["week"]), "quarter")
+    linked = set(zip(began[began != quarter], quarter[began != quarter]))
+    part = {}
+    for q in sorted(set(quarter)):
+        earlier = next((b for b, later in linked if later == q), None)
+        part[q] = part.get(earlier, earlier) if earlier is not None else q
+    return quarter.map(part).dt.date.astype(str)
+
+
+def records(placed: pd.DataFrame) -> pd.DataFrame:
+    """One record per respondent: the cell holding them in every slot, their part, their values."""
+    found = pd.DataFrame({"record_id": placed["respondent"].astype(str), "unit": placed["respondent"].astype(str),
+                          "part": _parts(placed) if len(placed) else pd.Series(dtype=str)}, index=placed.index)
     for cut in TIME_CUTS:
         for level in LEVELS:
-            node = _node(found, level)
+            node = _node(placed, level)
             for role_filter in (ALL, "role"):
-                name = slot(cut, level, role_filter)
-                role = found["role"].astype(str) if role_filter == "role" else ALL
-                found[name] = (found[cut].astype(str) + "|" + node.astype(str) + "|" + role).where(node.notna(), None)
-                slots.append(name)
-    return found, slots
-
-
-_DECISIONS: OrderedDict[tuple, Suppression] = OrderedDict()
+                role = placed["role"].astype(str) if role_filter == "role" else ALL
+                found[slot(cut, level, role_filter)] = (placed[cut].astype(str) + "|" + node.astype(str) + "|" + role).where(node.notna(), None)
+    found["score"] = placed["value"].astype(float)
+    found["favourable"] = placed["favourable"].astype(float)
+    found["promoter"] = placed["promoter"].astype(float)
+    return found.reset_index(drop=True)
 
 
 def _weight(featured: tuple[str, ...]):
@@ -122,16 +125,19 @@ def _weight(featured: tuple[str, ...]):
     return weight
 
 
-def decide(placed: pd.DataFrame, k: int, featured: tuple[str, ...] = ()) -> Suppression:
-    """The suppression decision for one measure (cached on the atoms: pages ask for it often)."""
-    found, slots = atoms(placed)
-    key = (k, featured, pd.util.hash_pandas_object(found.astype(str), index=False).values.tobytes())
-    if key not in _DECISIONS:
-        _DECISIONS[key] = protect(found, slots, k, weight=_weight(featured))
-        if len(_DECISIONS) > 256:
-            _DECISIONS.popitem(last=False)
-    _DECISIONS.move_to_end(key)
-    return _DECISIONS[key]
+SLOTS = tuple(slot(cut, level, role_filter) for cut in TIME_CUTS for level in LEVELS for role_filter in (ALL, "role"))
+
+
+def family(name: str, found: pd.DataFrame, k: int, featured: tuple[str, ...] = ()) -> Family:
+    """A construct's (or question's) figures: the score guarded by its protection interval (scores
+    lie on 0-100, a percent answer too), its favourable share and eNPS published on the same cells."""
+    high = max(100.0, float(found["score"].max())) if len(found) else 100.0
+    return Family(name=name, slots=SLOTS, guarded={"score": ("score", "favourable", "promoter")}, high={"score": high},
+                  k=k, weight=_weight(featured))
+
+
+def family_name(construct: str) -> str:
+    return f"survey:{construct}"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -140,36 +146,57 @@ def decide(placed: pd.DataFrame, k: int, featured: tuple[str, ...] = ()) -> Supp
 
 @dataclass(frozen=True)
 class Measure:
-    """Respondents of one measure, placed, with the decision over all their cells."""
+    """Respondents of one measure, placed, with what is published of their cells (`dashboard.publication`)."""
 
     placed: pd.DataFrame
-    decision: Suppression
+    published: pd.DataFrame
 
     def table(self, cut: str, level: str, role: str = ALL) -> pd.DataFrame:
-        """Per (period, scope_id): mean score, favourable share, eNPS, n, and whether it may be shown."""
+        """Per (period, scope_id): the published mean score, favourable share, eNPS and n, whether it
+        is shown, and whether it is `fresh` (published from the respondents there are now; a held
+        figure shows what an earlier version published)."""
         frame = self.placed if role == ALL else self.placed[self.placed["role"] == role]
         frame = frame.assign(scope_id=_node(frame, level)).dropna(subset=["scope_id"])
         frame = frame.rename(columns={cut: "period"})
         grouped = frame.groupby(["period", "scope_id"])
-        result = grouped[["value", "favourable", "promoter"]].mean().rename(columns={"value": "mean", "promoter": "enps"})
-        result["n"] = grouped["respondent"].nunique()
+        result = grouped[["value"]].mean().rename(columns={"value": "now"})
+        result["n_now"] = grouped["respondent"].nunique()
         result = result.reset_index()
-        result["enps"] *= 100
-        cells = [cell(cut, level, p, s, role) for p, s in zip(result["period"], result["scope_id"])]
-        result["reason"] = [self.decision.reason(c) for c in cells]
-        result["shown"] = result["reason"] == "shown"
-        result.loc[~result["shown"], ["mean", "favourable", "enps"]] = np.nan
-        return result
+        where = slot(cut, level, ALL if role == ALL else "role")
+        keys = result["period"].astype(str) + "|" + result["scope_id"].astype(str) + "|" + role
+        score = latest(self.published, "score", where).set_index("cell")
+        result["shown"] = keys.isin(score.index).to_numpy()
+        result["mean"] = keys.map(score["value"]).astype(float).to_numpy()
+        result["favourable"] = keys.map(latest(self.published, "favourable", where).set_index("cell")["value"]).astype(float).to_numpy()
+        result["enps"] = keys.map(latest(self.published, "promoter", where).set_index("cell")["value"]).astype(float).to_numpy() * 100
+        result["n"] = keys.map(score["n"]).astype("Int64").to_numpy()  # a hidden cell publishes no n
+        result["fresh"] = result["shown"] & (result["n"].fillna(-1) == result["n_now"]).to_numpy() & np.isclose(
+            result["mean"].fillna(-1).to_numpy(dtype=float), result["now"].to_numpy(dtype=float))
+        result["reason"] = np.where(result["shown"], "shown", "hidden")
+        return result.drop(columns=["now", "n_now"])
+
+    def fresh(self, cut: str, level: str, period, node: str, role: str) -> bool:
+        """Whether the cell shows what its respondents are now (not hidden, not held)."""
+        table = self.table(cut, level, role)
+        row = table[(table["period"].astype(str) == str(period)) & (table["scope_id"] == node)]
+        return bool(len(row) and row["fresh"].iloc[0])
 
 
 _MEASURES: OrderedDict[tuple, Measure] = OrderedDict()
-MEASURE_INPUTS = ("survey_answers", "survey_questions", "survey_waves", "teams", "team_groups")
+MEASURE_INPUTS = ("survey_answers", "survey_questions", "survey_waves", "teams", "team_groups", "privacy_cells")
+LEDGER_CELLS = "privacy_cells"
 
 
 def _fingerprint(frame: pd.DataFrame | None) -> bytes:
     if frame is None or frame.empty:
         return b""
     return hashlib.sha1(pd.util.hash_pandas_object(frame.astype(str), index=False).values.tobytes()).digest()
+
+
+def placed_respondents(tables: dict[str, pd.DataFrame], settings: Settings, construct: str | None = None,
+                       question: tuple[str, str] | None = None) -> pd.DataFrame:
+    """A construct's (or one question's) respondents, each with their score and cells' keys."""
+    return _place(tables, per_respondent(scored_answers(tables, settings, construct=construct, question=question)), settings)
 
 
 def measure(tables: dict[str, pd.DataFrame], settings: Settings, construct: str | None = None,
@@ -182,9 +209,16 @@ def measure(tables: dict[str, pd.DataFrame], settings: Settings, construct: str 
     key = (construct, question, settings.org_timezone, settings.week_start, settings.privacy.min_group_size,
            *(_fingerprint(tables.get(name)) for name in MEASURE_INPUTS))
     if key not in _MEASURES:
-        placed = _place(tables, per_respondent(scored_answers(tables, settings, construct=construct, question=question)), settings)
-        featured = FEATURED.get(construct, ()) if construct else FEATURED.get(_construct_of(tables, *question) or "", ())
-        _MEASURES[key] = Measure(placed, decide(placed, settings.privacy.min_group_size, featured))
+        placed = placed_respondents(tables, settings, construct, question)
+        ledger = tables.get(LEDGER_CELLS)
+        name = family_name(construct) if construct else None
+        if name and ledger is not None and (ledger["family"] == name).any():
+            published = ledger[ledger["family"] == name]
+        else:
+            featured = FEATURED.get(construct, ()) if construct else FEATURED.get(_construct_of(tables, *question) or "", ())
+            found = records(placed)
+            published = first_publication(family(name or "question", found, settings.privacy.min_group_size, featured), found)
+        _MEASURES[key] = Measure(placed, published)
         if len(_MEASURES) > 64:
             _MEASURES.popitem(last=False)
     _MEASURES.move_to_end(key)
@@ -254,7 +288,7 @@ def _scoped(table: pd.DataFrame, scope: str) -> pd.DataFrame:
 
 def survey_series(ctx: Context, construct: str, role: str = ALL, statistic: str = "mean", scale: float = 1.0) -> pd.DataFrame:
     """A registered metric's series (period_start, scope_id, value, n) for the context's grain and
-    scope, from the construct's protected cells. A hidden cell keeps its n and loses its value."""
+    scope, from the construct's protected cells. A hidden cell loses its value and its n."""
     if ctx.tables["survey_answers"].empty:  # no answers, no cells: what the decision would give, cheaply
         return grid(ctx).assign(value=np.nan, n=0)
     cells = measure(ctx.tables, ctx.settings, construct=construct)
@@ -263,8 +297,9 @@ def survey_series(ctx: Context, construct: str, role: str = ALL, statistic: str 
     else:
         found = cells.table(ctx.grain, ctx.scope, role)
     found = found.rename(columns={"period": "period_start", statistic: "value"})
-    result = grid(ctx).merge(found[["period_start", "scope_id", "value", "n"]], how="left")
-    result["n"] = result["n"].fillna(0).astype(int)
+    result = grid(ctx).merge(found[["period_start", "scope_id", "value", "n", "shown"]], how="left")
+    result["n"] = result["n"].astype("Int64").mask(result["shown"].isna(), 0)  # no cell: nobody answered
+    result = result.drop(columns="shown")
     result["value"] = result["value"].astype(float) * scale
     return result
 
@@ -288,9 +323,8 @@ def pm_strategy_share_reported(ctx: Context) -> pd.DataFrame:
 def wave_table(tables: dict[str, pd.DataFrame], settings: Settings, level: str, scope_id: str,
                roles: tuple[str, ...] = (ALL, "pm", "ops"), constructs: list[str] | None = None) -> pd.DataFrame:
     """Every construct per wave for one scope and each role filter, with n, response rate and a note
-    for anything withheld ("fewer than 5 responses")."""
+    for anything withheld ("hidden to keep respondents anonymous")."""
     constructs = constructs or sorted(tables["survey_questions"]["construct"].dropna().unique())
-    k = settings.privacy.min_group_size
     rates = {role: response_rates(tables, settings, "wave", level, role) for role in roles}
     frames = []
     for construct in constructs:
@@ -305,7 +339,7 @@ def wave_table(tables: dict[str, pd.DataFrame], settings: Settings, level: str, 
     if not frames:
         return pd.DataFrame(columns=columns)
     out = pd.concat(frames, ignore_index=True).rename(columns={"period": "survey_id"})
-    out["note"] = out["reason"].map(lambda r: NOTE[r].format(k=k))
+    out["note"] = out["reason"].map(NOTE)
     return out[columns]
 
 
@@ -320,26 +354,24 @@ def question_table(tables: dict[str, pd.DataFrame], settings: Settings, survey_i
     """How the answers to one question were spread, per role filter, for one scope: one row per
     point on the scale with its count and share, or one row with a note when the cell is withheld.
 
-    A distribution is shown only where its construct's score is shown too: the counts of a
-    one-question construct are its score in more detail, so they must not reveal a cell the
-    construct's decision hid (and the question's own decision covers respondents who skipped it).
+    A distribution is shown only where its construct's score is shown as it is now: the counts of
+    a one-question construct are its score in more detail, so they must not reveal a cell the
+    construct's publication hid or holds (and the question's own decision covers respondents who
+    skipped it).
     """
     results = measure(tables, settings, question=(survey_id, question_id))
     construct = _construct_of(tables, survey_id, question_id)
-    whole = measure(tables, settings, construct=construct).decision if construct else None
-    k = settings.privacy.min_group_size
+    whole = measure(tables, settings, construct=construct) if construct else None
     rows = []
     for role in roles:
         frame = results.placed if role == ALL else results.placed[results.placed["role"] == role]
         frame = frame[_node(frame, level) == scope_id]
-        at = cell("wave", level, survey_id, scope_id, role)
-        reason = results.decision.reason(at)
-        if reason == "shown" and whole is not None and not whole.shown(at):
-            reason = "protects_another"
         n = frame["respondent"].nunique()
-        if reason != "shown":
-            rows.append({"role": role, "answer": np.nan, "count": np.nan, "share": np.nan, "n": n, "shown": False,
-                         "note": NOTE[reason].format(k=k)})
+        shown = results.fresh("wave", level, survey_id, scope_id, role) and (
+            whole is None or whole.fresh("wave", level, survey_id, scope_id, role))
+        if not shown:
+            rows.append({"role": role, "answer": np.nan, "count": np.nan, "share": np.nan, "n": pd.NA, "shown": False,
+                         "note": NOTE["hidden" if n else "empty"]})
             continue
         counts = frame["raw"].value_counts().sort_index()
         rows += [{"role": role, "answer": float(a), "count": int(c), "share": c / n, "n": n, "shown": True, "note": ""}

@@ -227,13 +227,13 @@ def _points(frame: pd.DataFrame, metric_id: str, scope_id: str, first: date, end
 def _chart_records(points: pd.DataFrame, metric: Metric, scope_id: str, grain: str, section: str) -> list[dict]:
     return [
         {"kind": "chart", "section": section, "metric_id": metric.id, "metric": metric.title, "scope_id": scope_id,
-         "period": periods.label(p, grain), "value": v, "n": int(n)}
+         "period": periods.label(p, grain), "value": v, "n": None if pd.isna(n) else int(n)}
         for p, v, n in zip(points["period_start"], points["value"], points["n"])
     ]
 
 
 def _caption(metric: Metric, points: pd.DataFrame) -> str:
-    counts = points["n"][points["value"].notna()]
+    counts = points["n"][points["value"].notna()].dropna()
     n_text = f"n = {int(counts.min())}–{int(counts.max())} {metric.n_label} per point" if len(counts) else "no values"
     return f"{metric.definition} {n_text}. Sources: {', '.join(metric.sources)}."
 

@@ -1,0 +1,111 @@
+"""Calendar figures that keep PMs anonymous: which PM-week cells may be shown, decided once for
+every grain and scope by `dashboard.privacy`, the mechanism survey figures use.
+
+A calendar figure is a mean over PM-weeks, published with its n (distinct PMs) for a period
+(week, month, quarter) and a scope (the organisation, a group, a team). Read together, those
+figures are sums over PM-weeks, and sums can be subtracted: a group's total less its shown
+teams is its hidden team, a month's less its shown weeks its hidden week. So every cell of one
+quarter is decided together (a PM-week lies in one week, the month holding that week's first
+day and that quarter, so quarters never share a PM-week and are decided apart): no class of
+PM-weeks that sums of shown cells can isolate stands on fewer than the calendar minimum of PMs,
+and no hidden cell under the minimum can be bounded more tightly than the protection interval.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from dashboard.config import Settings
+from dashboard.metrics.aggregate import group_at
+from dashboard.metrics.registry import EVERY_SCOPE, SCOPE_MARK, Context
+from dashboard.periods import floor
+from dashboard.publication import Family, first_publication, latest
+
+GRAINS = ("week", "month", "quarter")
+LEVELS = ("org", "group", "team")
+MEASURES = ("overhead_share", "strategy_share", "focus_hours", "meeting_hours")
+"""What the PM-week metrics publish of each PM-week: one interval check each."""
+FAMILY = "calendar"
+LEDGER_CELLS = "privacy_cells"
+
+
+def measures(weeks: pd.DataFrame) -> pd.DataFrame:
+    """Each PM-week's value of every published calendar measure (NaN where it has none).
+
+    The shares are of working hours less time out of office; a week with none has no share.
+    """
+    working = weeks["working_hours"].where(weeks["working_hours"] > 0)
+    return pd.DataFrame({
+        "overhead_share": weeks["overhead_hours"] / working,
+        "strategy_share": weeks["strategy_hours"] / working,
+        "focus_hours": weeks["focus_hours"].astype(float),
+        "meeting_hours": weeks["meeting_hours"].astype(float),
+    }, index=weeks.index)
+
+
+def slot(grain: str, level: str) -> str:
+    return f"{grain}|{level}"
+
+
+def records(tables: dict[str, pd.DataFrame], settings: Settings) -> pd.DataFrame:
+    """One record per PM-week: its person, its quarter, the cell holding it in every slot, its measures."""
+    weeks = tables["pm_weeks"]
+    days = pd.to_datetime(weeks["week_start"])
+    found = pd.DataFrame({"record_id": weeks["person_id"].astype(str) + "|" + days.dt.date.astype(str),
+                          "unit": weeks["person_id"].to_numpy()}, index=weeks.index)
+    nodes = {"org": pd.Series("org", index=weeks.index), "team": weeks["team_id"],
+             "group": group_at(tables, weeks["team_id"], days) if len(weeks) else weeks["team_id"]}
+    for grain in GRAINS:
+        period = floor(days, grain, settings.week_start).dt.date.astype(str) if len(weeks) else days.astype(str)
+        for level in LEVELS:
+            node = nodes[level]
+            found[slot(grain, level)] = (period + "|" + node.astype(str)).where(node.notna(), None)
+    found["part"] = found[slot("quarter", "org")].str.split("|").str[0] if len(weeks) else ""
+    return pd.concat([found, measures(weeks)], axis=1).reset_index(drop=True)
+
+
+def ranges(found: pd.DataFrame) -> np.ndarray:
+    """The highest value an attacker is assumed to know a PM-week can take, per measure: what the
+    data holds, at least a whole share or a 40-hour week (a tighter bound protects no less)."""
+    floors = np.array([1.0, 1.0, 40.0, 40.0])
+    observed = found[list(MEASURES)].max().fillna(0).to_numpy(dtype=float)
+    return np.maximum(floors, observed)
+
+
+def family(settings: Settings, found: pd.DataFrame) -> Family:
+    """The calendar's figures: each measure decided on its own (its protection interval depends
+    on its values), over every grain and level."""
+    return Family(name=FAMILY, slots=tuple(slot(g, level) for g in GRAINS for level in LEVELS),
+                  guarded={name: (name,) for name in MEASURES}, high=dict(zip(MEASURES, ranges(found))),
+                  k=settings.privacy.min_calendar_group)
+
+
+def published(tables: dict[str, pd.DataFrame], settings: Settings) -> pd.DataFrame:
+    """What readers see: the ledger's cell versions, or, for data no ledger has published yet
+    (a store written before the ledger, or tables made by hand), what a first version would publish."""
+    ledger = tables.get(LEDGER_CELLS)
+    if ledger is not None and (ledger["family"] == FAMILY).any():
+        return ledger[ledger["family"] == FAMILY]
+    found = records(tables, settings)
+    return first_publication(family(settings, found), found)
+
+
+def suppress(ctx: Context, result: pd.DataFrame, name: str) -> pd.DataFrame:
+    """The series of measure `name` as published: each cell's last published value and n, and
+    neither where nothing was published (a hidden cell publishes no n)."""
+    cells = ctx.shared("calendar publication", lambda: published(ctx.tables, ctx.settings))
+    if ctx.scope == EVERY_SCOPE:
+        split = result["scope_id"].str.split(SCOPE_MARK, n=1, expand=True)
+        levels, nodes = split[0], split[1]
+    else:
+        levels, nodes = pd.Series(ctx.scope, index=result.index), result["scope_id"]
+    keys = result["period_start"].astype(str) + "|" + nodes.astype(str)
+    value = pd.Series(np.nan, index=result.index)
+    n = pd.Series(pd.NA, index=result.index, dtype="Int64")
+    for level in LEVELS:
+        shown = latest(cells, name, slot(ctx.grain, level)).set_index("cell")
+        mine = levels == level
+        value[mine] = keys[mine].map(shown["value"]).astype(float)
+        n[mine] = keys[mine].map(shown["n"]).astype("Int64")
+    empty = result["n"].fillna(0).eq(0) & n.isna()
+    return result.assign(value=value, n=n.mask(empty, 0))

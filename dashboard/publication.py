@@ -1,0 +1,233 @@
+"""The publication ledger: what every version of the data published about people, and what the
+next version may add.
+
+One version of the data is protected by `dashboard.privacy`: nothing under the minimum can be
+worked out from that version's figures. But readers see one version after another. Reload a
+survey wave after one late response and a group's score moves from 71.43 (n=14) to 68.33
+(n=15): the difference is that one person's answer. So the figures about people are published
+through a ledger, and a figure changes only when the change itself is safe.
+
+The ledger keeps every **record version** (a PM-week or a response, with its cells and values)
+with the versions it was valid in: a record that changes is closed and a new version of it
+opened, so the old values stay the variables of the figures published from them. It keeps
+every **published cell version** (a figure as a version published it). An attacker who kept
+every version knows, for each published cell version, the sum of the record versions valid
+then. Two record versions that lie in the same published cell versions cannot be told apart,
+and the published cell versions of one cell that a record version lies in are a run of that
+cell's publications (its validity is a run of versions): so each record version's place in
+what was published is, per slot, its cell and the first and last publication of that cell
+while it was valid. These are the `fixed` cells of `dashboard.privacy.protect`; the cells this
+version may publish again are the candidates. A candidate the rules hide is **held**: readers
+keep seeing the value it last published, which tells them nothing new. Hiding every candidate
+always leaves what earlier versions made safe, so a safe choice always exists.
+
+Only cells a changed record lies in are candidates: a cell whose records did not change has
+nothing new to say.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from dashboard.privacy import PROTECTION_SHARE, Cell, Interval, protect
+
+RECORD_COLUMNS = ["family", "record_id", "valid_from", "valid_to", "unit", "part", "cells", "values"]
+CELL_COLUMNS = ["family", "measure", "slot", "cell", "version", "value", "n"]
+
+
+@dataclass(frozen=True)
+class Family:
+    """Figures about one kind of record, decided together: the calendar's PM-weeks, or the
+    respondents of one survey construct."""
+
+    name: str
+    slots: tuple[str, ...]
+    """Every way of cutting the records into cells a reader can pick (grain x level x role)."""
+    guarded: dict[str, tuple[str, ...]]
+    """Each measure that has its own decision and protection interval, with the measures published
+    on the same cells (a survey's favourable share beside its score)."""
+    high: dict[str, float]
+    """The highest value one record can take, per guarded measure (the lowest is 0)."""
+    k: int
+    weight: Callable[[Cell], float] | None = field(default=None, compare=False)
+
+    @property
+    def measures(self) -> list[str]:
+        return [m for shared in self.guarded.values() for m in shared]
+
+
+@dataclass(frozen=True)
+class Advance:
+    """What one version adds to the ledger."""
+
+    version: int
+    closed: pd.DataFrame
+    """(record_id, valid_from) of the record versions this version ends."""
+    opened: pd.DataFrame
+    """New record versions, as ledger rows (`RECORD_COLUMNS`)."""
+    published: pd.DataFrame
+    """New cell versions (`CELL_COLUMNS`)."""
+
+    @property
+    def empty(self) -> bool:
+        return self.closed.empty and self.opened.empty
+
+
+def encode(family: Family, records: pd.DataFrame, version: int) -> pd.DataFrame:
+    """Records (record_id, unit, part, a column per slot and per measure) as ledger rows."""
+    cells = records[list(family.slots)].astype(object).where(records[list(family.slots)].notna(), None)
+    values = records[family.measures].astype(float)
+    return pd.DataFrame({
+        "family": family.name,
+        "record_id": records["record_id"].astype(str).to_numpy(),
+        "valid_from": version,
+        "valid_to": pd.array([None] * len(records), dtype="Int64"),
+        "unit": records["unit"].astype(str).to_numpy(),
+        "part": records["part"].astype(str).to_numpy(),
+        "cells": [json.dumps(row) for row in cells.to_numpy().tolist()],
+        "values": [json.dumps([None if np.isnan(v) else v for v in row]) for row in values.to_numpy().tolist()],
+    })
+
+
+def decode(family: Family, rows: pd.DataFrame) -> pd.DataFrame:
+    """Ledger rows back as records, with their validity."""
+    cells = pd.DataFrame([json.loads(c) for c in rows["cells"]], columns=list(family.slots), index=rows.index)
+    values = pd.DataFrame([json.loads(v) for v in rows["values"]], columns=family.measures, index=rows.index, dtype=float)
+    head = rows[["record_id", "valid_from", "valid_to", "unit", "part"]].copy()
+    head["valid_from"] = head["valid_from"].astype(int)
+    head["valid_to"] = head["valid_to"].astype("Int64")
+    return pd.concat([head, cells, values], axis=1)
+
+
+def next_version(ledger: pd.DataFrame) -> int:
+    """One more than any version the ledger's record versions name."""
+    if ledger.empty:
+        return 1
+    return int(max(ledger["valid_from"].max(), ledger["valid_to"].max() if ledger["valid_to"].notna().any() else 0)) + 1
+
+
+def advance(family: Family, records: pd.DataFrame, ledger: pd.DataFrame, published: pd.DataFrame, version: int
+            ) -> Advance:
+    """Version `version`: the records that changed since the ledger's open record versions, and
+    the cells that may publish anew. `ledger` and `published` hold this family's rows, of the
+    parts (quarters) `records` covers: a part outside them is neither read nor changed."""
+    now = encode(family, records, version)
+    current = ledger[ledger["valid_to"].isna()]
+    signature = ["unit", "part", "cells", "values"]
+    both = current[["record_id", *signature]].merge(now[["record_id", *signature]], on="record_id", suffixes=("_was", "_is"))
+    equal = np.logical_and.reduce([both[f"{c}_was"].astype(str) == both[f"{c}_is"].astype(str) for c in signature]) \
+        if len(both) else np.zeros(0, dtype=bool)
+    same = set(both.loc[equal, "record_id"])
+    closing = current[~current["record_id"].isin(same)]
+    opening = now[~now["record_id"].isin(same)]
+    closed = closing[["record_id", "valid_from"]].reset_index(drop=True)
+    if closing.empty and opening.empty:
+        return Advance(version, closed, opening, pd.DataFrame(columns=CELL_COLUMNS))
+    history = ledger.copy()
+    ends = history["record_id"].isin(closing["record_id"]) & history["valid_to"].isna()
+    history.loc[ends, "valid_to"] = version
+    atoms = decode(family, pd.concat([history, opening], ignore_index=True))
+    changed = decode(family, pd.concat([closing, opening], ignore_index=True))
+    frames = []
+    for part, mine in atoms.groupby("part", sort=True):
+        moved = changed[changed["part"] == part]
+        if moved.empty:
+            continue
+        frames.append(_publish(family, mine.reset_index(drop=True), moved, published, version))
+    fresh = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=CELL_COLUMNS)
+    return Advance(version, closed, opening.reset_index(drop=True), fresh)
+
+
+def _old_keys(family: Family, atoms: pd.DataFrame, published: pd.DataFrame) -> pd.DataFrame:
+    """Per record version and slot, where it lies in what earlier versions published: its cell
+    and the first and last publication of that cell while it was valid (None when none)."""
+    out = pd.DataFrame(index=atoms.index)
+    for slot in family.slots:
+        out[f"old|{slot}"] = None
+        versions = published[published["slot"] == slot][["cell", "version"]]
+        if versions.empty:
+            continue
+        long = pd.DataFrame({"atom": atoms.index, "cell": atoms[slot], "start": atoms["valid_from"],
+                             "end": atoms["valid_to"].fillna(np.iinfo(np.int64).max).astype(np.int64)}).dropna(subset=["cell"])
+        joined = long.merge(versions, on="cell")
+        joined = joined[(joined["version"] >= joined["start"]) & (joined["version"] < joined["end"])]
+        if joined.empty:
+            continue
+        span = joined.groupby("atom").agg(cell=("cell", "first"), first=("version", "min"), last=("version", "max"))
+        out.loc[span.index, f"old|{slot}"] = span["cell"] + "@" + span["first"].astype(str) + "-" + span["last"].astype(str)
+    return out
+
+
+def _watch(family: Family, atoms: pd.DataFrame, version: int) -> tuple[np.ndarray, np.ndarray]:
+    """Every cell under k of every version the part's records changed at, and of this one, as
+    (group, atom position) pairs: what this version's figures must not narrow down either."""
+    start = atoms["valid_from"].to_numpy()
+    end = atoms["valid_to"].astype("Float64").fillna(np.inf).to_numpy(dtype=float)
+    moments = sorted({*start.tolist(), *end[np.isfinite(end)].astype(int).tolist(), version})
+    units = atoms["unit"].to_numpy()
+    seen: dict[tuple, int] = {}
+    groups, members = [], []
+    for moment in moments:
+        alive = np.flatnonzero((start <= moment) & (end > moment))
+        for slot in family.slots:
+            frame = pd.DataFrame({"key": atoms[slot].to_numpy()[alive], "atom": alive, "unit": units[alive]}).dropna()
+            frame = frame[frame.groupby("key")["unit"].transform("nunique") < family.k]
+            for together in frame.groupby("key")["atom"].apply(tuple):
+                if together not in seen:
+                    seen[together] = len(seen)
+                    groups += [seen[together]] * len(together)
+                    members += list(together)
+    return np.array(groups, dtype=np.int64), np.array(members, dtype=np.int64)
+
+
+def _publish(family: Family, atoms: pd.DataFrame, changed: pd.DataFrame, published: pd.DataFrame, version: int
+             ) -> pd.DataFrame:
+    """The cells of one part (a quarter) that this version publishes, per guarded measure."""
+    valid = atoms["valid_to"].isna().to_numpy()
+    watch = _watch(family, atoms, version)
+    rows = []
+    for guarded, shared in family.guarded.items():
+        frame = _old_keys(family, atoms, published[published["measure"] == guarded])
+        for slot in family.slots:
+            candidates = set(changed[slot].dropna())
+            frame[f"new|{slot}"] = atoms[slot].where(valid & atoms[slot].isin(candidates).to_numpy(), None)
+        frame["unit"] = atoms["unit"]
+        frame["size"] = 1
+        slots = [f"old|{s}" for s in family.slots] + [f"new|{s}" for s in family.slots]
+        fixed = frozenset((s, key) for s in slots[:len(family.slots)] for key in frame[s].dropna().unique())
+        values = atoms[[guarded]].to_numpy(dtype=float)
+        interval = Interval(values=np.nan_to_num(values), counts=(~np.isnan(values)).astype(float), low=np.zeros(1),
+                            high=np.array([family.high[guarded]]), share=PROTECTION_SHARE)
+        weight = None if family.weight is None else (lambda c: family.weight((c[0].split("|", 1)[1], c[1])))
+        decision = protect(frame, slots, family.k, unit="unit", interval=interval, fixed=fixed, weight=weight,
+                           watch=watch)
+        now = atoms[valid]
+        for slot in family.slots:
+            new = f"new|{slot}"
+            for cell_key in frame[new].dropna().unique():
+                if (new, cell_key) in decision.hidden:
+                    continue
+                members = now[now[slot] == cell_key]
+                n = members["unit"].nunique()
+                rows += [{"family": family.name, "measure": m, "slot": slot, "cell": cell_key, "version": version,
+                          "value": float(members[m].mean()) if members[m].notna().any() else np.nan, "n": n}
+                         for m in shared]
+    return pd.DataFrame(rows, columns=CELL_COLUMNS)
+
+
+def latest(published: pd.DataFrame, measure: str, slot: str) -> pd.DataFrame:
+    """Each cell's last published version of `measure` in `slot`: what readers see now."""
+    mine = published[(published["measure"] == measure) & (published["slot"] == slot)]
+    last = mine.sort_values("version").drop_duplicates("cell", keep="last")
+    return pd.DataFrame({"cell": last["cell"].astype(str).to_numpy(), "value": last["value"].to_numpy(dtype=float),
+                         "n": last["n"].astype("Int64").to_numpy(), "version": last["version"].to_numpy(dtype=np.int64)})
+
+
+def first_publication(family: Family, records: pd.DataFrame) -> pd.DataFrame:
+    """What a first version would publish: the figures of data no ledger has seen yet."""
+    empty = pd.DataFrame(columns=RECORD_COLUMNS)
+    return advance(family, records, empty, pd.DataFrame(columns=CELL_COLUMNS), 1).published
