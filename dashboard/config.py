@@ -7,13 +7,14 @@ default.
 from __future__ import annotations
 
 import os
-import tomllib
 from datetime import date, time
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from dashboard.file_limits import SHOWN_ITEMS, FileRefused, excerpt, read_toml
 
 CONFIG_ENV = "PRODOPS_CONFIG"
 DB_ENV = "PRODOPS_DB"
@@ -559,11 +560,15 @@ class Settings(_Strict):
 
 
 def _describe(error: ValidationError, source: str) -> str:
+    """One line per invalid field, the first `SHOWN_ITEMS` of them: a file of a million bad keys gets a short error."""
     lines = [f"{source}: invalid configuration"]
-    for item in error.errors():
-        field = ".".join(str(part) for part in item["loc"]) or "(top level)"
-        message = "unknown field" if item["type"] == "extra_forbidden" else item["msg"]
+    errors = error.errors()
+    for item in errors[:SHOWN_ITEMS]:
+        field = excerpt(".".join(str(part) for part in item["loc"]) or "(top level)", 80)
+        message = "unknown field" if item["type"] == "extra_forbidden" else excerpt(item["msg"])
         lines.append(f"  field '{field}': {message}")
+    if len(errors) > SHOWN_ITEMS:
+        lines.append(f"  and {len(errors) - SHOWN_ITEMS:,} more")
     return "\n".join(lines)
 
 
@@ -587,11 +592,8 @@ def load_settings(path: str | Path | None = None) -> Settings:
             raise ConfigError(f"{file}: configuration file not found")
         return Settings()
     try:
-        data = tomllib.loads(file.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"{file}: not valid TOML: {error}") from None
-    except UnicodeDecodeError as error:
-        raise ConfigError(f"{file}: not a text file (not UTF-8 at byte {error.start})") from None
-    except OSError as error:
-        raise ConfigError(f"{file}: cannot read: {error.strerror or type(error).__name__}") from None
+        data = read_toml(file, "configuration file")
+    except FileRefused as error:
+        raise ConfigError(str(error)) from None
     return parse_settings(data, str(file))
+

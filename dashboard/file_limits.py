@@ -23,6 +23,7 @@ counts the rest, `excerpt` cuts a long text and makes it printable.
 from __future__ import annotations
 
 import codecs
+import tomllib
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -53,8 +54,11 @@ def size_text(size: int) -> str:
     return f"{size / 2**20:,.1f} MiB" if size >= 2**20 else f"{size:,} bytes"
 
 
-def read_text(path: str | Path, max_bytes: int, what: str = "file") -> str:
-    """The text of `path`, if it is no bigger than `max_bytes` and in an encoding read without guessing."""
+def read_text(path: str | Path, max_bytes: int, what: str = "file", *, utf8_only: bool = False) -> str:
+    """The text of `path`, if it is no bigger than `max_bytes` and in an encoding read without guessing.
+
+    `utf8_only` refuses UTF-16 and UTF-32 even with a byte order mark (TOML is UTF-8 by definition).
+    """
     file = Path(path)
     try:
         size = file.stat().st_size
@@ -63,15 +67,30 @@ def read_text(path: str | Path, max_bytes: int, what: str = "file") -> str:
         with open(file, "rb") as handle:
             data = handle.read(max_bytes + 1)
     except OSError as error:
-        raise FileRefused(f"{file}: cannot be read ({error.strerror or type(error).__name__})") from None
+        raise FileRefused(f"{file}: cannot read: {error.strerror or type(error).__name__}") from None
     if len(data) > max_bytes:
         raise FileRefused(f"{file}: too large: over the limit of {size_text(max_bytes)} for a {what} (it grew while read)")
-    return decode(data, str(file))
+    return decode(data, str(file), utf8_only=utf8_only)
 
 
-def decode(data: bytes, name: str) -> str:
+def read_toml(file: str | Path, what: str) -> dict:
+    """A TOML file's tables, within `MAX_TOML_BYTES`; FileRefused naming the file otherwise.
+
+    tomllib reads nested arrays and inline tables recursively, so a file of a few kilobytes of
+    `[[[[...` would end in a RecursionError: that is refused as too deeply nested.
+    """
+    text = read_text(file, MAX_TOML_BYTES, what, utf8_only=True)
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise FileRefused(f"{file}: not valid TOML: {excerpt(str(error))}") from None
+    except RecursionError:
+        raise FileRefused(f"{file}: not valid TOML: nested too deeply to read") from None
+
+
+def decode(data: bytes, name: str, *, utf8_only: bool = False) -> str:
     """UTF-8 (with or without a byte order mark), or UTF-16/UTF-32 with one; FileRefused otherwise."""
-    for bom, encoding in _BOMS:
+    for bom, encoding in _BOMS[-1:] if utf8_only else _BOMS:
         if data.startswith(bom):
             try:
                 return data.decode(encoding).removeprefix("\ufeff")

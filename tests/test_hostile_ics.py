@@ -117,3 +117,20 @@ def test_the_rules_preview_applies_the_same_limits_to_an_uploaded_file():
         file_rule_hits(series("FREQ=MINUTELY;COUNT=1000000"), config, window=None)
     with pytest.raises(IcsError, match="binary data"):
         file_rule_hits(random.Random(3).randbytes(5000), config)
+
+
+def test_a_line_the_parser_skips_inside_an_event_is_a_warning_naming_the_file_and_line(store, folder):
+    skipped = WEEKLY.replace("SUMMARY:Team sync", "SUMMARY;Team sync without a colon\n a folded rest of it")
+    text = calendar(skipped)
+    write(folder, f"{PM}.ics", text)
+    number = text.split("\r\n").index("SUMMARY;Team sync without a colon") + 1
+
+    result = sync_calendars(store, settings(ics=[{"location": str(folder)}]), today=TODAY)
+
+    assert result.status == "success"
+    assert result.warnings == [f"{folder / f'{PM}.ics'} line {number}: skipped, not a calendar line the parser can read"]
+    assert "Team sync" not in " ".join(result.warnings)
+
+
+def test_a_calendar_the_parser_reads_whole_has_no_warnings(store, folder):
+    assert sync_calendars(store, settings(ics=[{"location": str(folder)}]), today=TODAY).warnings == []

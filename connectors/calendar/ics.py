@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 import icalendar
 import pandas as pd
 import recurring_ical_events
+from icalendar.parser import Contentline
 
 from connectors.calendar.classify import Classifier
 from connectors.calendar.http import DEFAULT_BACKOFF, ApiError, Backoff, get
@@ -90,6 +91,32 @@ def parse_ics(data: bytes | str) -> list[icalendar.Calendar]:
     if not components:
         raise IcsError("no complete VCALENDAR in the text (cut short, or not a calendar)")
     return components
+
+
+def skipped_lines(data: bytes | str, calendars: list[icalendar.Calendar]) -> list[int]:
+    """Numbers of the lines the parser skipped inside the calendars: it records such a line as an
+    error without a property name and goes on, so without this the line would vanish unseen.
+
+    Found by reading every unfolded line with the parser's own content-line reader, only when the
+    parser recorded such a skip; a line folded over several is numbered by its first.
+    """
+    if not any(name is None for calendar in calendars for part in calendar.walk() for name, _ in part.errors):
+        return []
+    text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
+    logical: list[tuple[int, list[str]]] = []
+    for number, physical in enumerate(text.split("\n"), start=1):
+        physical = physical.removesuffix("\r")
+        if physical[:1] in (" ", "\t") and logical:
+            logical[-1][1].append(physical[1:])
+        elif physical:
+            logical.append((number, [physical]))
+    skipped = []
+    for number, parts in logical:
+        try:
+            Contentline("".join(parts)).parts()
+        except ValueError:
+            skipped.append(number)
+    return skipped
 
 
 def _shown(text: str, limit: int = 160) -> str:
