@@ -88,25 +88,32 @@ def read_toml(file: str | Path, what: str) -> dict:
         raise FileRefused(f"{file}: not valid TOML: nested too deeply to read") from None
 
 
-def decode(data: bytes, name: str, *, utf8_only: bool = False) -> str:
-    """UTF-8 (with or without a byte order mark), or UTF-16/UTF-32 with one; FileRefused otherwise."""
+def decode(data: bytes, name: str | None = None, *, utf8_only: bool = False) -> str:
+    """UTF-8 (with or without a byte order mark), or UTF-16/UTF-32 with one; FileRefused otherwise,
+    its message starting with `name` when one is given."""
+    named = f"{name}: " if name else ""
     for bom, encoding in _BOMS[-1:] if utf8_only else _BOMS:
         if data.startswith(bom):
             try:
                 return data.decode(encoding).removeprefix("\ufeff")
             except UnicodeDecodeError as error:
-                raise FileRefused(f"{name}: not valid {encoding.upper().removesuffix('-SIG')} text despite its byte order mark "
-                                  f"(bad bytes at position {error.start})") from None
+                raise FileRefused(f"{named}not valid {encoding.upper().removesuffix('-SIG')} text despite its byte order "
+                                  f"mark (bad bytes at position {error.start})") from None
     if b"\x00" in data:
-        raise FileRefused(f"{name}: {_without_bom(data)}")
+        raise FileRefused(named + nul_bytes(data))
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise FileRefused(f"{name}: not UTF-8 text (byte 0x{data[error.start]:02x} at position {error.start}): "
+        raise FileRefused(f"{named}not UTF-8 text (byte 0x{data[error.start]:02x} at position {error.start}): "
                           "save or export it as UTF-8 (\"CSV UTF-8\")") from None
 
 
-def _without_bom(data: bytes) -> str:
+def wide_bom(data: bytes) -> bool:
+    """Whether `data` starts with a UTF-16 or UTF-32 byte order mark."""
+    return data.startswith(tuple(bom for bom, encoding in _BOMS if encoding != "utf-8-sig"))
+
+
+def nul_bytes(data: bytes) -> str:
     """What text holding NUL bytes is: UTF-16/UTF-32 without a byte order mark, or binary data."""
     sample = data[:_SNIFF - _SNIFF % 4]
     zeros = [sum(1 for b in sample[lane::4] if b == 0) / max(1, len(sample[lane::4])) for lane in range(4)]
@@ -122,7 +129,7 @@ def _without_bom(data: bytes) -> str:
     else:
         return f"not a text file: it holds binary data (a NUL byte at position {data.index(0)})"
     return (f"looks like {kind} text without a byte order mark, which cannot be read without guessing: "
-            "save it as UTF-8, or as UTF-16 with a byte order mark")
+            "save it as UTF-8, or with a byte order mark")
 
 
 def listing(items: Iterable[object], shown: int = SHOWN_ITEMS, *, quoted: bool = True, width: int = 40) -> str:

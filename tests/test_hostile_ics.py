@@ -83,16 +83,16 @@ def test_a_feed_over_the_limit_is_abandoned_while_it_streams(store, folder):
 
 @pytest.mark.parametrize(("junk", "message"), [
     (lambda: b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\n" + b"BEGIN:VEVENT\r\n" * 20000 + b"END:VEVENT\r\n" * 20000 + b"END:VCALENDAR\r\n",
-     "components nested more than 4 deep, deeper than any calendar nests them"),
-    (lambda: random.Random(1).randbytes(200_000), "not a calendar: the file holds binary data"),
+     r"components nested more than 4 deep, deeper than any calendar nests them"),
+    (lambda: random.Random(1).randbytes(200_000), r"not a calendar: not a text file: it holds binary data \(a NUL byte at position \d+\)"),
     (lambda: "".join(random.Random(2).choices(string.printable, k=200_000)).encode(), None),
-    (lambda: (calendar(WEEKLY)[:-30]).encode(), "no complete VCALENDAR in the text (cut short, or not a calendar)"),
+    (lambda: (calendar(WEEKLY)[:-30]).encode(), r"no complete VCALENDAR in the text \(cut short, or not a calendar\)"),
 ], ids=["deeply nested", "binary", "printable junk", "cut short"])
 def test_junk_is_quarantined_with_a_short_printable_error(store, folder, junk, message):
     (folder / f"{PM}.ics").write_bytes(junk())
     error = sync_hostile(store, folder)
     if message is not None:
-        assert error == message
+        assert re.fullmatch(message, error), error
     else:
         assert error.startswith("cannot parse: ")
     assert len(error) < 250 and error.isprintable()

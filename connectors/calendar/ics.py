@@ -43,6 +43,7 @@ from connectors.calendar.normalize import (
     to_rows,
 )
 from dashboard.config import Settings
+from dashboard.file_limits import FileRefused, decode, wide_bom
 
 SOURCE = "ics"
 # Expansion is asked for a little more than the window, because floating and all-day times are
@@ -73,11 +74,15 @@ _MAX_DEPTH = 4
 def parse_ics(data: bytes | str) -> list[icalendar.Calendar]:
     """Every VCALENDAR in the text (a file may hold several).
 
-    Binary data and components nested deeper than any calendar nests them are refused before
-    anything walks them (icalendar walks recursively).
+    UTF-16 and UTF-32 with a byte order mark are decoded; without one, and binary data, are refused
+    (`dashboard.file_limits`), as are components nested deeper than any calendar nests them,
+    before anything walks them (icalendar walks recursively).
     """
-    if isinstance(data, bytes) and b"\x00" in data[:65536]:
-        raise IcsError("not a calendar: the file holds binary data")
+    if isinstance(data, bytes) and (wide_bom(data) or b"\x00" in data[:65536]):
+        try:
+            data = decode(data)
+        except FileRefused as error:
+            raise IcsError(f"not a calendar: {error}") from None
     try:
         components = icalendar.Calendar.from_ical(data, multiple=True)
     except Exception as error:  # the parser raises ValueError, KeyError, ... on malformed lines
