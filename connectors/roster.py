@@ -44,7 +44,7 @@ import pandas as pd
 
 from connectors.csv_text import CsvError, records
 from dashboard.config import ROLES, Settings
-from dashboard.file_limits import MAX_TABLE_BYTES, FileRefused, excerpt, listing, read_text
+from dashboard.file_limits import MAX_ROSTER_BYTES, FileRefused, excerpt, listing, read_text
 from dashboard.schema import TABLES
 from dashboard.store import Store
 
@@ -276,7 +276,7 @@ def read_roster(path: str | os.PathLike) -> Roster:
 def _read_text(file: Path) -> str:
     """A CSV file's text; RosterError naming the file when it is over the limits or not readable text."""
     try:
-        return read_text(file, MAX_TABLE_BYTES, "roster")
+        return read_text(file, MAX_ROSTER_BYTES, "roster")
     except FileRefused as error:
         raise RosterError(str(error)) from None
 

@@ -50,7 +50,7 @@ def read_export(path: str | os.PathLike) -> Export:
     """Read an export file; errors name the file."""
     file = Path(path)
     try:
-        text = file_limits.read_text(file, file_limits.MAX_TABLE_BYTES, "survey or form export")
+        text = file_limits.read_text(file, file_limits.MAX_EXPORT_BYTES, "survey or form export")
     except file_limits.FileRefused as error:
         raise SurveyFormatError(str(error)) from None
     return read_text(text, str(file))
