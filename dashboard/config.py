@@ -163,7 +163,8 @@ class Calendar(_Strict):
     graph: GraphCalendarSource | None = None
     timeout_seconds: float = Field(30, gt=0, le=600)
     max_retries: int = Field(3, ge=0, le=10, description="retries of a 429, 5xx or lost connection, with backoff")
-    max_ics_megabytes: float = Field(50, gt=0, le=2048, description="a larger ICS file or feed is quarantined unread")
+    max_ics_megabytes: float = Field(20, gt=0, le=2048, description="a larger ICS file or feed is quarantined unread "
+                                     "(reading a 20 MB calendar peaks under 1 GB: benchmarks/hostile_files.py)")
     max_occurrences: int = Field(
         200_000, ge=1_000, le=10_000_000, description="a calendar expanding to more occurrences in the window is quarantined"
     )

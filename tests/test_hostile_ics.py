@@ -68,7 +68,7 @@ def test_a_100_mb_file_is_refused_unread_with_its_size(store, folder):
     with open(folder / f"{PM}.ics", "wb") as huge:
         huge.truncate(100 * 2**20)  # sparse: a 100 MB file that costs no disk and no time to make
     error = sync_hostile(store, folder)
-    assert error == "too large: 100.0 MB, over the limit of 50 MB ([calendar].max_ics_megabytes)"
+    assert error == "too large: 100.0 MB, over the limit of 20 MB ([calendar].max_ics_megabytes)"
 
 
 def test_a_feed_over_the_limit_is_abandoned_while_it_streams(store, folder):
