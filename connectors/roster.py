@@ -407,7 +407,8 @@ def plan_roster(roster: Roster, existing: dict[str, pd.DataFrame], *, as_of: dat
     read or written. Rows are upserts by each table's key, written in the order of `frames`."""
     existing = {name: existing.get(name, _frame(name, [])) for name in ROSTER_TABLES}
     stored = existing["people"]
-    _refuse_shared_emails(roster.people, roster.name, stored[stored["active_to"].isna() | (pd.to_datetime(stored["active_to"]) >= pd.Timestamp(as_of))])
+    still_there = stored["active_to"].isna() | (pd.to_datetime(stored["active_to"]) >= pd.Timestamp(as_of))
+    _refuse_shared_emails(roster.people, roster.name, stored[still_there])
     issues = list(roster.issues)
     people_rows, membership_rows, hours_rows, no_hours = [], [], [], []
     report = {"joined": [], "moved": [], "left": []}

@@ -6,8 +6,8 @@ for, or made to hurt. The readers read it through `read_text`, which refuses it 
 sees it, with a `FileRefused` that names the file and the limit:
 
 - a roster over `MAX_ROSTER_BYTES`, a survey or check-in form export over `MAX_EXPORT_BYTES`, a
-  TOML file over `MAX_TOML_BYTES`: not read at all. Each is set so that reading and loading the
-  largest file accepted stays within the memory bound measured by `benchmarks/hostile_files.py`;
+  TOML file over `MAX_TOML_BYTES`: not read at all. Each is set so that loading the largest file
+  accepted stays within 1 GB, as `benchmarks/hostile_files.py` measures (benchmarks/RESULTS.md);
 - UTF-16 or UTF-32 without a byte order mark, or any other NUL bytes: refused as what they are
   (read as UTF-8 they would decode to text full of NULs and fail later, as "cut short");
 - anything not UTF-8 (a byte order mark allowed) nor UTF-16/UTF-32 with one: refused with the
@@ -29,10 +29,10 @@ from collections.abc import Iterable
 from pathlib import Path
 
 MAX_ROSTER_BYTES = 4 * 2**20
-"""Largest HR roster read: 4 MiB, some 40,000 people (a roster's load peaks at about 0.6 GB there)."""
+"""Largest HR roster read: 4 MiB, some 40,000 people (its load peaks at about 850 MB there)."""
 MAX_EXPORT_BYTES = 16 * 2**20
 """Largest survey or check-in form export read: 16 MiB, some 150,000 responses to a short pulse
-(a survey load peaks at about 0.8 GB there; 200 MB once grew past 5.8 GB)."""
+(its load peaks at about 850 MB there; 200 MB once grew past 5.8 GB)."""
 MAX_TOML_BYTES = 2**20
 """Largest `prodops.toml` or `.streamlit/secrets.toml` read (1 MiB)."""
 MAX_CELL_CHARS = 2**20

@@ -158,8 +158,8 @@ def test_a_backdated_team_move_is_refused_like_a_persons_and_the_group_history_s
     assert report.regrouped == []
     assert {name: store.table(name).to_csv() for name in tables} == before
 
-    moved = ROSTER.replace("p1,Ana Lind,Ana.Lind@example.com,pm,payments,Payments,Money", "p1,Ana Lind,Ana.Lind@example.com,pm,search,Search,Money")
-    person = load_text(store, moved.replace("search,Search,Discovery", "search,Search,Money"), date(2026, 5, 1))
+    moved = ROSTER.replace("pm,payments,Payments,Money", "pm,search,Search,Money").replace("search,Search,Discovery", "search,Search,Money")
+    person = load_text(store, moved, date(2026, 5, 1))
     assert person.moved == ["p1"]
     refused = load_text(store, ROSTER.replace("search,Search,Discovery", "search,Search,Money"), date(2026, 4, 15))
     assert [(issue.row, "before the current membership began" in issue.message) for issue in refused.issues] == [(2, True)]

@@ -47,7 +47,8 @@ def kill_at(tmp_path: Path, db: str, phase: str, args: list[str]) -> None:
     try:
         ready, _, _ = select.select([process.stdout], [], [], 120)
         line = process.stdout.readline() if ready else ""
-        assert line.strip() == "paused", f"the write never reached {phase}: {process.stderr.read() if process.poll() is not None else 'timed out'}"
+        said = process.stderr.read() if process.poll() is not None else "still running"
+        assert line.strip() == "paused", f"the write never reached {phase}: {said}"
     finally:
         process.send_signal(signal.SIGKILL)
         process.wait(30)
