@@ -16,7 +16,12 @@ differs from their current membership, that membership is closed and a new one o
 `team_since` if the row gives it, else on `as_of` (`valid_to` is exclusive). The same for teams:
 a team that moved to another group gets a new `team_groups` row from `as_of`. So past quarters
 are counted against the team (and group) people were in then. Loading the same roster again
-changes nothing.
+changes nothing. A snapshot never rewrites the history after its date: a change dated before a
+person's current membership began, or a team's group move before its last one, is refused for that
+row and reported (the row keeps what it had).
+
+Two people with one email (in the file, or one of them stored, still active and not in the file)
+refuse the whole load, naming both: the email is how sign-in finds a PM's own calendar weeks.
 
 The identity map ties each source's user ids (a Jira accountId or username, a calendar owner
 address, ...) to a person: a CSV `source, external_id, person_id`. Ids that match no one are not
@@ -37,8 +42,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pandas as pd
 
-from connectors.csv_text import CutShort, records
+from connectors.csv_text import CsvError, records
 from dashboard.config import ROLES, Settings
+from dashboard.file_limits import MAX_ROSTER_BYTES, FileRefused, excerpt, listing, read_text
 from dashboard.schema import TABLES
 from dashboard.store import Store
 
@@ -118,7 +124,7 @@ def _records(text: str, name: str, required: tuple[str, ...]) -> tuple[list[str]
     """Header (lower-cased) and rows as dicts with their row number; a missing column is an error."""
     try:
         reader = iter(records(text.removeprefix("\ufeff")))
-    except CutShort as error:
+    except CsvError as error:
         raise RosterError(f"{name}: {error}") from None
     try:
         header = [h.strip().lower() for h in next(reader)]
@@ -126,8 +132,8 @@ def _records(text: str, name: str, required: tuple[str, ...]) -> tuple[list[str]
         raise RosterError(f"{name}: the file is empty") from None
     missing = [c for c in required if c not in header]
     if missing:
-        raise RosterError(f"{name}: missing column{'s' if len(missing) > 1 else ''} {', '.join(map(repr, missing))} "
-                          f"(a roster needs: {', '.join(required)})")
+        raise RosterError(f"{name}: missing column{'s' if len(missing) > 1 else ''} {listing(missing, len(required))} "
+                          f"(a roster needs: {', '.join(required)}; the header has {listing(header)})")
     rows = []
     for number, record in enumerate(reader, start=2):
         if any(value.strip() for value in record):
@@ -220,7 +226,7 @@ def parse_roster(text: str, name: str = "<roster>") -> Roster:
     issues: list[RowIssue] = []
     unknown = [h for h in header if h not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]
     if unknown:
-        issues.append(RowIssue(name, None, None, f"columns not used by the dashboard were ignored: {', '.join(unknown)}"))
+        issues.append(RowIssue(name, None, None, f"columns not used by the dashboard were ignored: {listing(unknown)}"))
     people: list[Person] = []
     seen: dict[str, int] = {}
     teams: dict[str, tuple[str | None, str | None, int]] = {}
@@ -241,20 +247,38 @@ def parse_roster(text: str, name: str = "<roster>") -> Roster:
     return Roster(name, people, issues)
 
 
+def _refuse_shared_emails(people: list[Person], name: str, stored: pd.DataFrame | None = None) -> None:
+    """RosterError naming the rows when two people have one email (in the file, or one of them stored and not in it).
+
+    An email is a person's identity: sign-in shows a PM their own calendar weeks by it and
+    calendars find their owner by it. Loading two people under one would show one the other's
+    weeks, so the whole file is refused rather than one of them guessed.
+    """
+    owners: dict[str, list[str]] = {}
+    for person in people:
+        owners.setdefault(person.email, []).append(f"row {person.row} ({excerpt(person.person_id, 40)})")
+    listed = {person.person_id for person in people}
+    if stored is not None:
+        for person_id, email in zip(stored["person_id"], stored["email"]):
+            if person_id not in listed and isinstance(email, str) and email.lower() in owners:
+                owners[email.lower()].append(f"{excerpt(person_id, 40)} (stored, not in this roster)")
+    shared = [f"{excerpt(email, 80)} is on {listing(who, quoted=False, width=80)}" for email, who in owners.items() if len(who) > 1]
+    if shared:
+        raise RosterError(f"{name}: two people have one email ({listing(shared, quoted=False, width=400)}): an email names "
+                          "one person (sign-in finds a PM's own weeks by it); nothing was loaded")
+
+
 def read_roster(path: str | os.PathLike) -> Roster:
     file = Path(path)
     return parse_roster(_read_text(file), str(file))
 
 
 def _read_text(file: Path) -> str:
-    """A CSV file's text; RosterError naming the file when it cannot be read or is not UTF-8."""
+    """A CSV file's text; RosterError naming the file when it is over the limits or not readable text."""
     try:
-        return file.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise RosterError(f"{file}: not UTF-8 text (byte 0x{error.object[error.start]:02x} at position {error.start}): "
-                          "export it as CSV UTF-8") from None
-    except OSError as error:
-        raise RosterError(f"{file}: cannot be read ({error})") from None
+        return read_text(file, MAX_ROSTER_BYTES, "roster")
+    except FileRefused as error:
+        raise RosterError(str(error)) from None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -298,10 +322,16 @@ def _membership_changes(person: Person, history: pd.DataFrame, as_of: date, name
     return [closed, {**new, "valid_from": effective, "valid_to": end}], "joined" if rehired else "moved", None
 
 
-def _team_changes(roster: Roster, teams: pd.DataFrame, history: pd.DataFrame, as_of: date) -> tuple[list[dict], list[dict], list[str]]:
-    """Team rows to write, group-history rows to write, and the teams that moved group."""
+def _team_changes(roster: Roster, teams: pd.DataFrame, history: pd.DataFrame,
+                  as_of: date) -> tuple[list[dict], list[dict], list[str], list[RowIssue]]:
+    """Team rows to write, group-history rows to write, the teams that moved group, and the moves refused.
+
+    A snapshot dated before a team's last move cannot say which group it was in then without
+    rewriting the history after it: like a person's backdated change, it is refused, and the team
+    keeps its group.
+    """
     current = teams.set_index("team_id") if not teams.empty else pd.DataFrame(columns=["name", "group_name"])
-    team_rows, history_rows, regrouped = [], [], []
+    team_rows, history_rows, regrouped, issues = [], [], [], []
     for person in roster.people:
         if not person.team_id or any(r["team_id"] == person.team_id for r in team_rows):
             continue
@@ -321,13 +351,31 @@ def _team_changes(roster: Roster, teams: pd.DataFrame, history: pd.DataFrame, as
         last = own.iloc[-1].to_dict()
         if last["group_name"] != person.group:
             last_from = _as_date(last["valid_from"])
-            if last_from >= as_of:
+            if last_from > as_of and _group_on(own, as_of) == person.group:
+                team_rows[-1]["group_name"] = last["group_name"]  # an older snapshot that agrees with the history
+            elif last_from > as_of:
+                issues.append(RowIssue(roster.name, person.row, "group",
+                                       f"team {excerpt(person.team_id, 40)!r} moved to group {excerpt(str(last['group_name']), 40)!r} "
+                                       f"on {last_from}, after this roster's date {as_of}: a move to "
+                                       f"{excerpt(person.group or '', 40)!r} before it would rewrite that history "
+                                       f"(load with --as-of {last_from} or later); the team keeps its group"))
+                team_rows[-1]["group_name"] = last["group_name"]
+            elif last_from == as_of:
                 history_rows.append({**last, "valid_from": last_from, "group_name": person.group})
             else:
                 history_rows.append({**last, "valid_from": last_from, "valid_to": as_of})
                 history_rows.append({"team_id": person.team_id, "valid_from": as_of, "group_name": person.group, "valid_to": None})
-            regrouped.append(person.team_id)
-    return team_rows, history_rows, regrouped
+            if last_from <= as_of:
+                regrouped.append(person.team_id)
+    return team_rows, history_rows, regrouped, issues
+
+
+def _group_on(history: pd.DataFrame, day: date) -> str | None:
+    """The group a team's history (its `team_groups` rows) has it in on `day`."""
+    for row in history.itertuples(index=False):
+        if _as_date(row.valid_from) <= day and (_as_date(row.valid_to) is None or day < _as_date(row.valid_to)):
+            return row.group_name
+    return None
 
 
 def _existing(store: Store, *names: str) -> dict[str, pd.DataFrame]:
@@ -358,6 +406,9 @@ def plan_roster(roster: Roster, existing: dict[str, pd.DataFrame], *, as_of: dat
     stored): people, membership history, teams, their groups and working hours. Pure: nothing is
     read or written. Rows are upserts by each table's key, written in the order of `frames`."""
     existing = {name: existing.get(name, _frame(name, [])) for name in ROSTER_TABLES}
+    stored = existing["people"]
+    still_there = stored["active_to"].isna() | (pd.to_datetime(stored["active_to"]) >= pd.Timestamp(as_of))
+    _refuse_shared_emails(roster.people, roster.name, stored[still_there])
     issues = list(roster.issues)
     people_rows, membership_rows, hours_rows, no_hours = [], [], [], []
     report = {"joined": [], "moved": [], "left": []}
@@ -379,7 +430,8 @@ def plan_roster(roster: Roster, existing: dict[str, pd.DataFrame], *, as_of: dat
             hours_rows.append({"person_id": person.person_id, "day_start": start, "day_end": end, "days": days})
         else:
             no_hours.append(person.person_id)
-    team_rows, group_rows, regrouped = _team_changes(roster, existing["teams"], existing["team_groups"], as_of)
+    team_rows, group_rows, regrouped, team_issues = _team_changes(roster, existing["teams"], existing["team_groups"], as_of)
+    issues.extend(team_issues)
     listed = {p.person_id for p in roster.people}
     missing = sorted(set(existing["people"]["person_id"]) - listed)
     frames = {

@@ -7,7 +7,6 @@ default.
 from __future__ import annotations
 
 import os
-import tomllib
 from datetime import date, time
 from pathlib import Path
 from typing import Literal
@@ -15,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from dashboard.file_limits import SHOWN_ITEMS, FileRefused, excerpt, read_toml
 from dashboard.privacy import MIN_ALLOWED
 
 CONFIG_ENV = "PRODOPS_CONFIG"
@@ -166,7 +166,8 @@ class Calendar(_Strict):
     graph: GraphCalendarSource | None = None
     timeout_seconds: float = Field(30, gt=0, le=600)
     max_retries: int = Field(3, ge=0, le=10, description="retries of a 429, 5xx or lost connection, with backoff")
-    max_ics_megabytes: float = Field(50, gt=0, le=2048, description="a larger ICS file or feed is quarantined unread")
+    max_ics_megabytes: float = Field(20, gt=0, le=2048, description="a larger ICS file or feed is quarantined unread "
+                                     "(reading a 20 MB calendar peaks under 1 GB: benchmarks/hostile_files.py)")
     max_occurrences: int = Field(
         200_000, ge=1_000, le=10_000_000, description="a calendar expanding to more occurrences in the window is quarantined"
     )
@@ -563,11 +564,15 @@ class Settings(_Strict):
 
 
 def _describe(error: ValidationError, source: str) -> str:
+    """One line per invalid field, the first `SHOWN_ITEMS` of them: a file of a million bad keys gets a short error."""
     lines = [f"{source}: invalid configuration"]
-    for item in error.errors():
-        field = ".".join(str(part) for part in item["loc"]) or "(top level)"
-        message = "unknown field" if item["type"] == "extra_forbidden" else item["msg"]
+    errors = error.errors()
+    for item in errors[:SHOWN_ITEMS]:
+        field = excerpt(".".join(str(part) for part in item["loc"]) or "(top level)", 80)
+        message = "unknown field" if item["type"] == "extra_forbidden" else excerpt(item["msg"])
         lines.append(f"  field '{field}': {message}")
+    if len(errors) > SHOWN_ITEMS:
+        lines.append(f"  and {len(errors) - SHOWN_ITEMS:,} more")
     return "\n".join(lines)
 
 
@@ -591,11 +596,8 @@ def load_settings(path: str | Path | None = None) -> Settings:
             raise ConfigError(f"{file}: configuration file not found")
         return Settings()
     try:
-        data = tomllib.loads(file.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"{file}: not valid TOML: {error}") from None
-    except UnicodeDecodeError as error:
-        raise ConfigError(f"{file}: not a text file (not UTF-8 at byte {error.start})") from None
-    except OSError as error:
-        raise ConfigError(f"{file}: cannot read: {error.strerror or type(error).__name__}") from None
+        data = read_toml(file, "configuration file")
+    except FileRefused as error:
+        raise ConfigError(str(error)) from None
     return parse_settings(data, str(file))
+

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 from dashboard.config import Settings
+from dashboard.file_limits import listing
 from dashboard.store import Store, SyncBusy
 
 Progress = Callable[[str, int, int | None], None]
@@ -68,6 +69,8 @@ def _calendar(store: Store, settings: Settings, progress: Progress) -> Outcome:
     progress("calendars", result.calendars, result.calendars)
     quarantined = "; ".join(f"{q.source} {q.calendar}: {q.error}" for q in result.quarantined)
     detail = f"{result.calendars} calendars" + (f"; quarantined {quarantined}" if quarantined else "")
+    if result.warnings:
+        detail += f"; warnings: {listing(result.warnings, quoted=False, width=300)}"
     return Outcome("calendar", result.status, result.rows, time.perf_counter() - began, detail)
 
 

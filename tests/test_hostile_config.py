@@ -59,3 +59,13 @@ def test_every_page_shows_the_error_instead_of_a_traceback(wrong, demo_env, monk
         shown = at.switch_page(page).run()
         assert not shown.exception, [e.value for e in shown.exception]
         assert any(str(path) in e.value and expected in e.value for e in shown.error), [e.value for e in shown.error]
+
+
+def test_a_file_of_fifty_thousand_unknown_fields_gets_a_short_error(capsys, monkeypatch, tmp_path):
+    path = tmp_path / "prodops.toml"
+    path.write_text("".join(f"field_{n} = {n}\n" for n in range(50_000)))
+    monkeypatch.setenv("PRODOPS_DB", str(tmp_path / "none.duckdb"))
+    assert cli.main(["--config", str(path), "metrics"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {path}: invalid configuration") and "field 'field_0': unknown field" in err
+    assert err.rstrip().endswith("and 49,995 more") and len(err.splitlines()) == 7

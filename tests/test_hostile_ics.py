@@ -68,7 +68,7 @@ def test_a_100_mb_file_is_refused_unread_with_its_size(store, folder):
     with open(folder / f"{PM}.ics", "wb") as huge:
         huge.truncate(100 * 2**20)  # sparse: a 100 MB file that costs no disk and no time to make
     error = sync_hostile(store, folder)
-    assert error == "too large: 100.0 MB, over the limit of 50 MB ([calendar].max_ics_megabytes)"
+    assert error == "too large: 100.0 MB, over the limit of 20 MB ([calendar].max_ics_megabytes)"
 
 
 def test_a_feed_over_the_limit_is_abandoned_while_it_streams(store, folder):
@@ -83,16 +83,16 @@ def test_a_feed_over_the_limit_is_abandoned_while_it_streams(store, folder):
 
 @pytest.mark.parametrize(("junk", "message"), [
     (lambda: b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\n" + b"BEGIN:VEVENT\r\n" * 20000 + b"END:VEVENT\r\n" * 20000 + b"END:VCALENDAR\r\n",
-     "components nested more than 4 deep, deeper than any calendar nests them"),
-    (lambda: random.Random(1).randbytes(200_000), "not a calendar: the file holds binary data"),
+     r"components nested more than 4 deep, deeper than any calendar nests them"),
+    (lambda: random.Random(1).randbytes(200_000), r"not a calendar: not a text file: it holds binary data \(a NUL byte at position \d+\)"),
     (lambda: "".join(random.Random(2).choices(string.printable, k=200_000)).encode(), None),
-    (lambda: (calendar(WEEKLY)[:-30]).encode(), "no complete VCALENDAR in the text (cut short, or not a calendar)"),
+    (lambda: (calendar(WEEKLY)[:-30]).encode(), r"no complete VCALENDAR in the text \(cut short, or not a calendar\)"),
 ], ids=["deeply nested", "binary", "printable junk", "cut short"])
 def test_junk_is_quarantined_with_a_short_printable_error(store, folder, junk, message):
     (folder / f"{PM}.ics").write_bytes(junk())
     error = sync_hostile(store, folder)
     if message is not None:
-        assert error == message
+        assert re.fullmatch(message, error), error
     else:
         assert error.startswith("cannot parse: ")
     assert len(error) < 250 and error.isprintable()
@@ -117,3 +117,20 @@ def test_the_rules_preview_applies_the_same_limits_to_an_uploaded_file():
         file_rule_hits(series("FREQ=MINUTELY;COUNT=1000000"), config, window=None)
     with pytest.raises(IcsError, match="binary data"):
         file_rule_hits(random.Random(3).randbytes(5000), config)
+
+
+def test_a_line_the_parser_skips_inside_an_event_is_a_warning_naming_the_file_and_line(store, folder):
+    skipped = WEEKLY.replace("SUMMARY:Team sync", "SUMMARY;Team sync without a colon\n a folded rest of it")
+    text = calendar(skipped)
+    write(folder, f"{PM}.ics", text)
+    number = text.split("\r\n").index("SUMMARY;Team sync without a colon") + 1
+
+    result = sync_calendars(store, settings(ics=[{"location": str(folder)}]), today=TODAY)
+
+    assert result.status == "success"
+    assert result.warnings == [f"{folder / f'{PM}.ics'} line {number}: skipped, not a calendar line the parser can read"]
+    assert "Team sync" not in " ".join(result.warnings)
+
+
+def test_a_calendar_the_parser_reads_whole_has_no_warnings(store, folder):
+    assert sync_calendars(store, settings(ics=[{"location": str(folder)}]), today=TODAY).warnings == []

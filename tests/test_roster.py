@@ -145,6 +145,55 @@ def test_a_team_that_moves_group_counts_for_its_old_group_before_the_move(store)
     assert counts[("2026-04-01", "Money")] == 1
 
 
+def test_a_backdated_team_move_is_refused_like_a_persons_and_the_group_history_stays(store):
+    load_text(store, ROSTER, date(2026, 1, 15))
+    load_text(store, ROSTER.replace("search,Search,Discovery", "search,Search,Money"), date(2026, 4, 1))
+    tables = ("teams", "team_groups")
+    before = {name: store.table(name).to_csv() for name in tables}
+
+    report = load_text(store, ROSTER.replace("search,Search,Discovery", "search,Search,Growth"), date(2026, 3, 1))
+
+    assert [(issue.row, issue.column) for issue in report.issues] == [(4, "group")]
+    assert "moved to group 'Money' on 2026-04-01, after this roster's date 2026-03-01" in str(report.issues[0])
+    assert report.regrouped == []
+    assert {name: store.table(name).to_csv() for name in tables} == before
+
+    moved = ROSTER.replace("pm,payments,Payments,Money", "pm,search,Search,Money").replace("search,Search,Discovery", "search,Search,Money")
+    person = load_text(store, moved, date(2026, 5, 1))
+    assert person.moved == ["p1"]
+    refused = load_text(store, ROSTER.replace("search,Search,Discovery", "search,Search,Money"), date(2026, 4, 15))
+    assert [(issue.row, "before the current membership began" in issue.message) for issue in refused.issues] == [(2, True)]
+
+
+def test_an_older_snapshot_that_agrees_with_the_group_history_changes_nothing(store):
+    load_text(store, ROSTER, date(2026, 1, 15))
+    load_text(store, ROSTER.replace("search,Search,Discovery", "search,Search,Money"), date(2026, 4, 1))
+    before = {name: store.table(name).to_csv() for name in ("teams", "team_groups")}
+    report = load_text(store, ROSTER, date(2026, 3, 1))
+    assert report.issues == [] and report.regrouped == []
+    assert {name: store.table(name).to_csv() for name in before} == before
+
+
+def test_two_people_with_one_email_are_refused_naming_both_rows_and_nothing_is_loaded(store):
+    load_text(store, ROSTER, date(2026, 1, 15))
+    before = {name: store.table(name).to_csv() for name in ROSTER_TABLES}
+    twin = "p5,Ben Other,BEN@example.com,pm,search,Search,Discovery,Europe/Berlin,,2026-01-01,\n"
+    with pytest.raises(RosterError, match=r"^hr.csv: two people have one email \(ben@example.com is on row 3 \(p2\), row 6 \(p5\)\)"):
+        load_text(store, ROSTER + twin, date(2026, 2, 1))
+    without_cleo = "".join(line for line in ROSTER.splitlines(keepends=True) if not line.startswith("p3,"))
+    newcomer = "p6,Cleo Neu,cleo@example.com,pm,search,Search,Discovery,Europe/Berlin,,2026-01-01,\n"
+    with pytest.raises(RosterError, match=r"cleo@example.com is on row 5 \(p6\), p3 \(stored, not in this roster\)"):
+        load_text(store, without_cleo + newcomer, date(2026, 2, 1))
+    assert {name: store.table(name).to_csv() for name in before} == before
+
+
+def test_a_departed_persons_email_may_go_to_someone_new(store):
+    load_text(store, ROSTER.replace("2023-01-09,", "2023-01-09,2025-12-31"), date(2026, 1, 15))
+    without_cleo = "".join(line for line in ROSTER.splitlines(keepends=True) if not line.startswith("p3,"))
+    newcomer = "p6,Cleo Neu,cleo@example.com,pm,search,Search,Discovery,Europe/Berlin,,2026-02-01,\n"
+    assert load_text(store, without_cleo + newcomer, date(2026, 2, 1)).joined == ["p6"]
+
+
 def test_a_roster_file_reads_like_its_text(tmp_path):
     file = tmp_path / "hr.csv"
     file.write_text("\ufeff" + ROSTER)

@@ -129,7 +129,7 @@ def test_text_and_paths_read_the_same():
 def test_an_unknown_file_is_refused_with_what_its_header_looked_like(tmp_path):
     file = tmp_path / "people.csv"
     file.write_text("name,email\nAna,ana@example.com\n")
-    with pytest.raises(SurveyFormatError, match=r"people.csv: not a recognised survey export.*'name, email'"):
+    with pytest.raises(SurveyFormatError, match=r"people.csv: not a recognised survey export.*'name', 'email'"):
         read_export(file)
 
 

@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 import icalendar
 import pandas as pd
 import recurring_ical_events
+from icalendar.parser import Contentline
 
 from connectors.calendar.classify import Classifier
 from connectors.calendar.http import DEFAULT_BACKOFF, ApiError, Backoff, get
@@ -42,6 +43,7 @@ from connectors.calendar.normalize import (
     to_rows,
 )
 from dashboard.config import Settings
+from dashboard.file_limits import FileRefused, decode, wide_bom
 
 SOURCE = "ics"
 # Expansion is asked for a little more than the window, because floating and all-day times are
@@ -72,11 +74,15 @@ _MAX_DEPTH = 4
 def parse_ics(data: bytes | str) -> list[icalendar.Calendar]:
     """Every VCALENDAR in the text (a file may hold several).
 
-    Binary data and components nested deeper than any calendar nests them are refused before
-    anything walks them (icalendar walks recursively).
+    UTF-16 and UTF-32 with a byte order mark are decoded; without one, and binary data, are refused
+    (`dashboard.file_limits`), as are components nested deeper than any calendar nests them,
+    before anything walks them (icalendar walks recursively).
     """
-    if isinstance(data, bytes) and b"\x00" in data[:65536]:
-        raise IcsError("not a calendar: the file holds binary data")
+    if isinstance(data, bytes) and (wide_bom(data) or b"\x00" in data[:65536]):
+        try:
+            data = decode(data)
+        except FileRefused as error:
+            raise IcsError(f"not a calendar: {error}") from None
     try:
         components = icalendar.Calendar.from_ical(data, multiple=True)
     except Exception as error:  # the parser raises ValueError, KeyError, ... on malformed lines
@@ -90,6 +96,32 @@ def parse_ics(data: bytes | str) -> list[icalendar.Calendar]:
     if not components:
         raise IcsError("no complete VCALENDAR in the text (cut short, or not a calendar)")
     return components
+
+
+def skipped_lines(data: bytes | str, calendars: list[icalendar.Calendar]) -> list[int]:
+    """Numbers of the lines the parser skipped inside the calendars: it records such a line as an
+    error without a property name and goes on, so without this the line would vanish unseen.
+
+    Found by reading every unfolded line with the parser's own content-line reader, only when the
+    parser recorded such a skip; a line folded over several is numbered by its first.
+    """
+    if not any(name is None for calendar in calendars for part in calendar.walk() for name, _ in part.errors):
+        return []
+    text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
+    logical: list[tuple[int, list[str]]] = []
+    for number, physical in enumerate(text.split("\n"), start=1):
+        physical = physical.removesuffix("\r")
+        if physical[:1] in (" ", "\t") and logical:
+            logical[-1][1].append(physical[1:])
+        elif physical:
+            logical.append((number, [physical]))
+    skipped = []
+    for number, parts in logical:
+        try:
+            Contentline("".join(parts)).parts()
+        except ValueError:
+            skipped.append(number)
+    return skipped
 
 
 def _shown(text: str, limit: int = 160) -> str:

@@ -69,6 +69,8 @@ class SyncResult:
     calendars: int  # calendars written
     quarantined: list[Quarantined] = field(default_factory=list)
     cursors: dict[str, dict] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    """What was read with something left out, e.g. `pm.ics line 12: skipped, not a calendar line`."""
 
 
 @dataclass
@@ -141,7 +143,8 @@ def sync_calendars(
     previous = _last_cursors(store)
 
     quarantined: list[Quarantined] = []
-    pulls = _pull_ics(settings, owners, window, quarantined, session, env, backoff)
+    warnings: list[str] = []
+    pulls = _pull_ics(settings, owners, window, quarantined, warnings, session, env, backoff)
     api_pulls, cursors = _pull_apis(settings, owners, window, previous, quarantined, session, env, backoff)
     pulls += api_pulls
 
@@ -157,7 +160,7 @@ def sync_calendars(
         for source, owner, f in pulls
     ]
     status = "success" if not quarantined else ("partial" if batches else "failed")
-    result = SyncResult(run_id, status, sum(len(b.rows.events) for b in batches), len(batches), quarantined, cursors)
+    result = SyncResult(run_id, status, sum(len(b.rows.events) for b in batches), len(batches), quarantined, cursors, warnings)
     try:
         with store.transaction() as tx:
             _write(tx, batches, window)
@@ -174,8 +177,11 @@ def sync_calendars(
 # --- pulling each kind of calendar ----------------------------------------------------------------
 
 
-def _pull_ics(settings, owners, window, quarantined, session, env, backoff) -> list[tuple[str, Owner, Fetched]]:
-    """Every ICS document, grouped by person; a person with a failed document is left as stored."""
+def _pull_ics(settings, owners, window, quarantined, warnings, session, env, backoff) -> list[tuple[str, Owner, Fetched]]:
+    """Every ICS document, grouped by person; a person with a failed document is left as stored.
+
+    Lines the parser skipped are added to `warnings` by number, never quoted (they may hold titles).
+    """
     found: dict[str, tuple[Owner, list[Occurrence]]] = {}
     failed: set[str] = set()
     for entry in settings.calendar.ics:
@@ -198,6 +204,8 @@ def _pull_ics(settings, owners, window, quarantined, session, env, backoff) -> l
                 if document.error:
                     raise ics.IcsError(document.error)
                 calendars = ics.parse_ics(document.data)
+                warnings.extend(f"{document.where} line {number}: skipped, not a calendar line the parser can read"
+                                for number in ics.skipped_lines(document.data, calendars))
                 email = entry.owner or document.owner_hint or _email_like(ics.calendar_name(calendars))
                 if not email:
                     raise ics.IcsError(

@@ -6,7 +6,8 @@ from pathlib import Path
 
 from connectors.survey import google_forms, ms_forms, qualtrics, surveymonkey, typeform
 from connectors.survey.export import Export, SurveyFormatError
-from connectors.survey.table import decode, fingerprint, rows
+from connectors.survey.table import fingerprint, rows
+from dashboard import file_limits
 
 # Tried in order; the first whose headers match reads the file.
 CSV_READERS = (qualtrics, surveymonkey, google_forms, ms_forms, typeform)
@@ -21,10 +22,10 @@ def detect(text: str) -> str:
     for reader in CSV_READERS:
         if reader.matches(records):
             return reader.TOOL
-    head = ", ".join(records[0][:4]) if records else "(empty)"
+    head = file_limits.listing(records[0], 4) if records else "(empty)"
     raise SurveyFormatError(
         f"not a recognised survey export (Google Forms, Qualtrics, SurveyMonkey, Microsoft Forms, Typeform): "
-        f"the header starts {head!r}"
+        f"the header starts {head}"
     )
 
 
@@ -49,11 +50,7 @@ def read_export(path: str | os.PathLike) -> Export:
     """Read an export file; errors name the file."""
     file = Path(path)
     try:
-        data = file.read_bytes()
-    except OSError as error:
-        raise SurveyFormatError(f"{file}: cannot be read ({error.strerror})") from None
-    try:
-        text = decode(data)
-    except UnicodeDecodeError:
-        raise SurveyFormatError(f"{file}: not UTF-8 or UTF-16 text") from None
+        text = file_limits.read_text(file, file_limits.MAX_EXPORT_BYTES, "survey or form export")
+    except file_limits.FileRefused as error:
+        raise SurveyFormatError(str(error)) from None
     return read_text(text, str(file))

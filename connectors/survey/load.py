@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import tomllib
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -17,6 +16,7 @@ import pandas as pd
 from connectors.survey.export import Export, Issue, SurveyImportError
 from connectors.survey.normalize import Batch, normalize
 from dashboard.config import Settings, SurveyMapping
+from dashboard.file_limits import FileRefused, read_toml
 from dashboard.store import Store
 
 SALT_ENV = "PRODOPS_SURVEY_SALT"
@@ -44,7 +44,10 @@ def survey_salt(store: Store, secrets_file: Path | None = None) -> bytes:
     value = os.environ.get(SALT_ENV)
     file = secrets_file or SECRETS_FILE
     if not value and file.exists():
-        value = tomllib.loads(file.read_text(encoding="utf-8")).get(SALT_ENV)
+        try:
+            value = read_toml(file, "secrets file").get(SALT_ENV)
+        except FileRefused as error:
+            raise SurveyImportError([Issue(str(file), str(error).removeprefix(f"{file}: "), fatal=True)]) from None
     if value:
         return str(value).encode()
     if store.backend != "duckdb":

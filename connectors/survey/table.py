@@ -3,15 +3,8 @@ from __future__ import annotations
 
 import hashlib
 
-from connectors.csv_text import CutShort, records
+from connectors.csv_text import CsvError, records
 from connectors.survey.export import SurveyFormatError
-
-
-def decode(data: bytes) -> str:
-    """UTF-8 (with or without a byte order mark) or UTF-16 as Qualtrics and Excel write it."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
-    return data.decode("utf-8-sig")
 
 
 def fingerprint(text: str) -> str:
@@ -21,13 +14,14 @@ def fingerprint(text: str) -> str:
 def rows(text: str) -> list[list[str]]:
     """CSV records (tab-separated when the header has tabs and no commas), BOM stripped.
 
-    SurveyFormatError when the text was cut short: its complete rows would replace a whole wave."""
+    SurveyFormatError when the text was cut short (its complete rows would replace a whole wave)
+    or a cell or row is over the limits of `dashboard.file_limits`."""
     text = text.removeprefix("\ufeff")
     first = text.split("\n", 1)[0]
     delimiter = "\t" if "\t" in first and "," not in first else ","
     try:
         return records(text, delimiter)
-    except CutShort as error:
+    except CsvError as error:
         raise SurveyFormatError(str(error)) from None
 
 

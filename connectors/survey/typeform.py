@@ -15,6 +15,7 @@ import json
 
 from connectors.survey.export import Column, Export, Response, SurveyFormatError
 from connectors.survey.flat import read_flat
+from dashboard.file_limits import excerpt
 
 TOOL = "typeform"
 CSV_METADATA = {"#", "start date (utc)", "submit date (utc)", "stage date (utc)", "network id", "tags", "response type"}
@@ -69,32 +70,56 @@ def _field_key(field: dict) -> str:
     return str(field.get("ref") or field.get("id"))
 
 
+def _text(value: object) -> str | None:
+    """A name from the JSON as text (a hostile file may give a number or a list where a string belongs)."""
+    return None if value in (None, "") else str(value)
+
+
 def read_json(text: str, name: str) -> Export:
     try:
         document = json.loads(text)
     except json.JSONDecodeError as error:
         raise SurveyFormatError(f"{name}: not valid JSON ({error})") from None
+    except RecursionError:
+        raise SurveyFormatError(f"{name}: not a Typeform export: JSON nested too deeply to read") from None
     items = _items(document, name)
     columns: dict[str, Column] = {}
-    for item in items:
-        for field in (item.get("definition") or {}).get("fields", []):
-            key = _field_key(field)
-            columns.setdefault(key, Column(key, field.get("title") or key, tuple(a for a in (field.get("id"), field.get("title")) if a and a != key)))
     responses = []
-    for number, item in enumerate(items, start=1):
-        answers: dict[str, object] = {}
-        for answer in item.get("answers") or []:
-            field = answer.get("field") or {}
-            key = _field_key(field)
-            columns.setdefault(key, Column(key, key, tuple(a for a in (field.get("id"),) if a and a != key)))
-            answers[key] = _value(answer)
-        for hidden, value in (item.get("hidden") or {}).items():
-            key = f"hidden.{hidden}"
-            columns.setdefault(key, Column(key, hidden, (hidden,), question=False))
-            if value not in (None, ""):
-                answers[key] = value
-        response_key = item.get("response_id") or item.get("token") or item.get("landing_id")
-        if not response_key:
-            raise SurveyFormatError(f"{name}: item {number} has no response_id or token")
-        responses.append(Response(row=number, key=str(response_key), submitted=item.get("submitted_at") or "", answers=answers))
+    number = 0
+    try:
+        for number, item in enumerate(items, start=1):
+            _defined_columns(item, columns)
+        for number, item in enumerate(items, start=1):
+            responses.append(_response(item, number, columns, name))
+    except (AttributeError, TypeError) as error:
+        # Any value of an unexpected type at any depth (a number where an answer's field
+        # should be, a list for `hidden`, ...) is the file's fault, named by its item.
+        raise SurveyFormatError(f"{name}: item {number} is not shaped like a Typeform response "
+                                f"({excerpt(str(error), 80)})") from None
     return Export(TOOL, name, tuple(columns.values()), tuple(responses), "submitted_at", "UTC", row_word="item")
+
+
+def _defined_columns(item: dict, columns: dict[str, Column]) -> None:
+    """The questions a webhook item's `definition` declares, added to `columns` (before any answer names one)."""
+    for field in (item.get("definition") or {}).get("fields", []):
+        key, title = _field_key(field), _text(field.get("title"))
+        columns.setdefault(key, Column(key, title or key, tuple(a for a in (_text(field.get("id")), title) if a and a != key)))
+
+
+def _response(item: dict, number: int, columns: dict[str, Column], name: str) -> Response:
+    """One item's response; the fields its answers and hidden fields name are added to `columns`."""
+    answers: dict[str, object] = {}
+    for answer in item.get("answers") or []:
+        field = answer.get("field") or {}
+        key = _field_key(field)
+        columns.setdefault(key, Column(key, key, tuple(a for a in (_text(field.get("id")),) if a and a != key)))
+        answers[key] = _value(answer)
+    for hidden, value in (item.get("hidden") or {}).items():
+        key = f"hidden.{hidden}"
+        columns.setdefault(key, Column(key, hidden, (hidden,), question=False))
+        if value not in (None, ""):
+            answers[key] = value
+    response_key = item.get("response_id") or item.get("token") or item.get("landing_id")
+    if not response_key:
+        raise SurveyFormatError(f"{name}: item {number} has no response_id or token")
+    return Response(row=number, key=str(response_key), submitted=item.get("submitted_at") or "", answers=answers)

@@ -8,6 +8,12 @@ another process never breaks the dashboard and a failed write leaves the last go
 reader attaches the file in a DuckDB instance of its own, so it reads the file as last published
 even while other readers in the same process still hold the one before.
 
+Each write works on a copy with a name of its own, `<file>.tmp-<random>`. A writer killed
+part-way leaves that copy and maybe its `.wal` behind; DuckDB replays a WAL into whatever file
+of the same name it opens next, so a reused name would bring a killed write back into a later,
+unrelated one. A name no later write can take makes that impossible, and the next writer (holding
+the lock, so no live writer owns them) deletes every leftover `<file>.tmp*`.
+
 A sync's own lock (one sync per source) is another lock file beside the database,
 `<file>.sync-<source>.lock`, held for the whole sync; the publish lock is held only while a
 write is copied, changed and renamed.
@@ -15,9 +21,11 @@ write is copied, changed and renamed.
 from __future__ import annotations
 
 import errno
+import glob
 import fcntl
 import os
 import re
+import secrets
 import shutil
 import time
 from collections.abc import Iterator, Sequence
@@ -33,6 +41,8 @@ from dashboard.schema import MIGRATIONS, SCHEMA_VERSION
 from dashboard.store import DUCKDB_SCHEME, Store, StoreError, SyncBusy, Transaction, conform, holder, utc_now
 
 POLL_SECONDS = 0.2
+SCRATCH = ".tmp"
+"""What a write's private copy is named after: `<file>.tmp-<random>` (older versions used `<file>.tmp`)."""
 
 
 def _migrate(con: duckdb.DuckDBPyConnection) -> None:
@@ -131,8 +141,8 @@ class DuckDBStore(Store):
         raises, the copy is thrown away and the published file is untouched.
         """
         with self._lock():
-            work = self._beside(".tmp")
-            work.unlink(missing_ok=True)
+            self._remove_leftovers()
+            work = self._beside(f"{SCRATCH}-{secrets.token_hex(8)}")
             if self.path.exists() and not fresh:
                 shutil.copyfile(self.path, work)
             con = duckdb.connect(str(work))
@@ -148,8 +158,13 @@ class DuckDBStore(Store):
                 os.replace(work, self.path)
             except BaseException:
                 con.close()
-                work.unlink(missing_ok=True)
+                self._remove_leftovers()
                 raise
+
+    def _remove_leftovers(self) -> None:
+        """Delete every scratch copy and its sidecar files (`.wal`, ...); only under the write lock."""
+        for leftover in self.path.parent.glob(f"{glob.escape(self.path.name)}{SCRATCH}*"):
+            leftover.unlink(missing_ok=True)
 
     @contextmanager
     def reader(self) -> Iterator[duckdb.DuckDBPyConnection]:
