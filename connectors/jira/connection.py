@@ -1,27 +1,25 @@
-"""Talking to Jira through the `jira` client: sign-in, our own retry policy, readable errors.
+"""Talking to Jira through the `jira` client: sign-in, the shared retry policy, readable errors.
 
 The client's `ResilientSession` would retry 429/503 itself, but it sleeps for real (10-60 s
 without `Retry-After`), crashes on a `Retry-After` given as an HTTP date and cannot be told to
 wait less in tests. So the client is built with `max_retries=0` and every call goes through
-`JiraApi.call`, which owns the policy: 429 and 503 are retried with Jira's `Retry-After` or
-exponential backoff; everything else fails the run at once with a message that says what was
-being done, what Jira answered and which setting to look at, and never contains the token.
-`str(JIRAError)` dumps the request headers, Authorization included, so it is never used.
+`JiraApi.call`, under the policy every HTTP source shares (`connectors/retry.py`); what does
+not heal fails the run with a message that says what was being done, what Jira answered and
+which setting to look at, and never contains the token. `str(JIRAError)` dumps the request
+headers, Authorization included, so it is never used.
 """
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from email.utils import parsedate_to_datetime
+from dataclasses import dataclass
 from typing import TypeVar
 
 import requests
 from jira import JIRA, JIRAError
 
-from connectors.jira.endpoints import AUTH_STATUSES, CLOUD, DATACENTER, RETRY_STATUSES, Deployment, deployment_of
+from connectors.jira.endpoints import AUTH_STATUSES, CLOUD, DATACENTER, Deployment, deployment_of
+from connectors.retry import RetriesExhausted, RetryPolicy
 from dashboard.config import JiraSource
 
 T = TypeVar("T")
@@ -36,40 +34,6 @@ def redact(text: str, secret: str | None) -> str:
     return text.replace(secret, "***") if secret else text
 
 
-def _retry_after_seconds(value: str | None) -> float | None:
-    """`Retry-After` is seconds or an HTTP date (RFC 9110); the client only copes with the first."""
-    if not value:
-        return None
-    try:
-        return float(value)
-    except ValueError:
-        pass
-    try:
-        moment = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return (moment - datetime.now(timezone.utc)).total_seconds()
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """How often and how long to wait when Jira says "later" (HTTP 429, or 503)."""
-
-    max_retries: int = 4
-    base_delay: float = 1.0
-    max_delay: float = 60.0
-    sleep: Callable[[float], None] = field(default=time.sleep, repr=False)
-
-    def delay(self, attempt: int, retry_after: str | None) -> float:
-        """Jira's own `Retry-After` when it sends one, else 1, 2, 4, ... times the base delay."""
-        wait = _retry_after_seconds(retry_after)
-        if wait is None:
-            wait = self.base_delay * 2 ** (attempt - 1)
-        return min(self.max_delay, max(0.0, wait))
-
-
 @dataclass
 class Failure:
     """What to say when a call fails: what we were doing, and the settings involved."""
@@ -78,12 +42,15 @@ class Failure:
     deployment: Deployment | None = None
 
     def explain(self, error: Exception, what: str, jql: str | None = None, retries: int = 0) -> JiraSyncError:
+        after = f" (after {retries} retries)" if retries else ""
         if isinstance(error, JIRAError):
             message = self._http(error, what, retries)
         elif isinstance(error, requests.Timeout):
-            message = f"Jira at {self.source.url} did not answer within {self.source.timeout_seconds:g} s while {what} ([jira].timeout_seconds)"
+            message = f"Jira at {self.source.url} did not answer within {self.source.timeout_seconds:g} s while {what}{after} ([jira].timeout_seconds)"
+        elif isinstance(error, requests.exceptions.ChunkedEncodingError):
+            message = f"Jira's answer broke off while {what}{after}: {_reason(error)}"
         elif isinstance(error, requests.ConnectionError):
-            message = f"the connection to Jira at {self.source.url} failed while {what}: {_reason(error)}"
+            message = f"the connection to Jira at {self.source.url} failed while {what}{after}: {_reason(error)}"
         elif isinstance(error, (json.JSONDecodeError, requests.exceptions.JSONDecodeError)):
             message = f"Jira sent a response that is not valid JSON while {what} ({error.msg} at character {error.pos})"
         else:
@@ -105,7 +72,10 @@ class Failure:
             return f"Jira kept rate-limiting (HTTP 429) after {retries} retries while {what}; run again later or raise [jira].max_retries"
         if code == 400:
             return f"Jira rejected the request (HTTP 400) while {what}: {text}"
-        return f"Jira answered HTTP {code} while {what}: {text}"
+        if code == 404:
+            return f"Jira found nothing (HTTP 404) while {what}: {text}; check [jira].url and [jira].projects"
+        after = f" after {retries} retries" if retries else ""
+        return f"Jira answered HTTP {code}{after} while {what}: {text}"
 
 
 def _reason(error: requests.ConnectionError) -> str:
@@ -117,20 +87,13 @@ def _reason(error: requests.ConnectionError) -> str:
 
 
 def with_retries(policy: RetryPolicy, failure: Failure, what: str, call: Callable[[], T], jql: str | None = None) -> T:
-    """Run one client call, retrying 429/503 under the policy and explaining anything else."""
-    attempt = 0
-    while True:
-        try:
-            return call()
-        except JIRAError as error:
-            if error.status_code in RETRY_STATUSES and attempt < policy.max_retries:
-                attempt += 1
-                headers = error.response.headers if error.response is not None else {}
-                policy.sleep(policy.delay(attempt, headers.get("Retry-After")))
-                continue
-            raise failure.explain(error, what, jql, attempt) from None
-        except (requests.RequestException, ValueError) as error:
-            raise failure.explain(error, what, jql) from None
+    """Run one client call under the shared retry policy, explaining whatever does not heal."""
+    try:
+        return policy.run(call)
+    except RetriesExhausted as gave_up:
+        raise failure.explain(gave_up.last, what, jql, gave_up.retries) from None
+    except (JIRAError, requests.RequestException, ValueError) as error:
+        raise failure.explain(error, what, jql) from None
 
 
 class JiraApi:

@@ -17,11 +17,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from connectors.jira.connection import JiraSyncError, RetryPolicy, connect, redact
+from connectors.jira.connection import JiraSyncError, connect, redact
 from connectors.jira.credentials import resolve_token
 from connectors.jira.fetch import Progress, fetch, no_progress
 from connectors.jira.normalize import SOURCE, JiraFrames, NormalizeError, Rules, normalize, plan_changes
 from connectors.jira.query import Cursor, scope_jql, scoped_projects, search_jql, signature
+from connectors.retry import RetryPolicy
 from dashboard.config import JiraSource, Settings
 from dashboard.derive import refresh
 from dashboard.store import Store, Transaction
@@ -76,7 +77,7 @@ def sync_jira(
             `.streamlit/secrets.toml` (or `secrets_file`).
         progress: `progress(stage, done, total)` with stage "issues", "versions" or "store";
             total is None when Jira does not say (Cloud).
-        retry: how 429/503 are retried (default: `[jira].max_retries` with 1 s doubling backoff).
+        retry: how passing faults are retried (default: `[jira].max_retries` under the shared policy).
 
     Returns:
         A `SyncResult` once the run is published.
