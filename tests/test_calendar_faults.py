@@ -128,9 +128,9 @@ def one_clean_run(connector: Connector, make_store) -> dict:
 
 HEALED = {
     "429 with Retry-After": lambda c: Fault("status", path=c.pages, status=429, retry_after="0"),
-    "500": lambda c: Fault("status", path=c.pages, status=500),
-    "503": lambda c: Fault("status", path=c.pages, status=503),
+    **{str(status): (lambda c, status=status: Fault("status", path=c.pages, status=status)) for status in (500, 502, 503, 504)},
     "connection reset": lambda c: Fault("reset", path=c.pages),
+    "answer cut short": lambda c: Fault("cut", path=c.pages),
     "timeout": lambda c: Fault("slow", path=c.pages, delay=TIMEOUT * 3),
 }
 
