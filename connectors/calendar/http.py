@@ -14,9 +14,12 @@ from typing import TypeVar
 import requests
 
 from connectors.retry import RetriesExhausted, RetryLater, RetryPolicy, raise_if_later, status_of
+from dashboard.redaction import error_body
 
 T = TypeVar("T")
 DEFAULT_POLICY = RetryPolicy()
+ERROR_CODE_CHARS = 80
+"""An API's error code is a word or two; anything longer is a page, not a code."""
 
 
 class ApiError(RuntimeError):
@@ -43,8 +46,24 @@ def full_pull(pull: Callable[[], T], what: str) -> T:
         raise ApiError(f"the {what} expired twice in a row during a full sync ({again})") from None
 
 
-def _error_code(response: requests.Response) -> str:
-    """The API's own short error code from a Google or Graph error body, if there is one."""
+SECRET_FIELDS = ("client_secret", "refresh_token", "assertion")
+"""Form fields of a token request that are credentials."""
+
+
+def _credentials(headers: Mapping | None, form: Mapping | None = None) -> tuple[str, ...]:
+    """What a request carried that its error answer must not bring back: the bearer token, the
+    client secret, the refresh token."""
+    bearer = (headers or {}).get("Authorization", "").partition(" ")[2]
+    return tuple(s for s in (bearer, *((form or {}).get(key, "") for key in SECRET_FIELDS)) if s)
+
+
+def _error_code(response: requests.Response, secrets: tuple[str, ...] = ()) -> str:
+    """The API's own short error code from a Google or Graph error body, if there is one,
+    redacted and cut short: a server may echo the request in it."""
+    return error_body(_raw_error_code(response), secrets, limit=ERROR_CODE_CHARS)
+
+
+def _raw_error_code(response: requests.Response) -> str:
     try:
         error = response.json().get("error")
     except (ValueError, AttributeError):
@@ -59,11 +78,11 @@ def _error_code(response: requests.Response) -> str:
     return str(error or "")
 
 
-def gave_up(exhausted: RetriesExhausted, timeout: float) -> str:
+def gave_up(exhausted: RetriesExhausted, timeout: float, secrets: tuple[str, ...] = ()) -> str:
     """Why retrying did not help, without the URL (a feed's address is a secret)."""
     error, after = exhausted.last, f" after {exhausted.retries} retries" if exhausted.retries else ""
     if isinstance(error, RetryLater):
-        return f"HTTP {status_of(error)} {_error_code(error.response)}".strip() + after
+        return f"HTTP {status_of(error)} {_error_code(error.response, secrets)}".strip() + after
     if isinstance(error, requests.Timeout):
         return f"no answer within {timeout:g} s ({type(error).__name__}){after}; see [calendar].timeout_seconds"
     if isinstance(error, requests.exceptions.ChunkedEncodingError):
@@ -73,12 +92,12 @@ def gave_up(exhausted: RetriesExhausted, timeout: float) -> str:
     return f"no answer ({type(error).__name__}){after}"
 
 
-def retried(policy: RetryPolicy, attempt: Callable[[], T], timeout: float) -> T:
+def retried(policy: RetryPolicy, attempt: Callable[[], T], timeout: float, secrets: tuple[str, ...] = ()) -> T:
     """`attempt()` under the policy; a fault that outlasts it, or a request that cannot be sent, is an `ApiError`."""
     try:
         return policy.run(attempt)
     except RetriesExhausted as exhausted:
-        raise ApiError(gave_up(exhausted, timeout)) from None
+        raise ApiError(gave_up(exhausted, timeout, secrets)) from None
     except requests.RequestException as error:
         raise ApiError(f"the request failed ({type(error).__name__})") from None
 
@@ -98,8 +117,9 @@ def get_json(
     410 Gone, or an error whose code is one of `resync_codes`, raises `ResyncRequired`; an answer
     that is not a JSON object raises `ApiError`, so a cut-off page never passes for an empty one.
     """
+    secrets = _credentials(headers)
     response = retried(
-        policy, lambda: raise_if_later(session.get(url, params=params, headers=headers, timeout=timeout)), timeout
+        policy, lambda: raise_if_later(session.get(url, params=params, headers=headers, timeout=timeout)), timeout, secrets
     )
     if response.status_code == 200:
         try:
@@ -109,7 +129,7 @@ def get_json(
         if not isinstance(document, dict):
             raise ApiError(f"the answer is JSON but not an object (a {type(document).__name__})")
         return document
-    code = _error_code(response)
+    code = _error_code(response, secrets)
     if response.status_code == 410 or (code and code in resync_codes):
         raise ResyncRequired(f"HTTP {response.status_code} {code}".strip())
     raise ApiError(f"HTTP {response.status_code} {code}".strip())
@@ -120,11 +140,14 @@ def post_token(
 ) -> tuple[str, float]:
     """An OAuth token request, retried like any other: the access token and when it expires (monotonic seconds)."""
     try:
-        response = retried(policy, lambda: raise_if_later(session.post(url, data=dict(form), timeout=timeout)), timeout)
+        secrets = _credentials(None, form)
+        response = retried(
+            policy, lambda: raise_if_later(session.post(url, data=dict(form), timeout=timeout)), timeout, secrets
+        )
     except ApiError as error:
         raise ApiError(f"token request failed: {error}") from None
     if response.status_code != 200:
-        raise ApiError(f"token request refused: HTTP {response.status_code} {_error_code(response)}".strip())
+        raise ApiError(f"token request refused: HTTP {response.status_code} {_error_code(response, secrets)}".strip())
     try:
         body = response.json()
     except ValueError:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TypeVar
 
 import requests
@@ -20,6 +20,7 @@ from jira import JIRA, JIRAError
 
 from connectors.jira.endpoints import AUTH_STATUSES, CLOUD, DATACENTER, Deployment, deployment_of
 from connectors.retry import RetriesExhausted, RetryPolicy
+from dashboard.redaction import error_body, redact
 from dashboard.config import JiraSource
 
 T = TypeVar("T")
@@ -29,17 +30,14 @@ class JiraSyncError(RuntimeError):
     """A Jira sync could not complete. The message is meant for people and holds no secret."""
 
 
-def redact(text: str, secret: str | None) -> str:
-    """The last line of defence: whatever a message says, the token does not appear in it."""
-    return text.replace(secret, "***") if secret else text
-
-
 @dataclass
 class Failure:
     """What to say when a call fails: what we were doing, and the settings involved."""
 
     source: JiraSource
     deployment: Deployment | None = None
+    secrets: tuple[str, ...] = ()
+    """What Jira's answers must not carry into a message (the token), in any encoding."""
 
     def explain(self, error: Exception, what: str, jql: str | None = None, retries: int = 0) -> JiraSyncError:
         after = f" (after {retries} retries)" if retries else ""
@@ -57,10 +55,10 @@ class Failure:
             message = f"{type(error).__name__} while {what}: {error}"
         if jql is not None:
             message += f"\n  JQL: {jql}"
-        return JiraSyncError(message)
+        return JiraSyncError(redact(message, self.secrets))
 
     def _http(self, error: JIRAError, what: str, retries: int) -> str:
-        code, text = error.status_code, " ".join((error.text or "").split())[:500] or "no message"  # a proxy's HTML page: cut short
+        code, text = error.status_code, error_body(error.text, self.secrets) or "no message"
         if code is None:
             return f"the jira client refused while {what}: {text}"
         if code in AUTH_STATUSES:
@@ -99,12 +97,12 @@ def with_retries(policy: RetryPolicy, failure: Failure, what: str, call: Callabl
 class JiraApi:
     """A signed-in client plus what `serverInfo` said, with every call retried and explained."""
 
-    def __init__(self, client: JIRA, deployment: Deployment, source: JiraSource, policy: RetryPolicy):
+    def __init__(self, client: JIRA, deployment: Deployment, source: JiraSource, policy: RetryPolicy, failure: Failure):
         self.client = client
         self.deployment = deployment
         self.source = source
         self.policy = policy
-        self.failure = Failure(source, deployment)
+        self.failure = replace(failure, deployment=deployment)
         self.requests = 1  # serverInfo, answered before the counting hook could be attached
         client._session.hooks["response"].append(self._count)
 
@@ -126,7 +124,7 @@ def connect(source: JiraSource, token: str, policy: RetryPolicy) -> JiraApi:
     as a Bearer personal access token (Data Center).
     """
     auth = {"basic_auth": (source.email, token)} if source.email else {"token_auth": token}
-    failure = Failure(source)
+    failure = Failure(source, secrets=(token,))
 
     def build() -> JIRA:
         return JIRA(server=source.url, max_retries=0, timeout=source.timeout_seconds, **auth)
@@ -140,4 +138,4 @@ def connect(source: JiraSource, token: str, policy: RetryPolicy) -> JiraApi:
         )
     if deployment.name == "cloud" and not source.email:
         raise JiraSyncError(f"{source.url} is Jira Cloud, which signs in with an email and an API token: set [jira].email")
-    return JiraApi(client, deployment, source, policy)
+    return JiraApi(client, deployment, source, policy, failure)
