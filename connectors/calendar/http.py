@@ -139,8 +139,8 @@ def post_token(
     session: requests.Session, url: str, form: Mapping[str, str], timeout: float = 30, policy: RetryPolicy = DEFAULT_POLICY
 ) -> tuple[str, float]:
     """An OAuth token request, retried like any other: the access token and when it expires (monotonic seconds)."""
+    secrets = _credentials(None, form)
     try:
-        secrets = _credentials(None, form)
         response = retried(
             policy, lambda: raise_if_later(session.post(url, data=dict(form), timeout=timeout)), timeout, secrets
         )
