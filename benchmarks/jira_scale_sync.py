@@ -15,7 +15,8 @@ import tempfile
 from pathlib import Path
 
 from common import Timer, arguments, demo_database, header  # noqa: I001
-from connectors.jira import RetryPolicy, sync_jira
+from connectors.jira import sync_jira
+from connectors.retry import RetryPolicy
 from dashboard.store import Store
 from tests.fakes.jira_server import JiraServer, jira_settings
 from tests.fakes.jira_site import JiraSite, populate

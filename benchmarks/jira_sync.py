@@ -15,7 +15,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from connectors.jira import RetryPolicy, normalize, sync_jira  # noqa: E402
+from connectors.jira import normalize, sync_jira  # noqa: E402
+from connectors.retry import RetryPolicy  # noqa: E402
 from connectors.jira.connection import connect  # noqa: E402
 from connectors.jira.fetch import fetch  # noqa: E402
 from connectors.jira.query import scope_jql, scoped_projects, search_jql  # noqa: E402

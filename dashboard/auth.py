@@ -4,7 +4,8 @@ Sign-in is on when `.streamlit/secrets.toml` has an `[auth]` section (an OpenID 
 for `st.login`). The viewer's role then comes from `[access]` in prodops.toml, matched on the
 identity token's email, its domain and its group claim (`config.Access` says how). Without
 `[auth]` the dashboard is open: everyone has `access.open_role` (ops unless configured, so one
-person on a laptop can sync and edit) and a banner on every page says so.
+person on a laptop can sync and edit) and a banner on every page says so. Secrets that cannot be
+read, or an `[auth]` that is half there, close the dashboard instead (`dashboard/sign_in.py`).
 
 Every role check lives here. The entrypoint calls `gate()` and builds its navigation from
 `navigation.pages_for(viewer)`; pages and widgets ask `may(...)` or `require(...)`.
@@ -18,6 +19,7 @@ from typing import Literal
 import streamlit as st
 
 from dashboard.config import Access, ConfigError, ViewerRole, load_settings
+from dashboard.sign_in import SignInConfigError, auth_section, providers
 
 Permission = Literal["data", "sync", "annotate", "notes", "own_calendar"]
 Mode = Literal["open", "signed_out", "signed_in"]
@@ -67,33 +69,36 @@ def role_for(access: Access, email: str | None, groups: Iterable[str] = ()) -> V
     return None if access.default_role == "none" else access.default_role
 
 
-def identity(user: Mapping, group_claim: str) -> tuple[str | None, list[str]]:
-    """The email (only when the provider did not mark it unverified) and the groups of a signed-in user.
+def verified(claim: object) -> bool:
+    """Only a real `true` (or the string "true" some providers send) verifies: "false", 0, absent do not."""
+    return claim is True or claim == "true"
 
-    An address the provider says is unverified could be anyone's, so it matches no role and
+
+def identity(user: Mapping, group_claim: str) -> tuple[str | None, list[str]]:
+    """The email (only when the provider says it is verified) and the groups of a signed-in user.
+
+    An address the provider does not vouch for could be anyone's, so it matches no role and
     owns no calendar.
     """
     email = user.get("email")
-    if not isinstance(email, str) or user.get("email_verified") is False:
+    if not isinstance(email, str) or not verified(user.get("email_verified")):
         email = None
     raw = user.get(group_claim) or []
     groups = [raw] if isinstance(raw, str) else [str(group) for group in raw] if isinstance(raw, list) else []
     return (email.lower() if email else None), groups
 
 
-def _auth_section() -> Mapping | None:
-    try:
-        section = st.secrets.get("auth")
-    except FileNotFoundError:
-        return None
-    return section if isinstance(section, Mapping) else None
-
-
 def viewer() -> Viewer:
-    """Who is looking in this run, from `st.user` when sign-in is on."""
+    """Who is looking in this run, from `st.user` when sign-in is on.
+
+    Raises:
+        SignInConfigError: sign-in is configured but unusable; nobody may look.
+    """
     access = load_settings().access
-    if _auth_section() is None:
+    section = auth_section()
+    if section is None:
         return Viewer("open", access.open_role)
+    providers(section)
     user = st.user
     if not user.get("is_logged_in"):
         return Viewer("signed_out", None)
@@ -115,16 +120,10 @@ def require(permission: Permission) -> Viewer:
     return current
 
 
-def _providers(section: Mapping) -> list[str | None]:
-    """The providers `[auth]` configures: None for one in `[auth]` itself, a name per `[auth.<name>]`."""
-    named = [name for name, value in section.items() if isinstance(value, Mapping)]
-    return ([None] if "client_id" in section or not named else []) + named
-
-
-def _sign_in_screen(section: Mapping) -> None:
+def _sign_in_screen() -> None:
     st.title("Product Ops Health", anchor=False)
     st.markdown("Sign in with your company account to see the dashboard.")
-    for provider in _providers(section):
+    for provider in providers(auth_section()):
         label = "Sign in" if provider is None else f"Sign in with {provider.title()}"
         st.button(label, key=f"login_{provider or 'default'}", on_click=st.login,
                   args=() if provider is None else (provider,), icon=":material/login:")
@@ -145,6 +144,9 @@ def gate() -> Viewer:
     """
     try:
         current = viewer()
+    except SignInConfigError as error:
+        st.error(f"The dashboard is closed until sign-in is fixed. {error}", icon=":material/lock:")
+        st.stop()
     except ConfigError as error:
         st.error(str(error), icon=":material/settings_alert:")
         st.stop()
@@ -152,7 +154,7 @@ def gate() -> Viewer:
         st.warning(OPEN_BANNER, icon=":material/lock_open:")
         return current
     if current.mode == "signed_out":
-        _sign_in_screen(_auth_section() or {})
+        _sign_in_screen()
         st.stop()
     _account_sidebar(current)
     if current.role is None:

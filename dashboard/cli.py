@@ -78,7 +78,8 @@ def _sync(args: argparse.Namespace) -> int:
 
     settings = load_settings(args.config)
     store = open_store(settings)
-    sources = sync.configured(settings) if args.source == "all" else [args.source]
+    configured = sync.configured(settings)
+    sources = configured if args.source == "all" else [args.source]
     try:
         wait = args.wait if args.wait is not None else float(os.environ.get("PRODOPS_SYNC_WAIT") or 0)
     except ValueError:
@@ -86,6 +87,10 @@ def _sync(args: argparse.Namespace) -> int:
         return 2
     if not sources:
         print("error: no source is configured in prodops.toml ([jira], [calendar.*])", file=sys.stderr)
+        return 2
+    unconfigured = [source for source in sources if source not in configured]
+    if unconfigured:
+        print(f"error: {unconfigured[0]} is not configured: add {sync.SECTIONS[unconfigured[0]]} to prodops.toml", file=sys.stderr)
         return 2
     outcomes = []
     for source in sources:

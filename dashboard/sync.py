@@ -75,6 +75,8 @@ def _calendar(store: Store, settings: Settings, progress: Progress) -> Outcome:
 
 
 SOURCES: dict[str, Callable[[Store, Settings, Progress], Outcome]] = {"jira": _jira, "calendar": _calendar}
+SECTIONS = {"jira": "[jira]", "calendar": "[[calendar.ics]], [calendar.google] or [calendar.graph]"}
+"""Where `prodops.toml` configures each source, for the error when it does not."""
 
 
 def configured(settings: Settings) -> list[str]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import pytest
 
 from connectors.calendar import sync_calendars
-from connectors.calendar.http import Backoff
+from connectors.retry import RetryPolicy
 from dashboard.config import Settings
 from tests.fakes.faults import Fault
 from tests.fakes.google_calendar import GoogleCalendarFake, JsonServer, fake_event
@@ -59,8 +59,8 @@ class Connector:
         return Settings(org_timezone="Europe/Berlin", calendar=calendar)
 
     def sync(self, store, sleeps: Sleeps | None = None, timeout: float = 10.0):
-        backoff = Backoff(max_retries=2, base_delay=0.01, sleep=sleeps if sleeps is not None else Sleeps())
-        return sync_calendars(store, self.settings(timeout), today=TODAY, env=self.env, backoff=backoff)
+        policy = RetryPolicy(max_retries=2, base_delay=0.01, sleep=sleeps if sleeps is not None else Sleeps())
+        return sync_calendars(store, self.settings(timeout), today=TODAY, env=self.env, policy=policy)
 
 
 def google(fake: GoogleCalendarFake) -> Connector:
@@ -128,9 +128,9 @@ def one_clean_run(connector: Connector, make_store) -> dict:
 
 HEALED = {
     "429 with Retry-After": lambda c: Fault("status", path=c.pages, status=429, retry_after="0"),
-    "500": lambda c: Fault("status", path=c.pages, status=500),
-    "503": lambda c: Fault("status", path=c.pages, status=503),
+    **{str(status): (lambda c, status=status: Fault("status", path=c.pages, status=status)) for status in (500, 502, 503, 504)},
     "connection reset": lambda c: Fault("reset", path=c.pages),
+    "answer cut short": lambda c: Fault("cut", path=c.pages),
     "timeout": lambda c: Fault("slow", path=c.pages, delay=TIMEOUT * 3),
 }
 

@@ -191,7 +191,7 @@ def test_a_refused_secret_quarantines_without_showing_it(roster, graph):
 
 
 def test_a_throttled_page_is_retried(roster, graph):
-    from connectors.calendar.http import Backoff
+    from connectors.retry import RetryPolicy
 
     waits = []
     original = graph.handle
@@ -204,8 +204,8 @@ def test_a_throttled_page_is_retried(roster, graph):
         return original(method, path, params, headers, body)
 
     graph.handle = once_throttled
-    backoff = Backoff(sleep=waits.append)
-    assert sync_calendars(roster, config(graph), today=TODAY, env=APP, backoff=backoff).status == "success"
+    policy = RetryPolicy(sleep=waits.append)
+    assert sync_calendars(roster, config(graph), today=TODAY, env=APP, policy=policy).status == "success"
     assert throttled and waits == [1.0] and len(events(roster)) == 8
 
 

@@ -8,7 +8,8 @@ import traceback
 import pandas as pd
 import pytest
 
-from connectors.jira import JiraSyncError, RetryPolicy, sync_jira
+from connectors.jira import JiraSyncError, sync_jira
+from connectors.retry import RetryPolicy
 from dashboard.schema import TABLES
 from tests.fakes.faults import Fault
 from tests.fakes.jira_server import JiraServer, jira_settings
@@ -97,9 +98,9 @@ def test_a_500_mid_run_leaves_the_store_and_the_cursor_exactly_as_before(jira, s
     for key in ("APP-3", "WEB-7", "DATA-2"):
         jira.site.transition(key, "Done")
     before, cursor = snapshot(store), last_good_cursor(store)
-    jira.inject(Fault("status", path="/versions", status=500, skip=1))  # after the issues were fetched
+    jira.inject(Fault("status", path="/versions", status=500, skip=1, times=None))  # after the issues were fetched
 
-    with pytest.raises(JiraSyncError, match="Jira answered HTTP 500 while reading the versions of project"):
+    with pytest.raises(JiraSyncError, match="Jira answered HTTP 500 after 4 retries while reading the versions of project"):
         sync(jira, store)
 
     assert_same(snapshot(store), before)
@@ -115,10 +116,11 @@ def test_a_500_mid_run_leaves_the_store_and_the_cursor_exactly_as_before(jira, s
 
 
 def test_a_connection_reset_then_a_clean_re_run_equals_one_clean_run(jira, store, make_store):
-    jira.inject(Fault("reset", path="/search", skip=3))
-    with pytest.raises(JiraSyncError, match=r"the connection to Jira at .* failed while searching issues"):
+    jira.inject(Fault("reset", path="/search", skip=3, times=None))
+    with pytest.raises(JiraSyncError, match=r"the connection to Jira at .* failed while searching issues \(after 4 retries\)"):
         sync(jira, store)
     assert snapshot(store) == {} or all(frame.empty for frame in snapshot(store).values())
+    jira.clear()
     sync(jira, store)
 
     clean = make_store("clean")
@@ -138,9 +140,9 @@ def test_a_page_of_broken_json_fails_the_run_cleanly(jira, store):
 
 
 def test_a_slow_answer_times_out_and_fails_the_run_cleanly(cloud, store):
-    cloud.inject(Fault("slow", path="/versions", delay=1.0))
-    with pytest.raises(JiraSyncError, match=r"did not answer within 0.3 s while reading the versions .*\[jira\]\.timeout_seconds"):
-        sync(cloud, store, timeout_seconds=0.3)
+    cloud.inject(Fault("slow", path="/versions", delay=1.0, times=None))
+    with pytest.raises(JiraSyncError, match=r"did not answer within 0.3 s while reading the versions .*\(after 1 retries\) \(\[jira\]\.timeout_seconds\)"):
+        sync(cloud, store, timeout_seconds=0.3, max_retries=1)
     assert all(frame.empty for frame in snapshot(store).values())
 
 

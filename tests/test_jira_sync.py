@@ -8,7 +8,8 @@ from datetime import date, timedelta
 import pandas as pd
 import pytest
 
-from connectors.jira import RetryPolicy, sync_jira
+from connectors.jira import sync_jira
+from connectors.retry import RetryPolicy
 from dashboard.config import DataRequestSelector
 from dashboard.metrics import compute_series, load_tables
 from tests.fakes.jira_server import JiraServer, jira_settings

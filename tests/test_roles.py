@@ -192,8 +192,8 @@ def test_a_wrong_access_section_is_refused_by_name(sections, message):
 
 def test_an_unverified_email_is_not_trusted_and_groups_come_from_the_configured_claim():
     assert identity({"email": "A@x.org", "email_verified": False}, "groups") == (None, [])
-    assert identity({"email": "A@x.org", "roles": "ops"}, "roles") == ("a@x.org", ["ops"])
-    assert identity({"email": "a@x.org", "groups": ["g1", "g2"]}, "groups") == ("a@x.org", ["g1", "g2"])
+    assert identity({"email": "A@x.org", "email_verified": True, "roles": "ops"}, "roles") == ("a@x.org", ["ops"])
+    assert identity({"email": "a@x.org", "email_verified": True, "groups": ["g1", "g2"]}, "groups") == ("a@x.org", ["g1", "g2"])
 
 
 def test_only_ops_syncs_and_edits_and_only_a_pm_sees_their_own_calendar():
@@ -369,8 +369,9 @@ def test_a_signed_out_visitor_sees_only_the_sign_in_screen(signed_in):
 
 def test_each_configured_provider_gets_a_sign_in_button(signed_in):
     at = AppTest.from_file(APP, default_timeout=60)
+    provider = {key: AUTH[key] for key in ("client_id", "client_secret", "server_metadata_url")}
     at.secrets["auth"] = {"redirect_uri": AUTH["redirect_uri"], "cookie_secret": "placeholder",
-                          "okta": {"client_id": "a"}, "microsoft": {"client_id": "b"}}
+                          "okta": provider, "microsoft": provider}
     at.user = {"is_logged_in": False}
     at.run()
     assert [b.label for b in at.button] == ["Sign in with Okta", "Sign in with Microsoft"]

@@ -28,7 +28,7 @@ from urllib.parse import quote
 
 import requests
 
-from connectors.calendar.http import DEFAULT_BACKOFF, ApiError, Backoff, ResyncRequired, full_pull, get_json, post_token
+from connectors.calendar.http import DEFAULT_POLICY, ApiError, ResyncRequired, full_pull, get_json, post_token
 from connectors.calendar.normalize import (
     UTC,
     Fetched,
@@ -38,6 +38,7 @@ from connectors.calendar.normalize import (
     attendee_count,
     local_midnight,
 )
+from connectors.retry import RetryPolicy
 from dashboard.config import GoogleCalendarSource
 
 SOURCE = "google"
@@ -48,8 +49,8 @@ _RESPONSES = {"accepted": "accepted", "tentative": "tentative", "declined": "dec
 class GoogleCredentials:
     """Bearer tokens for the Calendar API, from whichever credentials the environment holds."""
 
-    def __init__(self, env: Mapping[str, str], token_url: str, session: requests.Session, timeout: float):
-        self.env, self.token_url, self.session, self.timeout = env, token_url, session, timeout
+    def __init__(self, env: Mapping[str, str], token_url: str, session: requests.Session, timeout: float, policy: RetryPolicy):
+        self.env, self.token_url, self.session, self.timeout, self.policy = env, token_url, session, timeout, policy
         self._cache: dict[str, tuple[str, float]] = {}
         self.kind = self._kind()
 
@@ -85,6 +86,7 @@ class GoogleCredentials:
                     "refresh_token": self.env["PRODOPS_GOOGLE_REFRESH_TOKEN"],
                 },
                 self.timeout,
+                self.policy,
             )
         else:
             fresh = self._service_account_token(subject)
@@ -120,12 +122,12 @@ class GoogleClient:
         session: requests.Session | None = None,
         timeout: float = 30,
         env: Mapping[str, str] | None = None,
-        backoff: Backoff = DEFAULT_BACKOFF,
+        policy: RetryPolicy = DEFAULT_POLICY,
     ):
-        self.source, self.timeout, self.backoff = source, timeout, backoff
+        self.source, self.timeout, self.policy = source, timeout, policy
         self.session = session or requests.Session()
         self.credentials = GoogleCredentials(
-            os.environ if env is None else env, source.token_url, self.session, timeout
+            os.environ if env is None else env, source.token_url, self.session, timeout, policy
         )
 
     def pages(self, calendar_id: str, params: dict) -> Iterator[dict]:
@@ -140,7 +142,7 @@ class GoogleClient:
                 headers=headers,
                 timeout=self.timeout,
                 resync_codes=("fullSyncRequired",),
-                backoff=self.backoff,
+                policy=self.policy,
             )
             yield page
             page_token = page.get("nextPageToken")

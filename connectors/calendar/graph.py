@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import requests
 
-from connectors.calendar.http import DEFAULT_BACKOFF, ApiError, Backoff, ResyncRequired, full_pull, get_json, post_token
+from connectors.calendar.http import DEFAULT_POLICY, ApiError, ResyncRequired, full_pull, get_json, post_token
 from connectors.calendar.normalize import (
     UTC,
     Fetched,
@@ -34,6 +34,7 @@ from connectors.calendar.normalize import (
     attendee_count,
     local_midnight,
 )
+from connectors.retry import RetryPolicy
 from dashboard.config import GraphCalendarSource
 
 SOURCE = "graph"
@@ -65,9 +66,9 @@ class GraphClient:
         session: requests.Session | None = None,
         timeout: float = 30,
         env: Mapping[str, str] | None = None,
-        backoff: Backoff = DEFAULT_BACKOFF,
+        policy: RetryPolicy = DEFAULT_POLICY,
     ):
-        self.source, self.timeout, self.backoff = source, timeout, backoff
+        self.source, self.timeout, self.policy = source, timeout, policy
         self.session = session or requests.Session()
         self.env = os.environ if env is None else env
         self._token: tuple[str, float] | None = None
@@ -99,6 +100,7 @@ class GraphClient:
                     "scope": SCOPE,
                 },
                 self.timeout,
+                self.policy,
             )
         return self._token[0]
 
@@ -114,7 +116,7 @@ class GraphClient:
             }
             page = get_json(
                 self.session, url, params=params, headers=headers, timeout=self.timeout, resync_codes=RESYNC_CODES,
-                backoff=self.backoff,
+                policy=self.policy,
             )
             yield page
             url, params = page.get("@odata.nextLink"), None

@@ -1,21 +1,25 @@
-"""The HTTP underneath the Google and Graph clients: JSON GETs, retries, token requests, errors.
+"""The HTTP underneath the Google and Graph clients and ICS feeds: JSON GETs, token requests, errors.
 
-Errors are raised with the status and the API's own error code, never with headers, tokens or
-secrets: their text ends up in `sync_runs`, which the dashboard shows.
+Retries are the policy every HTTP source shares (`connectors/retry.py`). Errors are raised with
+the status and the API's own error code, never with headers, tokens, secrets or a feed's
+address: their text ends up in `sync_runs`, which the dashboard shows.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import TypeVar
 
 import requests
 
+from connectors.retry import RetriesExhausted, RetryLater, RetryPolicy, raise_if_later, status_of
+from dashboard.redaction import error_body
+
 T = TypeVar("T")
-RETRY_STATUSES = {429, 500, 502, 503, 504}
-MAX_WAIT_SECONDS = 30.0
+DEFAULT_POLICY = RetryPolicy()
+ERROR_CODE_CHARS = 80
+"""An API's error code is a word or two; anything longer is a page, not a code."""
 
 
 class ApiError(RuntimeError):
@@ -24,32 +28,6 @@ class ApiError(RuntimeError):
 
 class ResyncRequired(ApiError):
     """The incremental cursor is no longer valid (HTTP 410 Gone): a full sync is needed."""
-
-
-@dataclass(frozen=True)
-class Backoff:
-    """How often and how long to wait before asking again after throttling, a 5xx or no answer.
-
-    The API's own `Retry-After` wins; otherwise 1, 2, 4, ... times `base_delay`, never more
-    than `max_wait`. Tests pass a `sleep` that records instead of waiting.
-    """
-
-    max_retries: int = 3
-    base_delay: float = 0.5
-    max_wait: float = MAX_WAIT_SECONDS
-    sleep: Callable[[float], None] = field(default=time.sleep, repr=False)
-
-    def wait(self, retry: int, retry_after: str | None = None) -> None:
-        try:
-            seconds = float(retry_after) if retry_after is not None else None
-        except ValueError:
-            seconds = None
-        if seconds is None:
-            seconds = self.base_delay * 2 ** (retry - 1)
-        self.sleep(min(max(seconds, 0.0), self.max_wait))
-
-
-DEFAULT_BACKOFF = Backoff()
 
 
 def full_pull(pull: Callable[[], T], what: str) -> T:
@@ -68,8 +46,24 @@ def full_pull(pull: Callable[[], T], what: str) -> T:
         raise ApiError(f"the {what} expired twice in a row during a full sync ({again})") from None
 
 
-def _error_code(response: requests.Response) -> str:
-    """The API's own short error code from a Google or Graph error body, if there is one."""
+SECRET_FIELDS = ("client_secret", "refresh_token", "assertion")
+"""Form fields of a token request that are credentials."""
+
+
+def _credentials(headers: Mapping | None, form: Mapping | None = None) -> tuple[str, ...]:
+    """What a request carried that its error answer must not bring back: the bearer token, the
+    client secret, the refresh token."""
+    bearer = (headers or {}).get("Authorization", "").partition(" ")[2]
+    return tuple(s for s in (bearer, *((form or {}).get(key, "") for key in SECRET_FIELDS)) if s)
+
+
+def _error_code(response: requests.Response, secrets: tuple[str, ...] = ()) -> str:
+    """The API's own short error code from a Google or Graph error body, if there is one,
+    redacted and cut short: a server may echo the request in it."""
+    return error_body(_raw_error_code(response), secrets, limit=ERROR_CODE_CHARS)
+
+
+def _raw_error_code(response: requests.Response) -> str:
     try:
         error = response.json().get("error")
     except (ValueError, AttributeError):
@@ -84,46 +78,28 @@ def _error_code(response: requests.Response) -> str:
     return str(error or "")
 
 
-def _no_answer(error: requests.RequestException, timeout: float, retries: int) -> str:
-    """Why a request got no answer, without the URL (a feed's address is a secret)."""
-    after = f" after {retries} retries" if retries else ""
+def gave_up(exhausted: RetriesExhausted, timeout: float, secrets: tuple[str, ...] = ()) -> str:
+    """Why retrying did not help, without the URL (a feed's address is a secret)."""
+    error, after = exhausted.last, f" after {exhausted.retries} retries" if exhausted.retries else ""
+    if isinstance(error, RetryLater):
+        return f"HTTP {status_of(error)} {_error_code(error.response, secrets)}".strip() + after
     if isinstance(error, requests.Timeout):
         return f"no answer within {timeout:g} s ({type(error).__name__}){after}; see [calendar].timeout_seconds"
+    if isinstance(error, requests.exceptions.ChunkedEncodingError):
+        return f"the answer broke off ({type(error).__name__}){after}"
     if isinstance(error, requests.ConnectionError):
         return f"the connection failed ({type(error).__name__}){after}"
     return f"no answer ({type(error).__name__}){after}"
 
 
-def get(
-    session,
-    url: str,
-    *,
-    params: Mapping | None = None,
-    headers: Mapping | None = None,
-    timeout: float = 30,
-    backoff: Backoff = DEFAULT_BACKOFF,
-    stream: bool = False,
-) -> tuple[requests.Response, int]:
-    """GET with retries of throttling, server errors and lost connections, as the APIs ask.
-
-    Returns the last response, whatever its status, and how many retries it took; raises
-    `ApiError` when no answer came at all.
-    """
-    retries = 0
-    while True:
-        try:
-            response = session.get(url, params=params, headers=headers, timeout=timeout, stream=stream)
-        except requests.RequestException as error:
-            if retries >= backoff.max_retries:
-                raise ApiError(_no_answer(error, timeout, retries)) from None
-            retries += 1
-            backoff.wait(retries)
-            continue
-        if response.status_code in RETRY_STATUSES and retries < backoff.max_retries:
-            retries += 1
-            backoff.wait(retries, response.headers.get("Retry-After"))
-            continue
-        return response, retries
+def retried(policy: RetryPolicy, attempt: Callable[[], T], timeout: float, secrets: tuple[str, ...] = ()) -> T:
+    """`attempt()` under the policy; a fault that outlasts it, or a request that cannot be sent, is an `ApiError`."""
+    try:
+        return policy.run(attempt)
+    except RetriesExhausted as exhausted:
+        raise ApiError(gave_up(exhausted, timeout, secrets)) from None
+    except requests.RequestException as error:
+        raise ApiError(f"the request failed ({type(error).__name__})") from None
 
 
 def get_json(
@@ -134,14 +110,17 @@ def get_json(
     headers: Mapping | None = None,
     timeout: float = 30,
     resync_codes: tuple[str, ...] = (),
-    backoff: Backoff = DEFAULT_BACKOFF,
+    policy: RetryPolicy = DEFAULT_POLICY,
 ) -> dict:
-    """GET a JSON document (see `get` for the retries).
+    """GET a JSON document, retried under the shared policy.
 
     410 Gone, or an error whose code is one of `resync_codes`, raises `ResyncRequired`; an answer
     that is not a JSON object raises `ApiError`, so a cut-off page never passes for an empty one.
     """
-    response, retries = get(session, url, params=params, headers=headers, timeout=timeout, backoff=backoff)
+    secrets = _credentials(headers)
+    response = retried(
+        policy, lambda: raise_if_later(session.get(url, params=params, headers=headers, timeout=timeout)), timeout, secrets
+    )
     if response.status_code == 200:
         try:
             document = response.json()
@@ -150,21 +129,25 @@ def get_json(
         if not isinstance(document, dict):
             raise ApiError(f"the answer is JSON but not an object (a {type(document).__name__})")
         return document
-    code = _error_code(response)
+    code = _error_code(response, secrets)
     if response.status_code == 410 or (code and code in resync_codes):
         raise ResyncRequired(f"HTTP {response.status_code} {code}".strip())
-    after = f" after {retries} retries" if retries else ""
-    raise ApiError(f"HTTP {response.status_code} {code}".strip() + after)
+    raise ApiError(f"HTTP {response.status_code} {code}".strip())
 
 
-def post_token(session: requests.Session, url: str, form: Mapping[str, str], timeout: float = 30) -> tuple[str, float]:
-    """An OAuth token request: the access token and when it expires (monotonic seconds)."""
+def post_token(
+    session: requests.Session, url: str, form: Mapping[str, str], timeout: float = 30, policy: RetryPolicy = DEFAULT_POLICY
+) -> tuple[str, float]:
+    """An OAuth token request, retried like any other: the access token and when it expires (monotonic seconds)."""
+    secrets = _credentials(None, form)
     try:
-        response = session.post(url, data=dict(form), timeout=timeout)
-    except requests.RequestException as error:
-        raise ApiError(f"token request failed: {type(error).__name__}") from None
+        response = retried(
+            policy, lambda: raise_if_later(session.post(url, data=dict(form), timeout=timeout)), timeout, secrets
+        )
+    except ApiError as error:
+        raise ApiError(f"token request failed: {error}") from None
     if response.status_code != 200:
-        raise ApiError(f"token request refused: HTTP {response.status_code} {_error_code(response)}".strip())
+        raise ApiError(f"token request refused: HTTP {response.status_code} {_error_code(response, secrets)}".strip())
     try:
         body = response.json()
     except ValueError:

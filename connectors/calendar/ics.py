@@ -30,7 +30,7 @@ import recurring_ical_events
 from icalendar.parser import Contentline
 
 from connectors.calendar.classify import Classifier
-from connectors.calendar.http import DEFAULT_BACKOFF, ApiError, Backoff, get
+from connectors.calendar.http import DEFAULT_POLICY, ApiError, retried
 from connectors.calendar.normalize import (
     UTC,
     Occurrence,
@@ -42,6 +42,7 @@ from connectors.calendar.normalize import (
     title_salt,
     to_rows,
 )
+from connectors.retry import RetryPolicy, raise_if_later
 from dashboard.config import Settings
 from dashboard.file_limits import FileRefused, decode, wide_bom
 
@@ -452,7 +453,7 @@ def read_location(
     *,
     session=None,
     timeout: float = 30,
-    backoff: Backoff = DEFAULT_BACKOFF,
+    policy: RetryPolicy = DEFAULT_POLICY,
     max_bytes: int | None = None,
 ) -> list[IcsDocument]:
     """The documents behind a configured location: one file, every `.ics` under a folder, or a feed.
@@ -462,7 +463,7 @@ def read_location(
     here raises: a document that cannot be read carries its error, to be quarantined.
     """
     if is_url(location):
-        return [_fetch(location, label, session, timeout, backoff, max_bytes)]
+        return [_fetch(location, label, session, timeout, policy, max_bytes)]
     path = Path(location).expanduser()
     if path.is_dir():
         files = sorted(p for p in path.rglob("*") if p.suffix.lower() == ".ics" and p.is_file())
@@ -494,9 +495,7 @@ def _read_file(path: Path, max_bytes: int | None = None) -> IcsDocument:
         return IcsDocument(str(path), error=f"cannot read: {error.strerror or type(error).__name__}")
 
 
-def _fetch(url: str, label: str | None, session, timeout: float, backoff: Backoff, max_bytes: int | None) -> IcsDocument:
-    import requests
-
+def _fetch(url: str, label: str | None, session, timeout: float, policy: RetryPolicy, max_bytes: int | None) -> IcsDocument:
     if url.lower().startswith("webcal://"):
         url = "https://" + url[len("webcal://") :]
     where = f"{label} ({redact_url(url)})" if label else redact_url(url)
@@ -506,21 +505,22 @@ def _fetch(url: str, label: str | None, session, timeout: float, backoff: Backof
             where, error="feed address must be https (a calendar's secret address must not travel in clear)"
         )
     try:
-        response, retries = get(
-            session or requests, url, timeout=timeout, headers={"Accept": "text/calendar"}, backoff=backoff, stream=True
-        )
+        return IcsDocument(where, data=retried(policy, lambda: _download(session, url, timeout, max_bytes), timeout))
     except ApiError as error:  # its message never holds the URL
         return IcsDocument(where, error=f"cannot fetch: {error}")
-    with response:
+    except ValueError as error:
+        return IcsDocument(where, error=str(error))
+
+
+def _download(session, url: str, timeout: float, max_bytes: int | None) -> bytes:
+    """One try at the feed, body included, so an answer that breaks off is retried like a lost one."""
+    import requests
+
+    with (session or requests).get(url, timeout=timeout, headers={"Accept": "text/calendar"}, stream=True) as response:
+        raise_if_later(response)
         if response.status_code != 200:
-            after = f" after {retries} retries" if retries else ""
-            return IcsDocument(where, error=f"cannot fetch: HTTP {response.status_code}{after}")
-        try:
-            return IcsDocument(where, data=_body(response, max_bytes))
-        except ValueError as error:
-            return IcsDocument(where, error=str(error))
-        except requests.RequestException as error:
-            return IcsDocument(where, error=f"cannot fetch: the answer broke off ({type(error).__name__})")
+            raise ApiError(f"HTTP {response.status_code}")
+        return _body(response, max_bytes)
 
 
 def _body(response, max_bytes: int | None) -> bytes:

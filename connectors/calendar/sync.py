@@ -30,7 +30,6 @@ import pandas as pd
 
 from connectors.calendar import google, graph, ics
 from connectors.calendar.classify import Classifier
-from connectors.calendar.http import Backoff
 from connectors.calendar.normalize import (
     UTC,
     Fetched,
@@ -41,6 +40,7 @@ from connectors.calendar.normalize import (
     title_salt,
     to_rows,
 )
+from connectors.retry import RetryPolicy
 from dashboard import derive, periods
 from dashboard.config import Settings
 from dashboard.store import Store, Transaction
@@ -126,15 +126,15 @@ def sync_calendars(
     today: date | None = None,
     session=None,
     env: Mapping[str, str] | None = None,
-    backoff: Backoff | None = None,
+    policy: RetryPolicy | None = None,
 ) -> SyncResult:
     """Sync every calendar configured in `settings.calendar` into `store`; see the module docstring.
 
-    `session` (a `requests.Session`), `env` (the environment) and `backoff` (how to wait
+    `session` (a `requests.Session`), `env` (the environment) and `policy` (how to wait
     between retries; by default `[calendar].max_retries` with real sleeps) are there for tests.
     """
     env = os.environ if env is None else env
-    backoff = backoff or Backoff(max_retries=settings.calendar.max_retries)
+    policy = policy or RetryPolicy(max_retries=settings.calendar.max_retries)
     started = datetime.now(UTC).replace(tzinfo=None)
     run_id = f"calendar-{started:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
     window = sync_window(settings, today)
@@ -144,8 +144,8 @@ def sync_calendars(
 
     quarantined: list[Quarantined] = []
     warnings: list[str] = []
-    pulls = _pull_ics(settings, owners, window, quarantined, warnings, session, env, backoff)
-    api_pulls, cursors = _pull_apis(settings, owners, window, previous, quarantined, session, env, backoff)
+    pulls = _pull_ics(settings, owners, window, quarantined, warnings, session, env, policy)
+    api_pulls, cursors = _pull_apis(settings, owners, window, previous, quarantined, session, env, policy)
     pulls += api_pulls
 
     calendar = settings.calendar
@@ -177,7 +177,7 @@ def sync_calendars(
 # --- pulling each kind of calendar ----------------------------------------------------------------
 
 
-def _pull_ics(settings, owners, window, quarantined, warnings, session, env, backoff) -> list[tuple[str, Owner, Fetched]]:
+def _pull_ics(settings, owners, window, quarantined, warnings, session, env, policy) -> list[tuple[str, Owner, Fetched]]:
     """Every ICS document, grouped by person; a person with a failed document is left as stored.
 
     Lines the parser skipped are added to `warnings` by number, never quoted (they may hold titles).
@@ -195,7 +195,7 @@ def _pull_ics(settings, owners, window, quarantined, warnings, session, env, bac
             label,
             session=session,
             timeout=settings.calendar.timeout_seconds,
-            backoff=backoff,
+            policy=policy,
             max_bytes=int(settings.calendar.max_ics_megabytes * 2**20),
         )
         for document in documents:
@@ -229,12 +229,12 @@ def _pull_ics(settings, owners, window, quarantined, warnings, session, env, bac
     ]
 
 
-def _pull_apis(settings, owners, window, previous, quarantined, session, env, backoff):
+def _pull_apis(settings, owners, window, previous, quarantined, session, env, policy):
     """Google and Graph calendars, and the cursors to keep: new ones, or the old one of a quarantined calendar."""
     pulls: list[tuple[str, Owner, Fetched]] = []
     cursors: dict[str, dict] = {}
     for source, fetch in ((google.SOURCE, _pull_google), (graph.SOURCE, _pull_graph)):
-        for key, owner, fetched, error in fetch(settings, owners, window, previous, session, env, backoff):
+        for key, owner, fetched, error in fetch(settings, owners, window, previous, session, env, policy):
             if error is not None:
                 quarantined.append(Quarantined(source, key.split(":", 1)[1], error))
                 if key in previous:
@@ -246,7 +246,7 @@ def _pull_apis(settings, owners, window, previous, quarantined, session, env, ba
     return pulls, cursors
 
 
-def _pull_google(settings, owners, window, previous, session, env, backoff):
+def _pull_google(settings, owners, window, previous, session, env, policy):
     source = settings.calendar.google
     if source is None:
         return
@@ -256,13 +256,13 @@ def _pull_google(settings, owners, window, previous, session, env, backoff):
         owners,
         previous,
         lambda: google.GoogleClient(
-            source, session=session, timeout=settings.calendar.timeout_seconds, env=env, backoff=backoff
+            source, session=session, timeout=settings.calendar.timeout_seconds, env=env, policy=policy
         ),
         lambda client, calendar_id, owner, cursor: google.fetch_google(client, calendar_id, owner, window, cursor),
     )
 
 
-def _pull_graph(settings, owners, window, previous, session, env, backoff):
+def _pull_graph(settings, owners, window, previous, session, env, policy):
     source = settings.calendar.graph
     if source is None:
         return
@@ -272,7 +272,7 @@ def _pull_graph(settings, owners, window, previous, session, env, backoff):
         owners,
         previous,
         lambda: graph.GraphClient(
-            source, session=session, timeout=settings.calendar.timeout_seconds, env=env, backoff=backoff
+            source, session=session, timeout=settings.calendar.timeout_seconds, env=env, policy=policy
         ),
         lambda client, user, owner, cursor: graph.fetch_graph(client, user, owner, window, cursor),
     )

@@ -10,11 +10,11 @@ Entry points:
 """
 from __future__ import annotations
 
-from connectors.jira.connection import JiraSyncError, RetryPolicy
+from connectors.jira.connection import JiraSyncError
 from connectors.jira.normalize import JiraFrames, NormalizeError, Rules, normalize, plan_changes, version_plans
 from connectors.jira.sync import SyncResult, sync_jira
 
 __all__ = [
-    "JiraFrames", "JiraSyncError", "NormalizeError", "RetryPolicy", "Rules", "SyncResult", "normalize",
+    "JiraFrames", "JiraSyncError", "NormalizeError", "Rules", "SyncResult", "normalize",
     "plan_changes", "sync_jira", "version_plans",
 ]

@@ -1,28 +1,27 @@
-"""Talking to Jira through the `jira` client: sign-in, our own retry policy, readable errors.
+"""Talking to Jira through the `jira` client: sign-in, the shared retry policy, readable errors.
 
 The client's `ResilientSession` would retry 429/503 itself, but it sleeps for real (10-60 s
 without `Retry-After`), crashes on a `Retry-After` given as an HTTP date and cannot be told to
 wait less in tests. So the client is built with `max_retries=0` and every call goes through
-`JiraApi.call`, which owns the policy: 429 and 503 are retried with Jira's `Retry-After` or
-exponential backoff; everything else fails the run at once with a message that says what was
-being done, what Jira answered and which setting to look at, and never contains the token.
-`str(JIRAError)` dumps the request headers, Authorization included, so it is never used.
+`JiraApi.call`, under the policy every HTTP source shares (`connectors/retry.py`); what does
+not heal fails the run with a message that says what was being done, what Jira answered and
+which setting to look at, and never contains the token. `str(JIRAError)` dumps the request
+headers, Authorization included, so it is never used.
 """
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from email.utils import parsedate_to_datetime
+from dataclasses import dataclass, replace
 from typing import TypeVar
 
 import requests
 from jira import JIRA, JIRAError
 
-from connectors.jira.endpoints import AUTH_STATUSES, CLOUD, DATACENTER, RETRY_STATUSES, Deployment, deployment_of
+from connectors.jira.endpoints import AUTH_STATUSES, CLOUD, DATACENTER, Deployment, deployment_of
+from connectors.retry import RetriesExhausted, RetryPolicy
 from dashboard.config import JiraSource
+from dashboard.redaction import error_body, redact
 
 T = TypeVar("T")
 
@@ -31,69 +30,35 @@ class JiraSyncError(RuntimeError):
     """A Jira sync could not complete. The message is meant for people and holds no secret."""
 
 
-def redact(text: str, secret: str | None) -> str:
-    """The last line of defence: whatever a message says, the token does not appear in it."""
-    return text.replace(secret, "***") if secret else text
-
-
-def _retry_after_seconds(value: str | None) -> float | None:
-    """`Retry-After` is seconds or an HTTP date (RFC 9110); the client only copes with the first."""
-    if not value:
-        return None
-    try:
-        return float(value)
-    except ValueError:
-        pass
-    try:
-        moment = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return (moment - datetime.now(timezone.utc)).total_seconds()
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """How often and how long to wait when Jira says "later" (HTTP 429, or 503)."""
-
-    max_retries: int = 4
-    base_delay: float = 1.0
-    max_delay: float = 60.0
-    sleep: Callable[[float], None] = field(default=time.sleep, repr=False)
-
-    def delay(self, attempt: int, retry_after: str | None) -> float:
-        """Jira's own `Retry-After` when it sends one, else 1, 2, 4, ... times the base delay."""
-        wait = _retry_after_seconds(retry_after)
-        if wait is None:
-            wait = self.base_delay * 2 ** (attempt - 1)
-        return min(self.max_delay, max(0.0, wait))
-
-
 @dataclass
 class Failure:
     """What to say when a call fails: what we were doing, and the settings involved."""
 
     source: JiraSource
     deployment: Deployment | None = None
+    secrets: tuple[str, ...] = ()
+    """What Jira's answers must not carry into a message (the token), in any encoding."""
 
     def explain(self, error: Exception, what: str, jql: str | None = None, retries: int = 0) -> JiraSyncError:
+        after = f" (after {retries} retries)" if retries else ""
         if isinstance(error, JIRAError):
             message = self._http(error, what, retries)
         elif isinstance(error, requests.Timeout):
-            message = f"Jira at {self.source.url} did not answer within {self.source.timeout_seconds:g} s while {what} ([jira].timeout_seconds)"
+            message = f"Jira at {self.source.url} did not answer within {self.source.timeout_seconds:g} s while {what}{after} ([jira].timeout_seconds)"
+        elif isinstance(error, requests.exceptions.ChunkedEncodingError):
+            message = f"Jira's answer broke off while {what}{after}: {_reason(error)}"
         elif isinstance(error, requests.ConnectionError):
-            message = f"the connection to Jira at {self.source.url} failed while {what}: {_reason(error)}"
+            message = f"the connection to Jira at {self.source.url} failed while {what}{after}: {_reason(error)}"
         elif isinstance(error, (json.JSONDecodeError, requests.exceptions.JSONDecodeError)):
             message = f"Jira sent a response that is not valid JSON while {what} ({error.msg} at character {error.pos})"
         else:
             message = f"{type(error).__name__} while {what}: {error}"
         if jql is not None:
             message += f"\n  JQL: {jql}"
-        return JiraSyncError(message)
+        return JiraSyncError(redact(message, self.secrets))
 
     def _http(self, error: JIRAError, what: str, retries: int) -> str:
-        code, text = error.status_code, " ".join((error.text or "").split())[:500] or "no message"  # a proxy's HTML page: cut short
+        code, text = error.status_code, error_body(error.text, self.secrets) or "no message"
         if code is None:
             return f"the jira client refused while {what}: {text}"
         if code in AUTH_STATUSES:
@@ -105,7 +70,10 @@ class Failure:
             return f"Jira kept rate-limiting (HTTP 429) after {retries} retries while {what}; run again later or raise [jira].max_retries"
         if code == 400:
             return f"Jira rejected the request (HTTP 400) while {what}: {text}"
-        return f"Jira answered HTTP {code} while {what}: {text}"
+        if code == 404:
+            return f"Jira found nothing (HTTP 404) while {what}: {text}; check [jira].url and [jira].projects"
+        after = f" after {retries} retries" if retries else ""
+        return f"Jira answered HTTP {code}{after} while {what}: {text}"
 
 
 def _reason(error: requests.ConnectionError) -> str:
@@ -117,31 +85,24 @@ def _reason(error: requests.ConnectionError) -> str:
 
 
 def with_retries(policy: RetryPolicy, failure: Failure, what: str, call: Callable[[], T], jql: str | None = None) -> T:
-    """Run one client call, retrying 429/503 under the policy and explaining anything else."""
-    attempt = 0
-    while True:
-        try:
-            return call()
-        except JIRAError as error:
-            if error.status_code in RETRY_STATUSES and attempt < policy.max_retries:
-                attempt += 1
-                headers = error.response.headers if error.response is not None else {}
-                policy.sleep(policy.delay(attempt, headers.get("Retry-After")))
-                continue
-            raise failure.explain(error, what, jql, attempt) from None
-        except (requests.RequestException, ValueError) as error:
-            raise failure.explain(error, what, jql) from None
+    """Run one client call under the shared retry policy, explaining whatever does not heal."""
+    try:
+        return policy.run(call)
+    except RetriesExhausted as gave_up:
+        raise failure.explain(gave_up.last, what, jql, gave_up.retries) from None
+    except (JIRAError, requests.RequestException, ValueError) as error:
+        raise failure.explain(error, what, jql) from None
 
 
 class JiraApi:
     """A signed-in client plus what `serverInfo` said, with every call retried and explained."""
 
-    def __init__(self, client: JIRA, deployment: Deployment, source: JiraSource, policy: RetryPolicy):
+    def __init__(self, client: JIRA, deployment: Deployment, source: JiraSource, policy: RetryPolicy, failure: Failure):
         self.client = client
         self.deployment = deployment
         self.source = source
         self.policy = policy
-        self.failure = Failure(source, deployment)
+        self.failure = replace(failure, deployment=deployment)
         self.requests = 1  # serverInfo, answered before the counting hook could be attached
         client._session.hooks["response"].append(self._count)
 
@@ -163,7 +124,7 @@ def connect(source: JiraSource, token: str, policy: RetryPolicy) -> JiraApi:
     as a Bearer personal access token (Data Center).
     """
     auth = {"basic_auth": (source.email, token)} if source.email else {"token_auth": token}
-    failure = Failure(source)
+    failure = Failure(source, secrets=(token,))
 
     def build() -> JIRA:
         return JIRA(server=source.url, max_retries=0, timeout=source.timeout_seconds, **auth)
@@ -177,4 +138,4 @@ def connect(source: JiraSource, token: str, policy: RetryPolicy) -> JiraApi:
         )
     if deployment.name == "cloud" and not source.email:
         raise JiraSyncError(f"{source.url} is Jira Cloud, which signs in with an email and an API token: set [jira].email")
-    return JiraApi(client, deployment, source, policy)
+    return JiraApi(client, deployment, source, policy, failure)

@@ -65,6 +65,4 @@ SEARCH_EXPAND = "changelog"
 CHANGELOG_PAGE = 100
 """Page size asked of `/issue/{id}/changelog`; the server may answer with fewer."""
 
-# HTTP statuses that mean "later, not never". Everything else fails the run at once.
-RETRY_STATUSES = frozenset({429, 503})
 AUTH_STATUSES = frozenset({401, 403})

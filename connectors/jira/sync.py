@@ -17,13 +17,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from connectors.jira.connection import JiraSyncError, RetryPolicy, connect, redact
+from connectors.jira.connection import JiraSyncError, connect
 from connectors.jira.credentials import resolve_token
 from connectors.jira.fetch import Progress, fetch, no_progress
 from connectors.jira.normalize import SOURCE, JiraFrames, NormalizeError, Rules, normalize, plan_changes
 from connectors.jira.query import Cursor, scope_jql, scoped_projects, search_jql, signature
+from connectors.retry import RetryPolicy
 from dashboard.config import JiraSource, Settings
 from dashboard.derive import refresh
+from dashboard.redaction import redact
 from dashboard.store import Store, Transaction
 
 log = logging.getLogger(__name__)
@@ -76,7 +78,7 @@ def sync_jira(
             `.streamlit/secrets.toml` (or `secrets_file`).
         progress: `progress(stage, done, total)` with stage "issues", "versions" or "store";
             total is None when Jira does not say (Cloud).
-        retry: how 429/503 are retried (default: `[jira].max_retries` with 1 s doubling backoff).
+        retry: how passing faults are retried (default: `[jira].max_retries` under the shared policy).
 
     Returns:
         A `SyncResult` once the run is published.
@@ -107,9 +109,9 @@ def sync_jira(
         progress("store", 1, 1)
     except Exception as error:
         expected = isinstance(error, (JiraSyncError, NormalizeError))
-        message = redact(str(error) if expected else f"{type(error).__name__}: {error}", token)
+        message = redact(str(error) if expected else f"{type(error).__name__}: {error}", [token])
         _record_failure(store, run_id, started, message)
-        raise JiraSyncError(message) from (None if expected else error)
+        raise JiraSyncError(message) from None  # the original may hold the token: the message says what it said
     return SyncResult(
         run_id=run_id, deployment=api.deployment.name, full=full, jql=jql,
         issues=frames.work_items["item_id"].nunique(), transitions=counts["work_item_transitions"],

@@ -9,6 +9,7 @@ from __future__ import annotations
 import socket
 import struct
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -20,11 +21,14 @@ class Fault:
     The first `skip` matching requests pass untouched, the next `times` (None: all) misbehave.
     `param` narrows it to requests carrying that query parameter (a page token, a sync token).
     A "status" fault answers `status` with `body` (the API's own error shape) or the fake's
-    default error body; "slow" waits `delay` seconds first; "broken_json" cuts the answer in
-    half; "reset" drops the connection with a TCP reset.
+    default error body, or, given `echo`, with the plain-text page `echo(authorization)` makes of
+    the request's Authorization header (a server whose error page shows the request); "slow"
+    waits `delay` seconds first; "broken_json" cuts the answer in half; "cut" announces the
+    whole answer, sends half of it and drops the connection; "reset" drops the connection with
+    a TCP reset before answering.
     """
 
-    kind: Literal["status", "slow", "broken_json", "reset"]
+    kind: Literal["status", "slow", "broken_json", "cut", "reset"]
     path: str = ""
     status: int = 500
     retry_after: str | None = None
@@ -34,6 +38,7 @@ class Fault:
     times: int | None = 1
     param: str | None = None
     body: Any = None
+    echo: Callable[[str], str] | None = None
     seen: int = 0
     fired: int = 0
 
@@ -59,6 +64,18 @@ def reset(connection: socket.socket) -> None:
     """Drop a connection with a TCP reset, as a proxy or a crashed node would."""
     connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
     connection.close()
+
+
+def cut(handler, status: int, headers: dict[str, str], payload: bytes) -> None:
+    """Promise `payload` whole (its Content-Length), send half of it and drop the connection."""
+    handler.send_response(status)
+    for name, value in {**headers, "Content-Length": str(len(payload))}.items():
+        handler.send_header(name, value)
+    handler.end_headers()
+    handler.wfile.write(payload[: len(payload) // 2])
+    handler.wfile.flush()
+    reset(handler.connection)
+    handler.close_connection = True
 
 
 def broken(payload: bytes) -> bytes:

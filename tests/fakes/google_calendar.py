@@ -26,7 +26,7 @@ from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from tests.fakes.faults import Fault, FaultyServer, broken, first_firing, reset
+from tests.fakes.faults import Fault, FaultyServer, broken, cut, first_firing, reset
 
 UTC = timezone.utc
 
@@ -82,7 +82,10 @@ class JsonServer(FaultyServer):
                     self.close_connection = True
                     return
                 with fake.lock:
-                    if fault and fault.kind == "status":
+                    if fault and fault.kind == "status" and fault.echo:
+                        status, payload = fault.status, fault.echo(self.headers.get("Authorization") or "").encode()
+                        extra = {**fault.headers, "Content-Type": "text/plain; charset=utf-8"}
+                    elif fault and fault.kind == "status":
                         (status, payload), extra = fake.fault_answer(fault), fault.headers
                     else:
                         status, payload, extra = fake.handle(method, path, params, self.headers, body)
@@ -91,6 +94,9 @@ class JsonServer(FaultyServer):
                 if fault and fault.kind == "broken_json":
                     data = broken(data)
                 extra = dict(extra)
+                if fault and fault.kind == "cut":
+                    cut(self, status, {"Content-Type": "application/json; charset=UTF-8", **extra}, data)
+                    return
                 self.send_response(status)
                 self.send_header("Content-Type", extra.pop("Content-Type", "application/json; charset=UTF-8"))
                 self.send_header("Content-Length", str(len(data)))

@@ -25,7 +25,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from dashboard.config import JiraSource, Settings
-from tests.fakes.faults import FaultyServer, broken, first_firing, reset
+from tests.fakes.faults import FaultyServer, broken, cut, first_firing, reset
 from tests.fakes.jira_jql import JqlError, parse
 from tests.fakes.jira_site import JiraSite
 
@@ -314,7 +314,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._reset()
             return
         with jira.lock:
-            if fault and fault.kind == "status":
+            if fault and fault.kind == "status" and fault.echo:
+                answer = Answer(fault.status, fault.echo(self.headers.get("Authorization") or ""), fault.headers)
+            elif fault and fault.kind == "status":
                 answer = error(fault.status, fault.message or DEFAULT_MESSAGES.get(fault.status, "Error."), **fault.headers)
             else:
                 answer = jira.answer(method, parts.path, params, body, self.headers.get("Authorization"))
@@ -322,6 +324,9 @@ class _Handler(BaseHTTPRequestHandler):
         payload = answer.body.encode() if isinstance(answer.body, str) else json.dumps(answer.body, separators=(",", ":")).encode()
         if fault and fault.kind == "broken_json":
             payload = broken(payload)
+        if fault and fault.kind == "cut":
+            cut(self, answer.status, {"Content-Type": JSON_TYPE, **answer.headers}, payload)
+            return
         self.send_response(answer.status)
         self.send_header("Content-Type", "text/plain;charset=UTF-8" if isinstance(answer.body, str) else JSON_TYPE)
         self.send_header("Content-Length", str(len(payload)))
