@@ -163,3 +163,25 @@ def test_a_survey_export_is_checked_against_its_mapping(org, jira):
     code, lines = checklist(roster="roster.csv", surveys=[("sample", str(DATA / "qualtrics_import_ids.csv"))])
     (line,) = problems(lines)
     assert "QID99" in line and "[surveys.sample.questions]" in line
+
+
+@pytest.mark.parametrize("api", ["google", "graph"])
+def test_doctor_reads_one_api_calendar_with_the_credentials_or_says_which_are_missing(api):
+    from dashboard.config import Settings
+    from tests.fakes.google_calendar import GoogleCalendarFake
+    from tests.fakes.graph_calendar import GraphCalendarFake
+    from tests.test_calendar_google import OAUTH
+    from tests.test_calendar_graph import APP
+
+    fake_class, env = (GoogleCalendarFake, OAUTH) if api == "google" else (GraphCalendarFake, APP)
+    with fake_class() as fake:
+        (fake.calendars if api == "google" else fake.users)[OWNER] = {}  # an empty calendar: reading it proves the access
+        section = ({"calendars": [OWNER], "api_url": fake.api_url, "token_url": fake.token_url} if api == "google"
+                   else {"users": [OWNER], "api_url": fake.api_url, "login_url": fake.login_url})
+        settings = Settings(calendar={api: section})
+        named = doctor.Named()
+        (found,) = doctor.check_calendars(settings, named, env=env)
+        assert found.status == doctor.READY and OWNER in found.message and named.calendar == {OWNER}
+        (refused,) = doctor.check_calendars(settings, doctor.Named(), env={})
+    assert refused.status == doctor.MISSING and "docs/calendars.md" in refused.message
+    assert not any(value in refused.message for value in env.values())
