@@ -26,7 +26,7 @@ st.dataframe(
     hide_index=True,
     column_config={
         "source": "Source",
-        "last_success": st.column_config.DatetimeColumn("Last successful sync", format="D MMM YYYY, HH:mm"),
+        "last_success": "Last successful sync",
         "last_status": "Last run",
         "last_error": "Last error",
         "runs": st.column_config.NumberColumn("Runs"),
@@ -47,7 +47,7 @@ st.dataframe(
     column_config={
         "table_name": "Table",
         "rows": st.column_config.NumberColumn("Rows", format="localized"),
-        "newest": st.column_config.DatetimeColumn("Newest record", format="D MMM YYYY"),
+        "newest": st.column_config.TextColumn("Newest record", help="The newest dated record up to today; — for tables without dates"),
     },
 )
 

@@ -172,7 +172,9 @@ def sidebar_filters() -> Filters | None:
         team = st.selectbox(
             "Team", team_ids, format_func=lambda t: names.get(t, t) if t else "All teams", key="f_team",
         )
-        st.caption(f"Data as of {views.today():%d %b %Y}")
+        fresh = views.fresh_as_of()
+        st.caption(f"Data as of {fresh:%d %b %Y, %H:%M} UTC" if fresh else "No sync or load has finished yet",
+                   help="When the newest successful sync or file load finished.")
 
     st.query_params.update(
         {"from": _quarter_param(first), "to": _quarter_param(last), "grain": grain, "group": group, "team": team}
