@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 import time
@@ -18,9 +19,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from dashboard.demo import SCALES, build_demo
+    from dashboard.demo import SCALES, build, build_demo
     from dashboard.first_run import marker
 
+    _print_progress(build.progress)
     settings = load_settings(args.config)
     store = open_store(settings)
     began = time.perf_counter()
@@ -37,6 +39,15 @@ def _demo(args: argparse.Namespace) -> int:
     summary = ", ".join(f"{table} {rows:,}" for table, rows in counts.items())
     print(f"demo organisation written to {store.path} in {time.perf_counter() - began:.1f} s: {summary}", file=sys.stderr)
     return 0
+
+
+def _print_progress(logger: logging.Logger) -> None:
+    """Show a long command's progress lines on stderr."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
 
 
 def _metrics(args: argparse.Namespace) -> int:

@@ -189,7 +189,7 @@ def require_data() -> None:
     if views.has_data():
         return
     if views.demo_building():
-        with st.spinner("Building the demo organisation (about half a minute on first run)…"):
+        with st.spinner("Building the demo organisation (up to two minutes on first run)…"):
             deadline = time.monotonic() + DEMO_BUILD_WAIT_SECONDS
             while views.demo_building() and not views.has_data() and time.monotonic() < deadline:
                 time.sleep(1)
