@@ -6,10 +6,17 @@ import streamlit as st
 from dashboard import auth, ui, views
 
 auth.require("data")
+st.title("Data", anchor=False)
+
+# Sources come first: on an empty store they are how the first data gets in.
+st.subheader("Sources", anchor=False)
+ui.connections_panel()
+ui.sync_panel()
+ui.uploads_panel()
+
 ui.require_data()
 filters = ui.require_filters()
 status = views.data_status()
-st.title("Data", anchor=False)
 st.caption(f"What the dashboard reads: `{status.location}`. Times are UTC.")
 
 published, rows, sources = st.columns(3)
@@ -17,10 +24,6 @@ published.metric("Last published", views.age(status.published), border=True)
 rows.metric("Rows in canonical tables", f"{status.total_rows:,}", border=True)
 sources.metric("Sources synced", len(status.sources), border=True)
 
-st.subheader("Sync", anchor=False)
-ui.sync_panel()
-
-st.subheader("Sources", anchor=False)
 st.dataframe(
     status.sources,
     hide_index=True,

@@ -241,6 +241,10 @@ def check_survey(settings: Settings, name: str, file: str) -> Check:
 
 # -- the whole checklist ----------------------------------------------------------------------------
 
+SOURCE_CHECKS: dict[str, Callable[[Settings, Named], list[Check]]] = {"jira": check_jira, "calendar": check_calendars}
+"""The checks of one syncable source (the names `dashboard.sync` uses), for a "Test connection" button."""
+
+
 def run(
     config: str | None = None,
     *,

@@ -418,6 +418,62 @@ def sync_panel() -> None:
         status.update(label="Sync failed: the last good data stays on screen" if failed else "Sync finished", state="error" if failed else "complete")
 
 
+def connections_panel() -> None:
+    """Each configured source's last run, and a "Test connection" that runs the doctor's checks for it."""
+    from dashboard import doctor
+
+    runs = views.data_status().sources.set_index("source") if views.has_data() else pd.DataFrame().rename_axis("source")
+    for source in views.configured_sources():
+        name, state, test = st.columns([2, 5, 2], vertical_alignment="center")
+        name.markdown(f"**{source}**")
+        if source in runs.index:
+            run = runs.loc[source]
+            state.caption(f"Last run: {run['last_status']}; last success: {run['last_success']}. {run['last_error']}".strip())
+        else:
+            state.caption("Never synced: test the connection, then Sync now.")
+        if test.button("Test connection", key=f"test_{source}", icon=":material/network_check:"):
+            with st.spinner(f"Reaching {source}…"):
+                checks = doctor.SOURCE_CHECKS[source](views.settings(), doctor.Named())
+            for check in checks:
+                (st.success if check.status == doctor.READY else st.error)(f"{check.source}: {check.message}")
+
+
+def uploads_panel() -> None:
+    """Roster and survey exports loaded from the browser: a preview of what would load, then Load."""
+    from dashboard import uploads
+
+    if not auth.may("sync"):
+        return
+    settings = views.settings()
+    with st.expander("Load the HR roster", icon=":material/badge:"):
+        st.caption("A CSV with the columns in docs/roster.md. Nothing is written until you press Load.")
+        file = st.file_uploader("Roster CSV", type=["csv"], key="roster_upload")
+        if file is not None:
+            preview = uploads.roster_preview(file.getvalue(), file.name)
+            _show_preview(preview)
+            if preview.loadable and st.button("Load roster", key="roster_load", icon=":material/upload:"):
+                st.success(uploads.load_roster_file(views.store(), preview, settings, views.today()))
+    with st.expander("Load a survey wave", icon=":material/poll:"):
+        if not settings.surveys:
+            st.caption("Map a survey in `prodops.toml` first (`[surveys.NAME]`, see docs/surveys.md).")
+            return
+        survey = st.selectbox("Survey", sorted(settings.surveys), key="survey_name")
+        wave = st.text_input("Wave", placeholder="e.g. 2026Q4", key="survey_wave").strip()
+        file = st.file_uploader("Survey export", type=["csv", "json"], key="survey_upload")
+        if file is not None and wave:
+            preview = uploads.survey_preview(views.store(), file.getvalue(), file.name, survey, wave, settings)
+            _show_preview(preview)
+            if preview.loadable and st.button("Load wave", key="survey_load", icon=":material/upload:"):
+                st.success(uploads.load_survey_file(views.store(), preview, survey, wave, settings))
+
+
+def _show_preview(preview) -> None:
+    for column, (label, value) in zip(st.columns(max(1, len(preview.counts))), preview.counts.items(), strict=False):
+        column.metric(label, f"{value:,}")
+    for problem in preview.problems:
+        (st.warning if preview.loadable else st.error)(problem)
+
+
 def annotations_panel(filters: Filters) -> None:
     """The events drawn on every time axis: listed, added and removed here, stored for everyone."""
     names = views.scope_names()

@@ -455,3 +455,26 @@ def test_checkins_page_gives_the_chosen_kinds_rates_per_period(demo_env):
     at.selectbox(key="ck_kind").select("qbr_prep").run()
     assert_clean(at, "checkins qbr")
     assert 0 < at.dataframe[3].value["Expected"].sum() < weekly_expected / 5
+
+
+def test_test_connection_runs_the_doctors_check_for_one_source(demo_copy, tmp_path, monkeypatch):
+    from tests.fakes.faults import Fault
+    from tests.fakes.jira_server import JiraServer
+    from tests.fakes.jira_site import JiraSite, populate
+
+    site = JiraSite("cloud")
+    populate(site, issues=20, versions=2, projects=("APP", "WEB"))
+    with JiraServer(site) as server:
+        config = tmp_path / "prodops.toml"
+        config.write_text(f'[jira]\nurl = "{server.url}"\nemail = "{server.email}"\nprojects = ["APP", "WEB"]\n')
+        monkeypatch.setenv("PRODOPS_DB", demo_copy)
+        monkeypatch.setenv("PRODOPS_CONFIG", str(config))
+        monkeypatch.setenv("JIRA_API_TOKEN", server.token)
+        server.inject(Fault("status", path="/project/WEB/versions", status=403, times=None))
+        at = open_page("app_pages/data.py")
+        assert any("Never synced" in c.value for c in at.caption)
+        at.button(key="test_jira").click().run()
+        assert_clean(at, "test connection")
+        assert any("signed in to Jira Cloud" in s.value for s in at.success)
+        assert [e.value for e in at.error if "WEB" in e.value and "Browse Projects" in e.value]
+    assert "jira" not in set(Store(demo_copy).table("sync_runs")["source"]), "testing a connection writes nothing"
