@@ -474,7 +474,7 @@ def test_test_connection_runs_the_doctors_check_for_one_source(demo_copy, tmp_pa
         at = open_page("app_pages/data.py")
         assert any("Never synced" in c.value for c in at.caption)
         at.button(key="test_jira").click().run()
-        assert_clean(at, "test connection")
+        assert not at.exception
         assert any("signed in to Jira Cloud" in s.value for s in at.success)
         assert [e.value for e in at.error if "WEB" in e.value and "Browse Projects" in e.value]
     assert "jira" not in set(Store(demo_copy).table("sync_runs")["source"]), "testing a connection writes nothing"
