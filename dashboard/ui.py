@@ -203,6 +203,8 @@ def require_filters() -> Filters:
     """The filters the sidebar drew for this run; stops the page when there is no data."""
     require_data()
     filters = st.session_state.get(_FILTERS)
+    if filters is None and views.has_data():
+        st.rerun()  # the first data arrived during this run (a sync or load): draw the sidebar for it
     if filters is None:
         st.info(views.MISSING_DATA, icon=":material/database_off:")
         st.stop()
@@ -390,6 +392,11 @@ def my_time(filters: Filters) -> None:
     )
 
 
+_LAST_SYNC = "_last_sync_outcomes"
+_LAST_LOAD = "_last_load_message"
+"""Outcomes kept in the session across the rerun that follows a sync or a load."""
+
+
 def sync_panel() -> None:
     """A "Sync now" control for the configured sources, with progress and each source's outcome."""
     sources = views.configured_sources()
@@ -400,6 +407,7 @@ def sync_panel() -> None:
         )
         return
     st.caption(f"Configured sources: {', '.join(sources)}. A sync publishes all of a source's data or none of it.")
+    _show_outcomes(st.session_state.pop(_LAST_SYNC, []))
     if not auth.may("sync"):
         return
     if not st.button("Sync now", key="sync_now", icon=":material/sync:"):
@@ -411,11 +419,17 @@ def sync_panel() -> None:
             bar.progress(min(done / total, 1.0) if total else 0.0, text=f"{stage}: {done:,}" + (f" of {total:,}" if total else ""))
 
         outcomes = views.run_sync(progress)
-        for outcome in outcomes:
-            line = f"**{outcome.source}**: {outcome.status}, {outcome.rows:,} rows in {outcome.seconds:.1f} s. {outcome.detail}"
-            (st.error if outcome.status == "failed" else st.warning if outcome.status == "partial" else st.success)(line)
+        _show_outcomes(outcomes)
         failed = any(o.status == "failed" for o in outcomes)
         status.update(label="Sync failed: the last good data stays on screen" if failed else "Sync finished", state="error" if failed else "complete")
+    if st.session_state.get(_FILTERS) is None:
+        st.session_state[_LAST_SYNC] = outcomes  # the first data reruns the page: show them again there
+
+
+def _show_outcomes(outcomes: list) -> None:
+    for outcome in outcomes:
+        line = f"**{outcome.source}**: {outcome.status}, {outcome.rows:,} rows in {outcome.seconds:.1f} s. {outcome.detail}"
+        (st.error if outcome.status == "failed" else st.warning if outcome.status == "partial" else st.success)(line)
 
 
 def connections_panel() -> None:
@@ -445,15 +459,22 @@ def uploads_panel() -> None:
     if not auth.may("sync"):
         return
     settings = views.settings()
-    with st.expander("Load the HR roster", icon=":material/badge:"):
+    loaded = st.session_state.pop(_LAST_LOAD, None)
+    if loaded:
+        st.success(loaded, icon=":material/check:")
+    roster, survey_side = st.columns(2, border=True)
+    with roster:
+        st.markdown("**Load the HR roster**")
         st.caption("A CSV with the columns in docs/roster.md. Nothing is written until you press Load.")
         file = st.file_uploader("Roster CSV", type=["csv"], key="roster_upload")
         if file is not None:
             preview = uploads.roster_preview(file.getvalue(), file.name)
             _show_preview(preview)
             if preview.loadable and st.button("Load roster", key="roster_load", icon=":material/upload:"):
-                st.success(uploads.load_roster_file(views.store(), preview, settings, views.today()))
-    with st.expander("Load a survey wave", icon=":material/poll:"):
+                st.session_state[_LAST_LOAD] = uploads.load_roster_file(views.store(), preview, settings, views.today())
+                st.rerun()
+    with survey_side:
+        st.markdown("**Load a survey wave**")
         if not settings.surveys:
             st.caption("Map a survey in `prodops.toml` first (`[surveys.NAME]`, see docs/surveys.md).")
             return
@@ -464,7 +485,8 @@ def uploads_panel() -> None:
             preview = uploads.survey_preview(views.store(), file.getvalue(), file.name, survey, wave, settings)
             _show_preview(preview)
             if preview.loadable and st.button("Load wave", key="survey_load", icon=":material/upload:"):
-                st.success(uploads.load_survey_file(views.store(), preview, survey, wave, settings))
+                st.session_state[_LAST_LOAD] = uploads.load_survey_file(views.store(), preview, survey, wave, settings)
+                st.rerun()
 
 
 def _show_preview(preview) -> None:

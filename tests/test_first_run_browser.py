@@ -2,6 +2,7 @@
 local fake), a roster upload and a survey upload on the Data page, with a screenshot at each step."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from playwright.sync_api import expect
@@ -24,6 +25,25 @@ def roster(site: JiraSite) -> str:
     rows = [f"{u.ref},{u.display_name},{u.email},pm,{teams[n % 3]},{teams[n % 3].title()},Product,Europe/Berlin,,2024-01-01,"
             for n, u in enumerate(users)]
     return "\n".join([header, *rows]) + "\n"
+
+
+def attach(page, index: int, path: Path) -> None:
+    """Put a file in the page's `index`-th uploader as a person would, and wait until it shows.
+
+    A rerun that lands in the same moment can drop the upload (the widget is drawn anew), so a
+    file that does not show within 15 s is attached once more.
+    """
+    uploader = page.get_by_test_id("stFileUploader").nth(index)
+    for attempt in range(2):
+        wait_for_app(page)
+        uploader.locator("input[type=file]").set_input_files(str(path))
+        try:
+            expect(uploader).to_contain_text(path.name[-8:], timeout=15_000)  # a long name shows shortened
+            break
+        except AssertionError:
+            if attempt:
+                raise
+    wait_for_app(page)
 
 
 def step(page, name: str) -> None:
@@ -50,24 +70,22 @@ def test_an_empty_store_becomes_a_populated_overview_through_the_data_page(brows
             expect(page.get_by_text("Never synced")).to_be_visible()
 
             page.get_by_role("button", name="Sync now").click()
-            expect(page.get_by_text("Sync finished")).to_be_visible(timeout=120_000)
+            expect(page.get_by_text("jira: success")).to_be_visible(timeout=120_000)
             step(page, "2_jira_synced")
 
-            page.get_by_text("Load the HR roster").click()
-            page.get_by_test_id("stFileUploader").first.locator("input[type=file]").set_input_files(str(tmp_path / "roster.csv"))
-            expect(page.get_by_role("button", name="Load roster")).to_be_visible(timeout=60_000)
+            attach(page, 0, tmp_path / "roster.csv")
             step(page, "3_roster_preview")
+            expect(page.get_by_role("button", name="Load roster")).to_be_visible(timeout=60_000)
             page.get_by_role("button", name="Load roster").click()
             expect(page.get_by_text("Roster loaded")).to_be_visible(timeout=120_000)
             step(page, "4_roster_loaded")
 
-            page.get_by_text("Load a survey wave").click()
+            attach(page, 1, SURVEYS / "google_forms_en_gb.csv")
             page.get_by_label("Wave").fill("2026-1")
             page.get_by_label("Wave").press("Enter")
-            wait_for_app(page)
-            page.get_by_test_id("stFileUploader").last.locator("input[type=file]").set_input_files(str(SURVEYS / "google_forms_en_gb.csv"))
-            expect(page.get_by_role("button", name="Load wave")).to_be_visible(timeout=60_000)
+            expect(page.get_by_text("unmatched teams")).to_be_visible(timeout=60_000)
             step(page, "5_survey_preview")
+            expect(page.get_by_role("button", name="Load wave")).to_be_visible(timeout=60_000)
             page.get_by_role("button", name="Load wave").click()
             expect(page.get_by_text("Survey wave 2026-1 of gforms loaded")).to_be_visible(timeout=120_000)
             step(page, "6_survey_loaded")
@@ -75,7 +93,6 @@ def test_an_empty_store_becomes_a_populated_overview_through_the_data_page(brows
             page.goto(url)
             wait_for_app(page)
             expect(page.get_by_text("There is no data yet")).to_have_count(0)
-            expect(page.get_by_test_id("stMetric").first).to_be_visible()
-            values = page.get_by_test_id("stMetricValue").all_inner_texts()
-            assert any(any(ch.isdigit() for ch in value) for value in values), values
+            released = page.get_by_test_id("stMetric").filter(has_text="Releases shipped").get_by_test_id("stMetricValue")
+            expect(released).to_have_text(re.compile(r"\d"))  # the synced fake's releases, on the Overview
             step(page, "7_overview")
