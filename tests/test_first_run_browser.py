@@ -80,9 +80,11 @@ def test_an_empty_store_becomes_a_populated_overview_through_the_data_page(brows
             expect(page.get_by_text("Roster loaded")).to_be_visible(timeout=120_000)
             step(page, "4_roster_loaded")
 
-            attach(page, 1, SURVEYS / "google_forms_en_gb.csv")
             page.get_by_label("Wave").fill("2026-1")
             page.get_by_label("Wave").press("Enter")
+            wait_for_app(page)
+            expect(page.get_by_label("Wave")).to_have_value("2026-1")
+            attach(page, 1, SURVEYS / "google_forms_en_gb.csv")
             expect(page.get_by_text("unmatched teams")).to_be_visible(timeout=60_000)
             step(page, "5_survey_preview")
             expect(page.get_by_role("button", name="Load wave")).to_be_visible(timeout=60_000)
