@@ -61,7 +61,7 @@ def test_an_empty_store_becomes_a_populated_overview_through_the_data_page(brows
         teams = ", ".join(f'"{k}" = "{v}"' for k, v in TEAMS.items())
         config.write_text(SURVEY_CONFIG + f'\n[jira]\nurl = "{jira.url}"\nemail = "{jira.email}"\n'
                           f'projects = ["APP", "WEB", "DATA"]\nproject_teams = {{ {teams} }}\nmax_retries = 0\n')
-        env = {"PRODOPS_DB": db_location("first_run", create=False), "PRODOPS_CONFIG": str(config),
+        env = {"PRODOPS_DB": db_location("first_run"), "PRODOPS_CONFIG": str(config),
                "JIRA_API_TOKEN": jira.token, "PRODOPS_TODAY": "2026-06-30"}
         with streamlit_server(env) as url:
             page = browser.new_page(viewport={"width": 1440, "height": 900})

@@ -30,7 +30,7 @@ def jira():
 def org(tmp_path, monkeypatch, jira, db_location):
     """An empty folder holding calendars and a roster naming everyone the fakes name; the cwd."""
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("PRODOPS_DB", db_location("doctor", create=False))
+    monkeypatch.setenv("PRODOPS_DB", db_location("doctor"))
     monkeypatch.delenv("PRODOPS_CONFIG", raising=False)
     monkeypatch.setenv("JIRA_API_TOKEN", jira.token)
     (tmp_path / "calendars").mkdir()
