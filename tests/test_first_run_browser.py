@@ -62,7 +62,8 @@ def test_an_empty_store_becomes_a_populated_overview_through_the_data_page(brows
         config.write_text(SURVEY_CONFIG + f'\n[jira]\nurl = "{jira.url}"\nemail = "{jira.email}"\n'
                           f'projects = ["APP", "WEB", "DATA"]\nproject_teams = {{ {teams} }}\nmax_retries = 0\n')
         env = {"PRODOPS_DB": db_location("first_run"), "PRODOPS_CONFIG": str(config),
-               "JIRA_API_TOKEN": jira.token, "PRODOPS_TODAY": "2026-06-30"}
+               "JIRA_API_TOKEN": jira.token, "PRODOPS_TODAY": "2026-06-30",
+               "PRODOPS_SURVEY_SALT": "first-run-test"}  # a shared database keeps no salt file beside it
         with streamlit_server(env) as url:
             page = browser.new_page(viewport={"width": 1440, "height": 900})
             page.goto(f"{url}/data")
