@@ -6,10 +6,17 @@ import streamlit as st
 from dashboard import auth, ui, views
 
 auth.require("data")
+st.title("Data", anchor=False)
+
+# Sources come first: on an empty store they are how the first data gets in.
+st.subheader("Sources", anchor=False)
+ui.connections_panel()
+ui.sync_panel()
+ui.uploads_panel()
+
 ui.require_data()
 filters = ui.require_filters()
 status = views.data_status()
-st.title("Data", anchor=False)
 st.caption(f"What the dashboard reads: `{status.location}`. Times are UTC.")
 
 published, rows, sources = st.columns(3)
@@ -17,16 +24,12 @@ published.metric("Last published", views.age(status.published), border=True)
 rows.metric("Rows in canonical tables", f"{status.total_rows:,}", border=True)
 sources.metric("Sources synced", len(status.sources), border=True)
 
-st.subheader("Sync", anchor=False)
-ui.sync_panel()
-
-st.subheader("Sources", anchor=False)
 st.dataframe(
     status.sources,
     hide_index=True,
     column_config={
         "source": "Source",
-        "last_success": st.column_config.DatetimeColumn("Last successful sync", format="D MMM YYYY, HH:mm"),
+        "last_success": "Last successful sync",
         "last_status": "Last run",
         "last_error": "Last error",
         "runs": st.column_config.NumberColumn("Runs"),
@@ -47,7 +50,7 @@ st.dataframe(
     column_config={
         "table_name": "Table",
         "rows": st.column_config.NumberColumn("Rows", format="localized"),
-        "newest": st.column_config.DatetimeColumn("Newest record", format="D MMM YYYY"),
+        "newest": st.column_config.TextColumn("Newest record", help="The newest dated record up to today; — for tables without dates"),
     },
 )
 

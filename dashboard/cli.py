@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 import time
@@ -18,9 +19,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from dashboard.demo import SCALES, build_demo
+    from dashboard.demo import SCALES, build, build_demo
     from dashboard.first_run import marker
 
+    _print_progress(build.progress)
     settings = load_settings(args.config)
     store = open_store(settings)
     began = time.perf_counter()
@@ -37,6 +39,15 @@ def _demo(args: argparse.Namespace) -> int:
     summary = ", ".join(f"{table} {rows:,}" for table, rows in counts.items())
     print(f"demo organisation written to {store.path} in {time.perf_counter() - began:.1f} s: {summary}", file=sys.stderr)
     return 0
+
+
+def _print_progress(logger: logging.Logger) -> None:
+    """Show a long command's progress lines on stderr."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
 
 
 def _metrics(args: argparse.Namespace) -> int:
@@ -219,6 +230,33 @@ def _serve(args: argparse.Namespace) -> int:
     os.execv(sys.executable, command)
 
 
+def _init(args: argparse.Namespace) -> int:
+    """Write a first prodops.toml and .streamlit/secrets.toml, asking for what the flags leave out."""
+    from dashboard.init_config import Answers, InitError, ask, write
+
+    answers = Answers(timezone=args.timezone, jira_url=args.jira_url, jira_email=args.jira_email,
+                      jira_project=args.jira_project or [], calendar=args.calendar,
+                      calendar_location=args.calendar_location, calendar_owner=args.calendar_owner or [],
+                      survey_tool=args.survey_tool)
+    if not args.no_input and sys.stdin.isatty():
+        ask(answers)
+    try:
+        written = write(answers, Path.cwd(), force=args.force)
+    except InitError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    for path in written:
+        print(f"wrote {path}")
+    print("next: put the tokens in place, then run `python -m dashboard doctor`")
+    return 0
+
+
+def _doctor(args: argparse.Namespace) -> int:
+    from dashboard import doctor
+
+    return doctor.run(args.config, roster=args.roster, surveys=args.survey or [])
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="python -m dashboard", description=__doc__)
     root.add_argument("--config", help="settings file (default: $PRODOPS_CONFIG or ./prodops.toml)")
@@ -279,6 +317,26 @@ def parser() -> argparse.ArgumentParser:
     where.add_argument("--group", help="review one group (default: the whole organisation)")
     where.add_argument("--team", help="review one team, by team id")
     report.set_defaults(run=_report)
+
+    init = commands.add_parser("init", help="write a first prodops.toml and .streamlit/secrets.toml (asks, or takes flags)")
+    init.add_argument("--timezone", help="the organisation's IANA time zone, e.g. Europe/Berlin")
+    init.add_argument("--jira-url", help="the Jira site, e.g. https://example.atlassian.net (\"\" for no Jira)")
+    init.add_argument("--jira-email", help="Jira Cloud: the account the API token belongs to (leave out for Data Center)")
+    init.add_argument("--jira-project", action="append", help="a Jira project key (repeatable)")
+    init.add_argument("--calendar", choices=("ics", "google", "graph", "none"), help="where the PM calendars come from")
+    init.add_argument("--calendar-location", help="ics: a file, a folder of <owner email>.ics files, or a feed")
+    init.add_argument("--calendar-owner", action="append", help="google/graph: a calendar owner's email (repeatable)")
+    init.add_argument("--survey-tool", choices=("google_forms", "qualtrics", "surveymonkey", "ms_forms", "typeform", "none"))
+    init.add_argument("--no-input", action="store_true", help="ask nothing: what the flags leave out is left out")
+    init.add_argument("--force", action="store_true", help="replace prodops.toml and .streamlit/secrets.toml if they exist")
+    init.set_defaults(run=_init)
+
+    doctor = commands.add_parser(
+        "doctor", help="check the configuration and reach every source; exit 0 all ready, 1 something missing, 2 bad configuration")
+    doctor.add_argument("--roster", help="check this roster CSV (before loading it) instead of the stored roster")
+    doctor.add_argument("--survey", nargs=2, action="append", metavar=("NAME", "FILE"),
+                        help="check a survey export's header against [surveys.NAME] (repeatable)")
+    doctor.set_defaults(run=_doctor)
 
     serve = commands.add_parser("serve", help="start the dashboard, building the demo if there is no data")
     serve.add_argument("--port", type=int, default=8501)

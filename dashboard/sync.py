@@ -56,6 +56,8 @@ def _jira(store: Store, settings: Settings, progress: Progress) -> Outcome:
     except JiraSyncError as error:
         return Outcome("jira", FAILED, 0, time.perf_counter() - began, str(error))
     kind = "full" if result.full else "incremental"
+    if result.settings_changed:
+        kind += " (the [jira] url or scope changed since the last sync, so everything is read again)"
     detail = f"{kind} sync of {result.deployment}: {result.issues} issues, {result.new_plans} new planned dates, {result.requests} requests"
     return Outcome("jira", OK, result.rows, result.seconds, detail)
 

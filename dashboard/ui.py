@@ -172,7 +172,9 @@ def sidebar_filters() -> Filters | None:
         team = st.selectbox(
             "Team", team_ids, format_func=lambda t: names.get(t, t) if t else "All teams", key="f_team",
         )
-        st.caption(f"Data as of {views.today():%d %b %Y}")
+        fresh = views.fresh_as_of()
+        st.caption(f"Data as of {fresh:%d %b %Y, %H:%M} UTC" if fresh else "No sync or load has finished yet",
+                   help="When the newest successful sync or file load finished.")
 
     st.query_params.update(
         {"from": _quarter_param(first), "to": _quarter_param(last), "grain": grain, "group": group, "team": team}
@@ -187,7 +189,7 @@ def require_data() -> None:
     if views.has_data():
         return
     if views.demo_building():
-        with st.spinner("Building the demo organisation (about half a minute on first run)…"):
+        with st.spinner("Building the demo organisation (up to two minutes on first run)…"):
             deadline = time.monotonic() + DEMO_BUILD_WAIT_SECONDS
             while views.demo_building() and not views.has_data() and time.monotonic() < deadline:
                 time.sleep(1)
@@ -201,6 +203,8 @@ def require_filters() -> Filters:
     """The filters the sidebar drew for this run; stops the page when there is no data."""
     require_data()
     filters = st.session_state.get(_FILTERS)
+    if filters is None and views.has_data():
+        st.rerun()  # the first data arrived during this run (a sync or load): draw the sidebar for it
     if filters is None:
         st.info(views.MISSING_DATA, icon=":material/database_off:")
         st.stop()
@@ -389,6 +393,11 @@ def my_time(filters: Filters) -> None:
     )
 
 
+_LAST_SYNC = "_last_sync_outcomes"
+_LAST_LOAD = "_last_load_message"
+"""Outcomes kept in the session across the rerun that follows a sync or a load."""
+
+
 def sync_panel() -> None:
     """A "Sync now" control for the configured sources, with progress and each source's outcome."""
     sources = views.configured_sources()
@@ -399,6 +408,7 @@ def sync_panel() -> None:
         )
         return
     st.caption(f"Configured sources: {', '.join(sources)}. A sync publishes all of a source's data or none of it.")
+    _show_outcomes(st.session_state.pop(_LAST_SYNC, []))
     if not auth.may("sync"):
         return
     if not st.button("Sync now", key="sync_now", icon=":material/sync:"):
@@ -410,11 +420,81 @@ def sync_panel() -> None:
             bar.progress(min(done / total, 1.0) if total else 0.0, text=f"{stage}: {done:,}" + (f" of {total:,}" if total else ""))
 
         outcomes = views.run_sync(progress)
-        for outcome in outcomes:
-            line = f"**{outcome.source}**: {outcome.status}, {outcome.rows:,} rows in {outcome.seconds:.1f} s. {outcome.detail}"
-            (st.error if outcome.status == "failed" else st.warning if outcome.status == "partial" else st.success)(line)
+        _show_outcomes(outcomes)
         failed = any(o.status == "failed" for o in outcomes)
         status.update(label="Sync failed: the last good data stays on screen" if failed else "Sync finished", state="error" if failed else "complete")
+    if st.session_state.get(_FILTERS) is None:
+        st.session_state[_LAST_SYNC] = outcomes  # the first data reruns the page: show them again there
+
+
+def _show_outcomes(outcomes: list) -> None:
+    for outcome in outcomes:
+        line = f"**{outcome.source}**: {outcome.status}, {outcome.rows:,} rows in {outcome.seconds:.1f} s. {outcome.detail}"
+        (st.error if outcome.status == "failed" else st.warning if outcome.status == "partial" else st.success)(line)
+
+
+def connections_panel() -> None:
+    """Each configured source's last run, and a "Test connection" that runs the doctor's checks for it."""
+    from dashboard import doctor
+
+    runs = views.data_status().sources.set_index("source") if views.has_data() else pd.DataFrame().rename_axis("source")
+    for source in views.configured_sources():
+        name, state, test = st.columns([2, 5, 2], vertical_alignment="center")
+        name.markdown(f"**{source}**")
+        if source in runs.index:
+            run = runs.loc[source]
+            state.caption(f"Last run: {run['last_status']}; last success: {run['last_success']}. {run['last_error']}".strip())
+        else:
+            state.caption("Never synced: test the connection, then Sync now.")
+        if test.button("Test connection", key=f"test_{source}", icon=":material/network_check:"):
+            with st.spinner(f"Reaching {source}…"):
+                checks = doctor.SOURCE_CHECKS[source](views.settings(), doctor.Named())
+            for check in checks:
+                (st.success if check.status == doctor.READY else st.error)(f"{check.source}: {check.message}")
+
+
+def uploads_panel() -> None:
+    """Roster and survey exports loaded from the browser: a preview of what would load, then Load."""
+    from dashboard import uploads
+
+    if not auth.may("sync"):
+        return
+    settings = views.settings()
+    loaded = st.session_state.pop(_LAST_LOAD, None)
+    if loaded:
+        st.success(loaded, icon=":material/check:")
+    roster, survey_side = st.columns(2, border=True)
+    with roster:
+        st.markdown("**Load the HR roster**")
+        st.caption("A CSV with the columns in docs/roster.md. Nothing is written until you press Load.")
+        file = st.file_uploader("Roster CSV", type=["csv"], key="roster_upload")
+        if file is not None:
+            preview = uploads.roster_preview(file.getvalue(), file.name)
+            _show_preview(preview)
+            if preview.loadable and st.button("Load roster", key="roster_load", icon=":material/upload:"):
+                st.session_state[_LAST_LOAD] = uploads.load_roster_file(views.store(), preview, settings, views.today())
+                st.rerun()
+    with survey_side:
+        st.markdown("**Load a survey wave**")
+        if not settings.surveys:
+            st.caption("Map a survey in `prodops.toml` first (`[surveys.NAME]`, see docs/surveys.md).")
+            return
+        survey = st.selectbox("Survey", sorted(settings.surveys), key="survey_name")
+        wave = st.text_input("Wave", placeholder="e.g. 2026Q4", key="survey_wave").strip()
+        file = st.file_uploader("Survey export", type=["csv", "json"], key="survey_upload")
+        if file is not None and wave:
+            preview = uploads.survey_preview(views.store(), file.getvalue(), file.name, survey, wave, settings)
+            _show_preview(preview)
+            if preview.loadable and st.button("Load wave", key="survey_load", icon=":material/upload:"):
+                st.session_state[_LAST_LOAD] = uploads.load_survey_file(views.store(), preview, survey, wave, settings)
+                st.rerun()
+
+
+def _show_preview(preview) -> None:
+    for column, (label, value) in zip(st.columns(max(1, len(preview.counts))), preview.counts.items(), strict=False):
+        column.metric(label, f"{value:,}")
+    for problem in preview.problems:
+        (st.warning if preview.loadable else st.error)(problem)
 
 
 def annotations_panel(filters: Filters) -> None:

@@ -337,21 +337,33 @@ class DataStatus:
         return int(self.tables["rows"].sum())
 
 
+FILE_LOADS = {"survey_waves": "loaded_at", "checkin_forms": "loaded_at"}
+"""The tables that record when a file was loaded: with successful syncs, the data's freshness."""
+NOT_DATED = "—"
+
+
+def _present(con) -> set[str]:
+    return set(con.execute("SELECT table_name FROM duckdb_tables()").df()["table_name"])
+
+
 @st.cache_data(max_entries=4, show_spinner=False)
-def _data_status(url: str, settings_json: str, version: str) -> DataStatus:
+def _data_status(url: str, settings_json: str, version: str, day: date) -> DataStatus:
+    """Counts, freshness and runs. A table's newest record is its newest dated on or before `day`:
+    check-ins are expected ahead of time and calendars read weeks ahead, and neither is fresher for it."""
     current = open_store(Settings.model_validate_json(settings_json))
     with current.reader() as con:
-        present = set(con.execute("SELECT table_name FROM duckdb_tables()").df()["table_name"])
+        present = _present(con)
         names = [name for name in TABLES if name in present]
         counts = con.execute(
             " UNION ALL ".join(f"SELECT '{name}' AS table_name, count(*) AS rows FROM {name}" for name in names)
         ).df()
         freshness = con.execute(
             " UNION ALL ".join(
-                f"SELECT '{name}' AS table_name, max({column})::TIMESTAMP AS newest FROM {name}"
+                f"SELECT '{name}' AS table_name, max({column})::TIMESTAMP AS newest FROM {name} WHERE {column} < ?"
                 for name, column in DATED_COLUMNS.items()
                 if name in present
-            )
+            ),
+            [day + timedelta(days=1)] * sum(name in present for name in DATED_COLUMNS),
         ).df()
         runs = con.execute("SELECT * FROM sync_runs ORDER BY started_at DESC NULLS LAST").df()
         sources = con.execute(
@@ -366,11 +378,32 @@ def _data_status(url: str, settings_json: str, version: str) -> DataStatus:
         ).df()
     published = current.published_at()
     tables = counts.merge(freshness, on="table_name", how="left")
+    tables["newest"] = [f"{moment:%d %b %Y}" if pd.notna(moment) else NOT_DATED for moment in tables["newest"]]
+    sources["last_success"] = [f"{moment:%d %b %Y, %H:%M}" if pd.notna(moment) else "never" for moment in sources["last_success"]]
+    sources["last_error"] = sources["last_error"].fillna("")
+    runs[["cursor", "error"]] = runs[["cursor", "error"]].fillna("")
     return DataStatus(current.location, published, tables, sources, runs)
 
 
+@st.cache_data(max_entries=4, show_spinner=False)
+def _fresh_as_of(url: str, settings_json: str, version: str) -> datetime | None:
+    current = open_store(Settings.model_validate_json(settings_json))
+    with current.reader() as con:
+        present = _present(con)
+        newest = ["SELECT max(finished_at) AS moment FROM sync_runs WHERE status = 'success'"] + [
+            f"SELECT max({column}) AS moment FROM {name}" for name, column in FILE_LOADS.items() if name in present
+        ]
+        found = con.execute(f"SELECT max(moment) FROM ({' UNION ALL '.join(newest)}) AS loads").fetchone()[0]
+    return None if found is None or pd.isna(found) else pd.Timestamp(found).to_pydatetime()
+
+
+def fresh_as_of() -> datetime | None:
+    """When the newest successful sync or file load finished (naive UTC): how fresh the data is."""
+    return _fresh_as_of(*_key()) if has_data() else None
+
+
 def data_status() -> DataStatus:
-    return _data_status(*_key())
+    return _data_status(*_key(), today())
 
 
 def age(moment: datetime | pd.Timestamp | None, now: datetime | None = None) -> str:

@@ -20,10 +20,21 @@ from dashboard.config import Settings
 from dashboard.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "tests" / "data"
 CORPUS = ROOT.parent / "shared" / "corpus"
+needs_corpus = pytest.mark.skipif(
+    not CORPUS.is_dir(),
+    reason=f"the third-party corpus ({CORPUS}) is not beside this checkout: an extra run where it exists; "
+    "the project's own fixtures in tests/data cover the same behaviours",
+)
 DEMO_TODAY = date(2026, 11, 26)
 BACKENDS = ("duckdb", "postgres")
 PG_ENV = "PRODOPS_TEST_PG"
+
+
+def own_and_corpus(own, corpus) -> list:
+    """Parameters for a test that runs on the project's own fixture and again on the corpus where it exists."""
+    return [pytest.param(own, id="own"), pytest.param(corpus, id="corpus", marks=needs_corpus)]
 
 
 def pytest_addoption(parser):

@@ -4,6 +4,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -46,6 +47,9 @@ def test_the_demo_command_rebuilds_and_the_numbers_do_not_change(db_location, de
     built = run("demo", "--today", DEMO_TODAY.isoformat(), env_db=fresh)
     assert built.returncode == 0, built.stderr
     assert "demo organisation written" in built.stderr
+    started = re.findall(r"^demo: (.+) \.\.\.$", built.stderr, re.M)
+    finished = re.findall(r"^demo: (.+) done in [\d.]+ s$", built.stderr, re.M)
+    assert len(started) >= 5 and finished == started, "every step of the first run says when it starts and ends"
     ours = run("metrics", "--scope", "group", env_db=fresh).stdout
     assert ours == run("metrics", "--scope", "group", env_db=demo_db).stdout
 

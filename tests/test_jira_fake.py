@@ -1,5 +1,6 @@
-"""The fake Jira is only worth what it is faithful: its JSON against real Cloud captures, its
-protocol against the real `jira` client in both deployments."""
+"""The fake Jira is only worth what it is faithful: its JSON against Cloud responses (the project's
+own in tests/data/jira, and the third-party captures where the corpus exists), its protocol
+against the real `jira` client in both deployments."""
 from __future__ import annotations
 
 import json
@@ -9,7 +10,7 @@ from datetime import datetime, timezone
 import pytest
 from jira import JIRA, JIRAError
 
-from tests.conftest import CORPUS
+from tests.conftest import CORPUS, DATA, own_and_corpus
 from tests.fakes.jira_server import JiraServer
 from tests.fakes.jira_site import STATUSES, JiraSite, populate
 
@@ -17,8 +18,13 @@ TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}[+-]\d{4}")
 JQL = 'project in ("APP", "WEB", "DATA") ORDER BY created ASC, key ASC'
 
 
-def corpus(name: str):
-    return json.loads((CORPUS / "jira" / name).read_text(encoding="utf-8"))
+CAPTURES = own_and_corpus(DATA / "jira", CORPUS / "jira")
+
+
+@pytest.fixture(params=CAPTURES)
+def capture(request):
+    """`capture(name)`: one Cloud response, from the project's own fixtures or the corpus."""
+    return lambda name: json.loads((request.param / name).read_text(encoding="utf-8"))
 
 
 def shape(value):
@@ -54,12 +60,12 @@ def dc_client(server: JiraServer) -> JIRA:
     return JIRA(server.url, token_auth=server.token, max_retries=0)
 
 
-# -- shapes against the real Cloud captures ---------------------------------------------------------
+# -- shapes against Cloud responses ---------------------------------------------------------
 
-def test_issue_fields_have_the_shape_of_the_real_cloud_capture(cloud):
-    real = corpus("issues.json")["issues"][0]["fields"]
+def test_issue_fields_have_the_shape_of_a_cloud_response(capture, cloud):
+    real = capture("issues.json")["issues"][0]["fields"]
     site = cloud.site
-    sample = next(i for i in site.issues.values() if i.assignee and site.users[i.assignee].email and i.components and i.labels)
+    sample = next(i for i in site.issues.values() if i.assignee and site.users[i.assignee].email and i.components and i.labels and i.fix_versions)
     fake = site.issue_json(sample, None, False)["fields"]
     for name in ("issuetype", "project", "status", "assignee", "reporter", "creator", "components", "labels",
                  "created", "updated", "resolution", "resolutiondate", "duedate", "fixVersions", "customfield_10014"):
@@ -69,8 +75,8 @@ def test_issue_fields_have_the_shape_of_the_real_cloud_capture(cloud):
         assert TIMESTAMP.fullmatch(real[name]) and TIMESTAMP.fullmatch(fake[name]), name
 
 
-def test_versions_have_the_shape_of_the_real_cloud_capture(cloud):
-    real = {("released" if v["released"] else "open"): v for v in corpus("projects_versions.json")["values"]}
+def test_versions_have_the_shape_of_a_cloud_response(capture, cloud):
+    real = {("released" if v["released"] else "open"): v for v in capture("projects_versions.json")["values"]}
     site = cloud.site
     released = next(v for v in site.versions.values() if v.released and v.release_date)
     undated = next(v for v in site.versions.values() if not v.released)
@@ -81,23 +87,23 @@ def test_versions_have_the_shape_of_the_real_cloud_capture(cloud):
     assert shape({k: v for k, v in site.version_json(released).items() if k not in extras}) == shape(real["released"])
 
 
-def test_fields_and_status_categories_match_the_real_captures(cloud):
-    real_field = corpus("issue_fields.json")
+def test_fields_and_status_categories_match_cloud_responses(capture, cloud):
+    real_field = capture("issue_fields.json")
     fake_fields = {f["id"]: f for f in cloud.site.field_list()}
     for entry in real_field:
         if entry["id"] in fake_fields:
             assert set(fake_fields[entry["id"]]) == set(entry), entry["id"]
-    category = next(c for c in corpus("workflow_status_categories.json") if c["key"] == "new")
+    category = next(c for c in capture("workflow_status_categories.json") if c["key"] == "new")
     fake = cloud.site.status_json("To Do")["statusCategory"]
     assert {k: fake[k] for k in ("id", "key", "colorName", "name")} == {k: category[k] for k in ("id", "key", "colorName", "name")}
-    statuses = {s["name"]: s for s in corpus("workflow_statuses.json")}
+    statuses = {s["name"]: s for s in capture("workflow_statuses.json")}
     for name, (status_id, *_rest) in STATUSES.items():
         if name in statuses:
             assert statuses[name]["id"] == status_id
 
 
-def test_cloud_users_have_account_ids_and_data_center_users_names_and_keys(cloud, datacenter):
-    real = corpus("issues.json")["issues"][0]["fields"]["assignee"]
+def test_cloud_users_have_account_ids_and_data_center_users_names_and_keys(capture, cloud, datacenter):
+    real = capture("issues.json")["issues"][0]["fields"]["assignee"]
     with_email = next(u for u in cloud.site.users.values() if u.email)
     assert set(cloud.site.user_json(with_email.ref)) == set(real)
     dc_user = datacenter.site.user_json(next(iter(datacenter.site.users)))

@@ -1,8 +1,11 @@
-"""Normalize, the pure half of the Jira connector: real Cloud JSON and hand-made edge cases."""
+"""Normalize, the pure half of the Jira connector: Cloud JSON (the project's own responses, and the
+third-party captures where the corpus exists) and hand-made edge cases."""
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -10,14 +13,9 @@ import pytest
 from connectors.jira import NormalizeError, Rules, normalize, plan_changes, version_plans
 from dashboard.config import DataRequestSelector, JiraSource
 from dashboard.schema import TABLES
-from tests.conftest import CORPUS
+from tests.conftest import CORPUS, DATA, own_and_corpus
 
-JIRA_CORPUS = CORPUS / "jira"
 SEEN = datetime(2026, 6, 1, 12, 0)
-
-
-def corpus(name: str):
-    return json.loads((JIRA_CORPUS / name).read_text(encoding="utf-8"))
 
 
 def history(hid: str, created: str, *changes: tuple[str, str | None, str]) -> dict:
@@ -34,55 +32,109 @@ def issue(key: str = "APP-1", changelog: dict | None = None, **fields) -> dict:
     return raw | ({"changelog": changelog} if changelog else {})
 
 
-def test_the_real_cloud_issue_normalizes_into_the_expected_row():
-    frames = normalize(corpus("issues.json")["issues"], {}, SEEN)
+@dataclass(frozen=True)
+class Capture:
+    """Cloud responses in one folder, with what their one full issue must normalize to."""
+
+    folder: Path
+    row: dict
+    created: str
+    updated: str
+    user: str  # the assignee's and reporter's id when no roster person matches
+    email: str  # their address, in another case than Jira's
+    lists: dict
+    agile: dict
+    versions: dict  # project key, released id and name, release day, unreleased id
+    users: dict  # roster email, config-mapped identity, the ids the users resolve to
+
+    def read(self, name: str):
+        return json.loads((self.folder / name).read_text(encoding="utf-8"))
+
+
+OWN = Capture(
+    DATA / "jira",
+    row={"source": "jira", "item_id": "20417", "key": "OPS-42", "kind": "work", "project": "OPS", "type": "Story",
+         "status": "Done", "status_category": "done"},
+    created="2026-02-27 17:05:00", updated="2026-03-21 15:00:05.250",
+    user="jira:712020:4f1e2b7c-9a3d-4c55-8e0a-2b6f0c9d1e11", email="Dana.PM@Example.com",
+    lists={"labels": ["data-request", "q1"], "components": ["Insights"], "fix_versions": ["2026.03"],
+           "resolved": pd.Timestamp("2026-03-20 23:45:10.512"), "due_date": pd.Timestamp("2026-03-13"), "parent_key": None},
+    agile={"file": ["agile_issues.json"], "key": ["WEB-118", "WEB-121"], "item_id": ["20388", "20391"],
+           "status": ["In Progress", None], "status_category": ["indeterminate", None]},
+    versions={"project": "OPS", "released": "10102", "name": "2026.03", "day": "2026-03-31", "open": "10103"},
+    users={"email": "dana.pm@example.com", "mapped": "712020:9c0d7e6a-1b2f-4a8e-b3c4-5d6e7f8a9b10",
+           "resolved": ["p-mail", "p-two", "jira:5b10a2844c20165700ede21g"]},
+)
+AIRBYTE = Capture(
+    CORPUS / "jira",
+    row={"source": "jira", "item_id": "10627", "key": "TESTKEY13-1", "kind": "work", "project": "TESTKEY13",
+         "type": "Epic", "status": "To Do", "status_category": "new"},
+    created="2022-06-09 23:29:31.871", updated="2022-12-08 10:22:18.889",  # Airbyte's top-level copies are ignored
+    user="jira:5fc9e78d2730d800760becc4", email="Integration-Test@airbyte.io",
+    lists={"labels": ["test"], "components": ["Component 0"], "fix_versions": [], "resolved": pd.NaT, "due_date": pd.NaT,
+           "parent_key": None},
+    agile={"file": ["sprint_issues.json", "board_issues.json"], "key": ["IT-6", "IT-6"], "item_id": ["2-10012", "10012"],
+           "status": ["To Do", None], "status_category": ["new", None]},
+    versions={"project": "PR", "released": "1", "name": "New Version 1", "day": "2010-07-06", "open": "2"},
+    users={"email": "integration-test@airbyte.io", "mapped": "2", "resolved": ["p-mail", "p-two"]},
+)
+CAPTURES = own_and_corpus(OWN, AIRBYTE)
+
+
+@pytest.mark.parametrize("capture", CAPTURES)
+def test_a_cloud_issue_normalizes_into_the_expected_row(capture):
+    frames = normalize(capture.read("issues.json")["issues"], {}, SEEN)
     assert list(frames.work_items.columns) == list(TABLES["work_items"].columns)
     row = frames.work_items.iloc[0].to_dict()
-    assert {k: row[k] for k in ("source", "item_id", "key", "kind", "project", "type", "status", "status_category")} == {
-        "source": "jira", "item_id": "10627", "key": "TESTKEY13-1", "kind": "work", "project": "TESTKEY13",
-        "type": "Epic", "status": "To Do", "status_category": "new",
-    }
-    # -0700 and -0800 offsets (the tenant user's zone) become naive UTC; Airbyte's top-level copies are ignored.
-    assert row["created"] == pd.Timestamp("2022-06-09 23:29:31.871")
-    assert row["updated"] == pd.Timestamp("2022-12-08 10:22:18.889")
-    assert pd.isna(row["resolved"]) and pd.isna(row["due_date"]) and row["parent_key"] is None
-    assert row["assignee_id"] == row["reporter_id"] == "jira:5fc9e78d2730d800760becc4"
-    assert row["labels"] == ["test"] and row["components"] == ["Component 0"] and row["fix_versions"] == []
-    assert frames.work_item_transitions.empty  # the capture has no changelog expanded
+    assert {k: row[k] for k in capture.row} == capture.row
+    # Offsets of the tenant user's zone (-0700 in summer, -0800 in winter) become naive UTC.
+    assert row["created"] == pd.Timestamp(capture.created) and row["updated"] == pd.Timestamp(capture.updated)
+    for name, expected in capture.lists.items():
+        assert (pd.isna(row[name]) if expected is pd.NaT else row[name] == expected), name
+    assert row["assignee_id"] == row["reporter_id"] == capture.user
+    assert frames.work_item_transitions.empty  # no changelog expanded
 
 
-def test_the_real_cloud_issue_maps_its_people_to_the_roster_by_email():
-    people = pd.DataFrame({"person_id": ["p7"], "email": ["Integration-Test@airbyte.io"]})
+@pytest.mark.parametrize("capture", CAPTURES)
+def test_a_cloud_issue_maps_its_people_to_the_roster_by_email(capture):
+    people = pd.DataFrame({"person_id": ["p7"], "email": [capture.email]})
     rules = Rules.from_settings(JiraSource(url="https://x.atlassian.net", email="a@b.c", projects=["X"]), people)
-    row = normalize(corpus("issues.json")["issues"], {}, SEEN, rules).work_items.iloc[0]
+    row = normalize(capture.read("issues.json")["issues"], {}, SEEN, rules).work_items.iloc[0]
     assert row["assignee_id"] == row["reporter_id"] == "p7"
 
 
-def test_agile_captures_with_few_fields_normalize_without_guessing():
-    items = normalize(corpus("sprint_issues.json")["issues"] + corpus("board_issues.json")["issues"], {}, SEEN).work_items
-    assert items["key"].tolist() == ["IT-6", "IT-6"] and items["item_id"].tolist() == ["2-10012", "10012"]
-    assert items["status"].tolist()[0] == "To Do" and items["status_category"].tolist()[0] == "new"
+@pytest.mark.parametrize("capture", CAPTURES)
+def test_agile_issues_with_few_fields_normalize_without_guessing(capture):
+    raws = [issue for name in capture.agile["file"] for issue in capture.read(name)["issues"]]
+    items = normalize(raws, {}, SEEN).work_items
+    assert items["key"].tolist() == capture.agile["key"] and items["item_id"].tolist() == capture.agile["item_id"]
+    for name in ("status", "status_category"):
+        assert [None if pd.isna(v) else v for v in items[name]] == capture.agile[name]
     assert items["project"].isna().all() and items["updated"].notna().all()
 
 
-def test_the_real_versions_page_becomes_releases_and_only_open_dated_plans():
-    versions = corpus("projects_versions.json")["values"]
-    frames = normalize([], {"PR": versions}, SEEN, Rules(project_teams={"PR": "t1"}))
+@pytest.mark.parametrize("capture", CAPTURES)
+def test_a_versions_page_becomes_releases_and_only_open_dated_plans(capture):
+    facts = capture.versions
+    frames = normalize([], {facts["project"]: capture.read("projects_versions.json")["values"]}, SEEN,
+                       Rules(project_teams={facts["project"]: "t1"}))
     releases = frames.releases.set_index("release_id")
-    assert releases.loc["1", "name"] == "New Version 1" and releases.loc["1", "team_id"] == "t1"
-    assert releases.loc["1", "released_on"] == releases.loc["1", "planned_date"] == pd.Timestamp("2010-07-06")
-    assert bool(releases.loc["1", "released"]) and not bool(releases.loc["1", "archived"])
-    assert not bool(releases.loc["2", "released"]) and pd.isna(releases.loc["2", "planned_date"])
+    released, unreleased = releases.loc[facts["released"]], releases.loc[facts["open"]]
+    assert released["name"] == facts["name"] and released["team_id"] == "t1"
+    assert released["released_on"] == released["planned_date"] == pd.Timestamp(facts["day"])
+    assert bool(released["released"]) and not bool(released["archived"])
+    assert not bool(unreleased["released"]) and pd.isna(unreleased["planned_date"])
     assert frames.release_plans.empty  # released: its date is the release day; unreleased: no date yet
 
 
-def test_the_real_users_capture_resolves_through_the_config_map_before_email():
-    users = corpus("users.json")
+@pytest.mark.parametrize("capture", CAPTURES)
+def test_cloud_users_resolve_through_the_config_map_before_email(capture):
+    facts = capture.users
     rules = Rules.from_settings(
-        JiraSource(url="https://x.atlassian.net", email="a@b.c", projects=["X"], people={"2": "p-two"}),
-        pd.DataFrame({"person_id": ["p-mail"], "email": ["integration-test@airbyte.io"]}),
+        JiraSource(url="https://x.atlassian.net", email="a@b.c", projects=["X"], people={facts["mapped"]: "p-two"}),
+        pd.DataFrame({"person_id": ["p-mail", "p-other"], "email": [facts["email"], "lee.ops@example.com"]}),
     )
-    assert [rules.person(u) for u in users] == ["p-mail", "p-two"]
+    assert [rules.person(u) for u in capture.read("users.json")] == facts["resolved"]
 
 
 def test_data_center_users_are_known_by_key_not_by_renamable_name():

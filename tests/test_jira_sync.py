@@ -154,9 +154,11 @@ def test_data_requests_check_ins_and_people_are_classified_by_the_config(small, 
 
 
 def test_changing_what_is_pulled_or_how_it_is_read_starts_one_full_pull(small, store):
-    assert sync(small, store).full
+    first = sync(small, store)
+    assert first.full and not first.settings_changed
     assert not sync(small, store).full
-    assert sync(small, store, checkin_issue_type="Check-in").full
+    changed = sync(small, store, checkin_issue_type="Check-in")
+    assert changed.full and changed.settings_changed
     assert not sync(small, store, checkin_issue_type="Check-in").full
     assert sync(small, store, projects=["APP"]).full
 

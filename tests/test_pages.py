@@ -11,11 +11,13 @@ import os
 from datetime import date
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard.metrics import METRICS, SIGNALS
 from dashboard.store import Store
+from tests.conftest import DEMO_TODAY
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "streamlit_app.py")
@@ -186,6 +188,32 @@ def test_the_data_page_says_when_no_source_is_configured(demo_env):
     at = open_page("app_pages/data.py")
     assert_clean(at, "data")
     assert any("No source is configured" in info.value for info in at.info)
+
+
+def page_text(at: AppTest) -> list[str]:
+    """Everything the page shows as text: captions, metrics, and every cell of every table."""
+    shown = [c.value for c in at.caption] + [m.value for m in at.metric] + [m.value for m in at.markdown]
+    for table in at.dataframe:
+        shown += [str(cell) for cell in table.value.astype(str).to_numpy().ravel()]
+    return shown
+
+
+def test_the_data_page_shows_no_empty_markers_and_nothing_newer_than_today(demo_env):
+    at = open_page("app_pages/data.py")
+    assert_clean(at, "data")
+    text = page_text(at)
+    assert [cell for cell in text if cell.strip() in ("None", "NaT", "nan", "<NA>")] == []
+    tables = next(t.value for t in at.dataframe if "table_name" in t.value.columns)
+    dated = pd.to_datetime(tables["newest"], format="%d %b %Y", errors="coerce").dropna()
+    assert len(dated) >= 4 and (dated.dt.date <= DEMO_TODAY).all()
+    assert set(tables.loc[dated.index, "table_name"]) >= {"checkins", "calendar_events"}
+
+
+def test_data_as_of_is_the_newest_successful_sync_not_today(demo_env):
+    at = open_page("app_pages/overview.py")
+    runs = Store(demo_env).table("sync_runs")
+    newest = runs.loc[runs["status"] == "success", "finished_at"].max()
+    assert f"Data as of {newest:%d %b %Y, %H:%M} UTC" in [c.value for c in at.sidebar.caption]
 
 
 def test_sync_now_pulls_jira_and_the_page_shows_the_outcome(demo_copy, tmp_path, monkeypatch):
@@ -427,3 +455,26 @@ def test_checkins_page_gives_the_chosen_kinds_rates_per_period(demo_env):
     at.selectbox(key="ck_kind").select("qbr_prep").run()
     assert_clean(at, "checkins qbr")
     assert 0 < at.dataframe[3].value["Expected"].sum() < weekly_expected / 5
+
+
+def test_test_connection_runs_the_doctors_check_for_one_source(demo_copy, tmp_path, monkeypatch):
+    from tests.fakes.faults import Fault
+    from tests.fakes.jira_server import JiraServer
+    from tests.fakes.jira_site import JiraSite, populate
+
+    site = JiraSite("cloud")
+    populate(site, issues=20, versions=2, projects=("APP", "WEB"))
+    with JiraServer(site) as server:
+        config = tmp_path / "prodops.toml"
+        config.write_text(f'[jira]\nurl = "{server.url}"\nemail = "{server.email}"\nprojects = ["APP", "WEB"]\n')
+        monkeypatch.setenv("PRODOPS_DB", demo_copy)
+        monkeypatch.setenv("PRODOPS_CONFIG", str(config))
+        monkeypatch.setenv("JIRA_API_TOKEN", server.token)
+        server.inject(Fault("status", path="/project/WEB/versions", status=403, times=None))
+        at = open_page("app_pages/data.py")
+        assert any("Never synced" in c.value for c in at.caption)
+        at.button(key="test_jira").click().run()
+        assert not at.exception
+        assert any("signed in to Jira Cloud" in s.value for s in at.success)
+        assert [e.value for e in at.error if "WEB" in e.value and "Browse Projects" in e.value]
+    assert "jira" not in set(Store(demo_copy).table("sync_runs")["source"]), "testing a connection writes nothing"

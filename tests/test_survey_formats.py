@@ -1,5 +1,5 @@
 """Survey exports of every supported tool are recognised from their headers and read the same way:
-the real exports in the shared corpus and hand-made ones with each tool's traps."""
+hand-made ones with each tool's traps, and the real sample exports where the corpus exists."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -8,7 +8,7 @@ import pytest
 
 from connectors.survey import SurveyFormatError, detect, read_export, read_text
 from connectors.survey.dates import DateError, column_order, parse
-from tests.conftest import CORPUS
+from tests.conftest import CORPUS, needs_corpus, own_and_corpus
 from tests.survey_fixtures import DATA
 
 SURVEYS = CORPUS / "surveys"
@@ -17,10 +17,14 @@ SURVEYS = CORPUS / "surveys"
 @pytest.mark.parametrize(
     ("file", "tool"),
     [
-        (SURVEYS / "qualtrics" / "qualtRics_sample.csv", "qualtrics"),
-        (SURVEYS / "qualtrics" / "qualtRics_sample_legacy.csv", "qualtrics"),
-        (SURVEYS / "typeform" / "typeform-sdk-csharp_WebhookResponse1.json", "typeform"),
-        (SURVEYS / "typeform" / "typeform-sdk-csharp_WebhookResponse2.json", "typeform"),
+        pytest.param(SURVEYS / "qualtrics" / "qualtRics_sample.csv", "qualtrics", marks=needs_corpus),
+        pytest.param(SURVEYS / "qualtrics" / "qualtRics_sample_legacy.csv", "qualtrics", marks=needs_corpus),
+        pytest.param(SURVEYS / "typeform" / "typeform-sdk-csharp_WebhookResponse1.json", "typeform", marks=needs_corpus),
+        pytest.param(SURVEYS / "typeform" / "typeform-sdk-csharp_WebhookResponse2.json", "typeform", marks=needs_corpus),
+        (DATA / "qualtrics_import_ids.csv", "qualtrics"),
+        (DATA / "qualtrics_legacy.csv", "qualtrics"),
+        (DATA / "typeform_webhook.json", "typeform"),
+        (DATA / "typeform_webhook_skipped.json", "typeform"),
         (DATA / "google_forms_en_gb.csv", "google_forms"),
         (DATA / "qualtrics_recode.csv", "qualtrics"),
         (DATA / "surveymonkey.csv", "surveymonkey"),
@@ -36,24 +40,44 @@ def test_every_export_is_recognised_from_its_headers(file, tool):
     assert export.tool == tool and export.responses and export.sha256
 
 
-def test_qualtrics_three_header_rows_key_questions_by_import_id_and_drop_personal_columns():
-    export = read_export(SURVEYS / "qualtrics" / "qualtRics_sample.csv")
-    assert [c.key for c in export.columns] == ["QID1", "QID2_TEXT", "QID2_TEXT_eae5a8d0e7fd4bd183e983e5Topics"]
+QUALTRICS = own_and_corpus(
+    {"file": DATA / "qualtrics_import_ids.csv", "keys": ["QID7", "QID8_TEXT", "QID8_TEXT_5c1f0e2a9b7d4e3f8a6b2c1dTopics"],
+     "tag": "Q7", "label": "How satisfied are you with product operations?", "key": "R_3kQv8ZpL2mN4xYb",
+     "submitted": "2026-05-12 14:03:41", "answers": {"QID7": "4", "QID8_TEXT": "Fewer status meetings"},
+     "private": ["198.51.100.23", "48.137199401855"]},
+    {"file": SURVEYS / "qualtrics" / "qualtRics_sample.csv", "keys": ["QID1", "QID2_TEXT", "QID2_TEXT_eae5a8d0e7fd4bd183e983e5Topics"],
+     "tag": "Q1", "label": "This is a multiple choice question.", "key": "R_2YPOQ602ER1jkf1",
+     "submitted": "2017-07-18 08:28:48", "answers": {"QID1": "2", "QID2_TEXT": "Hello World!"},
+     "private": ["130.92.34.66", "47.115097045898"]},
+)
+QUALTRICS_LEGACY = own_and_corpus(
+    {"file": DATA / "qualtrics_legacy.csv", "key": "R_1xWq7TbN9cLp3Dz", "submitted": "2016-11-03 16:21:52", "name": "Nguyen"},
+    {"file": SURVEYS / "qualtrics" / "qualtRics_sample_legacy.csv", "key": "R_2YPOQ602ER1jkf1", "submitted": "2017-07-18 08:28:48",
+     "name": "Anonym"},
+)
+
+
+@pytest.mark.parametrize("facts", QUALTRICS)
+def test_qualtrics_three_header_rows_key_questions_by_import_id_and_drop_personal_columns(facts):
+    export = read_export(facts["file"])
+    assert [c.key for c in export.columns] == facts["keys"]
     first = export.columns[0]
-    assert "Q1" in first.aliases and first.label == "This is a multiple choice question."
+    assert facts["tag"] in first.aliases and first.label == facts["label"]
     (response,) = export.responses
-    assert response.row == 4 and response.key == "R_2YPOQ602ER1jkf1"
-    assert response.submitted == "2017-07-18 08:28:48" and export.submitted_column == "RecordedDate"
-    assert response.answers == {"QID1": "2", "QID2_TEXT": "Hello World!"}, "the empty last field is no answer"
-    assert "130.92.34.66" not in repr(export) and "47.115097045898" not in repr(export)
+    assert response.row == 4 and response.key == facts["key"]
+    assert response.submitted == facts["submitted"] and export.submitted_column == "RecordedDate"
+    assert response.answers == facts["answers"], "the empty last field is no answer"
+    assert not any(value in repr(export) for value in facts["private"])
 
 
-def test_legacy_qualtrics_has_a_bom_two_header_rows_and_a_trailing_comma():
-    export = read_export(SURVEYS / "qualtrics" / "qualtRics_sample_legacy.csv")
+@pytest.mark.parametrize("facts", QUALTRICS_LEGACY)
+def test_legacy_qualtrics_has_a_bom_two_header_rows_and_a_trailing_comma(facts):
+    assert facts["file"].read_bytes().startswith(b"\xef\xbb\xbf")
+    export = read_export(facts["file"])
     assert [c.key for c in export.columns] == ["Q1", "Q2"], "V1-V10 metadata and the empty trailing column are gone"
     (response,) = export.responses
-    assert (response.row, response.key, response.submitted) == (3, "R_2YPOQ602ER1jkf1", "2017-07-18 08:28:48")
-    assert "Anonym" not in repr(export)
+    assert (response.row, response.key, response.submitted) == (3, facts["key"], facts["submitted"])
+    assert facts["name"] not in repr(export)
 
 
 def test_qualtrics_previews_and_unfinished_responses_are_excluded_and_time_zone_is_read():
@@ -66,24 +90,38 @@ def test_qualtrics_previews_and_unfinished_responses_are_excluded_and_time_zone_
     assert "ana.pm@example.com" not in repr(export) and "Lind" not in repr(export)
 
 
-@pytest.mark.parametrize("name", ["typeform-sdk-csharp_WebhookResponse1.json", "typeform-sdk-csharp_WebhookResponse2.json"])
-def test_typeform_webhook_payloads_key_answers_by_ref_and_never_keep_typed_text(name):
-    export = read_export(SURVEYS / "typeform" / name)
+TYPEFORM_WEBHOOKS = own_and_corpus(
+    {"files": [DATA / "typeform_webhook.json", DATA / "typeform_webhook_skipped.json"],
+     "key": "b7c1q0x9z2m4k8f3h6j5n1p0r2t4v6w8", "submitted": "2026-10-14T09:41:07Z",
+     "answers": {"pulse_insights": 4, "pulse_releases": 3, "pulse_rituals": ["Weekly status", "QBR prep"], "hidden.team": "payments"},
+     "scale": ("pulse_insights", ("Kp3vQ9sLmT2a", "How much do you agree: I get the insights I need without asking?")),
+     "private": ["sam.pm@example.com", "Sam here", "+441632960961", "screenshot.png"],
+     "skipped": "pulse_upload", "no": "pulse_recommend"},
+    {"files": [SURVEYS / "typeform" / "typeform-sdk-csharp_WebhookResponse1.json", SURVEYS / "typeform" / "typeform-sdk-csharp_WebhookResponse2.json"],
+     "key": "7l8hjyfrjvt31l0if7l8ub70enlq4vya", "submitted": "2020-04-06T18:24:59Z",
+     "answers": {"sdk_opinionscale": 5, "sdk_rating": 2, "sdk_multichoice_multi": ["Choice1", "Choice2"], "hidden.hiddenfield1": "hidden_value1"},
+     "scale": ("sdk_opinionscale", ("ViKTN1UFwEwl", "Opinion Scale")),
+     "private": ["johndoe@example.com", "John Doe", "+12345678900", "TEXT"],
+     "skipped": "sdk_fileupload", "no": "sdk_yesno"},
+)
+
+
+@pytest.mark.parametrize("facts", TYPEFORM_WEBHOOKS)
+def test_typeform_webhook_payloads_key_answers_by_ref_and_never_keep_typed_text(facts):
+    export = read_export(facts["files"][0])
     (response,) = export.responses
-    assert response.key == "7l8hjyfrjvt31l0if7l8ub70enlq4vya" and response.submitted == "2020-04-06T18:24:59Z"
-    assert response.answers["sdk_opinionscale"] == 5 and response.answers["sdk_rating"] == 2
-    assert response.answers["sdk_multichoice_multi"] == ["Choice1", "Choice2"]
-    assert response.answers["hidden.hiddenfield1"] == "hidden_value1"
-    column = next(c for c in export.columns if c.key == "sdk_opinionscale")
-    assert column.aliases == ("ViKTN1UFwEwl", "Opinion Scale")
-    text = repr(export)
-    assert "johndoe@example.com" not in text and "John Doe" not in text and "+12345678900" not in text and "TEXT" not in text
+    assert response.key == facts["key"] and response.submitted == facts["submitted"]
+    assert {k: response.answers[k] for k in facts["answers"]} == facts["answers"]
+    ref, aliases = facts["scale"]
+    assert next(c for c in export.columns if c.key == ref).aliases == aliases
+    assert not any(value in repr(export) for value in facts["private"])
 
 
-def test_a_skipped_typeform_question_has_no_answer():
-    export = read_export(SURVEYS / "typeform" / "typeform-sdk-csharp_WebhookResponse2.json")
-    assert "sdk_fileupload" not in export.responses[0].answers
-    assert export.responses[0].answers["sdk_yesno"] is False
+@pytest.mark.parametrize("facts", TYPEFORM_WEBHOOKS)
+def test_a_skipped_typeform_question_has_no_answer(facts):
+    (response,) = read_export(facts["files"][1]).responses
+    assert facts["skipped"] not in response.answers
+    assert response.answers[facts["no"]] is False
 
 
 def test_typeform_responses_api_page_reads_hidden_fields_as_columns():

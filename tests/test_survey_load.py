@@ -12,7 +12,7 @@ from connectors.survey import SurveyImportError, load_wave, read_export, read_te
 from connectors.survey.load import survey_salt
 from dashboard.config import parse_settings
 from dashboard.schema import TABLES
-from tests.conftest import CORPUS
+from tests.conftest import CORPUS, own_and_corpus
 from tests.survey_fixtures import DATA, SALT, settings, store_with_teams
 
 EXPORTS = {
@@ -142,16 +142,21 @@ def test_google_forms_dates_that_read_both_ways_need_the_locale(survey_store):
     assert report.responses == 6 and first == pd.Timestamp("2026-03-09 13:28:27"), "9 March, not 3 September"
 
 
-def test_the_corpus_qualtrics_sample_loads_with_a_mapping(survey_store):
+@pytest.mark.parametrize("facts", own_and_corpus(
+    {"file": DATA / "qualtrics_import_ids.csv", "ignore": ["Q8", "Q8 - Topics"], "question": "QID7", "value": 4.0,
+     "submitted": "2026-05-12 14:03:41"},
+    {"file": CORPUS / "surveys" / "qualtrics" / "qualtRics_sample.csv", "ignore": ["Q2", "Q2 - Topics"], "question": "QID1",
+     "value": 2.0, "submitted": "2017-07-18 08:28:48"},
+))
+def test_a_qualtrics_sample_loads_with_a_mapping(survey_store, facts):
     config = parse_settings({"surveys": {"sample": {
-        "role": "pm", "ignore": ["Q2", "Q2 - Topics"],
-        "questions": {"QID1": {"construct": "ops_satisfaction", "scale": "likert5"}},
+        "role": "pm", "ignore": facts["ignore"],
+        "questions": {facts["question"]: {"construct": "ops_satisfaction", "scale": "likert5"}},
     }}})
-    export = read_export(CORPUS / "surveys" / "qualtrics" / "qualtRics_sample.csv")
-    report = load_wave(survey_store, export, survey="sample", wave="2017", settings=config, salt=SALT)
+    report = load_wave(survey_store, read_export(facts["file"]), survey="sample", wave="w", settings=config, salt=SALT)
     assert (report.responses, report.issues) == (1, [])
     row = survey_store.query("SELECT * FROM survey_answers").iloc[0]
-    assert (row["question_id"], row["value"], row["submitted_at"]) == ("QID1", 2.0, pd.Timestamp("2017-07-18 08:28:48"))
+    assert (row["question_id"], row["value"], row["submitted_at"]) == (facts["question"], facts["value"], pd.Timestamp(facts["submitted"]))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -44,6 +44,16 @@ def test_a_scheduled_sync_exits_zero_and_logs_one_line_per_source(tmp_path, db_l
     assert jira.token not in done.stderr + again.stderr
 
 
+def test_pointing_at_another_jira_says_the_sync_reads_everything_again(tmp_path, db_location, jira):
+    db = db_location("db")
+    sync(tmp_path, db, jira, "jira")
+    other = JiraSite("cloud")
+    populate(other, issues=20, versions=2)
+    with JiraServer(other) as moved:
+        done, lines = sync(tmp_path, db, moved, "jira")
+    assert done.returncode == 0 and lines[0]["detail"].startswith("full (the [jira] url or scope changed since the last sync")
+
+
 def test_a_failed_sync_exits_one_and_keeps_the_last_good_data(tmp_path, db_location, jira):
     db = db_location("db")
     sync(tmp_path, db, jira, "jira")

@@ -39,6 +39,8 @@ class SyncResult:
     deployment: str
     full: bool
     """True when the run pulled everything (no cursor yet, or the scope settings changed)."""
+    settings_changed: bool
+    """True when a cursor existed but was taken under other settings (another url or scope)."""
     jql: str
     issues: int
     transitions: int
@@ -57,6 +59,7 @@ class _State:
     cursor: Cursor | None
     people: pd.DataFrame | None
     projects: list[str]
+    settings_changed: bool = False
 
 
 def sync_jira(
@@ -113,7 +116,7 @@ def sync_jira(
         _record_failure(store, run_id, started, message)
         raise JiraSyncError(message) from None  # the original may hold the token: the message says what it said
     return SyncResult(
-        run_id=run_id, deployment=api.deployment.name, full=full, jql=jql,
+        run_id=run_id, deployment=api.deployment.name, full=full, settings_changed=state.settings_changed, jql=jql,
         issues=frames.work_items["item_id"].nunique(), transitions=counts["work_item_transitions"],
         releases=counts["releases"], new_plans=counts["release_plans"], rows=sum(counts.values()),
         requests=api.requests, cursor=stored_cursor, seconds=time.perf_counter() - clock,
@@ -138,9 +141,8 @@ def _read_state(store: Store, source: JiraSource) -> _State:
             "SELECT DISTINCT project FROM work_items WHERE source = ? AND project IS NOT NULL ORDER BY 1", [SOURCE]
         ).fetchall()
     cursor = Cursor.from_json(last[0] if last else None)
-    if cursor is not None and cursor.signature != signature(source):
-        cursor = None
-    return _State(cursor, people, [p for (p,) in projects])
+    changed = cursor is not None and cursor.signature != signature(source)
+    return _State(None if changed else cursor, people, [p for (p,) in projects], changed)
 
 
 def _next_cursor(previous: Cursor | None, frames: JiraFrames, sig: str) -> Cursor | None:

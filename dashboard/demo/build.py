@@ -27,6 +27,8 @@ from dashboard.derive import refresh
 from dashboard.store import Store
 
 log = logging.getLogger(__name__)
+progress = logging.getLogger(f"{__name__}.progress")
+"""One line per build step; `python -m dashboard demo` prints them, a test or a benchmark need not."""
 
 
 def make_sync_run(story: Story, rows: int) -> pd.DataFrame:
@@ -45,9 +47,13 @@ def make_sync_run(story: Story, rows: int) -> pd.DataFrame:
 
 @contextmanager
 def _stage(timings: dict[str, float], name: str):
+    """Time one step of the build, and say when it starts and ends: a first run is watched."""
+    progress.info("demo: %s ...", name)
     began = time.perf_counter()
     yield
-    timings[name] = timings.get(name, 0.0) + time.perf_counter() - began
+    took = time.perf_counter() - began
+    timings[name] = timings.get(name, 0.0) + took
+    progress.info("demo: %s done in %.1f s", name, took)
 
 
 @dataclass(frozen=True)
