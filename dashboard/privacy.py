@@ -306,16 +306,24 @@ def protect(atoms: pd.DataFrame, slots: Sequence[str], k: int, size: str = "size
         patterns, sizes, label = _classes(matrix, weights, hidden, units)
         under = np.flatnonzero(sizes < k)
         if len(under):
-            # The smallest class first; the patterns are sorted, so ties break the same way every time.
-            target = under[np.argmin(sizes[under])]
+            # The smallest classes first (the patterns are sorted, so ties break the same way every
+            # time); in one round, each class whose cells an earlier fix of the round left alone.
+            targets = under[np.argsort(sizes[under], kind="stable")]
         elif guarded is not None and (target := _narrowest(*guarded, label, interval)) is not None:
-            pass
+            targets = np.array([target])
         else:
             break
-        fix = _cheapest_fix(target, patterns, sizes, cost, k, pinned)
-        if not len(fix) or hidden[fix].all():
+        touched = np.zeros(len(hidden), dtype=bool)
+        for target in targets:
+            mine = patterns[target]
+            if touched[mine[mine >= 0]].any():
+                continue
+            fix = _cheapest_fix(target, patterns, sizes, cost, k, pinned)
+            fix = fix[~hidden[fix]]
+            hidden[fix] = True
+            touched[fix] = True
+        if not touched.any():
             raise RuntimeError("no safe publication: a class under the minimum is held in place by earlier versions")
-        hidden[fix] = True
     return Suppression(
         k=k, n={cell: int(count) for cell, count in zip(cells, n)},
         hidden=frozenset(cell for cell, gone in zip(cells, hidden[:-1]) if gone),

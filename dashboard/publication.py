@@ -145,9 +145,10 @@ def advance(family: Family, records: pd.DataFrame, ledger: pd.DataFrame, publish
 def _old_keys(family: Family, atoms: pd.DataFrame, published: pd.DataFrame) -> pd.DataFrame:
     """Per record version and slot, where it lies in what earlier versions published: its cell
     and the first and last publication of that cell while it was valid (None when none)."""
-    out = pd.DataFrame(index=atoms.index)
+    out = pd.DataFrame({f"old|{slot}": np.full(len(atoms), None, dtype=object) for slot in family.slots}, index=atoms.index)
+    if published.empty:
+        return out
     for slot in family.slots:
-        out[f"old|{slot}"] = None
         versions = published[published["slot"] == slot][["cell", "version"]]
         if versions.empty:
             continue
@@ -162,22 +163,32 @@ def _old_keys(family: Family, atoms: pd.DataFrame, published: pd.DataFrame) -> p
     return out
 
 
-def _watch(family: Family, atoms: pd.DataFrame, version: int) -> tuple[np.ndarray, np.ndarray]:
+def _watch(family: Family, atoms: pd.DataFrame, keys: dict[str, np.ndarray], version: int
+           ) -> tuple[np.ndarray, np.ndarray]:
     """Every cell under k of every version the part's records changed at, and of this one, as
     (group, atom position) pairs: what this version's figures must not narrow down either."""
-    start = atoms["valid_from"].to_numpy()
+    start = atoms["valid_from"].to_numpy(dtype=np.int64)
     end = atoms["valid_to"].astype("Float64").fillna(np.inf).to_numpy(dtype=float)
     moments = sorted({*start.tolist(), *end[np.isfinite(end)].astype(int).tolist(), version})
-    units = atoms["unit"].to_numpy()
+    units = pd.factorize(atoms["unit"].to_numpy(dtype=object))[0]
+    people = int(units.max()) + 1 if len(units) else 1
     seen: dict[tuple, int] = {}
     groups, members = [], []
     for moment in moments:
         alive = np.flatnonzero((start <= moment) & (end > moment))
         for slot in family.slots:
-            frame = pd.DataFrame({"key": atoms[slot].to_numpy()[alive], "atom": alive, "unit": units[alive]}).dropna()
-            frame = frame[frame.groupby("key")["unit"].transform("nunique") < family.k]
-            for together in frame.groupby("key")["atom"].apply(tuple):
-                if together not in seen:
+            codes = pd.factorize(keys[slot][alive], use_na_sentinel=True)[0]
+            present = codes >= 0
+            cells, atoms_in = codes[present], alive[present]
+            if not len(cells):
+                continue
+            pairs = np.unique(cells * people + units[atoms_in])
+            small = np.flatnonzero(np.bincount(pairs // people, minlength=cells.max() + 1) < family.k)
+            watched = np.isin(cells, small)
+            order = np.argsort(cells[watched], kind="stable")
+            split = np.split(atoms_in[watched][order], np.flatnonzero(np.diff(cells[watched][order])) + 1)
+            for together in map(tuple, split):
+                if together and together not in seen:
                     seen[together] = len(seen)
                     groups += [seen[together]] * len(together)
                     members += list(together)
@@ -188,35 +199,39 @@ def _publish(family: Family, atoms: pd.DataFrame, changed: pd.DataFrame, publish
              ) -> pd.DataFrame:
     """The cells of one part (a quarter) that this version publishes, per guarded measure."""
     valid = atoms["valid_to"].isna().to_numpy()
-    watch = _watch(family, atoms, version)
+    keys = {slot: atoms[slot].to_numpy(dtype=object) for slot in family.slots}
+    watch = _watch(family, atoms, keys, version)
+    base = pd.DataFrame({"unit": atoms["unit"].to_numpy(dtype=object), "size": 1}, index=atoms.index)
+    for slot in family.slots:
+        candidates = set(changed[slot].dropna())
+        chosen = valid & np.fromiter((key in candidates for key in keys[slot]), dtype=bool, count=len(atoms))
+        base[f"new|{slot}"] = np.where(chosen, keys[slot], None)
+    slots = [f"old|{s}" for s in family.slots] + [f"new|{s}" for s in family.slots]
+    weight = None if family.weight is None else (lambda c: family.weight((c[0].split("|", 1)[1], c[1])))
     rows = []
     for guarded, shared in family.guarded.items():
-        frame = _old_keys(family, atoms, published[published["measure"] == guarded])
-        for slot in family.slots:
-            candidates = set(changed[slot].dropna())
-            frame[f"new|{slot}"] = atoms[slot].where(valid & atoms[slot].isin(candidates).to_numpy(), None)
-        frame["unit"] = atoms["unit"]
-        frame["size"] = 1
-        slots = [f"old|{s}" for s in family.slots] + [f"new|{s}" for s in family.slots]
+        frame = pd.concat([_old_keys(family, atoms, published[published["measure"] == guarded]), base], axis=1)
         fixed = frozenset((s, key) for s in slots[:len(family.slots)] for key in frame[s].dropna().unique())
         values = atoms[[guarded]].to_numpy(dtype=float)
         interval = Interval(values=np.nan_to_num(values), counts=(~np.isnan(values)).astype(float), low=np.zeros(1),
                             high=np.array([family.high[guarded]]), share=PROTECTION_SHARE)
-        weight = None if family.weight is None else (lambda c: family.weight((c[0].split("|", 1)[1], c[1])))
         decision = protect(frame, slots, family.k, unit="unit", interval=interval, fixed=fixed, weight=weight,
                            watch=watch)
-        now = atoms[valid]
         for slot in family.slots:
             new = f"new|{slot}"
-            for cell_key in frame[new].dropna().unique():
-                if (new, cell_key) in decision.hidden:
-                    continue
-                members = now[now[slot] == cell_key]
-                n = members["unit"].nunique()
-                rows += [{"family": family.name, "measure": m, "slot": slot, "cell": cell_key, "version": version,
-                          "value": float(members[m].mean()) if members[m].notna().any() else np.nan, "n": n}
-                         for m in shared]
-    return pd.DataFrame(rows, columns=CELL_COLUMNS)
+            shown = {key for key in frame[new].dropna().unique() if (new, key) not in decision.hidden}
+            picked = valid & np.fromiter((key in shown for key in keys[slot]), dtype=bool, count=len(atoms))
+            if not picked.any():
+                continue
+            members = pd.DataFrame({"cell": keys[slot][picked], "unit": base["unit"].to_numpy()[picked],
+                                    **{m: atoms[m].to_numpy(dtype=float)[picked] for m in shared}})
+            grouped = members.groupby("cell", sort=True)
+            n = grouped["unit"].nunique()
+            means = grouped[list(shared)].mean()
+            rows += [pd.DataFrame({"family": family.name, "measure": m, "slot": slot, "cell": n.index.astype(str),
+                                   "version": version, "value": means[m].to_numpy(dtype=float), "n": n.to_numpy()})
+                     for m in shared]
+    return pd.concat(rows, ignore_index=True)[CELL_COLUMNS] if rows else pd.DataFrame(columns=CELL_COLUMNS)
 
 
 def latest(published: pd.DataFrame, measure: str, slot: str) -> pd.DataFrame:

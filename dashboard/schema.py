@@ -215,6 +215,10 @@ MIGRATIONS.append([table.ddl() for table in LEDGER_TABLES])  # 8
 TABLES.update({table.name: table for table in LEDGER_TABLES})
 SCHEMA_VERSION = len(MIGRATIONS)
 
+PUBLICATION_TABLES = ("privacy_records", "privacy_cells", *(table.name for table in SERIES_TABLES))
+"""What has been published, version by version: a store that received the same data in two writes
+has published more (and may hold a figure back) than one that received it in one."""
+
 SERIES_INPUTS = (
     "teams", "people", "memberships", "pm_weeks", "work_items", "releases", "release_plans",
     "checkins", "survey_questions", "survey_answers", "survey_waves", "team_groups", "privacy_cells",

@@ -10,12 +10,12 @@ import pytest
 
 from connectors.jira import JiraSyncError, sync_jira
 from connectors.retry import RetryPolicy
-from dashboard.schema import TABLES
+from dashboard.schema import PUBLICATION_TABLES, TABLES
 from tests.fakes.faults import Fault
 from tests.fakes.jira_server import JiraServer, jira_settings
 from tests.fakes.jira_site import JiraSite, populate
 
-DATA_TABLES = [name for name in TABLES if name != "sync_runs"]
+DATA_TABLES = [name for name in TABLES if name not in ("sync_runs", *PUBLICATION_TABLES)]
 
 
 class Sleeps(list):
