@@ -26,6 +26,7 @@ from dashboard import publication
 from dashboard.metrics import calendar_cells as calendar_layer
 from dashboard.metrics.calendar_cells import MEASURES, measures, ranges
 from dashboard.publication import CELL_COLUMNS, RECORD_COLUMNS, advance
+from dashboard.metrics import surveys
 from dashboard.metrics.surveys import ALL, LEVELS, TIME_CUTS, measure
 from dashboard.privacy import PROTECTION_SHARE
 from tests.tables import make_tables
@@ -255,45 +256,69 @@ def second_version(org: CalendarOrg, tables, change: dict) -> dict[str, pd.DataF
     return {**tables, "pm_weeks": weeks}
 
 
-@given(calendar_orgs(), st.data())
-@hypothesis_settings(max_examples=25, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
-def test_a_second_version_of_the_calendar_gives_nothing_away(org, data):
-    """Every cell version either version published is an equation over the record versions valid
-    then (an edited PM-week is a new variable); no hidden cell under k of either version can be
-    worked out or bounded more tightly than its interval from both versions' figures."""
-    first, _ = calendar_tables(org)
-    second = second_version(org, first, data.draw(changes(org)))
-    settings = Settings(privacy={"min_calendar_group": org.k})
+def audit_versions(family_of, versions: list[pd.DataFrame], high: dict[str, float], k: int) -> None:
+    """Publish `versions` (records) one after another through the ledger, then play the attacker
+    who kept every one: each published cell version is an equation over the record versions valid
+    then (an edited record is a new variable, an unchanged one the same throughout), and no cell
+    under k of any version may be worked out or bounded more tightly than its interval."""
     ledger, cells = pd.DataFrame(columns=RECORD_COLUMNS), pd.DataFrame(columns=CELL_COLUMNS)
-    versions = []
-    for version, tables in enumerate((first, second), start=1):
-        found = calendar_layer.records(tables, settings)
-        step = advance(calendar_layer.family(settings, found), found, ledger, cells, version)
-        ledger, cells = apply(ledger, cells, step)
-        versions.append(found)
-    # The variables: one per record version; a record that did not change is one variable throughout.
-    atoms = publication.decode(calendar_layer.family(settings, versions[0]), ledger).reset_index(drop=True)
-    high = np.maximum(ranges(versions[0]), ranges(versions[1]))
-    for j, name in enumerate(MEASURES):
+    for version, found in enumerate(versions, start=1):
+        ledger, cells = apply(ledger, cells, advance(family_of(found), found, ledger, cells, version))
+    family = family_of(versions[0])
+    atoms = publication.decode(family, ledger).reset_index(drop=True)
+    for name in family.guarded:
         equations, hidden = [], []
-        for version in (1, 2):
+        for version in range(1, len(versions) + 1):
             alive = atoms[(atoms["valid_from"] <= version) & (atoms["valid_to"].isna() | (atoms["valid_to"] > version))]
             out = cells[(cells["measure"] == name) & (cells["version"] == version)]
             shown_now = set(zip(out["slot"], out["cell"]))
-            for slot_name in calendar_layer.family(settings, versions[0]).slots:
+            for slot_name in family.slots:
                 for key, members in alive.groupby(slot_name).groups.items():
                     members = list(members)
                     if (slot_name, key) in shown_now:
                         row = out[(out["slot"] == slot_name) & (out["cell"] == key)].iloc[0]
-                        assert row["n"] == alive.loc[members, "unit"].nunique() >= org.k
+                        assert row["n"] == alive.loc[members, "unit"].nunique() >= k
                         equations.append((members, row["value"] * len(members)))
-                    elif alive.loc[members, "unit"].nunique() < org.k:
+                    elif alive.loc[members, "unit"].nunique() < k:
                         hidden.append((version, slot_name, key, members))
         checked = set()
         for version, slot_name, key, members in hidden:
             if tuple(members) in checked:
                 continue
             checked.add(tuple(members))
-            low, top = bounds_of(members, equations, len(atoms), high[j])
-            assert top - low >= PROTECTION_SHARE * high[j] - 1e-6, (
-                f"{name} v{version} {slot_name} {key}: bounded to [{low:.4f}, {top:.4f}] from both versions")
+            low, top = bounds_of(members, equations, len(atoms), high[name])
+            assert top - low >= PROTECTION_SHARE * high[name] - 1e-6, (
+                f"{name} v{version} {slot_name} {key}: bounded to [{low:.4f}, {top:.4f}] from every version")
+
+
+@given(calendar_orgs(), st.data())
+@hypothesis_settings(max_examples=25, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+def test_a_second_version_of_the_calendar_gives_nothing_away(org, data):
+    first, _ = calendar_tables(org)
+    second = second_version(org, first, data.draw(changes(org)))
+    settings = Settings(privacy={"min_calendar_group": org.k})
+    versions = [calendar_layer.records(tables, settings) for tables in (first, second)]
+    high = dict(zip(MEASURES, np.maximum(ranges(versions[0]), ranges(versions[1]))))
+    audit_versions(lambda found: calendar_layer.family(settings, found), versions, high, org.k)
+
+
+@given(organisations(), st.integers(0, 40), st.booleans())
+@hypothesis_settings(max_examples=25, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+def test_a_late_survey_response_gives_nothing_away(org, late, agreeable):
+    """A wave reloaded after one late response (and, sometimes, one changed answer): issue 14's
+    71.43 (n=14) then 68.33 (n=15) must not give the late answer away."""
+    tables, _ = tables_of(org)
+    k = max(org.k, 3)
+    settings = Settings(privacy={"min_group_size": k})
+    answers = tables["survey_answers"]
+    if agreeable:
+        answers["value"] = np.where(np.arange(len(answers)) % 4 == 0, 4, 5)
+    teams = sorted(tables["teams"]["team_id"])
+    extra = {"survey_id": "w0", "response_id": "late", "submitted_at": answers["submitted_at"].min() if len(answers) else pd.Timestamp("2026-01-05 12:00"),
+             "respondent_role": "pm", "team_id": teams[late % len(teams)], "question_id": "q", "value": 1 + late % 5}
+    later = pd.concat([answers, pd.DataFrame([extra])], ignore_index=True)
+    if len(answers) and late % 3 == 0:
+        later.loc[late % len(answers), "value"] = 6 - later.loc[late % len(answers), "value"]
+    versions = [surveys.records(surveys.placed_respondents({**tables, "survey_answers": frame}, settings, "alignment"))
+                for frame in (answers, later)]
+    audit_versions(lambda found: surveys.family("survey:alignment", found, k), versions, {"score": 100.0}, k)
