@@ -114,7 +114,14 @@ def advance(family: Family, records: pd.DataFrame, ledger: pd.DataFrame, publish
             ) -> Advance:
     """Version `version`: the records that changed since the ledger's open record versions, and
     the cells that may publish anew. `ledger` and `published` hold this family's rows, of the
-    parts (quarters) `records` covers: a part outside them is neither read nor changed."""
+    parts (quarters) `records` covers: a part outside them is neither read nor changed.
+
+    Records and ledger are taken in key order, so the decisions depend on their content only,
+    never on the order a store returns rows in.
+    """
+    records = records.sort_values("record_id", kind="stable", ignore_index=True)
+    ledger = ledger.sort_values(["record_id", "valid_from"], kind="stable", ignore_index=True)
+    published = published.sort_values(["measure", "slot", "cell", "version"], kind="stable", ignore_index=True)
     now = encode(family, records, version)
     current = ledger[ledger["valid_to"].isna()]
     signature = ["unit", "part", "cells", "values"]
