@@ -257,7 +257,7 @@ def pm_week_records(metric: Metric, tables, settings, scope, scope_id, first: da
     Person-level calendar numbers are never shown, and a week the rules hide is not listed.
     """
     weekly = compute_series(tables, settings, "week", scope, first, end - timedelta(days=1), [metric.id])
-    shown = weekly[(weekly["scope_id"] == scope_id) & weekly["value"].notna()]
+    shown = weekly[(weekly["scope_id"] == scope_id) & weekly["value"].notna() & (weekly["period_start"] >= first)]
     label = metric.title
     per_week = pd.DataFrame({"Week of": shown["period_start"], "value": shown["value"], "PMs": shown["n"].astype(int)})
     per_week[label] = per_week["value"].map(metric.format)
