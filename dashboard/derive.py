@@ -16,7 +16,7 @@ from dashboard.config import Settings
 from dashboard.periods import floor_date, today
 from dashboard.metrics import calendar_cells, surveys
 from dashboard.pm_weeks import build_pm_weeks
-from dashboard.publication import advance, next_version
+from dashboard.publication import CELLS_TABLE, advance, next_version
 from dashboard.schema import SERIES_INPUTS, TABLES
 from dashboard.series_store import refresh_series
 from dashboard.store import Transaction
@@ -110,7 +110,7 @@ def _advance(tx: Transaction, family, found: pd.DataFrame, first: str | None) ->
         tx.execute("UPDATE privacy_records SET valid_to = ? WHERE family = ? AND valid_to IS NULL AND record_id IN "
                    "(SELECT record_id FROM _closed)", [step.version, family.name])
     tx.upsert("privacy_records", step.opened)
-    tx.upsert("privacy_cells", step.published)
+    tx.upsert(CELLS_TABLE, step.published)
 
 
 def _review_meetings(tx: Transaction, settings: Settings, first: date | None = None):

@@ -35,6 +35,7 @@ import pandas as pd
 
 from dashboard.privacy import PROTECTION_SHARE, Cell, Interval, protect
 
+CELLS_TABLE = "privacy_cells"
 RECORD_COLUMNS = ["family", "record_id", "valid_from", "valid_to", "unit", "part", "cells", "values"]
 CELL_COLUMNS = ["family", "measure", "slot", "cell", "version", "value", "n"]
 
@@ -247,6 +248,16 @@ def latest(published: pd.DataFrame, measure: str, slot: str) -> pd.DataFrame:
     last = mine.sort_values("version").drop_duplicates("cell", keep="last")
     return pd.DataFrame({"cell": last["cell"].astype(str).to_numpy(), "value": last["value"].to_numpy(dtype=float),
                          "n": last["n"].astype("Int64").to_numpy(), "version": last["version"].to_numpy(dtype=np.int64)})
+
+
+def published_cells(tables: dict[str, pd.DataFrame], name: str, first: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+    """What readers see of family `name`: the ledger's cell versions, or `first()` (what a first
+    version would publish) for data no ledger has published yet: a store written before the
+    ledger, or tables made by hand."""
+    ledger = tables.get(CELLS_TABLE)
+    if ledger is not None and (ledger["family"] == name).any():
+        return ledger[ledger["family"] == name]
+    return first()
 
 
 def first_publication(family: Family, records: pd.DataFrame) -> pd.DataFrame:

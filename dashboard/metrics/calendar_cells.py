@@ -22,14 +22,13 @@ from dashboard.config import Settings
 from dashboard.metrics.aggregate import group_at
 from dashboard.metrics.registry import EVERY_SCOPE, SCOPE_MARK, Context
 from dashboard.periods import floor
-from dashboard.publication import Family, first_publication, latest
+from dashboard.publication import Family, first_publication, latest, published_cells
 
 GRAINS = ("week", "month", "quarter")
 LEVELS = ("org", "group", "team")
 MEASURES = ("overhead_share", "strategy_share", "focus_hours", "meeting_hours")
 """What the PM-week metrics publish of each PM-week: one interval check each."""
 FAMILY = "calendar"
-LEDGER_CELLS = "privacy_cells"
 
 
 def measures(weeks: pd.DataFrame) -> pd.DataFrame:
@@ -86,9 +85,10 @@ def family(settings: Settings, found: pd.DataFrame) -> Family:
 def published(tables: dict[str, pd.DataFrame], settings: Settings) -> pd.DataFrame:
     """What readers see: the ledger's cell versions, or, for data no ledger has published yet
     (a store written before the ledger, or tables made by hand), what a first version would publish."""
-    ledger = tables.get(LEDGER_CELLS)
-    if ledger is not None and (ledger["family"] == FAMILY).any():
-        return ledger[ledger["family"] == FAMILY]
+    return published_cells(tables, FAMILY, lambda: _first(tables, settings))
+
+
+def _first(tables: dict[str, pd.DataFrame], settings: Settings) -> pd.DataFrame:
     found = records(tables, settings)
     key = (settings.privacy.min_calendar_group, hashlib.sha1(
         pd.util.hash_pandas_object(found.astype(str), index=False).values.tobytes()).digest())

@@ -32,7 +32,7 @@ from dashboard.metrics.aggregate import grid, group_at
 from dashboard.metrics.registry import EVERY_SCOPE, SCOPES, SURVEY, Context, metric, scoped_id
 from dashboard.metrics.survey import per_respondent, scored_answers, wave_dates
 from dashboard.periods import floor
-from dashboard.publication import Family, first_publication, latest
+from dashboard.publication import Family, first_publication, latest, published_cells
 
 TIME_CUTS = ("wave", "week", "month", "quarter")
 LEVELS = ("org", "group", "team")
@@ -184,7 +184,6 @@ class Measure:
 
 _MEASURES: OrderedDict[tuple, Measure] = OrderedDict()
 MEASURE_INPUTS = ("survey_answers", "survey_questions", "survey_waves", "teams", "team_groups", "privacy_cells")
-LEDGER_CELLS = "privacy_cells"
 
 
 def _fingerprint(frame: pd.DataFrame | None) -> bytes:
@@ -210,15 +209,15 @@ def measure(tables: dict[str, pd.DataFrame], settings: Settings, construct: str 
            *(_fingerprint(tables.get(name)) for name in MEASURE_INPUTS))
     if key not in _MEASURES:
         placed = placed_respondents(tables, settings, construct, question)
-        ledger = tables.get(LEDGER_CELLS)
-        name = family_name(construct) if construct else None
-        if name and ledger is not None and (ledger["family"] == name).any():
-            published = ledger[ledger["family"] == name]
-        else:
-            featured = FEATURED.get(construct, ()) if construct else FEATURED.get(_construct_of(tables, *question) or "", ())
+        featured = FEATURED.get(construct, ()) if construct else FEATURED.get(_construct_of(tables, *question) or "", ())
+        # A question's distribution is never in the ledger: it is shown only where its construct is fresh.
+        name = family_name(construct) if construct else "question"
+
+        def first() -> pd.DataFrame:
             found = records(placed)
-            published = first_publication(family(name or "question", found, settings.privacy.min_group_size, featured), found)
-        _MEASURES[key] = Measure(placed, published)
+            return first_publication(family(name, found, settings.privacy.min_group_size, featured), found)
+
+        _MEASURES[key] = Measure(placed, published_cells(tables, name, first) if construct else first())
         if len(_MEASURES) > 64:
             _MEASURES.popitem(last=False)
     _MEASURES.move_to_end(key)
