@@ -80,18 +80,34 @@ class Advance:
 
 def encode(family: Family, records: pd.DataFrame, version: int) -> pd.DataFrame:
     """Records (record_id, unit, part, a column per slot and per measure) as ledger rows."""
-    cells = records[list(family.slots)].astype(object).where(records[list(family.slots)].notna(), None)
-    values = records[family.measures].astype(float)
     return pd.DataFrame({
         "family": family.name,
-        "record_id": records["record_id"].astype(str).to_numpy(),
+        "record_id": _texts(records["record_id"].astype(str)),
         "valid_from": version,
         "valid_to": pd.array([None] * len(records), dtype="Int64"),
-        "unit": records["unit"].astype(str).to_numpy(),
-        "part": records["part"].astype(str).to_numpy(),
-        "cells": [json.dumps(row) for row in cells.to_numpy().tolist()],
-        "values": [json.dumps([None if np.isnan(v) else v for v in row]) for row in values.to_numpy().tolist()],
+        "unit": _texts(records["unit"].astype(str)),
+        "part": _texts(records["part"].astype(str)),
+        "cells": _json_lists([records[slot] for slot in family.slots]),
+        "values": _json_lists([records[m].astype(float) for m in family.measures]),
     })
+
+
+def _texts(column: pd.Series) -> pd.Series:
+    return pd.Series(column.to_numpy(dtype=object), dtype=object)
+
+
+def _json_lists(columns: list[pd.Series]) -> pd.Series:
+    """Per row, the JSON list of the columns' values, as `json.dumps` writes it (missing is null).
+
+    Each distinct value is written once: a ledger row is compared with the one before it as text,
+    so the text must be exactly what earlier versions stored.
+    """
+    joined = None
+    for column in columns:
+        codes, uniques = pd.factorize(column, use_na_sentinel=True)
+        text = np.array([json.dumps(value) for value in uniques.tolist()] + ["null"], dtype=object)[codes]
+        joined = text if joined is None else joined + ", " + text
+    return pd.Series("[" + joined + "]", dtype=object)
 
 
 def decode(family: Family, rows: pd.DataFrame) -> pd.DataFrame:
@@ -127,11 +143,11 @@ def advance(family: Family, records: pd.DataFrame, ledger: pd.DataFrame, publish
     current = ledger[ledger["valid_to"].isna()]
     signature = ["unit", "part", "cells", "values"]
     both = current[["record_id", *signature]].merge(now[["record_id", *signature]], on="record_id", suffixes=("_was", "_is"))
-    equal = np.logical_and.reduce([both[f"{c}_was"].astype(str) == both[f"{c}_is"].astype(str) for c in signature]) \
-        if len(both) else np.zeros(0, dtype=bool)
+    equal = np.logical_and.reduce([both[f"{c}_was"].to_numpy(dtype=object) == both[f"{c}_is"].to_numpy(dtype=object)
+                                   for c in signature]) if len(both) else np.zeros(0, dtype=bool)
     same = set(both.loc[equal, "record_id"])
-    closing = current[~current["record_id"].isin(same)]
-    opening = now[~now["record_id"].isin(same)]
+    closing = current[~_within(current["record_id"], same)]
+    opening = now[~_within(now["record_id"], same)]
     closed = closing[["record_id", "valid_from"]].reset_index(drop=True)
     if closing.empty and opening.empty:
         return Advance(version, closed, opening, pd.DataFrame(columns=CELL_COLUMNS))
@@ -148,6 +164,10 @@ def advance(family: Family, records: pd.DataFrame, ledger: pd.DataFrame, publish
         frames.append(_publish(family, mine.reset_index(drop=True), moved, published, version))
     fresh = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=CELL_COLUMNS)
     return Advance(version, closed, opening.reset_index(drop=True), fresh)
+
+
+def _within(column: pd.Series, wanted: set) -> np.ndarray:
+    return np.fromiter((value in wanted for value in column.to_numpy(dtype=object)), dtype=bool, count=len(column))
 
 
 def _old_keys(family: Family, atoms: pd.DataFrame, published: pd.DataFrame) -> pd.DataFrame:
@@ -240,6 +260,23 @@ def _publish(family: Family, atoms: pd.DataFrame, changed: pd.DataFrame, publish
                                    "version": version, "value": means[m].to_numpy(dtype=float), "n": n.to_numpy()})
                      for m in shared]
     return pd.concat(rows, ignore_index=True)[CELL_COLUMNS] if rows else pd.DataFrame(columns=CELL_COLUMNS)
+
+
+def cell_keys(parts: list[pd.Series | str], known: pd.Series) -> pd.Series:
+    """Cell keys ("2026-04-01|Payments|pm") joined from columns and constants, None where `known`
+    is false. Joined as plain Python strings: on pandas' Arrow strings the joins of every slot of
+    a large organisation's records took seconds."""
+    joined = None
+    for part in parts:
+        text = _distinct_texts(part) if isinstance(part, pd.Series) else part
+        joined = text if joined is None else joined + "|" + text
+    return pd.Series(np.where(known.to_numpy(dtype=bool), joined, None), index=known.index, dtype=object)
+
+
+def _distinct_texts(column: pd.Series) -> np.ndarray:
+    """The column as text (missing as ""), each distinct value turned to text once."""
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    return np.append(pd.Index(uniques).astype(str).to_numpy(dtype=object), "")[codes]
 
 
 def latest(published: pd.DataFrame, measure: str, slot: str) -> pd.DataFrame:

@@ -22,7 +22,7 @@ from dashboard.config import Settings
 from dashboard.metrics.aggregate import group_at
 from dashboard.metrics.registry import EVERY_SCOPE, SCOPE_MARK, Context
 from dashboard.periods import floor
-from dashboard.publication import Family, first_publication, latest, published_cells
+from dashboard.publication import Family, cell_keys, first_publication, latest, published_cells
 
 GRAINS = ("week", "month", "quarter")
 LEVELS = ("org", "group", "team")
@@ -61,7 +61,7 @@ def records(tables: dict[str, pd.DataFrame], settings: Settings) -> pd.DataFrame
         period = floor(days, grain, settings.week_start).dt.date.astype(str) if len(weeks) else days.astype(str)
         for level in LEVELS:
             node = nodes[level]
-            found[slot(grain, level)] = (period + "|" + node.astype(str)).where(node.notna(), None)
+            found[slot(grain, level)] = cell_keys([period, node], node.notna())
     found["part"] = found[slot("quarter", "org")].str.split("|").str[0] if len(weeks) else ""
     return pd.concat([found, measures(weeks)], axis=1).reset_index(drop=True)
 

@@ -21,6 +21,7 @@ group size were invited. They reveal who took part in a group, never what anyone
 from __future__ import annotations
 
 import hashlib
+import weakref
 from collections import OrderedDict
 from dataclasses import dataclass
 
@@ -32,7 +33,7 @@ from dashboard.metrics.aggregate import grid, group_at
 from dashboard.metrics.registry import EVERY_SCOPE, SCOPES, SURVEY, Context, metric, scoped_id
 from dashboard.metrics.survey import per_respondent, scored_answers, wave_dates
 from dashboard.periods import floor
-from dashboard.publication import Family, first_publication, latest, published_cells
+from dashboard.publication import Family, cell_keys, first_publication, latest, published_cells
 
 TIME_CUTS = ("wave", "week", "month", "quarter")
 LEVELS = ("org", "group", "team")
@@ -110,8 +111,8 @@ def records(placed: pd.DataFrame) -> pd.DataFrame:
         for level in LEVELS:
             node = _node(placed, level)
             for role_filter in (ALL, "role"):
-                role = placed["role"].astype(str) if role_filter == "role" else ALL
-                found[slot(cut, level, role_filter)] = (placed[cut].astype(str) + "|" + node.astype(str) + "|" + role).where(node.notna(), None)
+                role = placed["role"] if role_filter == "role" else ALL
+                found[slot(cut, level, role_filter)] = cell_keys([placed[cut], node, role], node.notna())
     found["score"] = placed["value"].astype(float)
     found["favourable"] = placed["favourable"].astype(float)
     found["promoter"] = placed["promoter"].astype(float)
@@ -186,10 +187,21 @@ _MEASURES: OrderedDict[tuple, Measure] = OrderedDict()
 MEASURE_INPUTS = ("survey_answers", "survey_questions", "survey_waves", "teams", "team_groups", "privacy_cells")
 
 
+_FINGERPRINTS: dict[int, bytes] = {}
+
+
 def _fingerprint(frame: pd.DataFrame | None) -> bytes:
+    """A digest of a table's content, worked out once per frame: tables are shared read-only
+    (by every metric of a computation, by every session of the app), and hashing the answers and
+    the ledger for each of a computation's hundred-odd survey cuts cost more than the cuts."""
     if frame is None or frame.empty:
         return b""
-    return hashlib.sha1(pd.util.hash_pandas_object(frame.astype(str), index=False).values.tobytes()).digest()
+    found = _FINGERPRINTS.get(id(frame))
+    if found is None:
+        found = hashlib.sha1(pd.util.hash_pandas_object(frame.astype(str), index=False).values.tobytes()).digest()
+        _FINGERPRINTS[id(frame)] = found
+        weakref.finalize(frame, _FINGERPRINTS.pop, id(frame), None)
+    return found
 
 
 def placed_respondents(tables: dict[str, pd.DataFrame], settings: Settings, construct: str | None = None,
