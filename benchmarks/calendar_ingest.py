@@ -9,7 +9,8 @@ Run: python benchmarks/calendar_ingest.py --scale small|large [--sample 20] [--w
 """
 from __future__ import annotations
 
-from common import TODAY, Timer, arguments, header  # noqa: I001
+from common import TODAY, Timer, arguments, header
+
 from dashboard.config import Settings
 from dashboard.demo import SCALES
 from dashboard.demo.build import _organisation

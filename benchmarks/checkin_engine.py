@@ -19,9 +19,9 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from dashboard.checkins import derive_checkins  # noqa: E402
-from dashboard.config import parse_settings  # noqa: E402
-from dashboard.schema import TABLES  # noqa: E402
+from dashboard.checkins import derive_checkins
+from dashboard.config import parse_settings
+from dashboard.schema import TABLES
 
 NOW = datetime(2026, 11, 26, 12)
 KINDS = [

@@ -23,9 +23,9 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from connectors.calendar import Owner, Window, ics_to_rows, sync_calendars  # noqa: E402
-from dashboard.config import Settings  # noqa: E402
-from dashboard.store import Store  # noqa: E402
+from connectors.calendar import Owner, Window, ics_to_rows, sync_calendars
+from dashboard.config import Settings
+from dashboard.store import Store
 
 ZONES = ["Europe/Berlin", "Europe/London", "America/New_York", "America/Los_Angeles", "Asia/Singapore"]
 SERIES = [  # title, rule, minutes, local hour, attendees

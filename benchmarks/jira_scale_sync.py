@@ -14,7 +14,8 @@ import random
 import tempfile
 from pathlib import Path
 
-from common import Timer, arguments, demo_database, header  # noqa: I001
+from common import Timer, arguments, demo_database, header
+
 from connectors.jira import sync_jira
 from connectors.retry import RetryPolicy
 from dashboard.store import Store

@@ -10,19 +10,19 @@ from __future__ import annotations
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from connectors.jira import normalize, sync_jira  # noqa: E402
-from connectors.retry import RetryPolicy  # noqa: E402
-from connectors.jira.connection import connect  # noqa: E402
-from connectors.jira.fetch import fetch  # noqa: E402
-from connectors.jira.query import scope_jql, scoped_projects, search_jql  # noqa: E402
-from dashboard.store import Store  # noqa: E402
-from tests.fakes.jira_server import JiraServer, jira_settings  # noqa: E402
-from tests.fakes.jira_site import JiraSite, populate  # noqa: E402
+from connectors.jira import normalize, sync_jira
+from connectors.jira.connection import connect
+from connectors.jira.fetch import fetch
+from connectors.jira.query import scope_jql, scoped_projects, search_jql
+from connectors.retry import RetryPolicy
+from dashboard.store import Store
+from tests.fakes.jira_server import JiraServer, jira_settings
+from tests.fakes.jira_site import JiraSite, populate
 
 
 def rate(issues: int, seconds: float) -> str:
@@ -46,14 +46,14 @@ def bench(mode: str, issues: int, repeat: int) -> None:
             fetch_times.append(time.perf_counter() - began)
 
             began = time.perf_counter()
-            normalize(pull.issues, pull.versions, datetime.now(timezone.utc).replace(tzinfo=None))
+            normalize(pull.issues, pull.versions, datetime.now(UTC).replace(tzinfo=None))
             normalize_times.append(time.perf_counter() - began)
 
             store = Store(Path(folder) / f"bench{attempt}.duckdb")
             marks: dict[str, float] = {}
             began = time.perf_counter()
             result = sync_jira(store, settings, token=server.token, retry=policy,
-                               progress=lambda stage, done, total: marks.__setitem__(stage, time.perf_counter()))
+                               progress=lambda stage, done, total: marks.__setitem__(stage, time.perf_counter()))  # noqa: B023
             sync_times.append((time.perf_counter() - began, marks["store"] - marks["versions"]))
         total, ours = min(sync_times)
         print(f"  fetch only       {rate(len(pull.issues), min(fetch_times))} ({api.requests} requests, no store)")

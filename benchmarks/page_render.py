@@ -16,9 +16,9 @@ import statistics
 from contextlib import contextmanager
 
 import streamlit as st
+from common import ROOT, Timer, arguments, demo_database, header
 from streamlit.testing.v1 import AppTest
 
-from common import ROOT, Timer, arguments, demo_database, header  # noqa: I001
 from dashboard.store import Store
 from dashboard.store import duckdb as duckdb_store
 

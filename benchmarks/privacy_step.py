@@ -18,7 +18,8 @@ import statistics
 import tempfile
 from pathlib import Path
 
-from common import TODAY, Timer, arguments, demo_database, demo_settings, header  # noqa: I001
+from common import TODAY, Timer, arguments, demo_database, demo_settings, header
+
 from dashboard.derive import CALENDAR_LEDGER_INPUTS, SURVEY_LEDGER_INPUTS, publish_people
 from dashboard.store import Store
 

@@ -20,7 +20,8 @@ import tempfile
 from datetime import timedelta
 from pathlib import Path
 
-from common import TODAY, Timer, arguments, demo_database, demo_settings, header  # noqa: I001
+from common import TODAY, Timer, arguments, demo_database, demo_settings, header
+
 from dashboard.demo.next_day import next_day
 from dashboard.derive import rebuild, refresh
 from dashboard.store import Store
@@ -46,9 +47,8 @@ def main() -> None:
         for _ in range(args.runs):
             shutil.copyfile(database, work)
             store = Store(work)
-            with Timer() as publish:
-                with store.transaction() as tx, Timer() as full:
-                    rebuild(tx, settings, as_of=TODAY)
+            with Timer() as publish, store.transaction() as tx, Timer() as full:
+                rebuild(tx, settings, as_of=TODAY)
             fulls.append(full), publishes.append(publish)
         print(f"full recompute      {median(fulls)}, median of {args.runs}: PM-weeks, check-ins and "
               f"{series_rows(store):,} metric rows (3 grains x 3 scopes over the window); "
@@ -60,12 +60,11 @@ def main() -> None:
             shutil.copyfile(work, work.with_suffix(".base"))
             store = Store(work)
             new = next_day(store, day)
-            with Timer() as publish:
-                with store.transaction() as tx:
-                    for name, frame in new.items():
-                        tx.upsert(name, frame)
-                    with Timer() as incremental:
-                        refresh(tx, settings, as_of=day, since=day)
+            with Timer() as publish, store.transaction() as tx:
+                for name, frame in new.items():
+                    tx.upsert(name, frame)
+                with Timer() as incremental:
+                    refresh(tx, settings, as_of=day, since=day)
             refreshes.append(incremental), publishes.append(publish)
             shutil.copyfile(work.with_suffix(".base"), work)
         print(f"incremental         {median(refreshes)}, median of {args.runs}, after one day of new data "

@@ -11,14 +11,13 @@ Run: python benchmarks/serve_memory.py --scale small|large [--sessions 20] [--ro
 """
 from __future__ import annotations
 
-import os
 import threading
 import time
 from pathlib import Path
 
+from common import TODAY, Timer, arguments, demo_database, header
 from playwright.sync_api import sync_playwright
 
-from common import TODAY, Timer, arguments, demo_database, header  # noqa: I001
 from tests.browser import PAGES, launch_chromium, streamlit_server, wait_for_app
 
 

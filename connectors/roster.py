@@ -238,7 +238,7 @@ def parse_roster(text: str, name: str = "<roster>") -> Roster:
             issues.append(RowIssue(name, number, "person_id", f"{person.person_id!r} is already on row {seen[person.person_id]}"))
             continue
         if person.team_id:
-            group, team_name, first = teams.setdefault(person.team_id, (person.group, person.team_name, number))
+            group, _team_name, first = teams.setdefault(person.team_id, (person.group, person.team_name, number))
             if group != person.group:
                 issues.append(RowIssue(name, number, "group", f"team {person.team_id!r} is in group {group!r} on row {first}"))
                 continue
@@ -507,7 +507,7 @@ def load_identity_map(store: Store, identities: IdentityMap) -> list[RowIssue]:
     and listed by `unmatched_identities` until the roster has that person."""
     people = set(_existing(store, "people")["people"]["person_id"])
     issues = list(identities.issues)
-    for row, person in enumerate(identities.rows["person_id"]):
+    for _row, person in enumerate(identities.rows["person_id"]):
         if person not in people:
             issues.append(RowIssue(identities.name, None, "person_id", f"{person!r} is not in the roster"))
     with store.transaction() as tx:

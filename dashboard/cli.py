@@ -11,8 +11,8 @@ from datetime import date
 from pathlib import Path
 
 from dashboard.config import ConfigError, load_settings
-from dashboard.safe_text import csv_bytes
 from dashboard.periods import GRAINS, label, quarters_back, today
+from dashboard.safe_text import csv_bytes
 from dashboard.store import StoreError, open_store
 
 ROOT = Path(__file__).resolve().parent.parent

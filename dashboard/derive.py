@@ -13,8 +13,8 @@ import pandas as pd
 from dashboard.checkins import derive_checkins, moment
 from dashboard.checkins.engine import context_from, rederived_from
 from dashboard.config import Settings
-from dashboard.periods import floor_date, today
 from dashboard.metrics import calendar_cells, surveys
+from dashboard.periods import floor_date, today
 from dashboard.pm_weeks import build_pm_weeks
 from dashboard.publication import CELLS_TABLE, advance, next_version
 from dashboard.schema import SERIES_INPUTS, TABLES

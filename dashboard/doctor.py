@@ -180,7 +180,7 @@ def _check_api(source: str, settings: Settings, named: Named, env: Mapping[str, 
         else:
             client = graph.GraphClient(config, timeout=settings.calendar.timeout_seconds, env=env)
             graph.fetch_graph(client, first, owner, window, None)
-    except Exception as error:  # whatever the API or the credentials said, it is this line's fix
+    except Exception as error:  # noqa: BLE001 - whatever the API or the credentials said, it is this line's fix
         return missing("Calendars", f"{title} could not read {first}: {error} (credentials and scopes: docs/calendars.md)")
     named.calendar.update(i.lower() for i in ids)
     return ready("Calendars", f"{title}: read a week of {first} ({len(ids)} calendars configured)")

@@ -24,8 +24,8 @@ import numpy as np
 import pandas as pd
 
 from dashboard.config import Settings
-from dashboard.teams import team_at
 from dashboard.periods import floor, floor_date
+from dashboard.teams import team_at
 
 PM_WEEK_COLUMNS = [
     "person_id", "week_start", "team_id", "working_hours", "meeting_hours", "overhead_hours",

@@ -220,7 +220,7 @@ def _narrowest(groups: np.ndarray, members: np.ndarray, label: np.ndarray, inter
     pairs, inverse = np.unique(groups * classes + label[members] + 1, return_inverse=True)
     cls = pairs % classes - 1
     c = np.maximum(cls, 0)
-    cells, per_cell = np.unique(pairs // classes, return_inverse=True)
+    _cells, per_cell = np.unique(pairs // classes, return_inverse=True)
     for j in range(interval.values.shape[1]):
         value, count = interval.values[:, j], interval.counts[:, j].astype(float)
         low, high = count * interval.low[j], count * interval.high[j]

@@ -97,7 +97,7 @@ def compute_all(
         try:
             frames.append(compute_series(tables, settings, grain, EVERY_SCOPE, start, last, ids))
             continue
-        except Exception:
+        except Exception:  # noqa: BLE001
             log.warning("a metric failed for grain=%s; computing each on its own", grain)
         for metric_id in ids:
             try:
@@ -183,7 +183,7 @@ def stored(store: Store, settings: Settings, grain: Grain, scope: str, first: da
 
         try:
             state = _state(query)
-        except Exception:  # a file written before the series table existed: compute live
+        except Exception:  # noqa: BLE001 - a file written before the series table existed: compute live
             return None
         if state != State(as_of, first, fingerprint(settings)):
             return None

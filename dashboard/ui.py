@@ -613,7 +613,8 @@ def bottleneck_drilldown(focus: str, ranked: pd.DataFrame, filters: Filters, per
         st.caption(
             f"{metric.format(item['value'])} against a median of {metric.format(item['centre'])} over all "
             f"{scope}s ({item['distance']:.1f} spreads {'worse' if item['distance'] >= 0 else 'better'}) · "
-            f"n = {int(item['n'])} {metric.n_label}" + (f" · {since}" if since else "") + (f" · {safe_text.markdown(item['note'])}" if item["note"] else "")
+            f"n = {int(item['n'])} {metric.n_label}" + (f" · {since}" if since else "")
+            + (f" · {safe_text.markdown(item['note'])}" if item["note"] else "")
         )
     group = scope_id if scope == "group" else views.group_of().get(scope_id)
     focused = replace(filters, group=group, team=scope_id if scope == "team" else None)

@@ -15,6 +15,9 @@ ensure_venv requirements-dev.txt
 [ -x /usr/bin/chromium ] || apt_install chromium fonts-dejavu-core
 mkdir -p tests/artifacts
 
+echo "=== ruff check" >&2
+.venv/bin/ruff check . || exit 1
+
 backends=${PRODOPS_TEST_BACKENDS:-duckdb postgres}
 if [[ " $backends " == *" postgres "* && -z "${PRODOPS_TEST_PG:-}" ]]; then
   start_throwaway_postgres

@@ -76,7 +76,7 @@ def drifting() -> pd.DataFrame:
         rows("release_slip_days", "team", quarter, {"t1": 0, "t2": 0, "t3": 0, "t4": float(k)})
         for k, quarter in enumerate([Q1, Q2, Q3, Q4])
     ]
-    return compare.distances(pd.DataFrame(sum(frames, [])), METRICS)
+    return compare.distances(pd.DataFrame([row for frame in frames for row in frame]), METRICS)
 
 
 def test_trend_is_measured_in_this_quarters_spread(drifting):

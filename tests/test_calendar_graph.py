@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pandas as pd
 import pytest
@@ -22,7 +22,7 @@ APP = {
 
 
 def utc(day: int, hour: int, minute: int = 0, month: int = 3) -> datetime:
-    return datetime(2026, month, day, hour, minute, tzinfo=timezone.utc)
+    return datetime(2026, month, day, hour, minute, tzinfo=UTC)
 
 
 def populate(fake: GraphCalendarFake) -> None:
@@ -71,8 +71,8 @@ def populate(fake: GraphCalendarFake) -> None:
         PM,
         graph_event(
             "AAMk-old",
-            datetime(2025, 1, 6, 9, tzinfo=timezone.utc),
-            datetime(2025, 1, 6, 10, tzinfo=timezone.utc),
+            datetime(2025, 1, 6, 9, tzinfo=UTC),
+            datetime(2025, 1, 6, 10, tzinfo=UTC),
             "Old",
         ),
     )
@@ -152,8 +152,8 @@ def change(fake: GraphCalendarFake) -> None:
         PM,
         graph_event(
             "AAMk-moved-away",
-            datetime(2026, 6, 1, 9, tzinfo=timezone.utc),
-            datetime(2026, 6, 1, 10, tzinfo=timezone.utc),
+            datetime(2026, 6, 1, 9, tzinfo=UTC),
+            datetime(2026, 6, 1, 10, tzinfo=UTC),
             "Later",
         ),
     )

@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pandas as pd
 import pytest
 import recurring_ical_events
 
-from connectors.calendar import (
-    IcsError,
-    Owner,
-    Window,
-    ics_occurrences,
-    ics_tables,
-    ics_to_rows,
-    title_hash,
-)
+from connectors.calendar import IcsError, Owner, Window, ics_occurrences, ics_tables, ics_to_rows, title_hash
 from dashboard.config import Settings
 from dashboard.pm_weeks import build_pm_weeks
 from tests.tables import make_tables
@@ -317,4 +309,4 @@ def pm_week(events: pd.DataFrame) -> pd.Series:
 def test_stored_times_are_naive_utc():
     got = rows(calendar(WEEKLY))
     assert got["start_utc"].dt.tz is None
-    assert datetime(2026, 3, 16, 9, tzinfo=timezone.utc).replace(tzinfo=None) == got.loc[0, "start_utc"]
+    assert datetime(2026, 3, 16, 9, tzinfo=UTC).replace(tzinfo=None) == got.loc[0, "start_utc"]

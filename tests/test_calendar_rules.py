@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pandas as pd
 import pytest
 
-from connectors.calendar import (
-    DEFAULT_RULES,
-    UNCLASSIFIED,
-    Classifier,
-    Occurrence,
-    effective_rules,
-    rules_preview,
-)
+from connectors.calendar import DEFAULT_RULES, UNCLASSIFIED, Classifier, Occurrence, effective_rules, rules_preview
 from dashboard.config import CalendarRule, ConfigError, Settings, load_settings
 
-MONDAY = datetime(2026, 3, 16, 9, tzinfo=timezone.utc)
+MONDAY = datetime(2026, 3, 16, 9, tzinfo=UTC)
 
 
 def occ(title: str = "", minutes: int = 60, people: int = 4, **fields) -> Occurrence:

@@ -99,5 +99,5 @@ def test_a_review_meeting_counts_once_per_team_when_held_and_not_when_declined_c
 
 def test_a_missing_holiday_calendar_is_named():
     config = parse_settings({"checkins": {"kinds": KINDS, "holiday_calendar": "/nowhere/holidays.ics"}})
-    with pytest.raises(HolidayCalendarError, match="/nowhere/holidays.ics"):
+    with pytest.raises(HolidayCalendarError, match=r"/nowhere/holidays\.ics"):
         derive_checkins(make_tables(**people_and_memberships()), config, datetime(2026, 11, 26))

@@ -19,9 +19,7 @@ from connectors.survey import detect, read_text
 from connectors.survey import normalize as survey_normalize
 from dashboard.checkins.compliance import open_misses
 from dashboard.config import Settings
-from dashboard.demo import (
-    GROUPS, SILENT_TEAM, SLIPPING_GROUP, ZONES, Sources, build_demo, demo_sources, demo_tables, make_story, survey_waves,
-)
+from dashboard.demo import GROUPS, SILENT_TEAM, SLIPPING_GROUP, ZONES, Sources, build_demo, demo_sources, demo_tables, make_story, survey_waves
 from dashboard.demo.calendars import demo_settings, read_calendars
 from dashboard.demo.story import monday
 from dashboard.demo.surveys import MAPPINGS, SURVEY_SALT
@@ -98,7 +96,7 @@ def test_every_generated_table_has_exactly_the_schema_columns_and_unique_keys(fr
 def test_the_organisation_has_six_groups_of_four_teams(db):
     teams = db["teams"]
     assert len(teams) == 24 and teams["team_id"].is_unique
-    assert teams.groupby("group_name").size().to_dict() == {group: 4 for group in GROUPS}
+    assert teams.groupby("group_name").size().to_dict() == dict.fromkeys(GROUPS, 4)
     assert SILENT_TEAM in set(teams["team_id"])
 
 
@@ -436,7 +434,7 @@ def _same(got: pd.DataFrame, stored: pd.DataFrame, table: str) -> None:
 
 def test_the_people_are_the_hr_roster_read_by_the_roster_connector(db, sources, make_store):
     assert [as_of for as_of, _ in sources.roster_exports] == [STORY.reorg - timedelta(days=1), DEMO_TODAY]
-    for as_of, text in sources.roster_exports:
+    for _, text in sources.roster_exports:
         header = text.splitlines()[0].split(",")
         assert set(REQUIRED_COLUMNS) <= set(header) and "team_since" in header
         assert parse_roster(text).issues == []
@@ -458,7 +456,7 @@ def test_every_calendar_is_ics_that_the_connector_reads_back_exactly(db, sources
     events = events[~events["event_uid"].str.startswith("qbr-prep-review-")]  # the teams' review calendars
     people = db["people"].set_index("person_id")
     movers = db["memberships"].groupby("person_id").size().pipe(lambda n: n[n > 1].index)
-    picks = [0, len(calendars.owners) - 1] + [i for i, o in enumerate(calendars.owners) if o.person_id in movers][:1]
+    picks = [0, len(calendars.owners) - 1, *[i for i, o in enumerate(calendars.owners) if o.person_id in movers][:1]]
     for index in picks:
         owner, text = calendars.owners[index], calendars.texts[index]
         assert owner.email == people.loc[owner.person_id, "email"] and owner.tz == people.loc[owner.person_id, "tz"]

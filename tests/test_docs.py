@@ -71,8 +71,9 @@ def test_every_roster_column_the_docs_mention_is_one_the_loader_reads():
 
 
 def test_the_jira_page_explains_deployment_detection_and_the_full_resync():
-    from connectors.jira.query import signature
     import inspect
+
+    from connectors.jira.query import signature
 
     page = " ".join((ROOT / "docs" / "jira.md").read_text().split())
     assert "serverInfo" in page and "deploymentType" in page

@@ -35,7 +35,7 @@ def field_paths(model: type[BaseModel], prefix: tuple[str, ...] = ()) -> set[tup
     """Every field of `model`, recursively, as TOML key paths; `*` stands for a name the user picks."""
     paths = set()
     for name, info in model.model_fields.items():
-        path = prefix + (info.alias or name,)
+        path = (*prefix, info.alias or name)
         paths.add(path)
         inner, keyed = _models_in(info.annotation)
         if inner:
@@ -48,7 +48,7 @@ def set_paths(model: type[BaseModel], data: dict, prefix: tuple[str, ...] = ()) 
     paths = set()
     for key, value in data.items():
         info = next(i for n, i in model.model_fields.items() if (i.alias or n) == key)
-        path = prefix + (key,)
+        path = (*prefix, key)
         paths.add(path)
         inner, keyed = _models_in(info.annotation)
         if not inner:

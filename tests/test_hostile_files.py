@@ -22,7 +22,9 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from connectors.calendar import IcsError, ics_occurrences
 from connectors.calendar.ics import Limits, parse_ics, read_location, skipped_lines
@@ -34,7 +36,8 @@ from dashboard.file_limits import MAX_CELL_CHARS, MAX_COLUMNS, MAX_EXPORT_BYTES,
 from dashboard.store import Store
 from dashboard.store.duckdb import DuckDBStore
 from tests.conftest import ROOT
-from tests.survey_fixtures import CONFIG as SURVEY_CONFIG, DATA, SALT, TEAMS
+from tests.survey_fixtures import CONFIG as SURVEY_CONFIG
+from tests.survey_fixtures import DATA, SALT, TEAMS
 from tests.test_calendar_ics import PM, SPRING_2026, WEEKLY, calendar
 from tests.test_cli import CHECKIN_CONFIG
 from tests.test_file_load_faults import AS_OF, CHECKINS, LOADS, ROSTER, load_all, run
@@ -183,7 +186,7 @@ def test_a_cell_over_the_limit_is_refused_naming_the_row_and_the_limit(name):
     reader = READERS[name]
     lines = reader.good.decode("utf-8").splitlines(keepends=True)
     huge = f'"{"x" * (MAX_CELL_CHARS + 1)}",'
-    message = outcome(reader, "".join(lines[:-1] + [huge + lines[-1]]).encode())
+    message = outcome(reader, "".join([*lines[:-1], huge + lines[-1]]).encode())
     assert message and f"row {len(lines)} has a cell over the limit of {MAX_CELL_CHARS:,} characters" in message
 
 

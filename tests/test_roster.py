@@ -7,8 +7,17 @@ import pandas as pd
 import pytest
 
 from connectors.roster import (
-    ROSTER_TABLES, RosterError, find_unmatched, load_identity_map, load_roster, parse_identity_map, parse_roster,
-    plan_roster, read_roster, resolve_people, unmatched_identities,
+    ROSTER_TABLES,
+    RosterError,
+    find_unmatched,
+    load_identity_map,
+    load_roster,
+    parse_identity_map,
+    parse_roster,
+    plan_roster,
+    read_roster,
+    resolve_people,
+    unmatched_identities,
 )
 from dashboard.config import Settings
 from dashboard.metrics import compute_series

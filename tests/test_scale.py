@@ -1,6 +1,7 @@
 """The large demo organisation's size, planned without building it, and the incremental derive path."""
 from __future__ import annotations
 
+import itertools
 from datetime import timedelta
 
 import pandas as pd
@@ -106,12 +107,12 @@ def test_issue_pages_are_the_whole_export_a_page_at_a_time():
 def test_every_status_path_is_connected_and_a_resolved_one_ends_done(steps):
     path = status_path(steps)
     assert len(path) == steps and path[0][0] == "To Do"
-    assert all(before[1] == after[0] for before, after in zip(path, path[1:]))
+    assert all(before[1] == after[0] for before, after in itertools.pairwise(path))
     assert steps < 2 or path[-1][1] == "Done"
 
 
 def test_the_small_scale_is_the_default_organisation():
-    story, org, roster = _organisation(DEMO_TODAY, SMALL)
+    _story, org, roster = _organisation(DEMO_TODAY, SMALL)
     assert len(org) == 24 and (roster[roster["active_to"].isna()]["role"] == "pm").sum() == 60
 
 

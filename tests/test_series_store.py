@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 
 from dashboard import series_store
-from dashboard.config import Settings
 from dashboard.checkins import derive_checkins, moment
+from dashboard.config import Settings
 from dashboard.demo.checkins import demo_checkin_settings
 from dashboard.demo.next_day import next_day
 from dashboard.demo.story import make_story

@@ -136,7 +136,7 @@ def test_doctor_names_people_the_sources_know_and_the_roster_does_not(org, jira)
 def test_a_broken_calendar_file_is_one_line(org, jira):
     init(jira)
     (org / "calendars" / f"{OWNER}.ics").write_text("BEGIN:VEVENT\r\nEND:VEVENT\r\n")
-    code, lines = checklist(roster="roster.csv")
+    _code, lines = checklist(roster="roster.csv")
     (line,) = problems(lines)
     assert line.startswith("[missing] Calendars:") and f"{OWNER}.ics" in line and "VCALENDAR" in line
 
@@ -160,7 +160,7 @@ def test_a_survey_export_is_checked_against_its_mapping(org, jira):
     config.write_text(config.read_text() + '\n[surveys.sample]\nrole = "pm"\n[surveys.sample.questions.QID7]\n'
                       'construct = "ops_satisfaction"\nscale = "likert5"\n[surveys.sample.questions.QID99]\n'
                       'construct = "alignment"\nscale = "likert5"\n')
-    code, lines = checklist(roster="roster.csv", surveys=[("sample", str(DATA / "qualtrics_import_ids.csv"))])
+    _code, lines = checklist(roster="roster.csv", surveys=[("sample", str(DATA / "qualtrics_import_ids.csv"))])
     (line,) = problems(lines)
     assert "QID99" in line and "[surveys.sample.questions]" in line
 

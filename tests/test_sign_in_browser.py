@@ -11,8 +11,8 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser import free_port, streamlit_server, wait_for_app
 from dashboard.store import Store
+from tests.browser import free_port, streamlit_server, wait_for_app
 from tests.conftest import DEMO_TODAY
 from tests.fakes.oidc_provider import OidcProvider
 

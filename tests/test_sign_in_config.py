@@ -145,7 +145,7 @@ def test_a_true_email_verified_claim_vouches_for_the_address(claim):
     assert identity({"email": "A@x.org", "email_verified": claim}, "groups") == ("a@x.org", [])
 
 
-def test_a_pm_whose_email_verified_claim_is_the_string_false_sees_no_one_s_own_weeks(signed_in):
+def test_a_pm_whose_email_verified_claim_is_the_string_false_sees_no_one_s_own_weeks(signed_in):  # noqa: F811
     """The issue's case: "false" as a string once made a session another PM's."""
     at = session({"is_logged_in": True, "email": signed_in["me"]["email"], "email_verified": "false"})
     refusals = [error.value for error in at.error]

@@ -40,30 +40,26 @@ def test_a_failed_write_changes_nothing(store):
     with store.transaction() as tx:
         tx.upsert("teams", TEAMS)
     before = store.version()
-    with pytest.raises(RuntimeError):
-        with store.transaction() as tx:
-            tx.upsert("teams", pd.DataFrame({"team_id": ["z"], "name": ["Zed"], "group_name": ["G"]}))
-            raise RuntimeError("sync died half way")
+    with pytest.raises(RuntimeError), store.transaction() as tx:
+        tx.upsert("teams", pd.DataFrame({"team_id": ["z"], "name": ["Zed"], "group_name": ["G"]}))
+        raise RuntimeError("sync died half way")
     assert store.version() == before
     assert sorted(store.table("teams")["team_id"]) == ["a", "b"]
 
 
 @pytest.mark.duckdb_only("the private copy is a file beside the DuckDB file")
 def test_a_failed_write_leaves_no_copy_behind(store):
-    with pytest.raises(RuntimeError):
-        with store.transaction() as tx:
-            tx.upsert("teams", TEAMS)
-            raise RuntimeError("sync died half way")
+    with pytest.raises(RuntimeError), store.transaction() as tx:
+        tx.upsert("teams", TEAMS)
+        raise RuntimeError("sync died half way")
     assert list(store.path.parent.glob(store.path.name + ".tmp*")) == []
 
 
 def test_a_frame_that_does_not_fit_names_the_table_and_columns(store):
-    with pytest.raises(StoreError, match=r"teams: missing columns \['group_name'\], unknown columns \['colour'\]"):
-        with store.transaction() as tx:
-            tx.upsert("teams", pd.DataFrame({"team_id": ["a"], "name": ["A"], "colour": ["red"]}))
-    with pytest.raises(StoreError, match="key column"):
-        with store.transaction() as tx:
-            tx.upsert("teams", pd.DataFrame({"team_id": [None], "name": ["A"], "group_name": ["G"]}))
+    with pytest.raises(StoreError, match=r"teams: missing columns \['group_name'\], unknown columns \['colour'\]"), store.transaction() as tx:
+        tx.upsert("teams", pd.DataFrame({"team_id": ["a"], "name": ["A"], "colour": ["red"]}))
+    with pytest.raises(StoreError, match="key column"), store.transaction() as tx:
+        tx.upsert("teams", pd.DataFrame({"team_id": [None], "name": ["A"], "group_name": ["G"]}))
 
 
 def test_readers_see_the_last_published_data_while_a_write_is_open(store):
@@ -78,7 +74,7 @@ def test_readers_see_the_last_published_data_while_a_write_is_open(store):
 
 
 def test_list_columns_round_trip(store):
-    item = {column: None for column in TABLES["work_items"].columns}
+    item = dict.fromkeys(TABLES["work_items"].columns)
     item |= {"source": "jira", "item_id": "1", "labels": ["a", "b"], "fix_versions": [], "created": pd.Timestamp("2026-01-01 10:00")}
     with store.transaction() as tx:
         tx.upsert("work_items", pd.DataFrame([item]))
@@ -170,9 +166,8 @@ def test_a_fresh_transaction_starts_empty_and_readers_keep_the_old_data_meanwhil
 def test_one_sync_per_source_at_a_time_and_the_second_is_told_who_holds_it(store):
     store.migrate()
     with store.sync_lock("jira"):
-        with pytest.raises(SyncBusy, match=r"another sync of jira is running \(pid \d+ on .*\); waited 0 s"):
-            with store.sync_lock("jira"):
-                pass
+        with pytest.raises(SyncBusy, match=r"another sync of jira is running \(pid \d+ on .*\); waited 0 s"), store.sync_lock("jira"):
+            pass
         with store.sync_lock("calendar"):
             pass
     with store.sync_lock("jira"):

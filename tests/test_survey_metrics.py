@@ -12,7 +12,8 @@ from dashboard.config import Settings
 from dashboard.metrics import compute_series, load_tables
 from dashboard.metrics.survey import wave_dates
 from dashboard.metrics.surveys import HIDDEN_NOTE, measure, question_table, response_rates, wave_table
-from tests.survey_fixtures import DATA, SALT, settings as survey_settings, store_with_teams
+from tests.survey_fixtures import DATA, SALT, store_with_teams
+from tests.survey_fixtures import settings as survey_settings
 from tests.tables import TEAMS, make_tables
 
 Q1 = (date(2026, 1, 1), date(2026, 3, 31))

@@ -7,14 +7,7 @@ One module per idea: `ics`, `google` and `graph` read their source into `Occurre
 
 from __future__ import annotations
 
-from connectors.calendar.classify import (
-    CATEGORIES,
-    DEFAULT_RULES,
-    UNCLASSIFIED,
-    Classifier,
-    effective_rules,
-    rules_preview,
-)
+from connectors.calendar.classify import CATEGORIES, DEFAULT_RULES, UNCLASSIFIED, Classifier, effective_rules, rules_preview
 from connectors.calendar.ics import IcsError, ics_occurrences, ics_tables, ics_to_rows
 from connectors.calendar.normalize import Occurrence, Owner, Window, title_hash
 from connectors.calendar.sync import SyncResult, sync_calendars, sync_window

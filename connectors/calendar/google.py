@@ -29,15 +29,7 @@ from urllib.parse import quote
 import requests
 
 from connectors.calendar.http import DEFAULT_POLICY, ApiError, ResyncRequired, full_pull, get_json, post_token
-from connectors.calendar.normalize import (
-    UTC,
-    Fetched,
-    Occurrence,
-    Owner,
-    Window,
-    attendee_count,
-    local_midnight,
-)
+from connectors.calendar.normalize import UTC, Fetched, Occurrence, Owner, Window, attendee_count, local_midnight
 from connectors.retry import RetryPolicy
 from dashboard.config import GoogleCalendarSource
 
@@ -107,7 +99,7 @@ class GoogleCredentials:
             info = json.loads(raw) if raw.lstrip().startswith("{") else json.loads(Path(raw).read_text())
             credentials = service_account.Credentials.from_service_account_info(info, scopes=[SCOPE], subject=subject)
             credentials.refresh(Request(self.session))
-        except Exception as error:  # never echo the key: name the kind of failure only
+        except Exception as error:  # noqa: BLE001 - never echo the key: name the kind of failure only
             raise ApiError(f"service account token refused for {subject}: {type(error).__name__}") from None
         return credentials.token, time.monotonic() + 3000
 

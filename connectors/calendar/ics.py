@@ -31,17 +31,7 @@ from icalendar.parser import Contentline
 
 from connectors.calendar.classify import Classifier
 from connectors.calendar.http import DEFAULT_POLICY, ApiError, retried
-from connectors.calendar.normalize import (
-    UTC,
-    Occurrence,
-    Owner,
-    Rows,
-    Window,
-    attendee_count,
-    local_midnight,
-    title_salt,
-    to_rows,
-)
+from connectors.calendar.normalize import UTC, Occurrence, Owner, Rows, Window, attendee_count, local_midnight, title_salt, to_rows
 from connectors.retry import RetryPolicy, raise_if_later
 from dashboard.config import Settings
 from dashboard.file_limits import FileRefused, decode, wide_bom
@@ -86,7 +76,7 @@ def parse_ics(data: bytes | str) -> list[icalendar.Calendar]:
             raise IcsError(f"not a calendar: {error}") from None
     try:
         components = icalendar.Calendar.from_ical(data, multiple=True)
-    except Exception as error:  # the parser raises ValueError, KeyError, ... on malformed lines
+    except Exception as error:  # noqa: BLE001 - the parser raises ValueError, KeyError, ... on malformed lines
         raise IcsError(f"cannot parse: {type(error).__name__}: {_shown(str(error))}") from None
     depth = _depth(components)
     if depth > _MAX_DEPTH:
@@ -194,7 +184,7 @@ def ics_occurrences(
             raise
         except KeyError as error:
             raise IcsError(f"cannot expand: an event has no {error.args[0]}") from None
-        except Exception as error:
+        except Exception as error:  # noqa: BLE001
             raise IcsError(f"cannot expand: {type(error).__name__}: {error}") from None
     return out
 

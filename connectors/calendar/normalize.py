@@ -26,7 +26,7 @@ import hashlib
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
@@ -34,7 +34,7 @@ import pandas as pd
 
 from dashboard.schema import TABLES
 
-UTC = timezone.utc
+UTC = UTC
 EVENT_COLUMNS = list(TABLES["calendar_events"].columns)
 TITLE_COLUMNS = list(TABLES["calendar_titles"].columns)
 FREE = ("free", "workingElsewhere")

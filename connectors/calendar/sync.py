@@ -30,16 +30,7 @@ import pandas as pd
 
 from connectors.calendar import google, graph, ics
 from connectors.calendar.classify import Classifier
-from connectors.calendar.normalize import (
-    UTC,
-    Fetched,
-    Occurrence,
-    Owner,
-    Rows,
-    Window,
-    title_salt,
-    to_rows,
-)
+from connectors.calendar.normalize import UTC, Fetched, Occurrence, Owner, Rows, Window, title_salt, to_rows
 from connectors.retry import RetryPolicy
 from dashboard import derive, periods
 from dashboard.config import Settings
@@ -213,7 +204,7 @@ def _pull_ics(settings, owners, window, quarantined, warnings, session, env, pol
                     )
                 owner = owners.owner(email)
                 occurrences = ics.ics_occurrences(calendars, owner, window, ics.Limits.from_settings(settings))
-            except Exception as error:  # quarantine, whatever it was: one bad file never stops the others
+            except Exception as error:  # noqa: BLE001 - quarantine, whatever it was: one bad file never stops the others
                 quarantined.append(Quarantined(ics.SOURCE, document.where, _describe(error)))
                 hint = entry.owner or document.owner_hint
                 if owner is None and hint and hint.strip().lower() in owners.person_of:
@@ -282,7 +273,7 @@ def _pull_api(source, calendar_ids, owners, previous, make_client, fetch):
     """Yield (cursor key, owner, fetched, error) per calendar of an API source."""
     try:
         client = make_client()
-    except Exception as error:  # e.g. no credentials: every calendar of this source waits
+    except Exception as error:  # noqa: BLE001 - e.g. no credentials: every calendar of this source waits
         for calendar_id in calendar_ids:
             yield f"{source}:{calendar_id}", None, None, _describe(error)
         return
@@ -291,7 +282,7 @@ def _pull_api(source, calendar_ids, owners, previous, make_client, fetch):
         try:
             owner = owners.owner(calendar_id)
             yield key, owner, fetch(client, calendar_id, owner, previous.get(key)), None
-        except Exception as error:
+        except Exception as error:  # noqa: BLE001
             yield key, None, None, _describe(error)
 
 
@@ -369,7 +360,7 @@ def _record_failure(store: Store, run_id: str, started: datetime, error: Excepti
     try:
         with store.transaction() as tx:
             tx.upsert("sync_runs", pd.DataFrame([row]))
-    except Exception:  # noqa: S110 - the original error is what the caller needs to see
+    except Exception:  # noqa: BLE001
         pass
 
 

@@ -13,8 +13,8 @@ from fnmatch import fnmatchcase
 
 import pandas as pd
 
-from connectors.checkins.teams import person_teams
 from connectors.checkins.evidence import EVIDENCE_COLUMNS
+from connectors.checkins.teams import person_teams
 from dashboard.config import Checkins
 
 SOURCE = "calendar"

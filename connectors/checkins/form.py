@@ -9,14 +9,14 @@ the rest is. A file that cannot be read at all changes nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
 
+from connectors.checkins.evidence import EVIDENCE_COLUMNS
 from connectors.survey.dates import DateError, column_order, parse
 from connectors.survey.export import Export, Issue
-from connectors.checkins.evidence import EVIDENCE_COLUMNS
 from dashboard.config import Settings
 from dashboard.schema import TABLES
 
@@ -79,7 +79,8 @@ def form_rows(export: Export, settings: Settings, teams: pd.DataFrame, kind: str
     kind_key = _column(export, form.kind_column) if form.kind_column and not kind else None
     if kind:
         if _fold(kind) not in kinds:
-            fatal.append(Issue(export.name, f"unknown check-in kind {kind!r} (configured: {', '.join(sorted(set(kinds.values()))) or 'none'})", fatal=True))
+            configured = ", ".join(sorted(set(kinds.values()))) or "none"
+            fatal.append(Issue(export.name, f"unknown check-in kind {kind!r} (configured: {configured})", fatal=True))
     elif form.kind_column is None:
         fatal.append(Issue(export.name, "say which check-in the rows are: --kind, or [checkins.form] kind_column", fatal=True))
     elif kind_key is None:
@@ -120,7 +121,7 @@ def form_rows(export: Export, settings: Settings, teams: pd.DataFrame, kind: str
 
 def stored_rows(batch: FormBatch, loaded_at: datetime | None = None) -> pd.DataFrame:
     """The batch as `checkin_forms` rows, stamped with when it was loaded (naive UTC)."""
-    loaded = loaded_at or datetime.now(timezone.utc).replace(tzinfo=None)
+    loaded = loaded_at or datetime.now(UTC).replace(tzinfo=None)
     return batch.rows.assign(loaded_at=loaded)[list(TABLES[TABLE].columns)]
 
 

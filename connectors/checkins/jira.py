@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from connectors.checkins.teams import person_teams
 from connectors.checkins.evidence import EVIDENCE_COLUMNS
+from connectors.checkins.teams import person_teams
 from dashboard.config import Checkins
 
 SOURCE = "jira"

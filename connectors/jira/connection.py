@@ -44,7 +44,8 @@ class Failure:
         if isinstance(error, JIRAError):
             message = self._http(error, what, retries)
         elif isinstance(error, requests.Timeout):
-            message = f"Jira at {self.source.url} did not answer within {self.source.timeout_seconds:g} s while {what}{after} ([jira].timeout_seconds)"
+            message = (f"Jira at {self.source.url} did not answer within {self.source.timeout_seconds:g} s "
+                       f"while {what}{after} ([jira].timeout_seconds)")
         elif isinstance(error, requests.exceptions.ChunkedEncodingError):
             message = f"Jira's answer broke off while {what}{after}: {_reason(error)}"
         elif isinstance(error, requests.ConnectionError):
@@ -65,7 +66,8 @@ class Failure:
             hint = self.deployment.auth_hint if self.deployment else f"{CLOUD.auth_hint}, {DATACENTER.auth_hint}"
             user = f"[jira].email = {self.source.email!r}" if self.source.email else "no [jira].email (the token went as a personal access token)"
             where = f"${self.source.token_env} (environment or .streamlit/secrets.toml)"
-            return f"Jira at {self.source.url} refused the credentials (HTTP {code}: {text}) while {what}. {hint}; check {user} and the token in {where}"
+            return (f"Jira at {self.source.url} refused the credentials (HTTP {code}: {text}) while {what}. "
+                    f"{hint}; check {user} and the token in {where}")
         if code == 429:
             return f"Jira kept rate-limiting (HTTP 429) after {retries} retries while {what}; run again later or raise [jira].max_retries"
         if code == 400:

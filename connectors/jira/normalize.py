@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pandas as pd
 
@@ -258,7 +258,7 @@ def utc(value, what: str) -> datetime | None:
     if isinstance(value, datetime):
         moment = value
     elif isinstance(value, (int, float)) and not isinstance(value, bool):
-        moment = datetime.fromtimestamp(value / 1000 if value > 1e11 else value, timezone.utc)
+        moment = datetime.fromtimestamp(value / 1000 if value > 1e11 else value, UTC)
     elif isinstance(value, str):
         try:  # C-fast, and reads `+0000` from Python 3.11 on; strptime covers older Pythons
             moment = datetime.fromisoformat(value)
@@ -270,7 +270,7 @@ def utc(value, what: str) -> datetime | None:
     else:
         raise NormalizeError(f"{what}: {value!r} is not a Jira timestamp")
     if moment.tzinfo is not None:
-        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
     return moment
 
 
@@ -279,7 +279,7 @@ def day(value, what: str) -> date | None:
     if value is None or value == "":
         return None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return datetime.fromtimestamp(value / 1000, timezone.utc).date()
+        return datetime.fromtimestamp(value / 1000, UTC).date()
     try:
         return date.fromisoformat(str(value)[:10])
     except ValueError:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from dashboard.config import JiraSource
 
@@ -45,7 +45,7 @@ def scope_jql(source: JiraSource) -> str:
 def epoch_ms(moment: datetime) -> int:
     """Naive UTC (or aware) to epoch milliseconds: the one JQL date form free of the user's time zone."""
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     return int(moment.timestamp() * 1000)
 
 

@@ -12,7 +12,7 @@ import logging
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -110,7 +110,7 @@ def sync_jira(
             refresh(tx, settings)
             _record(tx, run_id, started, "success", sum(counts.values()), stored_cursor, None)
         progress("store", 1, 1)
-    except Exception as error:
+    except Exception as error:  # noqa: BLE001
         expected = isinstance(error, (JiraSyncError, NormalizeError))
         message = redact(str(error) if expected else f"{type(error).__name__}: {error}", [token])
         _record_failure(store, run_id, started, message)
@@ -124,7 +124,7 @@ def sync_jira(
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def _read_state(store: Store, source: JiraSource) -> _State:
@@ -183,5 +183,5 @@ def _record_failure(store: Store, run_id: str, started: datetime, message: str) 
     try:
         with store.transaction() as tx:
             _record(tx, run_id, started, "failed", 0, None, message)
-    except Exception as error:  # the store itself may be what failed; the caller still gets the first error
+    except Exception as error:  # noqa: BLE001 - the store itself may be what failed; the caller still gets the first error
         log.warning("could not record the failed Jira run %s: %s", run_id, error)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 _SLASHED = re.compile(
@@ -80,7 +80,7 @@ def column_order(texts: list[str], configured: str | None) -> str | None:
 
 def _zone_offset(zone: str) -> timezone | None:
     if zone in ("Z", "UTC", "GMT"):
-        return timezone.utc
+        return UTC
     match = re.match(r"GMT([+-])(\d{1,2}):?(\d{2})?$", zone)
     if not match:
         return None
@@ -97,13 +97,13 @@ def parse(value: object, order: str | None, local_zone: str) -> datetime:
     local = ZoneInfo(local_zone)
     if isinstance(value, datetime):
         moment = value if value.tzinfo else value.replace(tzinfo=local)
-        return moment.astimezone(timezone.utc).replace(tzinfo=None)
+        return moment.astimezone(UTC).replace(tzinfo=None)
     text = str(value).strip()
     if not text:
         raise DateError("the submission time is empty")
     if _SERIAL.match(text):
         moment = _SHEETS_EPOCH + timedelta(days=float(text))
-        return moment.replace(tzinfo=local).astimezone(timezone.utc).replace(tzinfo=None)
+        return moment.replace(tzinfo=local).astimezone(UTC).replace(tzinfo=None)
     parts = _parts(text)
     if parts is None:
         try:
@@ -126,4 +126,4 @@ def parse(value: object, order: str | None, local_zone: str) -> datetime:
     except ValueError as error:
         raise DateError(f"{text!r} is not a valid date ({error})") from None
     zone = _zone_offset(parts.zone) if parts.zone else None
-    return moment.replace(tzinfo=zone or local).astimezone(timezone.utc).replace(tzinfo=None)
+    return moment.replace(tzinfo=zone or local).astimezone(UTC).replace(tzinfo=None)

@@ -40,7 +40,7 @@ def read_text(text: str, name: str = "<export>") -> Export:
     if text.lstrip("\ufeff \t\r\n").startswith(("{", "[")):
         export = typeform.read_json(text, name)
     else:
-        reader = next(r for r in CSV_READERS if r.TOOL == tool)
+        reader = next(r for r in CSV_READERS if tool == r.TOOL)
         export = reader.read(rows(text), name)
     return Export(export.tool, export.name, export.columns, export.responses, export.submitted_column,
                   export.time_zone, export.row_word, fingerprint(text))

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -67,7 +67,7 @@ def _stored_fingerprint(store: Store, survey_id: str) -> str | None:
         return None
     try:
         found = store.query("SELECT content_sha256 FROM survey_waves WHERE survey_id = ?", [survey_id])
-    except Exception:  # an older file without the table: the write below migrates it
+    except Exception:  # noqa: BLE001 - an older file without the table: the write below migrates it
         return None
     return found["content_sha256"].iloc[0] if len(found) else None
 
@@ -114,7 +114,7 @@ def load_wave(store: Store, export: Export, *, survey: str, wave: str, settings:
     fingerprint = batch.fingerprint()
     unchanged = _stored_fingerprint(store, batch.survey_id) == fingerprint
     if not unchanged:
-        frames = wave_tables(batch, loaded_at=datetime.now(timezone.utc).replace(tzinfo=None), fingerprint=fingerprint)
+        frames = wave_tables(batch, loaded_at=datetime.now(UTC).replace(tzinfo=None), fingerprint=fingerprint)
         with store.transaction() as tx:
             for table in WAVE_TABLES:
                 tx.delete_where(table, "survey_id", [batch.survey_id])

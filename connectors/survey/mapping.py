@@ -10,8 +10,8 @@ import math
 import re
 from dataclasses import dataclass
 
-from dashboard.config import SCALE_RANGES, SurveyMapping, SurveyQuestion
 from connectors.survey.export import Column, Export, Issues, shown
+from dashboard.config import SCALE_RANGES, SurveyMapping, SurveyQuestion
 
 
 def norm(name: str) -> str:

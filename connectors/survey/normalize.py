@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -202,7 +202,7 @@ def _wave(export: Export, mapping: SurveyMapping, survey: str, wave: str, answer
     the wave counts in the period holding that day, so a wave is never split across periods."""
     per_response = answers.drop_duplicates("response_id")
     days = sorted(
-        t.replace(tzinfo=timezone.utc).astimezone(ZoneInfo(settings.org_timezone)).date() for t in per_response["submitted_at"]
+        t.replace(tzinfo=UTC).astimezone(ZoneInfo(settings.org_timezone)).date() for t in per_response["submitted_at"]
     )
     return {
         "survey_id": survey_id(survey, wave), "survey": survey, "wave": wave, "tool": export.tool,

@@ -52,7 +52,8 @@ def matches(records: list[list[str]]) -> bool:
         return False
     if records[0][:1] == ["V1"] and "ResponseID" in [c.strip() for c in records[1]]:
         return True
-    return len(records) >= 3 and any(c.strip() == "ResponseId" for c in records[0]) and records[2][:1] != [] and records[2][0].startswith('{"ImportId"')
+    return (len(records) >= 3 and any(c.strip() == "ResponseId" for c in records[0])
+            and records[2][:1] != [] and records[2][0].startswith('{"ImportId"'))
 
 
 def _excluded(status: str, finished: str) -> str | None:

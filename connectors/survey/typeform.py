@@ -59,7 +59,7 @@ def _value(answer: dict) -> object:
         return answer.get("boolean")
     if kind == "choice":
         choice = answer.get("choice") or {}
-        return choice["label"] if "label" in choice else "(other: text)"
+        return choice.get("label", "(other: text)")
     if kind == "choices":
         choices = answer.get("choices") or {}
         return list(choices.get("labels") or []) + (["(other: text)"] if "other" in choices else [])
@@ -87,7 +87,7 @@ def read_json(text: str, name: str) -> Export:
     responses = []
     number = 0
     try:
-        for number, item in enumerate(items, start=1):
+        for number, item in enumerate(items, start=1):  # noqa: B007
             _defined_columns(item, columns)
         for number, item in enumerate(items, start=1):
             responses.append(_response(item, number, columns, name))

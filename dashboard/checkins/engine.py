@@ -6,7 +6,7 @@ each recompute the check-ins from all the evidence there is.
 """
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -27,9 +27,9 @@ def moment(settings: Settings, as_of: date | None) -> datetime:
     """The instant the check-ins are judged at, naive UTC: the end of `as_of` on the organisation's
     clock when given (the demo, a rebuild for a past day), else now."""
     if as_of is None:
-        return datetime.now(timezone.utc).replace(tzinfo=None)
+        return datetime.now(UTC).replace(tzinfo=None)
     end = datetime.combine(as_of + timedelta(days=1), time(0), tzinfo=ZoneInfo(settings.org_timezone))
-    return end.astimezone(timezone.utc).replace(tzinfo=None) - timedelta(microseconds=1)
+    return end.astimezone(UTC).replace(tzinfo=None) - timedelta(microseconds=1)
 
 
 def team_zones(people: pd.DataFrame, configured: dict[str, str]) -> dict[str, str]:

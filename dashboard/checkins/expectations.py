@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -74,7 +74,7 @@ def due_days(kind: CheckinKind, first: date, last: date, holidays: Iterable[date
 def _utc(day: date, at: time, zone: ZoneInfo) -> datetime:
     """A wall-clock time in `zone` as naive UTC (a time skipped by a clock change moves forward)."""
     local = datetime.combine(day, at, tzinfo=zone)
-    return local.astimezone(timezone.utc).replace(tzinfo=None)
+    return local.astimezone(UTC).replace(tzinfo=None)
 
 
 def expected_slots(kinds: Iterable[CheckinKind], teams: Iterable[Team], first: date, last: date,

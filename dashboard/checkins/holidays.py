@@ -24,7 +24,7 @@ def ics_days(text: str, first: date, last: date, name: str = "<holidays>") -> se
     try:
         calendar = icalendar.Calendar.from_ical(text)
         events = recurring_ical_events.of(calendar).between(first, last + timedelta(days=1))
-    except Exception as error:  # icalendar and the expander raise many kinds on broken input
+    except Exception as error:  # noqa: BLE001 - icalendar and the expander raise many kinds on broken input
         raise HolidayCalendarError(f"{name}: not a readable ICS calendar ({error})") from None
     days: set[date] = set()
     for event in events:

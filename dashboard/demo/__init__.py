@@ -45,6 +45,19 @@ from dashboard.demo.story import Story, make_story
 from dashboard.demo.surveys import survey_waves
 
 __all__ = [
-    "GROUPS", "LARGE", "SCALES", "SILENT_TEAM", "SMALL", "Scale", "SLIPPING_GROUP", "Sources", "Story", "ZONES", "build_demo", "demo_sources", "demo_tables",
-    "make_story", "survey_waves",
+    "GROUPS",
+    "LARGE",
+    "SCALES",
+    "SILENT_TEAM",
+    "SLIPPING_GROUP",
+    "SMALL",
+    "ZONES",
+    "Scale",
+    "Sources",
+    "Story",
+    "build_demo",
+    "demo_sources",
+    "demo_tables",
+    "make_story",
+    "survey_waves",
 ]

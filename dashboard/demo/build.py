@@ -14,9 +14,9 @@ from datetime import date
 
 import pandas as pd
 
+from dashboard.checkins import derive_checkins, moment
 from dashboard.config import Settings
 from dashboard.demo.calendars import Calendars, make_calendars, read_calendars
-from dashboard.checkins import derive_checkins, moment
 from dashboard.demo.checkins import demo_checkin_settings, form_tables, make_checkins, review_events
 from dashboard.demo.jira import JiraExport, jira_export, read_jira
 from dashboard.demo.org import load_roster_exports, make_org, make_roster, roster_snapshots

@@ -24,7 +24,7 @@ from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 import pandas as pd
@@ -504,8 +504,8 @@ def make_calendars(story: Story, roster: pd.DataFrame, org: pd.DataFrame, settin
 
     texts = _ics_texts(story, pms, series, timed, skipped, days_off, email, team, slug, zone, day_start)
     owners = [Owner(person, email[person], zone[person]) for person in pms["person_id"]]
-    window = Window(datetime.combine(story.start, datetime.min.time(), timezone.utc) - DAY.to_pytimedelta(),
-                    story.cutoff.to_pydatetime().replace(tzinfo=timezone.utc))
+    window = Window(datetime.combine(story.start, datetime.min.time(), UTC) - DAY.to_pytimedelta(),
+                    story.cutoff.to_pydatetime().replace(tzinfo=UTC))
     return Calendars(owners, [texts[person] for person in pms["person_id"]], intended, window)
 
 

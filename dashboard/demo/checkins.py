@@ -13,7 +13,7 @@ source has it, and read back by the connectors:
 """
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 
 import numpy as np
 import pandas as pd
@@ -188,8 +188,8 @@ def review_calendars(checkins: pd.DataFrame, people: pd.DataFrame, team_names: p
 
 def review_events(checkins: pd.DataFrame, tables: dict[str, pd.DataFrame], settings: Settings, story: Story) -> pd.DataFrame:
     """The review meetings read by the calendar connector: `calendar_events` rows to add to the PMs' calendars."""
-    window = Window(datetime.combine(story.start, time(0), timezone.utc) - timedelta(days=1),
-                    story.cutoff.to_pydatetime().replace(tzinfo=timezone.utc))
+    window = Window(datetime.combine(story.start, time(0), UTC) - timedelta(days=1),
+                    story.cutoff.to_pydatetime().replace(tzinfo=UTC))
     names = tables["teams"].set_index("team_id")["name"]
     zones = {team.team_id: team.tz for team in teams(tables, settings)}
     frames = [ics_tables(text, owner, window, settings, source=SOURCE).events

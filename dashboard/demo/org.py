@@ -172,8 +172,8 @@ def make_leaders(story: Story, org: pd.DataFrame) -> pd.DataFrame:
     rng = stream("leaders")
     heads = org.drop_duplicates("group_name")
     return pd.DataFrame({
-        "team_id": list(heads["team_id"]) + [None],
-        "tz": list(heads["home_tz"]) + ["Europe/London"],
+        "team_id": [*list(heads["team_id"]), None],
+        "tz": [*list(heads["home_tz"]), "Europe/London"],
         "active_from": pd.Timestamp(story.start) - pd.to_timedelta(rng.integers(300, 2000, len(heads) + 1), unit="D"),
         "active_to": pd.NaT,
         "previous_team": None,
@@ -193,8 +193,8 @@ def make_roster(story: Story, org: pd.DataFrame, scale: Scale = SMALL) -> pd.Dat
     first = [FIRST_NAMES[i // len(LAST_NAMES)] for i in picks]
     last = [LAST_NAMES[i % len(LAST_NAMES)] for i in picks]
     roster["person_id"] = [f"p{i + 1:03d}" for i in range(len(roster))]
-    roster["name"] = [f"{f} {l}" for f, l in zip(first, last)]
-    roster["email"] = [f"{_ascii(f)}.{_ascii(l)}@example.com" for f, l in zip(first, last)]
+    roster["name"] = [f"{given} {family}" for given, family in zip(first, last)]
+    roster["email"] = [f"{_ascii(given)}.{_ascii(family)}@example.com" for given, family in zip(first, last)]
     roster["active_from"] = pd.to_datetime(roster["active_from"]).astype("datetime64[us]")
     roster["active_to"] = pd.to_datetime(roster["active_to"]).astype("datetime64[us]")
     return roster

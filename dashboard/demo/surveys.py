@@ -65,10 +65,7 @@ def survey_waves(story: Story) -> pd.DataFrame:
     planned = periods + pd.DateOffset(months=3 // per_quarter // 2) + pd.Timedelta(days=14)
     fallback = np.maximum(periods, pd.Timestamp(story.today) - pd.Timedelta(days=3))
     opens = pd.DatetimeIndex(np.where(planned <= pd.Timestamp(story.today), planned, fallback))
-    if per_quarter == 1:
-        waves = [f"{q.year}Q{(q.month - 1) // 3 + 1}" for q in periods]
-    else:
-        waves = [f"{m:%Y-%m}" for m in periods]
+    waves = [f"{q.year}Q{(q.month - 1) // 3 + 1}" for q in periods] if per_quarter == 1 else [f"{m:%Y-%m}" for m in periods]
     return pd.DataFrame({
         "survey_id": [f"{SURVEY}/{wave}" for wave in waves], "wave": waves, "opens": opens,
         "tool": [tools[p.to_period("Q").start_time] for p in periods],

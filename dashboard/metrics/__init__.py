@@ -7,13 +7,13 @@ from datetime import date
 import pandas as pd
 
 from dashboard.config import Settings
-from dashboard.metrics import time_use, surveys, insights, releases, alignment, checkins  # noqa: F401, I001  (registers, in catalog order)
+from dashboard.metrics import alignment, checkins, insights, releases, surveys, time_use  # noqa: F401  (registers, in catalog order)
 from dashboard.metrics.registry import EVERY_SCOPE, METRICS, SCOPE_MARK, SCOPES, SERIES_COLUMNS, SIGNALS, Context, Metric, Scope
 from dashboard.periods import Grain, period_starts
 from dashboard.schema import SERIES_INPUTS, TABLES
 from dashboard.store import Store
 
-__all__ = ["METRICS", "SCOPES", "SIGNALS", "Metric", "Scope", "compute_series", "load_tables", "read_tables", "NEEDED_TABLES"]
+__all__ = ["METRICS", "NEEDED_TABLES", "SCOPES", "SIGNALS", "Metric", "Scope", "compute_series", "load_tables", "read_tables"]
 
 NEEDED_TABLES = SERIES_INPUTS
 

@@ -59,7 +59,7 @@ def _on_scope(tables: dict[str, pd.DataFrame], frame: pd.DataFrame, scope: str, 
     if scope == "team":
         frame["scope_id"] = frame["team_id"]
     else:
-        dates = frame[date_column] if date_column in frame else None
+        dates = frame.get(date_column, None)
         frame["scope_id"] = group_at(tables, frame["team_id"], dates)
     return frame.dropna(subset=["scope_id"])
 
@@ -129,10 +129,7 @@ def aggregate(
     if frame.empty:  # every cell empty: what the steps below give, without their cost per call
         return grid(ctx).assign(value=empty_value, n=0)
     grouped = frame.groupby(["period_start", "scope_id"])
-    if how == "count":
-        values = grouped.size().rename("value").astype(float)
-    else:
-        values = grouped["value"].agg(how).rename("value")
+    values = grouped.size().rename("value").astype(float) if how == "count" else grouped["value"].agg(how).rename("value")
     counts = (grouped[unit].nunique() if unit else grouped.size()).rename("n")
     result = grid(ctx).merge(pd.concat([values, counts], axis=1).reset_index(), how="left")
     result["n"] = result["n"].fillna(0).astype(int)

@@ -169,7 +169,7 @@ class Store(ABC):
     backend: str
     """"duckdb" or "postgres"."""
 
-    def __new__(cls, location: str | Path, *args: Any, **kwargs: Any) -> Store:  # noqa: PYI034
+    def __new__(cls, location: str | Path, *args: Any, **kwargs: Any) -> Store:
         backend = cls
         if cls is Store:
             if str(location).startswith(POSTGRES_SCHEMES):

@@ -21,8 +21,8 @@ write is copied, changed and renamed.
 from __future__ import annotations
 
 import errno
-import glob
 import fcntl
+import glob
 import os
 import re
 import secrets

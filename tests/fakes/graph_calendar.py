@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlencode
 
 from tests.fakes.google_calendar import JsonServer, Logged
 
-UTC = timezone.utc
+UTC = UTC
 __all__ = ["GraphCalendarFake", "Logged", "graph_event"]
 
 

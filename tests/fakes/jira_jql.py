@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone, tzinfo
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 Getter = Callable[[Any, str], Any]
@@ -208,7 +208,7 @@ class _Parser:
 
     def date(self, text: str, quoted: bool, token: Token) -> datetime:
         if not quoted and re.fullmatch(r"-?\d+", text):
-            return datetime.fromtimestamp(int(text) / 1000, timezone.utc)
+            return datetime.fromtimestamp(int(text) / 1000, UTC)
         for fmt in _DATE_FORMATS:
             try:
                 return datetime.strptime(text, fmt).replace(tzinfo=self.user_tz)
@@ -236,6 +236,6 @@ def _compare(name: str, kind: str, op: str, value: Any, get: Getter):
     return test
 
 
-def parse(text: str, get: Getter, user_tz: tzinfo = timezone.utc) -> Query:
+def parse(text: str, get: Getter, user_tz: tzinfo = UTC) -> Query:
     """Parse JQL against a getter `get(issue, canonical_field)`; raises JqlError as Jira would 400."""
     return _Parser(text, get, user_tz).query()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 import zlib
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone, tzinfo
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from typing import Literal
 
 Mode = Literal["cloud", "datacenter"]
@@ -83,7 +83,7 @@ class JiraSite:
     """One Jira site's content, and the clock its changes are stamped with."""
 
     def __init__(self, mode: Mode = "cloud", *, user_tz: tzinfo = timezone(timedelta(hours=-7)),
-                 now: datetime = datetime(2026, 6, 1, 9, 0, tzinfo=timezone.utc)):
+                 now: datetime = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)):
         self.mode = mode
         self.user_tz = user_tz
         """The requesting user's time zone: timestamps are written, and quoted JQL dates read, in it."""
@@ -195,7 +195,7 @@ class JiraSite:
         if not ref or ref not in self.users:
             return None
         user = self.users[ref]
-        avatars = {size: AVATAR for size in ("48x48", "24x24", "16x16", "32x32")}
+        avatars = dict.fromkeys(("48x48", "24x24", "16x16", "32x32"), AVATAR)
         if self.mode == "cloud":
             out = {"self": self.url(f"user?accountId={user.ref}"), "accountId": user.ref}
             if user.email is not None:  # Cloud hides the email of users who chose privacy
@@ -286,7 +286,7 @@ class JiraSite:
             out["statuscategorychangedate"] = self.timestamp(issue.updated)
         return out
 
-    def issue_json(self, issue: Issue, fields: set[str] | None, changelog: int | None | Literal[False]) -> dict:
+    def issue_json(self, issue: Issue, fields: set[str] | None, changelog: int | Literal[False] | None) -> dict:
         """An issue as search returns it: `fields` None means all; `changelog` False means not
         expanded, None means the whole history (Data Center, oldest first), a number means at
         most that many of the newest histories, newest first (Cloud's embedded changelog)."""
@@ -368,7 +368,7 @@ def populate(site: JiraSite, *, issues: int = 5000, versions: int = 50, projects
         site.add_project(key)
     people = [site.add_user(f"user{n}", f"Person {n}", None if n % 7 == 0 and site.mode == "cloud" else f"person{n}@example.com")
               for n in range(1, 31)]
-    start = datetime(2025, 1, 6, 9, 0, tzinfo=timezone.utc)
+    start = datetime(2025, 1, 6, 9, 0, tzinfo=UTC)
     per_project = {p: [] for p in projects}
     for n in range(versions):
         project = projects[n % len(projects)]
@@ -378,7 +378,7 @@ def populate(site: JiraSite, *, issues: int = 5000, versions: int = 50, projects
         version = site.add_version(project, f"{project} {1 + n // len(projects)}.0", start_date=planned - timedelta(days=28),
                                    release_date=None if n % 17 == 16 else on, released=released, archived=released and n < 6)
         per_project[project].append(version)
-    span = (datetime(2026, 4, 30, tzinfo=timezone.utc) - start).total_seconds()
+    span = (datetime(2026, 4, 30, tzinfo=UTC) - start).total_seconds()
     created_times = sorted(start + timedelta(milliseconds=rng.randrange(int(span * 1000))) for _ in range(issues))  # Jira keeps ms
     for n, created in enumerate(created_times):
         project = projects[n % len(projects)]
