@@ -16,8 +16,8 @@ RUN bash -c 'source scripts/python-env.sh && ensure_venv requirements.txt' \
  && rm -rf /root/.cache/pip
 
 COPY .streamlit/config.toml .streamlit/
-COPY streamlit_app.py prodops.example.toml ./
-COPY app_pages/ app_pages/
+COPY prodops.example.toml ./
+COPY pages/ pages/
 COPY assets/ assets/
 COPY connectors/ connectors/
 COPY dashboard/ dashboard/
@@ -37,4 +37,4 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=30s \
   CMD curl -fsS http://localhost:8501/_stcore/health || exit 1
 
 # The dashboard. The sync job runs the same image with:  .venv/bin/python -m dashboard sync all
-CMD [".venv/bin/python", "-m", "streamlit", "run", "streamlit_app.py", "--server.port", "8501", "--server.address", "0.0.0.0"]
+CMD [".venv/bin/python", "-m", "streamlit", "run", "dashboard/entrypoint/streamlit_app.py", "--server.port", "8501", "--server.address", "0.0.0.0"]

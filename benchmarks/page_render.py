@@ -7,7 +7,7 @@ as the previous run left them. The store queries a cold run made are recorded an
 bare (same SQL, results fetched as data frames, nothing else): cold / bare is the overhead of
 our side as a ratio.
 
-Run: python benchmarks/page_render.py --scale small|large [--runs 5] [--pages app_pages/data.py ...]
+Run: python benchmarks/page_render.py --scale small|large [--runs 5] [--pages pages/data.py ...]
 """
 from __future__ import annotations
 
@@ -19,15 +19,13 @@ import streamlit as st
 from common import ROOT, Timer, arguments, demo_database, header
 from streamlit.testing.v1 import AppTest
 
+from dashboard import navigation
+from dashboard.cli import ENTRYPOINT
 from dashboard.store import Store
 from dashboard.store import duckdb as duckdb_store
 
-APP = str(ROOT / "streamlit_app.py")
-PAGES = [
-    "app_pages/overview.py", "app_pages/bottlenecks.py", "app_pages/qbr.py", "app_pages/pm_time.py",
-    "app_pages/insights.py", "app_pages/releases.py", "app_pages/alignment.py", "app_pages/checkins.py",
-    "app_pages/surveys.py", "app_pages/data.py",
-]
+APP = str(ENTRYPOINT)
+PAGES = [f"pages/{page.file}" for page in navigation.PAGES]
 
 
 class Recording:
@@ -62,7 +60,7 @@ def recording(log: list):
 
 def render(page: str) -> Timer:
     at = AppTest.from_file(APP, default_timeout=600)
-    at.switch_page(page)
+    at.switch_page(str(ROOT / page))
     with Timer() as timer:
         at.run()
     if at.exception or at.error:
@@ -105,7 +103,7 @@ def main() -> None:
         render(page)
         warm_s, warm_cpu = medians([render(page) for _ in range(args.runs)])
         bare_s, bare_cpu = medians([bare(store, statements) for _ in range(args.runs)])
-        print(f"{page.removeprefix('app_pages/'):<18}{cold_s:9.2f} ({cold_cpu:4.1f}){warm_s:9.2f} ({warm_cpu:4.1f})"
+        print(f"{page.removeprefix('pages/'):<18}{cold_s:9.2f} ({cold_cpu:4.1f}){warm_s:9.2f} ({warm_cpu:4.1f})"
               f"{len(statements):9d}{bare_s:9.2f} ({bare_cpu:4.1f}){cold_s / bare_s if bare_s else float('nan'):11.1f}")
     print(f"(median of {args.runs} runs each; cold = every Streamlit cache cleared before the run; "
           "cpu = this process's CPU seconds, all threads)")

@@ -1,6 +1,6 @@
 """Peak memory of a real dashboard server while 20 browser sessions use it at once.
 
-`streamlit run streamlit_app.py` serves the organisation of `--scale`; 20 headless Chromium
+`streamlit run dashboard/entrypoint/streamlit_app.py` serves the organisation of `--scale`; 20 headless Chromium
 sessions (Playwright, Debian's chromium) open at the same time, spread over every page, then
 each moves on to the next page, `--rounds` pages in all, waiting each time until every session's
 page has finished rendering. The

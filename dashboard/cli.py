@@ -16,6 +16,7 @@ from dashboard.safe_text import csv_bytes
 from dashboard.store import StoreError, open_store
 
 ROOT = Path(__file__).resolve().parent.parent
+ENTRYPOINT = ROOT / "dashboard" / "entrypoint" / "streamlit_app.py"
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -224,7 +225,7 @@ def _serve(args: argparse.Namespace) -> int:
     if not store.exists():
         print("no data yet: building the demo organisation in the background", file=sys.stderr)
         build_in_background(args.config)
-    command = [sys.executable, "-m", "streamlit", "run", str(ROOT / "streamlit_app.py"), "--server.port", str(args.port)]
+    command = [sys.executable, "-m", "streamlit", "run", str(ENTRYPOINT), "--server.port", str(args.port)]
     if args.address:
         command += ["--server.address", args.address]
     os.execv(sys.executable, command)

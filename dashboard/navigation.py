@@ -7,15 +7,19 @@ pages it is given, so a URL to a page the viewer may not see opens the default p
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import streamlit as st
 
 from dashboard.auth import Permission, Viewer
 
+PAGES_DIR = Path(__file__).resolve().parent.parent / "pages"
+"""The top-level `pages/` folder: one thin file per page."""
+
 
 @dataclass(frozen=True)
 class PageSpec:
-    path: str
+    file: str
     title: str
     icon: str
     url_path: str
@@ -24,16 +28,16 @@ class PageSpec:
 
 
 PAGES: tuple[PageSpec, ...] = (
-    PageSpec("app_pages/overview.py", "Overview", ":material/dashboard:", "overview", default=True),
-    PageSpec("app_pages/bottlenecks.py", "Bottlenecks", ":material/troubleshoot:", "bottlenecks"),
-    PageSpec("app_pages/qbr.py", "QBR", ":material/summarize:", "qbr"),
-    PageSpec("app_pages/pm_time.py", "PM time", ":material/schedule:", "pm-time"),
-    PageSpec("app_pages/insights.py", "Insights", ":material/query_stats:", "insights"),
-    PageSpec("app_pages/releases.py", "Releases", ":material/rocket_launch:", "releases"),
-    PageSpec("app_pages/alignment.py", "Alignment", ":material/handshake:", "alignment"),
-    PageSpec("app_pages/checkins.py", "Check-ins", ":material/fact_check:", "checkins"),
-    PageSpec("app_pages/surveys.py", "Surveys", ":material/forum:", "surveys"),
-    PageSpec("app_pages/data.py", "Data", ":material/database:", "data", needs="data"),
+    PageSpec("overview.py", "Overview", ":material/dashboard:", "overview", default=True),
+    PageSpec("bottlenecks.py", "Bottlenecks", ":material/troubleshoot:", "bottlenecks"),
+    PageSpec("qbr.py", "QBR", ":material/summarize:", "qbr"),
+    PageSpec("pm_time.py", "PM time", ":material/schedule:", "pm-time"),
+    PageSpec("insights.py", "Insights", ":material/query_stats:", "insights"),
+    PageSpec("releases.py", "Releases", ":material/rocket_launch:", "releases"),
+    PageSpec("alignment.py", "Alignment", ":material/handshake:", "alignment"),
+    PageSpec("checkins.py", "Check-ins", ":material/fact_check:", "checkins"),
+    PageSpec("surveys.py", "Surveys", ":material/forum:", "surveys"),
+    PageSpec("data.py", "Data", ":material/database:", "data", needs="data"),
 )
 
 
@@ -44,6 +48,6 @@ def visible(viewer: Viewer) -> list[PageSpec]:
 
 def pages_for(viewer: Viewer) -> list[st.Page]:
     return [
-        st.Page(page.path, title=page.title, icon=page.icon, url_path=page.url_path, default=page.default)
+        st.Page(PAGES_DIR / page.file, title=page.title, icon=page.icon, url_path=page.url_path, default=page.default)
         for page in visible(viewer)
     ]

@@ -16,7 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from connectors.calendar import IcsError
-from dashboard import auth, bottlenecks, charts, periods, safe_text, views
+from dashboard import auth, bottlenecks, charts, navigation, periods, safe_text, views
 from dashboard.config import ConfigError
 from dashboard.metrics import METRICS, Scope
 from dashboard.notes import NoteError
@@ -542,11 +542,11 @@ def annotations_panel(filters: Filters) -> None:
 
 # The page that shows each signal's metrics in context.
 CONTEXT_PAGES = {
-    "S1": ("app_pages/pm_time.py", "PM time"),
-    "S2": ("app_pages/insights.py", "Insights"),
-    "S3": ("app_pages/releases.py", "Releases"),
-    "S4": ("app_pages/alignment.py", "Alignment"),
-    "checkins": ("app_pages/alignment.py", "Alignment"),
+    "S1": ("pm_time.py", "PM time"),
+    "S2": ("insights.py", "Insights"),
+    "S3": ("releases.py", "Releases"),
+    "S4": ("alignment.py", "Alignment"),
+    "checkins": ("alignment.py", "Alignment"),
 }
 TOP_CHOICES = 30
 
@@ -626,12 +626,12 @@ def bottleneck_drilldown(focus: str, ranked: pd.DataFrame, filters: Filters, per
         team_names = {team: names.get(team, team) for team in frame["Team"].unique()} if "Team" in frame else {}
         shown = frame.assign(Team=frame["Team"].map(team_names)) if team_names else frame
         st.dataframe(shown, hide_index=True, width="stretch", height="content" if len(shown) <= 12 else 400)
-    page, title = CONTEXT_PAGES.get(metric.signal, ("app_pages/overview.py", "Overview"))
+    page, title = CONTEXT_PAGES.get(metric.signal, ("overview.py", "Overview"))
     if "survey" in metric.sources:
-        page, title = "app_pages/surveys.py", "Surveys"
+        page, title = "surveys.py", "Surveys"
     params = {"from": _quarter_param(filters.first_quarter), "to": _quarter_param(filters.last_quarter),
               "grain": filters.grain, "group": group or "", "team": focused.team or ""}
-    st.page_link(page, label=f"See {metric.title.lower()} for {where} on the {title} page", icon=":material/open_in_new:",
+    st.page_link(str(navigation.PAGES_DIR / page), label=f"See {metric.title.lower()} for {where} on the {title} page", icon=":material/open_in_new:",
                  query_params=params)
 
 

@@ -16,6 +16,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from tests.conftest import ENTRYPOINT
+
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -63,14 +65,14 @@ def _environment(overrides: dict[str, str | None]) -> dict[str, str]:
 def streamlit_server(
     env: dict[str, str | None], timeout: float = 60, *, port: int | None = None, options: tuple[str, ...] = ()
 ) -> Iterator[str]:
-    """Run `streamlit run streamlit_app.py` on `port` (default: a free one); yield its base URL.
+    """Run `streamlit run dashboard/entrypoint/streamlit_app.py` on `port` (default: a free one); yield its base URL.
 
     `env` is laid over this process's environment; a None value removes the variable.
     `options` are more `--section.option value` flags, e.g. `("--secrets.files", path)`.
     """
     port = port or free_port()
     command = [
-        sys.executable, "-m", "streamlit", "run", str(ROOT / "streamlit_app.py"),
+        sys.executable, "-m", "streamlit", "run", ENTRYPOINT,
         "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1",
         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none", *options,
     ]

@@ -20,6 +20,12 @@ from dashboard.config import Settings
 from dashboard.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
+ENTRYPOINT = str(ROOT / "dashboard" / "entrypoint" / "streamlit_app.py")
+
+
+def page_file(name: str) -> str:
+    """A page of the top-level `pages/` folder, as AppTest's `switch_page` takes it."""
+    return str(ROOT / "pages" / name)
 DATA = ROOT / "tests" / "data"
 CORPUS = ROOT.parent / "shared" / "corpus"
 needs_corpus = pytest.mark.skipif(

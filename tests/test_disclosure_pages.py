@@ -22,11 +22,11 @@ from dashboard.charts import n_text
 from dashboard.config import Settings
 from dashboard.metrics import compute_series, load_tables
 from dashboard.store import Store
-from tests.conftest import DEMO_TODAY
+from tests.conftest import DEMO_TODAY, page_file
 from tests.test_pages import assert_clean, open_page
 
 EVER = date(2020, 1, 1)
-PAGES = ["app_pages/overview.py", "app_pages/pm_time.py", "app_pages/alignment.py", "app_pages/bottlenecks.py"]
+PAGES = [page_file("overview.py"), page_file("pm_time.py"), page_file("alignment.py"), page_file("bottlenecks.py")]
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +66,7 @@ def test_every_point_a_page_draws_is_a_protected_cell(demo_env, publication, pag
     at = open_page(page, **params)
     assert_clean(at, page)
     points = drawn_points(at)
-    if page != "app_pages/bottlenecks.py":
+    if page != page_file("bottlenecks.py"):
         assert points, f"{page} draws trend points"
     for chart, day, value, n in points:
         if value is None or pd.isna(value):
@@ -88,7 +88,7 @@ def survey_publication(demo_db) -> set[tuple[float, str]]:
 
 @pytest.mark.parametrize("params", [{}, {"group": "Payments"}], ids=["org", "group"])
 def test_every_score_the_surveys_page_draws_is_a_published_wave_cell(demo_env, survey_publication, params):
-    at = open_page("app_pages/surveys.py", **params)
+    at = open_page(page_file("surveys.py"), **params)
     assert_clean(at, "surveys")
     drawn = 0
     for chart in at.get("plotly_chart"):

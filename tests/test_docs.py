@@ -23,14 +23,14 @@ def test_readme_quick_start_is_the_two_commands_ci_runs():
 
 
 def test_the_deployment_page_documents_every_environment_variable_and_the_image_installs_as_the_readme_does():
-    code = "".join(path.read_text() for folder in ("dashboard", "connectors", "app_pages") for path in (ROOT / folder).rglob("*.py"))
+    code = "".join(path.read_text() for folder in ("dashboard", "connectors", "pages") for path in (ROOT / folder).rglob("*.py"))
     names = {name for name in re.findall(r"PRODOPS_[A-Z_]+", code) if not name.endswith("_")}
     page = (ROOT / "docs" / "deployment.md").read_text()
     assert {"PRODOPS_DB", "PRODOPS_SYNC_WAIT"} <= names
     assert sorted(name for name in names if f"`{name}`" not in page) == [], "document it in docs/deployment.md"
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert "source scripts/python-env.sh && ensure_venv requirements.txt" in dockerfile
-    for needed in ("streamlit_app.py", "app_pages/", "dashboard/", "connectors/", "assets/", ".streamlit/config.toml"):
+    for needed in ("pages/", "dashboard/", "connectors/", "assets/", ".streamlit/config.toml"):
         assert needed in dockerfile, f"the image lacks {needed}"
     assert "/_stcore/health" in dockerfile and "/_stcore/health" in page
 

@@ -6,6 +6,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard import cli
+from tests.conftest import page_file
 from tests.test_pages import APP
 
 WRONG = {
@@ -55,7 +56,7 @@ def test_every_page_shows_the_error_instead_of_a_traceback(wrong, demo_env, monk
     monkeypatch.setenv("PRODOPS_CONFIG", str(path))
     at = AppTest.from_file(APP, default_timeout=120)
     at.run()
-    for page in ("app_pages/overview.py", "app_pages/data.py"):
+    for page in (page_file("overview.py"), page_file("data.py")):
         shown = at.switch_page(page).run()
         assert not shown.exception, [e.value for e in shown.exception]
         assert any(str(path) in e.value and expected in e.value for e in shown.error), [e.value for e in shown.error]

@@ -17,7 +17,7 @@ from streamlit.testing.v1 import AppTest
 from dashboard import notes, report, safe_text
 from dashboard.config import Settings
 from dashboard.store import Store
-from tests.conftest import DEMO_TODAY
+from tests.conftest import DEMO_TODAY, page_file
 from tests.test_pages import APP, assert_clean
 
 SCRIPT = '<script>alert("pwned")</script>'
@@ -120,7 +120,7 @@ def rendered_text(at: AppTest) -> str:
 
 
 def test_pages_show_hostile_names_annotations_and_notes_as_text(hostile, monkeypatch):
-    at = open_page(hostile, monkeypatch, "app_pages/overview.py", group=GROUP, team=hostile["team_id"])
+    at = open_page(hostile, monkeypatch, page_file("overview.py"), group=GROUP, team=hostile["team_id"])
     assert_clean(at, "overview with hostile names")
     html = rendered_text(at)
     assert "<script" not in html and "<img" not in html and "<strong>bold" not in html and 'href="javascript' not in html
@@ -134,7 +134,7 @@ def test_pages_show_hostile_names_annotations_and_notes_as_text(hostile, monkeyp
 
 
 def test_the_qbr_page_shows_the_hostile_note_and_group_as_text(hostile, monkeypatch):
-    at = open_page(hostile, monkeypatch, "app_pages/qbr.py", group=GROUP)
+    at = open_page(hostile, monkeypatch, page_file("qbr.py"), group=GROUP)
     assert_clean(at, "qbr with hostile names")
     html = rendered_text(at)
     assert "<script" not in html and "<strong>bold" not in html

@@ -17,19 +17,19 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard.metrics import METRICS, SIGNALS
 from dashboard.store import Store
-from tests.conftest import DEMO_TODAY
+from tests.conftest import DEMO_TODAY, ENTRYPOINT, page_file
 
 ROOT = Path(__file__).resolve().parent.parent
-APP = str(ROOT / "streamlit_app.py")
+APP = str(ENTRYPOINT)
 SIGNAL_PAGES = {
-    "app_pages/pm_time.py": ["S1"],
-    "app_pages/insights.py": ["S2"],
-    "app_pages/releases.py": ["S3"],
-    "app_pages/alignment.py": ["S4", "checkins"],
-    "app_pages/checkins.py": ["checkins"],
+    page_file("pm_time.py"): ["S1"],
+    page_file("insights.py"): ["S2"],
+    page_file("releases.py"): ["S3"],
+    page_file("alignment.py"): ["S4", "checkins"],
+    page_file("checkins.py"): ["checkins"],
 }
-LEADERSHIP_PAGES = ["app_pages/bottlenecks.py", "app_pages/qbr.py"]
-PAGES = ["app_pages/overview.py", *LEADERSHIP_PAGES, *SIGNAL_PAGES, "app_pages/surveys.py", "app_pages/data.py"]
+LEADERSHIP_PAGES = [page_file("bottlenecks.py"), page_file("qbr.py")]
+PAGES = [page_file("overview.py"), *LEADERSHIP_PAGES, *SIGNAL_PAGES, page_file("surveys.py"), page_file("data.py")]
 
 
 def open_page(page: str, **params: str) -> AppTest:
@@ -76,7 +76,7 @@ def test_page_renders(demo_env, page):
 
 
 def test_overview_has_one_metric_per_headline_and_a_trend_per_signal(demo_env):
-    at = open_page("app_pages/overview.py")
+    at = open_page(page_file("overview.py"))
     assert_clean(at, "overview")
     headlines = [metric.title for signal in SIGNALS for metric in METRICS.values() if metric.signal == signal]
     assert [m.label for m in at.metric] == headlines
@@ -114,26 +114,26 @@ def test_every_group_and_team_filter(demo_env, org, page):
 
 def _assert_lines(at: AppTest, page: str, allowed: set[str], must: str) -> None:
     """Every chart draws only the chosen scope and its parent, and the chosen scope appears."""
-    if page == "app_pages/data.py":
+    if page == page_file("data.py"):
         assert len(at.dataframe) >= 3
         return
-    if page == "app_pages/surveys.py":
+    if page == page_file("surveys.py"):
         assert at.get("plotly_chart") or at.caption, f"{page}: neither charts nor a suppression note"
         return
-    if page == "app_pages/qbr.py":
+    if page == page_file("qbr.py"):
         assert must in at.caption[0].value, f"{page}: the review is not of {must}"
         assert len(at.get("plotly_chart")) == 9
         return
-    if page == "app_pages/bottlenecks.py":
+    if page == page_file("bottlenecks.py"):
         ranked = at.dataframe[0].value
         assert len(ranked), f"{page}: nothing ranked for {must}"
         assert {where.removesuffix(" (group)") for where in ranked["where"]} <= allowed
         assert must in {where.removesuffix(" (group)") for where in ranked["where"]}
     charts = trace_names(at)
     assert charts, f"{page}: no trend chart"
-    if page == "app_pages/overview.py":
+    if page == page_file("overview.py"):
         assert len(at.metric) == len(METRICS)
-    if page == "app_pages/bottlenecks.py":
+    if page == page_file("bottlenecks.py"):
         return  # its one chart is the looked-into row's, which may be the group's or the team's
     for names in charts:
         assert names <= allowed | {"Organisation"}, f"{page}: unexpected lines {names - allowed}"
@@ -144,7 +144,7 @@ def test_query_params_seed_the_filters(demo_env, org):
     group = org["groups"][0]
     team = org["teams"][group][1]
     at = open_page(
-        "app_pages/releases.py", **{"from": "2025Q3", "to": "2026Q2", "grain": "quarter", "group": group, "team": team}
+        page_file("releases.py"), **{"from": "2025Q3", "to": "2026Q2", "grain": "quarter", "group": group, "team": team}
     )
     assert_clean(at, "seeded")
     assert at.selectbox(key="f_from").value == date(2025, 7, 1)
@@ -157,7 +157,7 @@ def test_query_params_seed_the_filters(demo_env, org):
 
 def test_changing_a_filter_writes_the_url(demo_env, org):
     first, second = org["groups"][:2]
-    at = open_page("app_pages/overview.py", group=first, team=org["teams"][first][0])
+    at = open_page(page_file("overview.py"), group=first, team=org["teams"][first][0])
     at.selectbox(key="f_group").select(second).run()
     assert_clean(at, "changed")
     assert at.query_params["group"] == second
@@ -167,7 +167,7 @@ def test_changing_a_filter_writes_the_url(demo_env, org):
 
 
 def test_unknown_query_params_fall_back_to_defaults(demo_env):
-    at = open_page("app_pages/pm_time.py", group="No such group", team="nope", grain="fortnight", to="1999Q1")
+    at = open_page(page_file("pm_time.py"), group="No such group", team="nope", grain="fortnight", to="1999Q1")
     assert_clean(at, "unknown params")
     assert at.selectbox(key="f_group").value == ""
     assert at.selectbox(key="f_team").value == ""
@@ -185,7 +185,7 @@ def test_missing_database_shows_how_to_build_the_demo(db_location, monkeypatch, 
 
 
 def test_the_data_page_says_when_no_source_is_configured(demo_env):
-    at = open_page("app_pages/data.py")
+    at = open_page(page_file("data.py"))
     assert_clean(at, "data")
     assert any("No source is configured" in info.value for info in at.info)
 
@@ -199,7 +199,7 @@ def page_text(at: AppTest) -> list[str]:
 
 
 def test_the_data_page_shows_no_empty_markers_and_nothing_newer_than_today(demo_env):
-    at = open_page("app_pages/data.py")
+    at = open_page(page_file("data.py"))
     assert_clean(at, "data")
     text = page_text(at)
     assert [cell for cell in text if cell.strip() in ("None", "NaT", "nan", "<NA>")] == []
@@ -210,7 +210,7 @@ def test_the_data_page_shows_no_empty_markers_and_nothing_newer_than_today(demo_
 
 
 def test_data_as_of_is_the_newest_successful_sync_not_today(demo_env):
-    at = open_page("app_pages/overview.py")
+    at = open_page(page_file("overview.py"))
     runs = Store(demo_env).table("sync_runs")
     newest = runs.loc[runs["status"] == "success", "finished_at"].max()
     assert f"Data as of {newest:%d %b %Y, %H:%M} UTC" in [c.value for c in at.sidebar.caption]
@@ -230,7 +230,7 @@ def test_sync_now_pulls_jira_and_the_page_shows_the_outcome(demo_copy, tmp_path,
         monkeypatch.setenv("PRODOPS_DB", db)
         monkeypatch.setenv("PRODOPS_CONFIG", str(config))
         monkeypatch.setenv("JIRA_API_TOKEN", server.token)
-        at = open_page("app_pages/data.py")
+        at = open_page(page_file("data.py"))
         at.button(key="sync_now").click().run()
         assert_clean(at, "sync now")
         assert any("jira" in s.value and "success" in s.value for s in at.success), [s.value for s in at.success]
@@ -251,7 +251,7 @@ def _series(demo_db, start: date, end: date, scope: str = "org"):
 
 
 def test_overview_scores_the_last_complete_quarter_and_shows_the_running_one_to_date(demo_env, demo_db):
-    at = open_page("app_pages/overview.py")
+    at = open_page(page_file("overview.py"))
     assert_clean(at, "overview")
     assert "Q3 2026 against Q2 2026 and Q3 2025; Q4 2026 to date (57 of 92 days) beside it" in at.caption[0].value
     series = _series(demo_db, date(2025, 7, 1), date(2026, 11, 26))
@@ -265,7 +265,7 @@ def test_overview_scores_the_last_complete_quarter_and_shows_the_running_one_to_
 
 
 def test_overview_scores_a_complete_quarter_as_it_is(demo_env):
-    at = open_page("app_pages/overview.py", to="2026Q2")
+    at = open_page(page_file("overview.py"), to="2026Q2")
     assert_clean(at, "overview to Q2")
     assert "Q2 2026 against Q1 2026 and Q2 2025 ·" in at.caption[0].value
     assert not [c for c in at.caption if "to date" in c.value]
@@ -275,7 +275,7 @@ def test_an_annotation_added_on_the_overview_is_stored_and_drawn(demo_copy, monk
     monkeypatch.setenv("PRODOPS_DB", demo_copy)
     monkeypatch.setenv("PRODOPS_TODAY", "2026-11-26")
     monkeypatch.delenv("PRODOPS_CONFIG", raising=False)
-    at = open_page("app_pages/overview.py")
+    at = open_page(page_file("overview.py"))
     at.date_input(key="ann_date").set_value(date(2026, 9, 14))
     at.text_input(key="ann_label").input("Check-in template simplified")
     next(b for b in at.button if b.label == "Add annotation").click().run()
@@ -293,7 +293,7 @@ def test_an_annotation_added_on_the_overview_is_stored_and_drawn(demo_copy, monk
 
 def test_about_never_shows_the_exact_n_of_a_hidden_survey_cell(demo_env, org):
     group = org["groups"][0]
-    at = open_page("app_pages/alignment.py", group=group)
+    at = open_page(page_file("alignment.py"), group=group)
     assert_clean(at, "alignment")
     cells = {str(v) for table in at.dataframe for v in table.value.to_numpy().ravel()}
     assert not [c for c in cells if c.endswith("(hidden)")]
@@ -303,7 +303,7 @@ def test_about_never_shows_the_exact_n_of_a_hidden_survey_cell(demo_env, org):
 def test_bottlenecks_put_the_demo_story_first(demo_env):
     from dashboard.demo import SILENT_TEAM, SLIPPING_GROUP
 
-    at = open_page("app_pages/bottlenecks.py")
+    at = open_page(page_file("bottlenecks.py"))
     assert_clean(at, "bottlenecks")
     top = at.dataframe[0].value.head(5)
     found = set(zip(top["metric"], top["where"]))
@@ -318,7 +318,7 @@ def test_a_bottleneck_row_drills_down_to_its_records_and_links_to_its_page(demo_
     from dashboard.demo import SILENT_TEAM
 
     focus = f"checkin_compliance_rate:team:{SILENT_TEAM}"
-    at = open_page("app_pages/bottlenecks.py", focus=focus)
+    at = open_page(page_file("bottlenecks.py"), focus=focus)
     assert_clean(at, "drill-down")
     assert at.selectbox(key="bn_focus").value == focus
     records = next(table.value for table in at.dataframe if "State" in table.value)
@@ -331,7 +331,7 @@ def test_a_bottleneck_row_drills_down_to_its_records_and_links_to_its_page(demo_
 
 
 def test_the_qbr_quarter_lives_in_the_url(demo_env):
-    at = open_page("app_pages/qbr.py")
+    at = open_page(page_file("qbr.py"))
     assert_clean(at, "qbr")
     assert at.selectbox(key="qbr_quarter").value == date(2026, 7, 1), "the last complete quarter"
     assert at.query_params["quarter"] == "2026Q3"
@@ -341,7 +341,7 @@ def test_the_qbr_quarter_lives_in_the_url(demo_env):
     assert_clean(at, "qbr Q2")
     assert at.query_params["quarter"] == "2026Q2"
     assert "Q2 2026 against Q1 2026" in at.caption[0].value
-    seeded = open_page("app_pages/qbr.py", quarter="2026Q1", group="Payments")
+    seeded = open_page(page_file("qbr.py"), quarter="2026Q1", group="Payments")
     assert seeded.selectbox(key="qbr_quarter").value == date(2026, 1, 1)
     assert seeded.caption[0].value.startswith("Payments · ")
 
@@ -358,7 +358,7 @@ def test_the_qbr_page_shows_the_scorecard_numbers_and_exports_the_same_pack(demo
     real = report.render_all
     monkeypatch.setattr(report, "render_all", spy)
     views._qbr_files.clear()
-    at = open_page("app_pages/qbr.py")
+    at = open_page(page_file("qbr.py"))
     series = _series(demo_db, date(2026, 7, 1), date(2026, 9, 30))
     scorecard = at.dataframe[0].value.data if hasattr(at.dataframe[0].value, "data") else at.dataframe[0].value
     assert dict(zip(scorecard["Metric"], scorecard["Q3 2026"])) == {
@@ -376,7 +376,7 @@ def test_a_qbr_note_is_stored_with_its_quarter(demo_copy, monkeypatch):
     monkeypatch.setenv("PRODOPS_DB", demo_copy)
     monkeypatch.setenv("PRODOPS_TODAY", "2026-11-26")
     monkeypatch.delenv("PRODOPS_CONFIG", raising=False)
-    at = open_page("app_pages/qbr.py")
+    at = open_page(page_file("qbr.py"))
     at.text_area(key="qbr_note_2026Q3_org_S3").input("Payments re-plans every release.").run()
     at.button(key="qbr_save_S3").click().run()
     assert_clean(at, "note saved")
@@ -402,7 +402,7 @@ def test_a_page_waits_for_the_first_run_demo_build(demo_db, tmp_path, monkeypatc
         marker.unlink()
 
     threading.Timer(2.0, finish_build).start()
-    at = open_page("app_pages/overview.py")
+    at = open_page(page_file("overview.py"))
     assert_clean(at, "overview after the first-run build")
     assert len(at.metric) > 0 and not at.info
 
@@ -414,7 +414,7 @@ def _heatmap(at: AppTest) -> dict[str, dict]:
 
 
 def test_checkins_page_filters_by_kind_and_opens_the_evidence_behind_a_cell(demo_env, org):
-    at = open_page("app_pages/checkins.py")
+    at = open_page(page_file("checkins.py"))
     assert_clean(at, "checkins")
     kind = at.selectbox(key="ck_kind")
     assert kind.options == ["Weekly status", "Monthly roadmap", "Qbr prep"]
@@ -437,7 +437,7 @@ def test_checkins_page_filters_by_kind_and_opens_the_evidence_behind_a_cell(demo
 
 
 def test_checkins_page_lists_the_silent_team_as_missing_since_it_stopped(demo_env, org):
-    at = open_page("app_pages/checkins.py", group="Mobile")
+    at = open_page(page_file("checkins.py"), group="Mobile")
     misses = at.dataframe[1].value
     android = misses[(misses["Team"] == "Android") & (misses["Check-in"] == "Weekly status")]
     assert len(android) == 1 and android["Missed in a row"].iloc[0] >= 10
@@ -447,7 +447,7 @@ def test_checkins_page_lists_the_silent_team_as_missing_since_it_stopped(demo_en
 
 
 def test_checkins_page_gives_the_chosen_kinds_rates_per_period(demo_env):
-    at = open_page("app_pages/checkins.py", grain="quarter")
+    at = open_page(page_file("checkins.py"), grain="quarter")
     rates = at.dataframe[3].value
     assert list(rates.columns) == ["Period", "Expected", "Check-ins delivered", "Check-ins on time", "Check-in lateness"]
     assert rates["Period"].iloc[0] == "2026Q4" and (rates["Expected"] > 0).all()
@@ -471,7 +471,7 @@ def test_test_connection_runs_the_doctors_check_for_one_source(demo_copy, tmp_pa
         monkeypatch.setenv("PRODOPS_CONFIG", str(config))
         monkeypatch.setenv("JIRA_API_TOKEN", server.token)
         server.inject(Fault("status", path="/project/WEB/versions", status=403, times=None))
-        at = open_page("app_pages/data.py")
+        at = open_page(page_file("data.py"))
         assert any("Never synced" in c.value for c in at.caption)
         at.button(key="test_jira").click().run()
         assert not at.exception

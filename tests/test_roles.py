@@ -19,12 +19,13 @@ from dashboard import own_time, periods
 from dashboard.auth import Viewer, identity, role_for
 from dashboard.config import Access, ConfigError, parse_settings
 from dashboard.store import Store
+from tests.conftest import ENTRYPOINT, page_file
 
 ROOT = Path(__file__).resolve().parent.parent
-APP = str(ROOT / "streamlit_app.py")
-DATA_PAGE = "app_pages/data.py"
-PM_TIME = "app_pages/pm_time.py"
-ALL_PAGES = sorted(f"app_pages/{path.name}" for path in (ROOT / "app_pages").glob("*.py"))
+APP = str(ENTRYPOINT)
+DATA_PAGE = page_file("data.py")
+PM_TIME = page_file("pm_time.py")
+ALL_PAGES = sorted(page_file(path.name) for path in (ROOT / "pages").glob("*.py"))
 ANALYSIS_PAGES = [page for page in ALL_PAGES if page != DATA_PAGE]
 EXPECTED_PAGES = {"leader": ANALYSIS_PAGES, "pm": ANALYSIS_PAGES, "ops": ALL_PAGES}
 AUTH = {
@@ -250,7 +251,7 @@ def test_only_ops_edits_annotations_and_review_notes(signed_in, role):
     can_edit = role == "ops"
     assert bool([b for b in at.button if b.label == "Add annotation"]) == can_edit
     assert bool([t for t in at.text_input if t.key == "ann_label"]) == can_edit
-    at.switch_page("app_pages/qbr.py").run()
+    at.switch_page(page_file("qbr.py")).run()
     assert_clean(at, f"{role} on the QBR page")
     assert bool(at.text_area) == can_edit
     assert bool([b for b in at.button if (b.key or "").startswith("qbr_save_")]) == can_edit

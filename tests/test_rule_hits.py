@@ -8,6 +8,7 @@ import pytest
 from connectors.calendar import IcsError, ics_to_rows
 from dashboard.config import Settings
 from dashboard.rule_hits import UNNAMED, file_rule_hits, stored_rule_hits
+from tests.conftest import page_file
 from tests.test_calendar_ics import PM, SPRING_2026, calendar
 
 SETTINGS = Settings(calendar={"rules": [{"name": "pricing reviews", "category": "strategy", "title": ["pricing"]}]})
@@ -89,7 +90,7 @@ def test_a_broken_file_names_its_problem():
 def test_the_data_page_shows_the_demo_hours_per_rule(demo_env):
     from tests.test_pages import assert_clean, open_page
 
-    at = open_page("app_pages/data.py")
+    at = open_page(page_file("data.py"))
     assert_clean(at, "data")
     table = next(t.value for t in at.dataframe if "rule" in t.value.columns and "share" in t.value.columns)
     hours = table.set_index("rule")["hours"]

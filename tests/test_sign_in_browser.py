@@ -7,10 +7,13 @@ reads arrive, and a URL typed into the browser does not open a page the role may
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
+from dashboard import navigation
 from dashboard.store import Store
 from tests.browser import free_port, streamlit_server, wait_for_app
 from tests.conftest import DEMO_TODAY
@@ -28,25 +31,35 @@ def pm(demo_db) -> dict:
     return {"email": person["email"], "name": person["name"], "email_verified": True}
 
 
-@pytest.fixture(scope="module")
-def site(demo_db, pm, tmp_path_factory) -> Iterator[tuple[str, OidcProvider]]:
-    """A dashboard with sign-in on, its provider, and `[access]`: PMs by domain, ops by group."""
-    folder = tmp_path_factory.mktemp("sign_in")
+@contextmanager
+def signed_in_server(folder: Path, demo_db: str, pm: dict, provider: OidcProvider) -> Iterator[str]:
+    """A fresh dashboard server with sign-in on and `[access]`: PMs by domain, ops by group."""
     port = free_port()
-    with OidcProvider(CLIENT_ID, CLIENT_SECRET) as provider:
-        secrets = folder / "secrets.toml"
-        secrets.write_text(
-            f'[auth]\nredirect_uri = "http://127.0.0.1:{port}/oauth2callback"\ncookie_secret = "test-cookie-secret"\n'
-            f'client_id = "{CLIENT_ID}"\nclient_secret = "{CLIENT_SECRET}"\nserver_metadata_url = "{provider.metadata_url}"\n'
-        )
-        config = folder / "prodops.toml"
-        config.write_text(
-            f'[access.ops]\ngroups = ["{OPS_GROUP}"]\n[access.pm]\ndomains = ["{pm["email"].rpartition("@")[2]}"]\n'
-        )
-        env = {"PRODOPS_DB": str(demo_db), "PRODOPS_TODAY": DEMO_TODAY.isoformat(), "PRODOPS_CONFIG": str(config),
-               "AUTHLIB_INSECURE_TRANSPORT": "1"}
-        with streamlit_server(env, port=port, options=("--secrets.files", str(secrets))) as url:
-            yield url, provider
+    secrets = folder / "secrets.toml"
+    secrets.write_text(
+        f'[auth]\nredirect_uri = "http://127.0.0.1:{port}/oauth2callback"\ncookie_secret = "test-cookie-secret"\n'
+        f'client_id = "{CLIENT_ID}"\nclient_secret = "{CLIENT_SECRET}"\nserver_metadata_url = "{provider.metadata_url}"\n'
+    )
+    config = folder / "prodops.toml"
+    config.write_text(
+        f'[access.ops]\ngroups = ["{OPS_GROUP}"]\n[access.pm]\ndomains = ["{pm["email"].rpartition("@")[2]}"]\n'
+    )
+    env = {"PRODOPS_DB": str(demo_db), "PRODOPS_TODAY": DEMO_TODAY.isoformat(), "PRODOPS_CONFIG": str(config),
+           "AUTHLIB_INSECURE_TRANSPORT": "1"}
+    with streamlit_server(env, port=port, options=("--secrets.files", str(secrets))) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def provider() -> Iterator[OidcProvider]:
+    with OidcProvider(CLIENT_ID, CLIENT_SECRET) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def site(demo_db, pm, provider, tmp_path_factory) -> Iterator[tuple[str, OidcProvider]]:
+    with signed_in_server(tmp_path_factory.mktemp("sign_in"), demo_db, pm, provider) as url:
+        yield url, provider
 
 
 @pytest.fixture()
@@ -107,3 +120,19 @@ def test_an_address_no_role_matches_is_turned_away(site, page):
     sign_in(page, url, provider, {"email": "visitor@elsewhere.org", "email_verified": True})
     expect(page.get_by_test_id("stAlertContentError")).to_contain_text("visitor@elsewhere.org has no role")
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+
+
+def test_a_deep_link_as_a_fresh_servers_first_request_gets_the_sign_in_screen(demo_db, pm, provider, browser, tmp_path):
+    """Streamlit's legacy router would run a page file alone, without sign-in, for the first
+    request of a server whose entrypoint has a `pages/` folder beside it: every page is opened
+    that way, each on a server of its own."""
+    for spec in navigation.PAGES:
+        with signed_in_server(tmp_path, demo_db, pm, provider) as url:
+            context = browser.new_context(viewport={"width": 1400, "height": 900})
+            page = context.new_page()
+            page.goto(f"{url}/{spec.url_path}")
+            wait_for_app(page)
+            expect(page.get_by_role("button", name="Sign in"), f"/{spec.url_path}").to_be_visible()
+            assert heading(page) == "Product Ops Health", f"/{spec.url_path} ran without sign-in"
+            expect(page.get_by_test_id("stException")).to_have_count(0)
+            context.close()

@@ -11,10 +11,10 @@ from connectors.roster import load_roster, parse_roster
 from connectors.survey import load_wave, read_export
 from dashboard.store import Store
 from dashboard.ui import Filters
-from tests.conftest import ROOT
+from tests.conftest import page_file
 from tests.survey_fixtures import DATA, SALT, settings, store_with_teams
 
-PAGE = str(ROOT / "app_pages" / "surveys.py")
+PAGE = page_file("surveys.py")
 ROSTER = "person_id,name,email,role,team_id,team_name,group,time_zone,working_hours,start_date,end_date\n" + "".join(
     f"p{i},P {i},p{i}@example.com,pm,{team},{team.title()},{group},Europe/Berlin,,2024-01-01,\n"
     for i, (team, group) in enumerate([("payments", "Money")] * 3 + [("checkout", "Money")] * 2 + [("search", "Discovery")] * 2)
