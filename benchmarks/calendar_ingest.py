@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from common import TODAY, Timer, arguments, header
 
-from dashboard.config import Settings
+from dashboard.core.config import Settings
 from dashboard.demo import SCALES
 from dashboard.demo.build import _organisation
 from dashboard.demo.calendars import Calendars, make_calendars, read_calendars

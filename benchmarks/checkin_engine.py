@@ -19,9 +19,9 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from dashboard.checkins import derive_checkins
-from dashboard.config import parse_settings
-from dashboard.schema import TABLES
+from dashboard.core.config import parse_settings
+from dashboard.core.schema import TABLES
+from dashboard.derive.checkins import derive_checkins
 
 NOW = datetime(2026, 11, 26, 12)
 KINDS = [

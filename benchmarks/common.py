@@ -16,9 +16,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from dashboard.config import Settings  # noqa: E402
+from dashboard.core.config import Settings  # noqa: E402
+from dashboard.core.store import Store  # noqa: E402
 from dashboard.demo import SCALES, build_demo  # noqa: E402
-from dashboard.store import Store  # noqa: E402
 
 CACHE = ROOT / "benchmarks" / ".cache"
 TODAY = date(2026, 11, 26)

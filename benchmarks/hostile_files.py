@@ -7,7 +7,7 @@ installed if missing), on a store holding a small roster. It prints one row per 
 size, what happened (read, or the start of the error), wall seconds and maximum RSS.
 
 The cases are the largest input each reader accepts (just under its limit in
-`dashboard.file_limits`, or the calendar's `[calendar]` limits) and the hostile files over or
+`dashboard.core.file_limits`, or the calendar's `[calendar]` limits) and the hostile files over or
 around the limits (200 MB, UTF-16 without a byte order mark, a million columns, cells of 1 Mi
 characters). Run it from the repository root:
 
@@ -29,8 +29,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from dashboard.config import Settings  # noqa: E402
-from dashboard.file_limits import MAX_CELL_CHARS, MAX_EXPORT_BYTES, MAX_ROSTER_BYTES, MAX_TOML_BYTES  # noqa: E402
+from dashboard.core.config import Settings  # noqa: E402
+from dashboard.core.file_limits import MAX_CELL_CHARS, MAX_EXPORT_BYTES, MAX_ROSTER_BYTES, MAX_TOML_BYTES  # noqa: E402
 from tests.test_file_load_faults import CHECKINS, CONFIG, ROSTER, bigger  # noqa: E402
 
 TIME = Path("/usr/bin/time")

@@ -24,8 +24,8 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from connectors.calendar import Owner, Window, ics_to_rows, sync_calendars
-from dashboard.config import Settings
-from dashboard.store import Store
+from dashboard.core.config import Settings
+from dashboard.core.store import Store
 
 ZONES = ["Europe/Berlin", "Europe/London", "America/New_York", "America/Los_Angeles", "Asia/Singapore"]
 SERIES = [  # title, rule, minutes, local hour, attendees

@@ -18,7 +18,7 @@ from common import Timer, arguments, demo_database, header
 
 from connectors.jira import sync_jira
 from connectors.retry import RetryPolicy
-from dashboard.store import Store
+from dashboard.core.store import Store
 from tests.fakes.jira_server import JiraServer, jira_settings
 from tests.fakes.jira_site import JiraSite, populate
 

@@ -20,7 +20,7 @@ from connectors.jira.connection import connect
 from connectors.jira.fetch import fetch
 from connectors.jira.query import scope_jql, scoped_projects, search_jql
 from connectors.retry import RetryPolicy
-from dashboard.store import Store
+from dashboard.core.store import Store
 from tests.fakes.jira_server import JiraServer, jira_settings
 from tests.fakes.jira_site import JiraSite, populate
 

@@ -19,10 +19,10 @@ import streamlit as st
 from common import ROOT, Timer, arguments, demo_database, header
 from streamlit.testing.v1 import AppTest
 
-from dashboard import navigation
+from dashboard.app import navigation
 from dashboard.cli import ENTRYPOINT
-from dashboard.store import Store
-from dashboard.store import duckdb as duckdb_store
+from dashboard.core.store import Store
+from dashboard.core.store import duckdb as duckdb_store
 
 APP = str(ENTRYPOINT)
 PAGES = [f"pages/{page.file}" for page in navigation.PAGES]

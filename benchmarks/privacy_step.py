@@ -20,8 +20,8 @@ from pathlib import Path
 
 from common import TODAY, Timer, arguments, demo_database, demo_settings, header
 
+from dashboard.core.store import Store
 from dashboard.derive import CALENDAR_LEDGER_INPUTS, SURVEY_LEDGER_INPUTS, publish_people
-from dashboard.store import Store
 
 
 def median(timers: list[Timer]) -> str:

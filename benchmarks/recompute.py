@@ -22,9 +22,9 @@ from pathlib import Path
 
 from common import TODAY, Timer, arguments, demo_database, demo_settings, header
 
+from dashboard.core.store import Store
 from dashboard.demo.next_day import next_day
 from dashboard.derive import rebuild, refresh
-from dashboard.store import Store
 
 
 def median(timers: list[Timer]) -> str:

@@ -7,9 +7,9 @@ from __future__ import annotations
 from common import TODAY, Timer, arguments, demo_database, header, median_of
 
 from dashboard import report
-from dashboard.config import Settings
+from dashboard.core.config import Settings
+from dashboard.core.store import Store
 from dashboard.report.content import parse_quarter
-from dashboard.store import Store
 
 
 def main() -> None:

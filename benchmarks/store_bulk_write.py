@@ -15,7 +15,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from dashboard.store import Store
+from dashboard.core.store import Store
 
 
 def occurrences(rows: int) -> pd.DataFrame:

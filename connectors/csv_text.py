@@ -5,7 +5,7 @@ the middle of a row. Read as it is, its complete rows would replace the good one
 load (a survey wave, a check-in form) and the cut row would be half read. So such a file is
 refused as a whole: `CutShort` says where it ends, and the caller names the file.
 
-A cell over `MAX_CELL_CHARS` or a row over `MAX_COLUMNS` columns (`dashboard.file_limits`) is
+A cell over `MAX_CELL_CHARS` or a row over `MAX_COLUMNS` columns (`dashboard.core.file_limits`) is
 refused the same way, as `TooWide`, with the row and the limit.
 """
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 import io
 
-from dashboard.file_limits import MAX_CELL_CHARS, MAX_COLUMNS, excerpt
+from dashboard.core.file_limits import MAX_CELL_CHARS, MAX_COLUMNS, excerpt
 
 
 class CsvError(ValueError):
@@ -25,7 +25,7 @@ class CutShort(CsvError):
 
 
 class TooWide(CsvError):
-    """A cell or a row is over the limits of `dashboard.file_limits`."""
+    """A cell or a row is over the limits of `dashboard.core.file_limits`."""
 
 
 def records(text: str, delimiter: str = ",") -> list[list[str]]:

@@ -43,10 +43,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import pandas as pd
 
 from connectors.csv_text import CsvError, records
-from dashboard.config import ROLES, Settings
-from dashboard.file_limits import MAX_ROSTER_BYTES, FileRefused, excerpt, listing, read_text
-from dashboard.schema import TABLES
-from dashboard.store import Store
+from dashboard.core.config import ROLES, Settings
+from dashboard.core.file_limits import MAX_ROSTER_BYTES, FileRefused, excerpt, listing, read_text
+from dashboard.core.schema import TABLES
+from dashboard.core.store import Store
 
 REQUIRED_COLUMNS = (
     "person_id", "name", "email", "role", "team_id", "group", "time_zone", "working_hours", "start_date", "end_date",

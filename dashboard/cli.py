@@ -10,18 +10,18 @@ from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
-from dashboard.config import ConfigError, load_settings
-from dashboard.periods import GRAINS, label, quarters_back, today
-from dashboard.safe_text import csv_bytes
-from dashboard.store import StoreError, open_store
+from dashboard.core.config import ConfigError, load_settings
+from dashboard.core.periods import GRAINS, label, quarters_back, today
+from dashboard.core.safe_text import csv_bytes
+from dashboard.core.store import StoreError, open_store
 
 ROOT = Path(__file__).resolve().parent.parent
 ENTRYPOINT = ROOT / "dashboard" / "entrypoint" / "streamlit_app.py"
 
 
 def _demo(args: argparse.Namespace) -> int:
+    from dashboard.app.first_run import marker
     from dashboard.demo import SCALES, build, build_demo
-    from dashboard.first_run import marker
 
     _print_progress(build.progress)
     settings = load_settings(args.config)
@@ -218,7 +218,7 @@ def _report(args: argparse.Namespace) -> int:
 
 def _serve(args: argparse.Namespace) -> int:
     """Start Streamlit; on first run, with no database yet, build the demo organisation beside it."""
-    from dashboard.first_run import build_in_background
+    from dashboard.app.first_run import build_in_background
 
     settings = load_settings(args.config)
     store = open_store(settings)

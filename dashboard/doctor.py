@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from dashboard.config import CONFIG_ENV, DEFAULT_CONFIG_FILE, ConfigError, Settings, load_settings
-from dashboard.store import open_store
+from dashboard.core.config import CONFIG_ENV, DEFAULT_CONFIG_FILE, ConfigError, Settings, load_settings
+from dashboard.core.store import open_store
 
 READY, MISSING = "ready", "missing"
 EXIT_READY, EXIT_MISSING, EXIT_CONFIG = 0, 1, 2

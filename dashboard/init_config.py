@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from dashboard.config import parse_settings
+from dashboard.core.config import parse_settings
 
 CALENDARS = ("ics", "google", "graph", "none")
 SURVEY_TOOLS = ("google_forms", "qualtrics", "surveymonkey", "ms_forms", "typeform", "none")

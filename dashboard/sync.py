@@ -17,9 +17,9 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
-from dashboard.config import Settings
-from dashboard.file_limits import listing
-from dashboard.store import Store, SyncBusy
+from dashboard.core.config import Settings
+from dashboard.core.file_limits import listing
+from dashboard.core.store import Store, SyncBusy
 
 Progress = Callable[[str, int, int | None], None]
 """`progress(stage, done, total)`; total is None when the source does not say."""

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import ui, views
+from dashboard.app import ui, views
 
 filters = ui.require_filters()
 ui.page_header("Alignment", views.signals()["S4"], filters)

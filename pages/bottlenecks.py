@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import ui, views
+from dashboard.app import ui, views
 
 filters = ui.require_filters()
 period = filters.last_quarter

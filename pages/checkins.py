@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import charts, ui, views
-from dashboard.checkins.compliance import evidence_of
+from dashboard.app import ui, views
+from dashboard.charts import trends as charts
+from dashboard.derive.checkins.compliance import evidence_of
 
 filters = ui.require_filters()
 ui.page_header("Check-ins", views.signals()["checkins"], filters)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import auth, ui, views
+from dashboard.app import auth, ui, views
 
 auth.require("data")
 st.title("Data", anchor=False)

@@ -1,7 +1,7 @@
 """S2: do insights and data reach teams without custom requests?"""
 from __future__ import annotations
 
-from dashboard import ui, views
+from dashboard.app import ui, views
 
 filters = ui.require_filters()
 ui.page_header("Insights", views.signals()["S2"], filters)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import safe_text, ui, views
+from dashboard.app import ui, views
+from dashboard.core import safe_text
 
 filters = ui.require_filters()
 scope_name = views.scope_names().get(filters.scope_id, filters.scope_id)

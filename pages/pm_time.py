@@ -1,7 +1,7 @@
 """S1: do PMs spend less time on process overhead and more on strategy? A PM also sees their own weeks."""
 from __future__ import annotations
 
-from dashboard import ui, views
+from dashboard.app import ui, views
 
 filters = ui.require_filters()
 ui.page_header("PM time", views.signals()["S1"], filters)

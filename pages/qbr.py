@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import safe_text, ui, views
+from dashboard.app import ui, views
+from dashboard.core import safe_text
 
 filters = ui.require_filters()
 st.title("Quarterly business review", anchor=False)

@@ -1,7 +1,7 @@
 """S3: do release management and enablement run smoothly at scale?"""
 from __future__ import annotations
 
-from dashboard import ui, views
+from dashboard.app import ui, views
 
 filters = ui.require_filters()
 ui.page_header("Releases", views.signals()["S3"], filters)

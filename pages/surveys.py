@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import safe_text, survey_charts, survey_views, ui
+from dashboard.app import survey_views, ui
+from dashboard.charts import surveys as survey_charts
+from dashboard.core import safe_text
 
 filters = ui.require_filters()
 st.title("Surveys", anchor=False)

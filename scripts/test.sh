@@ -17,6 +17,8 @@ mkdir -p tests/artifacts
 
 echo "=== ruff check" >&2
 .venv/bin/ruff check . || exit 1
+echo "=== lint-imports (the layer contracts in pyproject.toml)" >&2
+.venv/bin/lint-imports || exit 1
 
 backends=${PRODOPS_TEST_BACKENDS:-duckdb postgres}
 if [[ " $backends " == *" postgres "* && -z "${PRODOPS_TEST_PG:-}" ]]; then

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from dashboard.config import Settings
-from dashboard.store import Store
+from dashboard.core.config import Settings
+from dashboard.core.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 ENTRYPOINT = str(ROOT / "dashboard" / "entrypoint" / "streamlit_app.py")

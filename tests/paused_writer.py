@@ -22,9 +22,9 @@ from contextlib import contextmanager
 import duckdb
 
 from dashboard import cli
-from dashboard.store import Transaction
-from dashboard.store.duckdb import DuckDBStore
-from dashboard.store.postgres import PostgresStore
+from dashboard.core.store import Transaction
+from dashboard.core.store.duckdb import DuckDBStore
+from dashboard.core.store.postgres import PostgresStore
 
 PHASES = ("before_commit", "before_checkpoint", "before_rename", "after_publish")
 

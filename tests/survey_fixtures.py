@@ -5,8 +5,8 @@ import tomllib
 
 import pandas as pd
 
-from dashboard.config import Settings, parse_settings
-from dashboard.store import Store
+from dashboard.core.config import Settings, parse_settings
+from dashboard.core.store import Store
 from tests.conftest import ROOT
 
 DATA = ROOT / "tests" / "data" / "surveys"

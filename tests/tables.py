@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dashboard.schema import TABLES
+from dashboard.core.schema import TABLES
 
 
 def make_tables(**rows: list[dict]) -> dict[str, pd.DataFrame]:

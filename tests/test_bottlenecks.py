@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dashboard import bottlenecks, compare
-from dashboard.config import Settings
+from dashboard.analysis import bottlenecks, compare
+from dashboard.core.config import Settings
 from dashboard.metrics import METRICS, compute_series
 from tests.tables import make_tables
 
@@ -257,8 +257,8 @@ def test_survey_metrics_have_no_records():
 
 @pytest.fixture(scope="module")
 def demo_quarterly(demo_db):
+    from dashboard.core.store import Store
     from dashboard.metrics import compute_series, load_tables
-    from dashboard.store import Store
 
     store = Store(demo_db)
     tables = load_tables(store)

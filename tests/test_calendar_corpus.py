@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 from connectors.calendar import IcsError, Owner, Window, ics_occurrences, sync_calendars
-from dashboard.config import Settings
+from dashboard.core.config import Settings
 from tests.conftest import CORPUS, DATA, own_and_corpus
 
 OWNER = Owner("p0", "pm@example.com", "Europe/Berlin")

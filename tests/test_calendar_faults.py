@@ -14,7 +14,7 @@ import pytest
 
 from connectors.calendar import sync_calendars
 from connectors.retry import RetryPolicy
-from dashboard.config import Settings
+from dashboard.core.config import Settings
 from tests.fakes.faults import Fault
 from tests.fakes.google_calendar import GoogleCalendarFake, JsonServer, fake_event
 from tests.fakes.graph_calendar import GraphCalendarFake, graph_event

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from connectors.calendar import sync_calendars
-from dashboard.config import Settings
+from dashboard.core.config import Settings
 from tests.fakes.graph_calendar import GraphCalendarFake, graph_event
 from tests.test_calendar_sync import TODAY, events, runs, seed_roster
 

@@ -9,8 +9,8 @@ import pytest
 import recurring_ical_events
 
 from connectors.calendar import IcsError, Owner, Window, ics_occurrences, ics_tables, ics_to_rows, title_hash
-from dashboard.config import Settings
-from dashboard.pm_weeks import build_pm_weeks
+from dashboard.core.config import Settings
+from dashboard.derive.pm_weeks import build_pm_weeks
 from tests.tables import make_tables
 
 PM = Owner("p1", "pm@example.com", "Europe/Berlin", aliases=("pm.alias@example.com",))

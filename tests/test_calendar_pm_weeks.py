@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from connectors.calendar import Window, ics_to_rows
-from dashboard.config import Settings
+from dashboard.core.config import Settings
 from tests.test_calendar_ics import PM, calendar, pm_week
 
 
@@ -42,7 +42,7 @@ def test_free_time_splits_into_focus_short_focus_and_fragments():
 def test_the_bands_follow_the_configured_minimums():
     rows = ics_to_rows(MONDAY, PM, Window.of(date(2026, 3, 16), date(2026, 3, 23), "Europe/Berlin"))
     settings = Settings(calendar={"focus_min_minutes": 60, "short_focus_min_minutes": 30})
-    from dashboard.pm_weeks import build_pm_weeks
+    from dashboard.derive.pm_weeks import build_pm_weeks
     from tests.tables import make_tables
 
     person = {"person_id": "p1", "role": "pm", "team_id": "t1", "tz": "Europe/Berlin"}

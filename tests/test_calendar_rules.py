@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from connectors.calendar import DEFAULT_RULES, UNCLASSIFIED, Classifier, Occurrence, effective_rules, rules_preview
-from dashboard.config import CalendarRule, ConfigError, Settings, load_settings
+from dashboard.core.config import CalendarRule, ConfigError, Settings, load_settings
 
 MONDAY = datetime(2026, 3, 16, 9, tzinfo=UTC)
 

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from connectors.calendar import sync_calendars, sync_window
-from dashboard.config import Settings
+from dashboard.core.config import Settings
 from tests.test_calendar_ics import WEEKLY, calendar
 
 TODAY = date(2026, 4, 8)

@@ -5,7 +5,7 @@ from datetime import date
 
 import pandas as pd
 
-from dashboard import charts
+from dashboard.charts import trends as charts
 from dashboard.metrics import METRICS
 
 SHARE = METRICS["checkin_on_time_rate"]

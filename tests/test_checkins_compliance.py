@@ -6,9 +6,9 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from dashboard.charts import checkin_heatmap
-from dashboard.checkins.compliance import board, evidence_of, open_misses, streaks
-from dashboard.config import Settings
+from dashboard.charts.trends import checkin_heatmap
+from dashboard.core.config import Settings
+from dashboard.derive.checkins.compliance import board, evidence_of, open_misses, streaks
 from dashboard.metrics import compute_series
 from tests.tables import make_tables
 

@@ -6,9 +6,9 @@ from datetime import date, datetime
 import pandas as pd
 import pytest
 
-from dashboard.checkins import derive_checkins, due_days
-from dashboard.checkins.holidays import HolidayCalendarError, ics_days
-from dashboard.config import CheckinKind, ConfigError, parse_settings
+from dashboard.core.config import CheckinKind, ConfigError, parse_settings
+from dashboard.derive.checkins import derive_checkins, due_days
+from dashboard.derive.checkins.holidays import HolidayCalendarError, ics_days
 from tests.tables import make_tables
 
 WEEKLY = {"id": "weekly_status", "cadence": "weekly", "weekday": "fri", "jira_label": "weekly-status"}

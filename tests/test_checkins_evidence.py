@@ -8,9 +8,9 @@ import pytest
 
 from connectors.checkins import CheckinFormError, calendar_evidence, form_rows, jira_evidence
 from connectors.survey import read_text
-from dashboard.checkins import derive_checkins
-from dashboard.checkins.holidays import HolidayCalendarError
-from dashboard.config import parse_settings
+from dashboard.core.config import parse_settings
+from dashboard.derive.checkins import derive_checkins
+from dashboard.derive.checkins.holidays import HolidayCalendarError
 from tests.tables import make_tables
 
 TEAMS = pd.DataFrame({"team_id": ["payments-checkout", "mobile-android"], "name": ["Checkout", "Android"],

@@ -103,7 +103,7 @@ def test_serve_answers_health_at_once_and_builds_the_demo_beside_it(tmp_path):
 
 
 def test_checkin_metrics_come_from_the_check_in_engine(demo_db):
-    from dashboard.store import Store
+    from dashboard.core.store import Store
 
     result = run("metrics", "--grain", "quarter", "--scope", "team", "--metric", "checkin_compliance_rate",
                  "--metric", "checkin_on_time_rate", "--metric", "checkin_median_lateness_hours", env_db=demo_db)
@@ -141,7 +141,7 @@ start = 2026-09-01
 
 
 def test_load_checkins_stores_a_form_export_and_rederives_the_checkins(demo_copy, tmp_path):
-    from dashboard.store import Store
+    from dashboard.core.store import Store
 
     config = tmp_path / "prodops.toml"
     config.write_text(CHECKIN_CONFIG)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from dashboard.config import ConfigError, load_settings
+from dashboard.core.config import ConfigError, load_settings
 
 
 def write(tmp_path, text):

@@ -17,15 +17,15 @@ from connectors.jira import Rules, normalize, plan_changes, version_plans
 from connectors.roster import REQUIRED_COLUMNS, load_roster, parse_roster
 from connectors.survey import detect, read_text
 from connectors.survey import normalize as survey_normalize
-from dashboard.checkins.compliance import open_misses
-from dashboard.config import Settings
+from dashboard.core.config import Settings
+from dashboard.core.periods import quarters_back
+from dashboard.core.schema import TABLES
+from dashboard.core.store import Store
 from dashboard.demo import GROUPS, SILENT_TEAM, SLIPPING_GROUP, ZONES, Sources, build_demo, demo_sources, demo_tables, make_story, survey_waves
 from dashboard.demo.calendars import demo_settings, read_calendars
 from dashboard.demo.story import monday
 from dashboard.demo.surveys import MAPPINGS, SURVEY_SALT
-from dashboard.periods import quarters_back
-from dashboard.schema import TABLES
-from dashboard.store import Store
+from dashboard.derive.checkins.compliance import open_misses
 from tests.conftest import DEMO_TODAY, ROOT
 
 STORY = make_story(DEMO_TODAY)
@@ -58,8 +58,8 @@ def _digests(path) -> dict[str, tuple[int, str]]:
 def test_a_rebuild_in_another_process_with_another_hash_seed_writes_identical_tables(demo_db, db_location):
     again = db_location("again")
     code = (
-        "from datetime import date; from dashboard.config import Settings; from dashboard.demo import build_demo;"
-        "from dashboard.store import Store;"
+        "from datetime import date; from dashboard.core.config import Settings; from dashboard.demo import build_demo;"
+        "from dashboard.core.store import Store;"
         f"build_demo(Store({again!r}), Settings(), date.fromisoformat({DEMO_TODAY.isoformat()!r}))"
     )
     env = {**os.environ, "PYTHONHASHSEED": "12345"}

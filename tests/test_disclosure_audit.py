@@ -22,14 +22,14 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from scipy.optimize import linprog
 
-from dashboard import publication
-from dashboard.config import Settings
+from dashboard.core import publication
+from dashboard.core.config import Settings
+from dashboard.core.privacy import PROTECTION_SHARE
+from dashboard.core.publication import CELL_COLUMNS, RECORD_COLUMNS, advance
 from dashboard.metrics import calendar_cells as calendar_layer
 from dashboard.metrics import compute_series, surveys
 from dashboard.metrics.calendar_cells import MEASURES, measures, ranges
 from dashboard.metrics.surveys import ALL, LEVELS, TIME_CUTS, measure
-from dashboard.privacy import PROTECTION_SHARE
-from dashboard.publication import CELL_COLUMNS, RECORD_COLUMNS, advance
 from tests.tables import make_tables
 from tests.test_privacy import cells_a_user_can_see, organisations, tables_of
 

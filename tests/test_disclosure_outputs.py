@@ -14,12 +14,13 @@ from datetime import date, timedelta
 import pandas as pd
 import pytest
 
-from dashboard import bottlenecks, cli, report
-from dashboard.config import Settings
+from dashboard import cli, report
+from dashboard.analysis import bottlenecks
+from dashboard.core.config import Settings
+from dashboard.core.periods import floor
+from dashboard.core.store import Store
 from dashboard.metrics import METRICS, compute_series, load_tables
 from dashboard.metrics.aggregate import group_at
-from dashboard.periods import floor
-from dashboard.store import Store
 from tests.conftest import DEMO_TODAY
 
 CALENDAR = ["pm_overhead_share", "pm_strategy_share", "pm_focus_hours", "pm_meeting_hours"]

@@ -18,10 +18,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dashboard.charts import n_text
-from dashboard.config import Settings
+from dashboard.charts.trends import n_text
+from dashboard.core.config import Settings
+from dashboard.core.store import Store
 from dashboard.metrics import compute_series, load_tables
-from dashboard.store import Store
 from tests.conftest import DEMO_TODAY, page_file
 from tests.test_pages import assert_clean, open_page
 

@@ -8,7 +8,7 @@ import typing
 
 from pydantic import BaseModel
 
-from dashboard.config import Settings, load_settings
+from dashboard.core.config import Settings, load_settings
 from tests.conftest import ROOT
 
 EXAMPLE = ROOT / "prodops.example.toml"

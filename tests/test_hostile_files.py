@@ -7,7 +7,7 @@ write (`plan_roster`, `normalize`, `form_rows`, the ICS expansion), without a st
 loads themselves run on a store through the command line, and a refused file leaves the store
 exactly as it was (the DuckDB file's bytes, PostgreSQL's tables).
 
-Examples are bounded so that each reader takes seconds. The limits are `dashboard.file_limits`;
+Examples are bounded so that each reader takes seconds. The limits are `dashboard.core.file_limits`;
 the memory they hold a reader to is measured by `benchmarks/hostile_files.py`.
 """
 from __future__ import annotations
@@ -31,10 +31,10 @@ from connectors.calendar.ics import Limits, parse_ics, read_location, skipped_li
 from connectors.checkins import CheckinFormError, form_rows
 from connectors.roster import RosterError, plan_roster, read_roster
 from connectors.survey import SurveyFormatError, SurveyImportError, normalize, read_export, survey_salt
-from dashboard.config import ConfigError, load_settings, parse_settings
-from dashboard.file_limits import MAX_CELL_CHARS, MAX_COLUMNS, MAX_EXPORT_BYTES, MAX_ROSTER_BYTES, MAX_TOML_BYTES, size_text
-from dashboard.store import Store
-from dashboard.store.duckdb import DuckDBStore
+from dashboard.core.config import ConfigError, load_settings, parse_settings
+from dashboard.core.file_limits import MAX_CELL_CHARS, MAX_COLUMNS, MAX_EXPORT_BYTES, MAX_ROSTER_BYTES, MAX_TOML_BYTES, size_text
+from dashboard.core.store import Store
+from dashboard.core.store.duckdb import DuckDBStore
 from tests.conftest import ROOT
 from tests.survey_fixtures import CONFIG as SURVEY_CONFIG
 from tests.survey_fixtures import DATA, SALT, TEAMS

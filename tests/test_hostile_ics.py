@@ -99,7 +99,7 @@ def test_junk_is_quarantined_with_a_short_printable_error(store, folder, junk, m
 
 
 def test_the_limits_are_settings_with_clear_errors():
-    from dashboard.config import ConfigError, parse_settings
+    from dashboard.core.config import ConfigError, parse_settings
 
     with pytest.raises(ConfigError, match="max_ics_megabytes"):
         parse_settings({"calendar": {"max_ics_megabytes": "lots"}})
@@ -108,7 +108,7 @@ def test_the_limits_are_settings_with_clear_errors():
 
 def test_the_rules_preview_applies_the_same_limits_to_an_uploaded_file():
     from connectors.calendar import IcsError
-    from dashboard.rule_hits import file_rule_hits
+    from dashboard.analysis.rule_hits import file_rule_hits
 
     config = settings(max_ics_megabytes=1)
     with pytest.raises(IcsError, match=r"^too large: 2\.0 MB, over the limit of 1 MB"):

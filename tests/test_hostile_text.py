@@ -14,9 +14,10 @@ from markdown_it import MarkdownIt
 from pptx import Presentation
 from streamlit.testing.v1 import AppTest
 
-from dashboard import notes, report, safe_text
-from dashboard.config import Settings
-from dashboard.store import Store
+from dashboard import report
+from dashboard.core import notes, safe_text
+from dashboard.core.config import Settings
+from dashboard.core.store import Store
 from tests.conftest import DEMO_TODAY, page_file
 from tests.test_pages import APP, assert_clean
 

@@ -6,7 +6,7 @@ from datetime import datetime
 import pytest
 
 from connectors.jira.query import Cursor, scope_jql, search_jql, signature
-from dashboard.config import ConfigError, load_settings
+from dashboard.core.config import ConfigError, load_settings
 
 GOOD = """
 [jira]

@@ -10,7 +10,7 @@ import pytest
 
 from connectors.jira import JiraSyncError, sync_jira
 from connectors.retry import RetryPolicy
-from dashboard.schema import PUBLICATION_TABLES, TABLES
+from dashboard.core.schema import PUBLICATION_TABLES, TABLES
 from tests.fakes.faults import Fault
 from tests.fakes.jira_server import JiraServer, jira_settings
 from tests.fakes.jira_site import JiraSite, populate

@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 
 from connectors.jira import NormalizeError, Rules, normalize, plan_changes, version_plans
-from dashboard.config import DataRequestSelector, JiraSource
-from dashboard.schema import TABLES
+from dashboard.core.config import DataRequestSelector, JiraSource
+from dashboard.core.schema import TABLES
 from tests.conftest import CORPUS, DATA, own_and_corpus
 
 SEEN = datetime(2026, 6, 1, 12, 0)

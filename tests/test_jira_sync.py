@@ -10,7 +10,7 @@ import pytest
 
 from connectors.jira import sync_jira
 from connectors.retry import RetryPolicy
-from dashboard.config import DataRequestSelector
+from dashboard.core.config import DataRequestSelector
 from dashboard.metrics import compute_series, load_tables
 from tests.fakes.jira_server import JiraServer, jira_settings
 from tests.fakes.jira_site import JiraSite, populate

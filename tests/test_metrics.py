@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dashboard.config import Settings
+from dashboard.core.config import Settings
 from dashboard.metrics import METRICS, SIGNALS, compute_series
 from tests.tables import TEAMS, make_tables
 

@@ -15,8 +15,8 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from dashboard.core.store import Store
 from dashboard.metrics import METRICS, SIGNALS
-from dashboard.store import Store
 from tests.conftest import DEMO_TODAY, ENTRYPOINT, page_file
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -243,7 +243,7 @@ def test_sync_now_pulls_jira_and_the_page_shows_the_outcome(demo_copy, tmp_path,
 
 
 def _series(demo_db, start: date, end: date, scope: str = "org"):
-    from dashboard.config import Settings
+    from dashboard.core.config import Settings
     from dashboard.metrics import compute_series, load_tables
 
     return compute_series(load_tables(Store(demo_db)), Settings(), "quarter", scope, start, end).set_index(
@@ -347,7 +347,8 @@ def test_the_qbr_quarter_lives_in_the_url(demo_env):
 
 
 def test_the_qbr_page_shows_the_scorecard_numbers_and_exports_the_same_pack(demo_env, demo_db, monkeypatch, tmp_path):
-    from dashboard import cli, report, views
+    from dashboard import cli, report
+    from dashboard.app import views
 
     captured = {}
 
@@ -380,7 +381,7 @@ def test_a_qbr_note_is_stored_with_its_quarter(demo_copy, monkeypatch):
     at.text_area(key="qbr_note_2026Q3_org_S3").input("Payments re-plans every release.").run()
     at.button(key="qbr_save_S3").click().run()
     assert_clean(at, "note saved")
-    from dashboard.notes import qbr_notes
+    from dashboard.core.notes import qbr_notes
 
     assert qbr_notes(Store(demo_copy), "2026Q3", "org") == {"S3": "Payments re-plans every release."}
     at.selectbox(key="qbr_quarter").select(date(2026, 4, 1)).run()

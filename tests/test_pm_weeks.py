@@ -4,8 +4,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from dashboard.config import Settings
-from dashboard.pm_weeks import build_pm_weeks
+from dashboard.core.config import Settings
+from dashboard.derive.pm_weeks import build_pm_weeks
 from tests.tables import make_tables
 
 BERLIN_PM = {"person_id": "p1", "name": "A", "role": "pm", "team_id": "t1", "tz": "Europe/Berlin"}

@@ -13,12 +13,12 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from dashboard.config import Settings
+from dashboard.core.config import Settings
+from dashboard.core.periods import floor_date
+from dashboard.core.privacy import classes, protect
+from dashboard.core.publication import latest
 from dashboard.metrics import compute_series
 from dashboard.metrics.surveys import ALL, LEVELS, TIME_CUTS, measure, slot
-from dashboard.periods import floor_date
-from dashboard.privacy import classes, protect
-from dashboard.publication import latest
 from tests.tables import make_tables
 
 

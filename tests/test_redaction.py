@@ -7,7 +7,7 @@ from urllib.parse import quote
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dashboard.redaction import MASK, error_body, redact
+from dashboard.core.redaction import MASK, error_body, redact
 
 TOKEN_CHARS = st.characters(min_codepoint=33, max_codepoint=126)
 tokens = st.text(TOKEN_CHARS, min_size=8, max_size=40)

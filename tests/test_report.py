@@ -14,11 +14,12 @@ from markdown_it import MarkdownIt
 from pptx import Presentation
 from pypdf import PdfReader
 
-from dashboard import cli, notes, report
-from dashboard.config import Settings
+from dashboard import cli, report
+from dashboard.core import notes
+from dashboard.core.config import Settings
+from dashboard.core.store import Store
 from dashboard.metrics import METRICS, compute_series, load_tables
 from dashboard.report.content import complete_quarters, parse_quarter, quarter_label, section_ids
-from dashboard.store import Store
 from tests.conftest import DEMO_TODAY, ROOT
 
 QUARTER, PREVIOUS = date(2026, 7, 1), date(2026, 4, 1)

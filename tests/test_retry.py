@@ -16,8 +16,8 @@ import pytest
 from connectors.jira import JiraSyncError, sync_jira
 from connectors.retry import RetryPolicy
 from dashboard import cli
-from dashboard.config import JiraSource, Settings
-from dashboard.store import Store
+from dashboard.core.config import JiraSource, Settings
+from dashboard.core.store import Store
 from tests.fakes.faults import Fault
 from tests.fakes.jira_server import JiraServer, jira_settings
 from tests.fakes.jira_site import JiraSite, populate

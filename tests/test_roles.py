@@ -15,10 +15,11 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard import own_time, periods
-from dashboard.auth import Viewer, identity, role_for
-from dashboard.config import Access, ConfigError, parse_settings
-from dashboard.store import Store
+from dashboard.analysis import own_time
+from dashboard.app.auth import Viewer, identity, role_for
+from dashboard.core import periods
+from dashboard.core.config import Access, ConfigError, parse_settings
+from dashboard.core.store import Store
 from tests.conftest import ENTRYPOINT, page_file
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -19,9 +19,9 @@ from connectors.roster import (
     resolve_people,
     unmatched_identities,
 )
-from dashboard.config import Settings
+from dashboard.core.config import Settings
+from dashboard.core.teams import team_at
 from dashboard.metrics import compute_series
-from dashboard.teams import team_at
 from tests.tables import make_tables
 
 HEADER = "person_id,name,email,role,team_id,team_name,group,time_zone,working_hours,start_date,end_date\n"

@@ -6,8 +6,8 @@ from datetime import date
 import pytest
 
 from connectors.calendar import IcsError, ics_to_rows
-from dashboard.config import Settings
-from dashboard.rule_hits import UNNAMED, file_rule_hits, stored_rule_hits
+from dashboard.analysis.rule_hits import UNNAMED, file_rule_hits, stored_rule_hits
+from dashboard.core.config import Settings
 from tests.conftest import page_file
 from tests.test_calendar_ics import PM, SPRING_2026, calendar
 

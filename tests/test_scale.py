@@ -7,10 +7,8 @@ from datetime import timedelta
 import pandas as pd
 import pytest
 
-from dashboard.checkins import moment
-from dashboard.checkins.engine import teams
-from dashboard.checkins.expectations import expected_slots
-from dashboard.config import Settings
+from dashboard.core.config import Settings
+from dashboard.core.store import Store
 from dashboard.demo import LARGE, SMALL
 from dashboard.demo.build import _organisation
 from dashboard.demo.calendars import _calendar_weeks, make_calendars
@@ -19,7 +17,9 @@ from dashboard.demo.jira import issue_pages, make_releases, make_work_items, sta
 from dashboard.demo.org import load_roster_exports, roster_snapshots
 from dashboard.demo.surveys import QUESTIONS, make_responses, survey_waves
 from dashboard.derive import refresh
-from dashboard.store import Store
+from dashboard.derive.checkins import moment
+from dashboard.derive.checkins.engine import teams
+from dashboard.derive.checkins.expectations import expected_slots
 from tests.conftest import DEMO_TODAY
 
 

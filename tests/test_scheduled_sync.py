@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from dashboard.store import Store
+from dashboard.core.store import Store
 from tests.conftest import ROOT
 from tests.fakes.faults import Fault
 from tests.fakes.jira_server import JiraServer

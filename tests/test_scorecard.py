@@ -6,9 +6,9 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from dashboard.config import Target
+from dashboard.analysis.scorecard import ScorecardPeriod, cards, format_delta, scorecard_period, status, tone
+from dashboard.core.config import Target
 from dashboard.metrics import METRICS
-from dashboard.scorecard import ScorecardPeriod, cards, format_delta, scorecard_period, status, tone
 
 OVERHEAD = METRICS["pm_overhead_share"]  # a share, lower is better
 FOCUS = METRICS["pm_focus_hours"]  # hours, higher is better

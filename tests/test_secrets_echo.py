@@ -23,8 +23,8 @@ from streamlit.testing.v1 import AppTest
 from connectors.calendar import sync_calendars
 from connectors.retry import RetryPolicy
 from dashboard import cli
-from dashboard.schema import TABLES
-from dashboard.store import Store
+from dashboard.core.schema import TABLES
+from dashboard.core.store import Store
 from tests.fakes.faults import Fault
 from tests.fakes.google_calendar import GoogleCalendarFake
 from tests.fakes.graph_calendar import GraphCalendarFake

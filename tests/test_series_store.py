@@ -1,4 +1,4 @@
-"""Metric series stored with the data they were computed from (`dashboard.series_store`).
+"""Metric series stored with the data they were computed from (`dashboard.derive.series_store`).
 
 What a page reads from the store must be exactly what it would compute live, after a full
 build, after an incremental refresh of one new day, and never once the data has moved on.
@@ -10,18 +10,17 @@ from datetime import timedelta
 import pandas as pd
 import pytest
 
-from dashboard import series_store
-from dashboard.checkins import derive_checkins, moment
-from dashboard.config import Settings
+from dashboard.core.config import Settings
+from dashboard.core.schema import TABLES
+from dashboard.core.store import Store
 from dashboard.demo.checkins import demo_checkin_settings
 from dashboard.demo.next_day import next_day
 from dashboard.demo.story import make_story
-from dashboard.derive import _comparable, refresh
+from dashboard.derive import _comparable, refresh, series_store
+from dashboard.derive.checkins import derive_checkins, moment
+from dashboard.derive.series_store import GRAINS
 from dashboard.metrics import METRICS, SCOPES, compute_series, load_tables
 from dashboard.metrics.registry import CLOCK, ROSTER
-from dashboard.schema import TABLES
-from dashboard.series_store import GRAINS
-from dashboard.store import Store
 from tests.conftest import DEMO_TODAY
 
 KEYS = ["metric_id", "grain", "scope", "scope_id", "period_start"]

@@ -8,7 +8,7 @@ import pytest
 
 from dashboard import doctor
 from dashboard.cli import main
-from dashboard.config import load_settings
+from dashboard.core.config import load_settings
 from tests.fakes.faults import Fault
 from tests.fakes.jira_server import JiraServer
 from tests.fakes.jira_site import JiraSite, populate
@@ -167,7 +167,7 @@ def test_a_survey_export_is_checked_against_its_mapping(org, jira):
 
 @pytest.mark.parametrize("api", ["google", "graph"])
 def test_doctor_reads_one_api_calendar_with_the_credentials_or_says_which_are_missing(api):
-    from dashboard.config import Settings
+    from dashboard.core.config import Settings
     from tests.fakes.google_calendar import GoogleCalendarFake
     from tests.fakes.graph_calendar import GraphCalendarFake
     from tests.test_calendar_google import OAUTH

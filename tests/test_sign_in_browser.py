@@ -1,7 +1,7 @@
 """Sign-in for real: a `streamlit run` server, headless Chromium and a local OpenID Connect
 provider (tests/fakes/oidc_provider.py). `st.login` goes through the provider's authorization
 and token endpoints and the ID token's claims become `st.user`, so this checks what AppTest's
-simulated user cannot: the `[auth]` section as documented works, the claims `dashboard/auth.py`
+simulated user cannot: the `[auth]` section as documented works, the claims `dashboard/app/auth.py`
 reads arrive, and a URL typed into the browser does not open a page the role may not see.
 """
 from __future__ import annotations
@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from dashboard import navigation
-from dashboard.store import Store
+from dashboard.app import navigation
+from dashboard.core.store import Store
 from tests.browser import free_port, streamlit_server, wait_for_app
 from tests.conftest import DEMO_TODAY
 from tests.fakes.oidc_provider import OidcProvider

@@ -14,8 +14,8 @@ from streamlit import config as streamlit_config
 from streamlit.runtime.secrets import secrets_singleton
 from streamlit.testing.v1 import AppTest
 
-from dashboard.auth import identity, verified
-from dashboard.sign_in import SignInConfigError, providers
+from dashboard.app.auth import identity, verified
+from dashboard.app.sign_in import SignInConfigError, providers
 from tests.test_roles import APP, DATA_PAGE, PM_TIME, listed_pages, my_time_table, org, session, signed_in  # noqa: F401  (fixtures)
 
 VALUES = {

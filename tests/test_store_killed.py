@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from dashboard.store import Store
+from dashboard.core.store import Store
 from tests.conftest import ROOT
 from tests.test_file_load_faults import CHECKINS, CONFIG, LOADS, SURVEY, load_all, run
 from tests.test_jira_faults import assert_same, snapshot

@@ -10,8 +10,8 @@ import pytest
 
 from connectors.survey import SurveyImportError, load_wave, read_export, read_text
 from connectors.survey.load import survey_salt
-from dashboard.config import parse_settings
-from dashboard.schema import TABLES
+from dashboard.core.config import parse_settings
+from dashboard.core.schema import TABLES
 from tests.conftest import CORPUS, own_and_corpus
 from tests.survey_fixtures import DATA, SALT, settings, store_with_teams
 
@@ -235,7 +235,7 @@ def test_a_survey_without_a_mapping_is_refused(survey_store):
 
 
 def test_a_mapping_can_be_given_in_code_instead_of_the_configuration(survey_store):
-    from dashboard.config import Settings
+    from dashboard.core.config import Settings
 
     mapping = settings().surveys["msforms"]
     report = load_wave(survey_store, read_export(DATA / "ms_forms.csv"), survey="demo_pulse", wave="2026-03",

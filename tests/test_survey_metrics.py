@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from connectors.survey import load_wave, read_export
-from dashboard.config import Settings
+from dashboard.core.config import Settings
 from dashboard.metrics import compute_series, load_tables
 from dashboard.metrics.survey import wave_dates
 from dashboard.metrics.surveys import HIDDEN_NOTE, measure, question_table, response_rates, wave_table

@@ -9,8 +9,8 @@ from streamlit.testing.v1 import AppTest
 
 from connectors.roster import load_roster, parse_roster
 from connectors.survey import load_wave, read_export
-from dashboard.store import Store
-from dashboard.ui import Filters
+from dashboard.app.ui import Filters
+from dashboard.core.store import Store
 from tests.conftest import page_file
 from tests.survey_fixtures import DATA, SALT, settings, store_with_teams
 

@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from dashboard.store import Store
-from dashboard.store.duckdb import DuckDBStore
+from dashboard.core.store import Store
+from dashboard.core.store.duckdb import DuckDBStore
 from tests.conftest import ROOT
 from tests.fakes.faults import Fault
 from tests.fakes.google_calendar import GoogleCalendarFake, fake_event

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from dashboard import uploads
+from dashboard.app import uploads
 from tests.survey_fixtures import DATA, settings, store_with_teams
 
 HEADER = "person_id,name,email,role,team_id,team_name,group,time_zone,working_hours,start_date,end_date\n"

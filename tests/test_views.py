@@ -4,7 +4,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from dashboard import charts, views
+from dashboard.app import views
+from dashboard.charts import trends as charts
 
 TEAMS = pd.DataFrame(
     {
@@ -62,7 +63,7 @@ def test_a_hidden_cell_says_neither_its_n_nor_whether_it_is_under_the_minimum():
 
 
 def test_privacy_minimum_follows_the_metric_sources():
-    from dashboard.config import Settings
+    from dashboard.core.config import Settings
     from dashboard.metrics import METRICS
 
     settings = Settings()
@@ -86,7 +87,7 @@ def test_annotations_are_added_and_removed_through_the_store(env):
 def test_an_empty_annotation_is_refused(env):
     from datetime import date
 
-    from dashboard.notes import NoteError
+    from dashboard.core.notes import NoteError
 
     with pytest.raises(NoteError):
         views.add_annotation(date(2026, 3, 2), "org", "   ")
@@ -113,8 +114,8 @@ def test_age_reads_naturally():
 def test_coverage_counts_what_the_metrics_can_use():
     from datetime import date
 
-    from dashboard.config import Settings
-    from dashboard.coverage import coverage
+    from dashboard.analysis.coverage import coverage
+    from dashboard.core.config import Settings
     from tests.tables import make_tables
 
     tables = make_tables(

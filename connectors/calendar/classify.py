@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass
 import pandas as pd
 
 from connectors.calendar.normalize import Occurrence, kept
-from dashboard.config import CalendarRule, Settings
+from dashboard.core.config import CalendarRule, Settings
 
 UNCLASSIFIED = "unclassified"
 CATEGORIES = ("overhead", "strategy", "focus", "one_on_one", "enablement", "other", "ooo", UNCLASSIFIED)

@@ -31,7 +31,7 @@ import requests
 from connectors.calendar.http import DEFAULT_POLICY, ApiError, ResyncRequired, full_pull, get_json, post_token
 from connectors.calendar.normalize import UTC, Fetched, Occurrence, Owner, Window, attendee_count, local_midnight
 from connectors.retry import RetryPolicy
-from dashboard.config import GoogleCalendarSource
+from dashboard.core.config import GoogleCalendarSource
 
 SOURCE = "google"
 SCOPE = "https://www.googleapis.com/auth/calendar.events.readonly"

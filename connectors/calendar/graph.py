@@ -27,7 +27,7 @@ import requests
 from connectors.calendar.http import DEFAULT_POLICY, ApiError, ResyncRequired, full_pull, get_json, post_token
 from connectors.calendar.normalize import UTC, Fetched, Occurrence, Owner, Window, attendee_count, local_midnight
 from connectors.retry import RetryPolicy
-from dashboard.config import GraphCalendarSource
+from dashboard.core.config import GraphCalendarSource
 
 SOURCE = "graph"
 SCOPE = "https://graph.microsoft.com/.default"

@@ -14,7 +14,7 @@ from typing import TypeVar
 import requests
 
 from connectors.retry import RetriesExhausted, RetryLater, RetryPolicy, raise_if_later, status_of
-from dashboard.redaction import error_body
+from dashboard.core.redaction import error_body
 
 T = TypeVar("T")
 DEFAULT_POLICY = RetryPolicy()

@@ -33,8 +33,8 @@ from connectors.calendar.classify import Classifier
 from connectors.calendar.http import DEFAULT_POLICY, ApiError, retried
 from connectors.calendar.normalize import UTC, Occurrence, Owner, Rows, Window, attendee_count, local_midnight, title_salt, to_rows
 from connectors.retry import RetryPolicy, raise_if_later
-from dashboard.config import Settings
-from dashboard.file_limits import FileRefused, decode, wide_bom
+from dashboard.core.config import Settings
+from dashboard.core.file_limits import FileRefused, decode, wide_bom
 
 SOURCE = "ics"
 # Expansion is asked for a little more than the window, because floating and all-day times are
@@ -66,7 +66,7 @@ def parse_ics(data: bytes | str) -> list[icalendar.Calendar]:
     """Every VCALENDAR in the text (a file may hold several).
 
     UTF-16 and UTF-32 with a byte order mark are decoded; without one, and binary data, are refused
-    (`dashboard.file_limits`), as are components nested deeper than any calendar nests them,
+    (`dashboard.core.file_limits`), as are components nested deeper than any calendar nests them,
     before anything walks them (icalendar walks recursively).
     """
     if isinstance(data, bytes) and (wide_bom(data) or b"\x00" in data[:65536]):

@@ -32,7 +32,7 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from dashboard.schema import TABLES
+from dashboard.core.schema import TABLES
 
 UTC = UTC
 EVENT_COLUMNS = list(TABLES["calendar_events"].columns)

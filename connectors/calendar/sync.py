@@ -32,9 +32,10 @@ from connectors.calendar import google, graph, ics
 from connectors.calendar.classify import Classifier
 from connectors.calendar.normalize import UTC, Fetched, Occurrence, Owner, Rows, Window, title_salt, to_rows
 from connectors.retry import RetryPolicy
-from dashboard import derive, periods
-from dashboard.config import Settings
-from dashboard.store import Store, Transaction
+from dashboard import derive
+from dashboard.core import periods
+from dashboard.core.config import Settings
+from dashboard.core.store import Store, Transaction
 
 RUN_SOURCE = "calendar"
 

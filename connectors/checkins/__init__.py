@@ -1,7 +1,7 @@
 """Check-in evidence: Jira tickets, form exports and review-meeting occurrences, one shape for all.
 
 Each reader turns its source's canonical (or raw evidence) rows into evidence rows
-(`team_id`, `kind`, `submitted_at`, `source`, `ref`, `owner_id`) that `dashboard.checkins`
+(`team_id`, `kind`, `submitted_at`, `source`, `ref`, `owner_id`) that `dashboard.derive.checkins`
 matches to the check-ins teams owe. Only the form export is loaded by hand (`load checkins FILE`).
 """
 from __future__ import annotations

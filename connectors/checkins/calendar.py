@@ -15,7 +15,7 @@ import pandas as pd
 
 from connectors.checkins.evidence import EVIDENCE_COLUMNS
 from connectors.checkins.teams import person_teams
-from dashboard.config import Checkins
+from dashboard.core.config import Checkins
 
 SOURCE = "calendar"
 

@@ -17,8 +17,8 @@ import pandas as pd
 from connectors.checkins.evidence import EVIDENCE_COLUMNS
 from connectors.survey.dates import DateError, column_order, parse
 from connectors.survey.export import Export, Issue
-from dashboard.config import Settings
-from dashboard.schema import TABLES
+from dashboard.core.config import Settings
+from dashboard.core.schema import TABLES
 
 TABLE = "checkin_forms"
 SOURCE = "form"

@@ -9,10 +9,10 @@ import pandas as pd
 from connectors.checkins.form import TABLE, form_rows, stored_rows
 from connectors.survey import read_export
 from connectors.survey.export import Issue
-from dashboard.config import Settings
+from dashboard.core.config import Settings
+from dashboard.core.schema import TABLES
+from dashboard.core.store import Store
 from dashboard.derive import refresh
-from dashboard.schema import TABLES
-from dashboard.store import Store
 
 
 @dataclass(frozen=True)

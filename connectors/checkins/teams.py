@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dashboard.teams import team_at
+from dashboard.core.teams import team_at
 
 
 def person_teams(tables: dict[str, pd.DataFrame], people: pd.Series, when: pd.Series) -> pd.Series:

@@ -20,8 +20,8 @@ from jira import JIRA, JIRAError
 
 from connectors.jira.endpoints import AUTH_STATUSES, CLOUD, DATACENTER, Deployment, deployment_of
 from connectors.retry import RetriesExhausted, RetryPolicy
-from dashboard.config import JiraSource
-from dashboard.redaction import error_body, redact
+from dashboard.core.config import JiraSource
+from dashboard.core.redaction import error_body, redact
 
 T = TypeVar("T")
 

@@ -6,7 +6,7 @@ import tomllib
 from pathlib import Path
 
 from connectors.jira.connection import JiraSyncError
-from dashboard.config import JiraSource
+from dashboard.core.config import JiraSource
 
 SECRETS_FILE = Path(".streamlit") / "secrets.toml"
 

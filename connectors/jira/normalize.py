@@ -16,8 +16,8 @@ from datetime import UTC, date, datetime
 
 import pandas as pd
 
-from dashboard.config import DataRequestSelector, JiraSource
-from dashboard.schema import TABLES
+from dashboard.core.config import DataRequestSelector, JiraSource
+from dashboard.core.schema import TABLES
 
 SOURCE = "jira"
 STATUS = "status"

@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from dashboard.config import JiraSource
+from dashboard.core.config import JiraSource
 
 ORDER = "ORDER BY created ASC, key ASC"
 """Created-order is stable while the run pages: an issue updated mid-run keeps its place

@@ -23,10 +23,10 @@ from connectors.jira.fetch import Progress, fetch, no_progress
 from connectors.jira.normalize import SOURCE, JiraFrames, NormalizeError, Rules, normalize, plan_changes
 from connectors.jira.query import Cursor, scope_jql, scoped_projects, search_jql, signature
 from connectors.retry import RetryPolicy
-from dashboard.config import JiraSource, Settings
+from dashboard.core.config import JiraSource, Settings
+from dashboard.core.redaction import redact
+from dashboard.core.store import Store, Transaction
 from dashboard.derive import refresh
-from dashboard.redaction import redact
-from dashboard.store import Store, Transaction
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from connectors.survey import google_forms, ms_forms, qualtrics, surveymonkey, typeform
 from connectors.survey.export import Export, SurveyFormatError
 from connectors.survey.table import fingerprint, rows
-from dashboard import file_limits
+from dashboard.core import file_limits
 
 # Tried in order; the first whose headers match reads the file.
 CSV_READERS = (qualtrics, surveymonkey, google_forms, ms_forms, typeform)

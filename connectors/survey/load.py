@@ -15,9 +15,9 @@ import pandas as pd
 
 from connectors.survey.export import Export, Issue, SurveyImportError
 from connectors.survey.normalize import Batch, normalize
-from dashboard.config import Settings, SurveyMapping
-from dashboard.file_limits import FileRefused, read_toml
-from dashboard.store import Store
+from dashboard.core.config import Settings, SurveyMapping
+from dashboard.core.file_limits import FileRefused, read_toml
+from dashboard.core.store import Store
 
 SALT_ENV = "PRODOPS_SURVEY_SALT"
 SECRETS_FILE = Path(".streamlit") / "secrets.toml"

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 from connectors.survey.export import Column, Export, Issues, shown
-from dashboard.config import SCALE_RANGES, SurveyMapping, SurveyQuestion
+from dashboard.core.config import SCALE_RANGES, SurveyMapping, SurveyQuestion
 
 
 def norm(name: str) -> str:

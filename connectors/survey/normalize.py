@@ -19,8 +19,8 @@ import pandas as pd
 from connectors.survey import dates
 from connectors.survey.export import Export, Issue, Issues, Response, shown
 from connectors.survey.mapping import Binding, bind, norm, point
-from dashboard.config import TEAM_ROLES, Settings, SurveyMapping
-from dashboard.schema import TABLES
+from dashboard.core.config import TEAM_ROLES, Settings, SurveyMapping
+from dashboard.core.schema import TABLES
 
 BLANK = "(blank)"
 

@@ -15,7 +15,7 @@ def rows(text: str) -> list[list[str]]:
     """CSV records (tab-separated when the header has tabs and no commas), BOM stripped.
 
     SurveyFormatError when the text was cut short (its complete rows would replace a whole wave)
-    or a cell or row is over the limits of `dashboard.file_limits`."""
+    or a cell or row is over the limits of `dashboard.core.file_limits`."""
     text = text.removeprefix("\ufeff")
     first = text.split("\n", 1)[0]
     delimiter = "\t" if "\t" in first and "," not in first else ","

@@ -15,7 +15,7 @@ import json
 
 from connectors.survey.export import Column, Export, Response, SurveyFormatError
 from connectors.survey.flat import read_flat
-from dashboard.file_limits import excerpt
+from dashboard.core.file_limits import excerpt
 
 TOOL = "typeform"
 CSV_METADATA = {"#", "start date (utc)", "submit date (utc)", "stage date (utc)", "network id", "tags", "response type"}

@@ -14,8 +14,8 @@ from datetime import date
 
 import pandas as pd
 
-from dashboard.checkins import derive_checkins, moment
-from dashboard.config import Settings
+from dashboard.core.config import Settings
+from dashboard.core.store import Store
 from dashboard.demo.calendars import Calendars, make_calendars, read_calendars
 from dashboard.demo.checkins import demo_checkin_settings, form_tables, make_checkins, review_events
 from dashboard.demo.jira import JiraExport, jira_export, read_jira
@@ -24,7 +24,7 @@ from dashboard.demo.scale import SMALL, Scale
 from dashboard.demo.story import SOURCE, Story, make_annotations, make_story, timestamps
 from dashboard.demo.surveys import survey_exports, survey_tables
 from dashboard.derive import refresh
-from dashboard.store import Store
+from dashboard.derive.checkins import derive_checkins, moment
 
 log = logging.getLogger(__name__)
 progress = logging.getLogger(f"{__name__}.progress")

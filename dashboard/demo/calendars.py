@@ -30,9 +30,9 @@ import numpy as np
 import pandas as pd
 
 from connectors.calendar import Owner, Window, ics_tables
-from dashboard.config import CalendarRule, Settings
+from dashboard.core.config import CalendarRule, Settings
+from dashboard.core.schema import TABLES
 from dashboard.demo.story import DAY, SLOT, SOURCE, WEEKDAYS, Story, monday, stream, to_utc
-from dashboard.schema import TABLES
 
 DOMAIN = "demo.example.com"
 ORG_RULES = (

@@ -21,11 +21,11 @@ import pandas as pd
 from connectors.calendar import Owner, Window, ics_tables
 from connectors.checkins import form_rows, stored_rows
 from connectors.survey import read_text
-from dashboard.checkins.engine import teams
-from dashboard.checkins.expectations import expected_slots
-from dashboard.config import CheckinForm, CheckinKind, Checkins, Settings
+from dashboard.core.config import CheckinForm, CheckinKind, Checkins, Settings
 from dashboard.demo.org import SILENT_TEAM, members_at
 from dashboard.demo.story import SOURCE, Story, stream, timestamps, to_utc
+from dashboard.derive.checkins.engine import teams
+from dashboard.derive.checkins.expectations import expected_slots
 
 REVIEW_UID = "qbr-prep-review-{team}@demo.example.com"
 FORM_FILE = "monthly-roadmap-review.csv"

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from connectors.jira import JiraFrames, Rules, normalize, plan_changes, version_plans
-from dashboard.config import DataRequestSelector, JiraSource
+from dashboard.core.config import DataRequestSelector, JiraSource
 from dashboard.demo.org import SLIPPING_GROUP, members_at
 from dashboard.demo.scale import SMALL, Scale
 from dashboard.demo.story import DAY, HOUR, SOURCE, Story, business_time, stream, timestamps, to_utc

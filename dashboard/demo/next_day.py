@@ -11,7 +11,7 @@ from datetime import date, timedelta
 
 import pandas as pd
 
-from dashboard.store import Store
+from dashboard.core.store import Store
 
 
 def next_day(store: Store, day: date) -> dict[str, pd.DataFrame]:

@@ -16,9 +16,9 @@ import numpy as np
 import pandas as pd
 
 from connectors.roster import ROSTER_TABLES, parse_roster, plan_roster
+from dashboard.core.schema import TABLES
 from dashboard.demo.scale import SMALL, Scale
 from dashboard.demo.story import Story, monday, stream
-from dashboard.schema import TABLES
 
 ZONES = ("Europe/London", "Europe/Berlin", "America/New_York", "America/Los_Angeles")
 ZONE_WEIGHTS = (0.35, 0.30, 0.25, 0.10)

@@ -12,9 +12,9 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
+from dashboard.core.periods import quarters_back
+from dashboard.core.schema import TABLES
 from dashboard.demo.scale import SMALL, Scale
-from dashboard.periods import quarters_back
-from dashboard.schema import TABLES
 
 SEED = 20261126
 SOURCE = "demo"

@@ -23,10 +23,10 @@ import numpy as np
 import pandas as pd
 
 from connectors.survey import normalize, read_text, wave_tables
-from dashboard.config import Settings, SurveyMapping, SurveyQuestion
+from dashboard.core.config import Settings, SurveyMapping, SurveyQuestion
+from dashboard.core.schema import TABLES
+from dashboard.core.teams import team_at
 from dashboard.demo.story import DAY, Story, stream, timestamps
-from dashboard.schema import TABLES
-from dashboard.teams import team_at
 
 SURVEY = "pulse"
 SURVEY_SALT = b"demo-pulse-salt"

@@ -6,7 +6,7 @@ from the repository root. The pages are the top-level `pages/` folder, routed he
 its own because Streamlit treats a `pages/` folder beside the entrypoint as its legacy multipage
 layout, in which a fresh server's first deep link runs the page file alone (no sign-in), and
 because Streamlit puts the entrypoint's folder on `sys.path`: this one holds nothing else to import.
-The page list, and which role sees which page, is `dashboard/navigation.py`.
+The page list, and which role sees which page, is `dashboard/app/navigation.py`.
 """
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ if str(ROOT) not in sys.path:  # `streamlit run` puts this folder on the path, n
 
 import streamlit as st  # noqa: E402
 
-from dashboard import auth, navigation, ui  # noqa: E402
+from dashboard.app import auth, navigation, ui  # noqa: E402
 
 # A local file: a Material icon name as the favicon would be fetched from Google's servers.
 ICON = ROOT / "assets" / "favicon.png"

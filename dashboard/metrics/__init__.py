@@ -7,11 +7,11 @@ from datetime import date
 
 import pandas as pd
 
-from dashboard.config import Settings
+from dashboard.core.config import Settings
+from dashboard.core.periods import Grain, period_starts
+from dashboard.core.schema import SERIES_INPUTS, TABLES
+from dashboard.core.store import Store
 from dashboard.metrics.registry import EVERY_SCOPE, METRICS, SCOPE_MARK, SCOPES, SERIES_COLUMNS, SIGNALS, Context, Metric, Scope
-from dashboard.periods import Grain, period_starts
-from dashboard.schema import SERIES_INPUTS, TABLES
-from dashboard.store import Store
 
 __all__ = ["METRICS", "NEEDED_TABLES", "SCOPES", "SIGNALS", "Metric", "Scope", "compute_series", "load_tables", "read_tables"]
 

@@ -6,8 +6,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from dashboard.core.periods import floor, local_dates
 from dashboard.metrics.registry import EVERY_SCOPE, SCOPES, Context, scoped_id
-from dashboard.periods import floor, local_dates
 
 How = Literal["mean", "median", "sum", "count"]
 

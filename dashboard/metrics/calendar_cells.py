@@ -1,5 +1,5 @@
 """Calendar figures that keep PMs anonymous: which PM-week cells may be shown, decided once for
-every grain and scope by `dashboard.privacy`, the mechanism survey figures use.
+every grain and scope by `dashboard.core.privacy`, the mechanism survey figures use.
 
 A calendar figure is a mean over PM-weeks, published with its n (distinct PMs) for a period
 (week, month, quarter) and a scope (the organisation, a group, a team). Read together, those
@@ -18,11 +18,11 @@ from collections import OrderedDict
 import numpy as np
 import pandas as pd
 
-from dashboard.config import Settings
+from dashboard.core.config import Settings
+from dashboard.core.periods import floor
+from dashboard.core.publication import Family, cell_keys, first_publication, latest, published_cells
 from dashboard.metrics.aggregate import group_at
 from dashboard.metrics.registry import EVERY_SCOPE, SCOPE_MARK, Context
-from dashboard.periods import floor
-from dashboard.publication import Family, cell_keys, first_publication, latest, published_cells
 
 GRAINS = ("week", "month", "quarter")
 LEVELS = ("org", "group", "team")

@@ -1,6 +1,6 @@
 """Check-in compliance: are the standard check-ins delivered, and on time?
 
-The check-in engine (`dashboard.checkins`) gives every check-in a status; a check-in counts as
+The check-in engine (`dashboard.derive.checkins`) gives every check-in a status; a check-in counts as
 expected once its deadline (due time plus grace) has passed, or once it has been sent: one not
 due yet and not sent (`pending`) is in no rate.
 """

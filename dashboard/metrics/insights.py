@@ -4,11 +4,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from dashboard.core.periods import MONTHS_IN, next_start
+from dashboard.core.teams import team_at
 from dashboard.metrics.aggregate import grid, near_periods, org_dates, summarise, with_scope
 from dashboard.metrics.registry import CLOCK, SURVEY, Context, metric
 from dashboard.metrics.surveys import survey_series
-from dashboard.periods import MONTHS_IN, next_start
-from dashboard.teams import team_at
 
 
 def _requests(ctx: Context) -> pd.DataFrame:

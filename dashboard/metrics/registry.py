@@ -13,8 +13,8 @@ from typing import Literal, TypeVar
 
 import pandas as pd
 
-from dashboard.config import Settings
-from dashboard.periods import Grain, next_start
+from dashboard.core.config import Settings
+from dashboard.core.periods import Grain, next_start
 
 Scope = Literal["org", "group", "team"]
 T = TypeVar("T")

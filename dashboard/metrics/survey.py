@@ -11,9 +11,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from dashboard.config import SCALE_RANGES, Settings
+from dashboard.core.config import SCALE_RANGES, Settings
+from dashboard.core.periods import local_dates
 from dashboard.metrics.registry import Context
-from dashboard.periods import local_dates
 
 SCALES = SCALE_RANGES
 # The lowest 0-100 score that counts as favourable: the top two boxes of five, the top three of

@@ -1,4 +1,4 @@
-"""Survey results that keep respondents anonymous: every number is decided by `dashboard.privacy`.
+"""Survey results that keep respondents anonymous: every number is decided by `dashboard.core.privacy`.
 
 What a user can see of one measure (a construct's scores, or one question's answers) is laid
 out as cells: a time cut (a wave, or the week, month or quarter holding the wave's date), a
@@ -28,12 +28,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from dashboard.config import TEAM_ROLES, Settings
+from dashboard.core.config import TEAM_ROLES, Settings
+from dashboard.core.periods import floor
+from dashboard.core.publication import Family, cell_keys, first_publication, latest, published_cells
 from dashboard.metrics.aggregate import grid, group_at
 from dashboard.metrics.registry import EVERY_SCOPE, SCOPES, SURVEY, Context, metric, scoped_id
 from dashboard.metrics.survey import per_respondent, scored_answers, wave_dates
-from dashboard.periods import floor
-from dashboard.publication import Family, cell_keys, first_publication, latest, published_cells
 
 TIME_CUTS = ("wave", "week", "month", "quarter")
 LEVELS = ("org", "group", "team")
@@ -147,7 +147,7 @@ def family_name(construct: str) -> str:
 
 @dataclass(frozen=True)
 class Measure:
-    """Respondents of one measure, placed, with what is published of their cells (`dashboard.publication`)."""
+    """Respondents of one measure, placed, with what is published of their cells (`dashboard.core.publication`)."""
 
     placed: pd.DataFrame
     published: pd.DataFrame

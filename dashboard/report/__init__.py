@@ -15,12 +15,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from dashboard import notes, periods
-from dashboard.config import Settings
+from dashboard.core import notes, periods
+from dashboard.core.config import Settings
+from dashboard.core.store import Store
 from dashboard.metrics import SCOPES, Scope, compute_series, load_tables
 from dashboard.report import images, to_csv, to_markdown, to_pdf, to_pptx
 from dashboard.report.content import KEY_CHARTS, Inputs, Report, build, quarter_end
-from dashboard.store import Store
 
 FORMATS: dict[str, tuple[str, str]] = {
     "pptx": ("application/vnd.openxmlformats-officedocument.presentationml.presentation", "PowerPoint deck"),

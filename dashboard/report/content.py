@@ -5,7 +5,7 @@ of any format. The QBR page draws it and each writer (`to_pptx`, `to_pdf`, `to_m
 The numbers are the quarterly metric series, exactly as `python -m dashboard metrics --grain
 quarter` prints them; formatting uses each metric's own declaration. A QBR reviews complete
 quarters only (`complete_quarters`): a running quarter against a whole one is not like with
-like (see `dashboard.scorecard`).
+like (see `dashboard.analysis.scorecard`).
 """
 from __future__ import annotations
 
@@ -15,11 +15,13 @@ from datetime import date, timedelta
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard import charts, compare, periods
-from dashboard.config import Settings
+from dashboard.analysis import compare
+from dashboard.analysis.scorecard import STATUS_LABEL, Card, cards, format_delta
+from dashboard.charts import trends as charts
+from dashboard.core import periods
+from dashboard.core.config import Settings
+from dashboard.core.periods import Grain
 from dashboard.metrics import METRICS, SIGNALS, Metric, Scope
-from dashboard.periods import Grain
-from dashboard.scorecard import STATUS_LABEL, Card, cards, format_delta
 
 KEY_CHARTS: dict[str, tuple[tuple[str, Grain], ...]] = {
     "S1": (("pm_overhead_share", "week"), ("pm_focus_hours", "week")),

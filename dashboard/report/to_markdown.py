@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import base64
 
+from dashboard.core.safe_text import html_text
 from dashboard.report.content import Report, Table
-from dashboard.safe_text import html_text
 
 
 def _cell(text: str) -> str:

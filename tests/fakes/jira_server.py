@@ -24,7 +24,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from dashboard.config import JiraSource, Settings
+from dashboard.core.config import JiraSource, Settings
 from tests.fakes.faults import FaultyServer, broken, cut, first_firing, reset
 from tests.fakes.jira_jql import JqlError, parse
 from tests.fakes.jira_site import JiraSite

@@ -1,0 +1,1 @@
+"""Reading metric series for people: scorecards, comparisons, bottlenecks, coverage."""

@@ -1,0 +1,53 @@
+"""The dashboard's pages, and which of them a viewer sees: one line per page.
+
+A page that `needs` nothing is an analysis page every role reads; one that needs a permission
+(`dashboard/app/auth.py`) is listed only for the roles that hold it. `st.navigation` routes only the
+pages it is given, so a URL to a page the viewer may not see opens the default page instead.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import streamlit as st
+
+from dashboard.app.auth import Permission, Viewer
+
+PAGES_DIR = Path(__file__).resolve().parents[2] / "pages"
+"""The top-level `pages/` folder: one thin file per page."""
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    file: str
+    title: str
+    icon: str
+    url_path: str
+    needs: Permission | None = None
+    default: bool = False
+
+
+PAGES: tuple[PageSpec, ...] = (
+    PageSpec("overview.py", "Overview", ":material/dashboard:", "overview", default=True),
+    PageSpec("bottlenecks.py", "Bottlenecks", ":material/troubleshoot:", "bottlenecks"),
+    PageSpec("qbr.py", "QBR", ":material/summarize:", "qbr"),
+    PageSpec("pm_time.py", "PM time", ":material/schedule:", "pm-time"),
+    PageSpec("insights.py", "Insights", ":material/query_stats:", "insights"),
+    PageSpec("releases.py", "Releases", ":material/rocket_launch:", "releases"),
+    PageSpec("alignment.py", "Alignment", ":material/handshake:", "alignment"),
+    PageSpec("checkins.py", "Check-ins", ":material/fact_check:", "checkins"),
+    PageSpec("surveys.py", "Surveys", ":material/forum:", "surveys"),
+    PageSpec("data.py", "Data", ":material/database:", "data", needs="data"),
+)
+
+
+def visible(viewer: Viewer) -> list[PageSpec]:
+    """The pages this viewer may open, in menu order."""
+    return [page for page in PAGES if page.needs is None or viewer.may(page.needs)]
+
+
+def pages_for(viewer: Viewer) -> list[st.Page]:
+    return [
+        st.Page(PAGES_DIR / page.file, title=page.title, icon=page.icon, url_path=page.url_path, default=page.default)
+        for page in visible(viewer)
+    ]

@@ -1,0 +1,1 @@
+"""Plotly figures: pure functions of the frames the layers below return."""

@@ -1,0 +1,406 @@
+"""Plotly figures for metric series: pure functions, no Streamlit, so they can be unit-tested and
+reused by the report.
+
+Every time chart shows the same three things in the same way: one line per scope, the target
+as a dashed horizontal line, and the annotations (events such as "new release process") as
+vertical lines on the time axis, so cause and effect can be read off any chart.
+"""
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from dashboard.core.periods import Grain
+from dashboard.core.safe_text import html_text
+from dashboard.metrics.registry import Metric
+
+# Distinct hues in the theme's weight, ordered so the first six (groups) stay far apart.
+PALETTE: tuple[str, ...] = (
+    "#3B5BDB",  # indigo, the theme's primary
+    "#F08C00",  # amber
+    "#0CA678",  # teal
+    "#D6336C",  # pink
+    "#7048E8",  # violet
+    "#9C6644",  # brown
+    "#1098AD",  # cyan
+    "#5C940D",  # olive
+)
+REFERENCE_COLOR = "#343A40"
+TARGET_COLOR = "#868E96"
+ANNOTATION_COLOR = "#ADB5BD"
+GRID_COLOR = "#EEF1F6"
+FONT = dict(family="Source Sans, Source Sans Pro, sans-serif", size=13, color="#1F2633")
+
+_TICK_FORMAT = {"quarter": "Q%q %Y", "month": "%b %Y", "week": "%d %b %Y"}
+_HOVER_DATE = {"quarter": "Q%q %Y", "month": "%B %Y", "week": "week of %d %b %Y"}
+
+
+def n_text(n) -> str:
+    """An n as shown to a reader: a cell the privacy rules hid publishes none (even "fewer than k"
+    would tell a team of two from a team of four)."""
+    return "hidden" if pd.isna(n) else str(int(n))
+
+
+def axis_format(metric: Metric) -> dict:
+    """Value-axis settings that read in the metric's own unit (a share as a percentage)."""
+    if metric.unit == "share":
+        return dict(tickformat=".0%", rangemode="tozero")
+    if metric.unit == "hours":
+        return dict(ticksuffix=" h", rangemode="tozero")
+    if metric.unit == "days":
+        return dict(ticksuffix=" d", rangemode="tozero")
+    if metric.unit == "score":
+        return dict(range=[0, 100])
+    if metric.unit == "count":
+        return dict(tickformat=",d", rangemode="tozero")
+    return dict(rangemode="tozero")
+
+
+def _base_layout(fig: go.Figure, height: int) -> None:
+    fig.update_layout(
+        height=height,
+        margin=dict(l=8, r=8, t=36, b=64),
+        font=FONT,
+        plot_bgcolor="rgba(0,0,0,0)",
+        paper_bgcolor="rgba(0,0,0,0)",
+        hovermode="closest",
+        legend=dict(orientation="h", yref="container", yanchor="bottom", y=0, xanchor="left", x=0, title_text=""),
+    )
+    fig.update_xaxes(showgrid=False, linecolor=GRID_COLOR, ticks="outside", tickcolor=GRID_COLOR)
+    fig.update_yaxes(gridcolor=GRID_COLOR, zeroline=False)
+
+
+def trend(
+    metric: Metric,
+    series: pd.DataFrame,
+    *,
+    grain: Grain,
+    annotations: pd.DataFrame | None = None,
+    target: float | None = None,
+    reference: str | None = None,
+    height: int = 340,
+    plot_px: int = 900,
+) -> go.Figure:
+    """One metric over time, one line per scope.
+
+    Args:
+        metric: the declaration, for the unit, the formatting and the n label.
+        series: rows with `period_start`, `scope_id`, `name` (what the legend says), `value`, `n`;
+            lines are drawn, and coloured, in the order their scopes first appear.
+        grain: the period length, for tick and hover labels.
+        annotations: rows with `on_date` and `label`, drawn as labelled vertical lines.
+        target: drawn as a dashed horizontal line when given.
+        reference: the `scope_id` drawn as the dark comparison line (the organisation or group
+            the other lines belong to).
+        plot_px: about how wide the chart will be drawn, so annotation labels can avoid each other.
+    """
+    fig = go.Figure()
+    frame = series.assign(period_start=pd.to_datetime(series["period_start"]))
+    frame = frame.sort_values("period_start", kind="stable")
+    ids = [i for i in dict.fromkeys(series["scope_id"]) if i != reference]
+    colours = {scope_id: PALETTE[k % len(PALETTE)] for k, scope_id in enumerate(ids)}
+    for scope_id in ([reference] if reference in set(frame["scope_id"]) else []) + ids:
+        rows = frame[frame["scope_id"] == scope_id]
+        is_reference = scope_id == reference
+        shown = rows["value"].map(metric.format)
+        fig.add_trace(
+            go.Scatter(
+                x=rows["period_start"],
+                y=rows["value"],
+                name=html_text(rows["name"].iloc[0] if len(rows) else scope_id),
+                connectgaps=False,
+                line=dict(
+                    color=REFERENCE_COLOR if is_reference else colours[scope_id],
+                    width=3 if is_reference else 2,
+                    dash="dot" if is_reference else "solid",
+                ),
+                marker=dict(size=5 if is_reference else 6),
+                mode="lines+markers" if rows["period_start"].nunique() <= 30 else "lines",
+                customdata=list(zip(shown, rows["n"].map(n_text))),
+                hovertemplate=(
+                    f"<b>%{{fullData.name}}</b><br>%{{x|{_HOVER_DATE[grain]}}}<br>"
+                    f"%{{customdata[0]}} · n = %{{customdata[1]}} {metric.n_label}<extra></extra>"
+                ),
+            )
+        )
+    _base_layout(fig, height)
+    if len(fig.data) < 2:
+        fig.update_layout(showlegend=False, margin=dict(b=28))
+    fig.update_yaxes(**axis_format(metric))
+    fig.update_xaxes(tickformat=_TICK_FORMAT[grain], hoverformat=_HOVER_DATE[grain])
+    if target is not None:
+        fig.add_hline(
+            y=target,
+            line=dict(color=TARGET_COLOR, width=1.5, dash="dash"),
+            annotation_text=f"target {metric.format(target)}",
+            annotation_position="top right",
+            annotation_font=dict(size=11, color=TARGET_COLOR),
+            annotation_bgcolor="rgba(255,255,255,0.8)",
+        )
+    _annotate(fig, frame, annotations, plot_px)
+    return fig
+
+
+LABEL_PX_PER_CHAR = 5.8
+LABEL_ROW_PX = 16
+
+
+def label_rows(positions: list[float], widths: list[float]) -> list[tuple[int, str]]:
+    """Place labels in rows so none overlaps another: (row, "left" or "right" anchor) per label.
+
+    Args:
+        positions: where each label's line is, as a fraction of the plot's width, ascending.
+        widths: each label's width as a fraction of the plot's width.
+
+    A label runs right from its line, or left when it would run off the plot; it takes the
+    lowest row where it clears the labels already placed.
+    """
+    placed: list[list[tuple[float, float]]] = []
+    out = []
+    for position, width in zip(positions, widths):
+        anchor = "left" if position + width <= 1 else "right"
+        span = (position, position + width) if anchor == "left" else (position - width, position)
+        clear = [all(span[0] > end + 0.01 or span[1] < begin - 0.01 for begin, end in taken) for taken in placed]
+        row = clear.index(True) if True in clear else len(placed)
+        if row == len(placed):
+            placed.append([])
+        placed[row].append(span)
+        out.append((row, anchor))
+    return out
+
+
+def _annotate(fig: go.Figure, frame: pd.DataFrame, annotations: pd.DataFrame | None, plot_px: int) -> None:
+    """Vertical lines with labels for annotations inside the plotted time range.
+
+    Labels are stacked in rows above the plot so events close together stay legible at the
+    width the chart is drawn (`plot_px`, an estimate: the browser decides the real width).
+    """
+    if annotations is None or annotations.empty or frame.empty:
+        return
+    first, last = frame["period_start"].min(), frame["period_start"].max()
+    shown = annotations.assign(on_date=pd.to_datetime(annotations["on_date"]))
+    shown = shown[(shown["on_date"] >= first) & (shown["on_date"] <= last)].sort_values("on_date")
+    if shown.empty:
+        return
+    span = max((last - first).days, 1)
+    positions = [(day - first).days / span for day in shown["on_date"]]
+    widths = [len(text) * LABEL_PX_PER_CHAR / plot_px for text in shown["label"]]
+    rows = label_rows(positions, widths)
+    for (row, anchor), item in zip(rows, shown.itertuples(index=False)):
+        fig.add_shape(
+            type="line", xref="x", yref="paper", x0=item.on_date, x1=item.on_date, y0=0, y1=1,
+            line=dict(color=ANNOTATION_COLOR, width=1, dash="dot"), layer="below",
+        )
+        fig.add_annotation(
+            x=item.on_date, xref="x", y=1.0, yref="paper", yshift=row * LABEL_ROW_PX,
+            text=html_text(item.label), showarrow=False, xanchor=anchor, yanchor="bottom",
+            font=dict(size=11, color="#495057"), bgcolor="rgba(255,255,255,0.85)",
+            hovertext=html_text(f"{item.on_date:%d %b %Y}: {item.label}"),
+        )
+    fig.update_layout(margin=dict(t=20 + LABEL_ROW_PX * (max(row for row, _ in rows) + 1)))
+
+
+def sparkline(
+    metric: Metric,
+    points: pd.DataFrame,
+    *,
+    target: float | None = None,
+    color: str = PALETTE[0],
+    height: int = 64,
+) -> go.Figure:
+    """A small line of the last few periods, no axes, for a scorecard.
+
+    Args:
+        points: rows with `period_start`, `label` (the period as people say it) and `value`.
+    """
+    frame = points.assign(period_start=pd.to_datetime(points["period_start"])).sort_values("period_start")
+    fig = go.Figure(
+        go.Scatter(
+            x=frame["period_start"],
+            y=frame["value"],
+            mode="lines",
+            line=dict(color=color, width=2),
+            connectgaps=False,
+            customdata=list(zip(frame["label"], frame["value"].map(metric.format))),
+            hovertemplate="%{customdata[0]}: %{customdata[1]}<extra></extra>",
+        )
+    )
+    known = frame.dropna(subset=["value"])
+    if len(known):
+        fig.add_trace(
+            go.Scatter(
+                x=[known["period_start"].iloc[-1]], y=[known["value"].iloc[-1]], mode="markers",
+                marker=dict(color=color, size=6), hoverinfo="skip",
+            )
+        )
+    if target is not None:
+        fig.add_hline(y=target, line=dict(color=TARGET_COLOR, width=1, dash="dash"))
+    fig.update_layout(
+        height=height, margin=dict(l=0, r=0, t=2, b=2), showlegend=False,
+        plot_bgcolor="rgba(0,0,0,0)", paper_bgcolor="rgba(0,0,0,0)", font=FONT, hovermode="x",
+    )
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False, **({"range": [0, 100]} if metric.unit == "score" else {}))
+    return fig
+
+
+
+def overlay(
+    metric: Metric,
+    this: pd.DataFrame,
+    prior: pd.DataFrame,
+    *,
+    grain: Grain,
+    quarter,
+    previous,
+    labels: tuple[str, str],
+    annotations: pd.DataFrame | None = None,
+    target: float | None = None,
+    title: str | None = None,
+    height: int = 340,
+    plot_px: int = 900,
+) -> go.Figure:
+    """A quarter's weeks or months with the prior quarter's drawn over them, aligned by position.
+
+    The prior quarter is shifted forward onto this one (by three months for months, by whole
+    weeks for weeks, so a Monday stays a Monday): its first week lies on this quarter's first
+    week, and its hover still says its own dates.
+    Annotations of either quarter are drawn, those of the prior one shifted the same way and
+    labelled with its name.
+
+    Args:
+        this, prior: rows with `period_start`, `value`, `n` for the scope, one per week or month.
+        quarter, previous: the first days of the two quarters.
+        labels: how the two quarters are named in the legend (this one first).
+    """
+    shift = quarter_shift(previous, quarter, grain)
+    fig = go.Figure()
+    frames = []
+    for rows, name, is_prior in ((prior, labels[1], True), (this, labels[0], False)):
+        rows = rows.assign(period_start=pd.to_datetime(rows["period_start"])).sort_values("period_start")
+        shown_at = rows["period_start"] + (shift if is_prior else pd.Timedelta(0))
+        frames.append(pd.DataFrame({"period_start": shown_at}))
+        fig.add_trace(
+            go.Scatter(
+                x=shown_at, y=rows["value"], name=name, connectgaps=False, mode="lines+markers",
+                line=dict(color=TARGET_COLOR if is_prior else PALETTE[0], width=2, dash="dot" if is_prior else "solid"),
+                marker=dict(size=5 if is_prior else 7),
+                customdata=list(zip(rows["value"].map(metric.format), rows["n"].map(n_text), rows["period_start"])),
+                hovertemplate=(
+                    f"<b>{name}</b><br>%{{customdata[2]|{_HOVER_DATE[grain]}}}<br>"
+                    f"%{{customdata[0]}} · n = %{{customdata[1]}} {metric.n_label}<extra></extra>"
+                ),
+            )
+        )
+    _base_layout(fig, height)
+    fig.update_yaxes(**axis_format(metric))
+    fig.update_xaxes(tickformat="%b" if grain == "month" else "%d %b", dtick="M1" if grain == "month" else None)
+    if title:
+        fig.update_layout(title=dict(text=f"<b>{title}</b>", x=0, xanchor="left", font=dict(size=14)))
+    if target is not None:
+        fig.add_hline(
+            y=target, line=dict(color=TARGET_COLOR, width=1.5, dash="dash"),
+            annotation_text=f"target {metric.format(target)}", annotation_position="top right",
+            annotation_font=dict(size=11, color=TARGET_COLOR), annotation_bgcolor="rgba(255,255,255,0.8)",
+        )
+    if annotations is not None and not annotations.empty:
+        marks = annotations.assign(on_date=pd.to_datetime(annotations["on_date"]))
+        ends = pd.Timestamp(quarter) + pd.DateOffset(months=3)
+        ours = marks[(marks["on_date"] >= pd.Timestamp(quarter)) & (marks["on_date"] < ends)]
+        theirs = marks[(marks["on_date"] >= pd.Timestamp(previous)) & (marks["on_date"] < pd.Timestamp(quarter))]
+        theirs = theirs.assign(on_date=theirs["on_date"] + shift, label=theirs["label"] + f" ({labels[1]})")
+        _annotate(fig, pd.concat(frames, ignore_index=True), pd.concat([ours, theirs]), plot_px)
+    if title:
+        top = fig.layout.margin.t or 36
+        fig.update_layout(margin=dict(t=top + 24))
+    return fig
+
+
+def wrap(text: str, width: int = 16) -> str:
+    """A label broken into lines of about `width` characters at spaces (plotly's `<br>`), so
+    category labels stay horizontal on a narrow chart."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += f" {word}"
+        else:
+            lines.append(word)
+    return "<br>".join(lines)
+
+
+def quarter_shift(previous, quarter, grain: Grain):
+    """How far to move the prior quarter's periods to lie on this quarter's: whole months for
+    months and quarters, whole weeks for weeks (the nearest number of weeks)."""
+    if grain == "week":
+        days = (pd.Timestamp(quarter) - pd.Timestamp(previous)).days
+        return pd.Timedelta(weeks=round(days / 7))
+    start, end = pd.Timestamp(previous), pd.Timestamp(quarter)
+    return pd.DateOffset(months=(end.year - start.year) * 12 + end.month - start.month)
+
+
+def quarter_bars(
+    metrics: list[Metric],
+    values: list[tuple[float | None, float | None]],
+    *,
+    labels: tuple[str, str],
+    title: str | None = None,
+    height: int = 340,
+) -> go.Figure:
+    """Two quarters side by side for metrics measured once a quarter (survey waves): one pair of bars each.
+
+    Args:
+        values: (this quarter, prior quarter) per metric; None where there is no value to show.
+    """
+    names = [wrap(metric.title) for metric in metrics]
+    fig = go.Figure()
+    for position, (name, colour) in enumerate(((labels[1], TARGET_COLOR), (labels[0], PALETTE[0]))):
+        shown = [pair[1 - position] for pair in values]
+        fig.add_trace(
+            go.Bar(
+                x=names, y=[None if v is None or pd.isna(v) else v for v in shown], name=name, marker_color=colour,
+                text=[metric.format(v) for metric, v in zip(metrics, shown)], textposition="outside",
+                cliponaxis=False, hovertemplate=f"<b>{name}</b><br>%{{x}}: %{{text}}<extra></extra>",
+            )
+        )
+    _base_layout(fig, height)
+    fig.update_layout(barmode="group", bargap=0.35)
+    fig.update_xaxes(tickangle=0)
+    fig.update_yaxes(range=[0, 105] if all(m.unit in ("score", "points") for m in metrics) else None, rangemode="tozero")
+    if title:
+        fig.update_layout(title=dict(text=f"<b>{title}</b>", x=0, xanchor="left", font=dict(size=14)), margin=dict(t=60))
+    return fig
+
+
+CHECKIN_STATES = {"on time": "#0CA678", "late": "#F08C00", "missing": "#E03131", "not due": "#CED4DA"}
+
+
+def checkin_heatmap(board: pd.DataFrame) -> go.Figure:
+    """Teams by period, each cell a square coloured by its check-in's state; a team not owing one
+    that period (a holiday, before it started, not yet due) shows as not due.
+
+    Drawn as square markers rather than a plotly Heatmap: Streamlit returns no selection for a
+    Heatmap trace (streamlit/streamlit#8760), and a click on a cell must open its evidence. Each
+    marker carries its check-in's `cell` id as customdata.
+    """
+    periods = sorted(board["period_start"].unique())
+    teams = sorted(board["team"].dropna().unique(), key=str.lower, reverse=True)
+    grid = pd.MultiIndex.from_product([teams, periods], names=["team", "period_start"]).to_frame(index=False)
+    cells = grid.merge(board.drop_duplicates(["team", "period_start"]), how="left", on=["team", "period_start"])
+    cells["state"] = cells["state"].fillna("not due")
+    cells["x"] = [period.isoformat() for period in cells["period_start"]]
+    size = max(5, min(18, int(900 / max(len(periods), 1)) - 2))
+    figure = go.Figure()
+    for state, color in CHECKIN_STATES.items():
+        shown = cells[cells["state"] == state]
+        figure.add_trace(go.Scatter(
+            x=shown["x"], y=shown["team"], mode="markers", name=state, customdata=shown["cell"].fillna(""),
+            marker=dict(symbol="square", size=size, color=color, line=dict(width=0)),
+            hovertemplate="%{y} · %{x} · " + state + "<extra></extra>",
+        ))
+    figure.update_layout(
+        font=FONT, margin=dict(l=8, r=8, t=8, b=8), height=max(240, 22 * len(teams) + 90), plot_bgcolor="white",
+        paper_bgcolor="white", clickmode="event+select", legend=dict(orientation="h", y=1.02, yanchor="bottom"),
+        xaxis=dict(type="category", categoryorder="array", categoryarray=[p.isoformat() for p in periods], showgrid=False),
+        yaxis=dict(type="category", categoryorder="array", categoryarray=teams, showgrid=False),
+    )
+    return figure
