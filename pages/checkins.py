@@ -3,22 +3,22 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.app import ui, views
-from dashboard.charts import trends as charts
+from dashboard.app import checkin_views, ui, views
+from dashboard.charts import checkins as checkin_charts
 from dashboard.derive.checkins.compliance import evidence_of
 
 filters = ui.require_filters()
 ui.page_header("Check-ins", views.signals()["checkins"], filters)
-kinds = views.checkin_kinds()
+kinds = checkin_views.checkin_kinds()
 if not kinds:
     st.info("No check-ins yet: declare the kinds teams owe under [[checkins.kinds]] in prodops.toml.")
     st.stop()
 kind = st.selectbox("Check-in", list(kinds), format_func=kinds.get, key="ck_kind")
-board = views.checkin_board(kind, filters.group, filters.team, filters.start, filters.end)
+board = checkin_views.checkin_board(kind, filters.group, filters.team, filters.start, filters.end)
 if board.empty:
     st.info(f"No {kinds[kind].lower()} is due in this range for this scope.")
 else:
-    picked = st.plotly_chart(charts.checkin_heatmap(board), on_select="rerun", selection_mode="points",
+    picked = st.plotly_chart(checkin_charts.checkin_heatmap(board), on_select="rerun", selection_mode="points",
                              key="ck_heatmap", config=ui.PLOTLY_CONFIG)
     points = (picked or {}).get("selection", {}).get("points", []) if picked else []
     cells, labels = board["cell"].tolist(), dict(zip(board["cell"], board["label"]))
@@ -31,16 +31,16 @@ else:
 left, right = st.columns(2)
 with left:
     st.subheader("Missing now", anchor=False)
-    misses = views.checkin_misses(filters.group, filters.team)
+    misses = checkin_views.checkin_misses(filters.group, filters.team)
     if len(misses):
         st.dataframe(misses, hide_index=True)
     else:
         st.success("Nothing is missing.")
 with right:
     st.subheader("On-time streaks", anchor=False)
-    st.dataframe(views.checkin_streaks(kind, filters.group, filters.team), hide_index=True)
+    st.dataframe(checkin_views.checkin_streaks(kind, filters.group, filters.team), hide_index=True)
 st.subheader(f"{kinds[kind]} by {ui.GRAIN_LABEL[filters.grain].lower()}", anchor=False)
-st.dataframe(views.checkin_rates(kind, filters.grain, filters.group, filters.team, filters.start, filters.end),
+st.dataframe(checkin_views.checkin_rates(kind, filters.grain, filters.group, filters.team, filters.start, filters.end),
              hide_index=True)
 st.subheader("Every check-in", anchor=False)
 ui.metric_grid("checkins", filters)

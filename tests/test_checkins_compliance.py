@@ -6,7 +6,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from dashboard.charts.trends import checkin_heatmap
+from dashboard.charts.checkins import checkin_heatmap
 from dashboard.core.config import Settings
 from dashboard.derive.checkins.compliance import board, evidence_of, open_misses, streaks
 from dashboard.metrics import compute_series

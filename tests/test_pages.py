@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from dashboard.app import qbr_views
 from dashboard.core.store import Store
 from dashboard.metrics import METRICS, SIGNALS
 from tests.conftest import DEMO_TODAY, ENTRYPOINT, page_file
@@ -348,7 +349,6 @@ def test_the_qbr_quarter_lives_in_the_url(demo_env):
 
 def test_the_qbr_page_shows_the_scorecard_numbers_and_exports_the_same_pack(demo_env, demo_db, monkeypatch, tmp_path):
     from dashboard import cli, report
-    from dashboard.app import views
 
     captured = {}
 
@@ -358,7 +358,7 @@ def test_the_qbr_page_shows_the_scorecard_numbers_and_exports_the_same_pack(demo
 
     real = report.render_all
     monkeypatch.setattr(report, "render_all", spy)
-    views._qbr_files.clear()
+    qbr_views._qbr_files.clear()
     at = open_page(page_file("qbr.py"))
     series = _series(demo_db, date(2026, 7, 1), date(2026, 9, 30))
     scorecard = at.dataframe[0].value.data if hasattr(at.dataframe[0].value, "data") else at.dataframe[0].value

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from dashboard.app import views
+from dashboard.app import data_views, qbr_views, views
 from dashboard.charts import trends as charts
 
 TEAMS = pd.DataFrame(
@@ -96,19 +96,19 @@ def test_an_empty_annotation_is_refused(env):
 def test_qbr_notes_are_kept_per_quarter_scope_and_section(env):
     from datetime import date
 
-    assert views.qbr_notes(date(2026, 7, 1), "org") == {}
-    views.save_qbr_note(date(2026, 7, 1), "org", "S3", "Slip is a Payments problem.")
-    views.save_qbr_note(date(2026, 7, 1), "Payments", "S3", "Re-plans weekly.")
-    views.save_qbr_note(date(2026, 7, 1), "org", "S3", "Slip is Payments' alone.")
-    assert views.qbr_notes(date(2026, 7, 1), "org") == {"S3": "Slip is Payments' alone."}
-    assert views.qbr_notes(date(2026, 4, 1), "org") == {}
+    assert qbr_views.qbr_notes(date(2026, 7, 1), "org") == {}
+    qbr_views.save_qbr_note(date(2026, 7, 1), "org", "S3", "Slip is a Payments problem.")
+    qbr_views.save_qbr_note(date(2026, 7, 1), "Payments", "S3", "Re-plans weekly.")
+    qbr_views.save_qbr_note(date(2026, 7, 1), "org", "S3", "Slip is Payments' alone.")
+    assert qbr_views.qbr_notes(date(2026, 7, 1), "org") == {"S3": "Slip is Payments' alone."}
+    assert qbr_views.qbr_notes(date(2026, 4, 1), "org") == {}
 
 
 def test_age_reads_naturally():
     now = pd.Timestamp("2026-11-26 12:00", tz="UTC")
-    assert views.age(pd.Timestamp("2026-11-26 09:00"), now) == "3 h ago"
-    assert views.age(pd.Timestamp("2026-11-20 12:00"), now) == "6 d ago"
-    assert views.age(None, now) == "never"
+    assert data_views.age(pd.Timestamp("2026-11-26 09:00"), now) == "3 h ago"
+    assert data_views.age(pd.Timestamp("2026-11-20 12:00"), now) == "6 d ago"
+    assert data_views.age(None, now) == "never"
 
 
 def test_coverage_counts_what_the_metrics_can_use():

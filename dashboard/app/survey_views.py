@@ -23,11 +23,6 @@ ROLE_LABEL = {ALL: "Everyone", "pm": "PMs", "ops": "Operations"}
 STATISTIC_LABEL = {"mean": "Score (0-100)", "favourable": "Favourable", "enps": "eNPS"}
 
 
-def _key() -> tuple[str, str, str]:
-    current = views.settings()
-    return current.database_url(), current.model_dump_json(), views.store().version()
-
-
 SURVEY_TABLES = ("teams", "memberships", "team_groups", "survey_questions", "survey_answers", "survey_waves")
 
 
@@ -70,7 +65,7 @@ def _waves(url: str, settings_json: str, version: str) -> pd.DataFrame:
 
 def waves(start: date, end: date) -> pd.DataFrame:
     """The waves whose date falls in [start, end], oldest first: survey_id, fielded_on, responses, label."""
-    frame = _waves(*_key())
+    frame = _waves(*views.cache_key())
     return frame[(frame["fielded_on"] >= start) & (frame["fielded_on"] <= end)].reset_index(drop=True)
 
 
@@ -83,7 +78,7 @@ def construct_trend(level: str, scope_id: str, start: date, end: date) -> pd.Dat
     """Every construct per wave in the range for one scope and each role filter, with the wave's
     date and label, the construct's title, n, response rate and a note where a value is withheld."""
     in_range = waves(start, end)
-    frame = _wave_table(*_key(), level, scope_id)
+    frame = _wave_table(*views.cache_key(), level, scope_id)
     frame = frame.merge(in_range[["survey_id", "fielded_on", "label"]], on="survey_id")
     return frame.assign(title=frame["construct"].map(construct_title)).sort_values(["fielded_on", "construct", "role"], ignore_index=True)
 
@@ -91,8 +86,8 @@ def construct_trend(level: str, scope_id: str, start: date, end: date) -> pd.Dat
 def pm_vs_ops(level: str, scope_id: str, survey_id: str) -> pd.DataFrame:
     """PM scores for the scope beside operations scores for one wave. Operations people belong to no
     product team, so at a group or team their side is the whole organisation's (`scope_note` says so)."""
-    pm = _wave_table(*_key(), level, scope_id)
-    ops = _wave_table(*_key(), "org", "org")
+    pm = _wave_table(*views.cache_key(), level, scope_id)
+    ops = _wave_table(*views.cache_key(), "org", "org")
     pm = pm[(pm["survey_id"] == survey_id) & (pm["role"] == "pm")]
     ops = ops[(ops["survey_id"] == survey_id) & (ops["role"] == "ops")]
     both = pd.concat([pm.assign(scope_note=""), ops.assign(scope_note="" if level == "org" else "whole organisation")], ignore_index=True)
@@ -106,7 +101,7 @@ def _questions(url: str, settings_json: str, version: str) -> pd.DataFrame:
 
 def questions(survey_id: str) -> pd.DataFrame:
     """The wave's questions: question_id, text, construct, scale."""
-    frame = _questions(*_key())
+    frame = _questions(*views.cache_key())
     return frame[frame["survey_id"] == survey_id].sort_values(["construct", "question_id"], ignore_index=True)
 
 
@@ -118,7 +113,7 @@ def _distribution(url: str, settings_json: str, version: str, survey_id: str, qu
 def question_distribution(survey_id: str, question_id: str, level: str, scope_id: str) -> pd.DataFrame:
     """How the answers to one question were spread for the scope, per role filter, with a note
     ("fewer than 5 responses") in place of a withheld distribution."""
-    frame = _distribution(*_key(), survey_id, question_id, level, scope_id)
+    frame = _distribution(*views.cache_key(), survey_id, question_id, level, scope_id)
     return frame.assign(who=frame["role"].map(ROLE_LABEL))
 
 

@@ -11,21 +11,20 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 
 import pandas as pd
 import streamlit as st
 
-from dashboard.analysis import bottlenecks, coverage, own_time, rule_hits
+from dashboard.analysis import bottlenecks, own_time
 from dashboard.analysis.scorecard import Card, ScorecardPeriod, cards, scorecard_period
 from dashboard.charts import trends as charts
 from dashboard.core import notes, periods
 from dashboard.core.config import Settings, Target, load_settings
 from dashboard.core.periods import Grain
-from dashboard.core.schema import DATED_COLUMNS, TABLES
+from dashboard.core.schema import TABLES
 from dashboard.core.store import Store, open_store
 from dashboard.derive import series_store
-from dashboard.derive.checkins.compliance import board, open_misses, streaks
 from dashboard.metrics import METRICS, NEEDED_TABLES, SIGNALS, Metric, Scope, compute_series, load_tables
 from dashboard.metrics.registry import SERIES_COLUMNS
 
@@ -63,7 +62,7 @@ def demo_building() -> bool:
     return building(settings())
 
 
-def _key() -> tuple[str, str, str]:
+def cache_key() -> tuple[str, str, str]:
     """What every cache is keyed on: where the data is, which settings, which published version."""
     current = settings()
     return current.database_url(), current.model_dump_json(), store().version()
@@ -72,7 +71,7 @@ def _key() -> tuple[str, str, str]:
 def quarters() -> list[date]:
     """The quarters a user can pick, oldest first: up to `WINDOW_QUARTERS`, none before the data."""
     end = today()
-    return periods.period_starts(series_store.window_start(end, _earliest(*_key())), end, "quarter")
+    return periods.period_starts(series_store.window_start(end, _earliest(*cache_key())), end, "quarter")
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
@@ -84,7 +83,7 @@ def _earliest(url: str, settings_json: str, version: str) -> date | None:
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
-def _tables(url: str, settings_json: str, version: str, names: tuple[str, ...] = NEEDED_TABLES) -> dict[str, pd.DataFrame]:
+def shared_tables(url: str, settings_json: str, version: str, names: tuple[str, ...] = NEEDED_TABLES) -> dict[str, pd.DataFrame]:
     """Canonical tables shared by every session; callers get shallow copies (pandas copy-on-write).
 
     Only the tables asked for: a page that needs the check-ins does not hold every work item.
@@ -96,8 +95,8 @@ CHECKIN_TABLES = ("checkins", "teams", "team_groups", "people", "memberships")
 """What the check-in views read (the check-in metrics place rows on the roster's teams)."""
 
 
-def _checkin_tables() -> dict[str, pd.DataFrame]:
-    return _tables(*_key(), CHECKIN_TABLES)
+def checkin_tables() -> dict[str, pd.DataFrame]:
+    return shared_tables(*cache_key(), CHECKIN_TABLES)
 
 
 @st.cache_resource(max_entries=32, show_spinner="Computing metrics…")
@@ -117,7 +116,7 @@ def _series(
     found = series_store.stored(open_store(config), config, grain, scope, first, last)
     if found is not None:
         return found
-    shared = _tables(url, settings_json, version)
+    shared = shared_tables(url, settings_json, version)
     frames, failed = [], []
     for metric_id in METRICS:
         tables = {name: frame.copy(deep=False) for name, frame in shared.items()}
@@ -131,7 +130,7 @@ def _series(
 
 
 def _computed(grain: Grain, scope: Scope) -> tuple[pd.DataFrame, tuple[str, ...]]:
-    url, settings_json, version = _key()
+    url, settings_json, version = cache_key()
     return _series(url, settings_json, version, grain, scope, quarters()[0], today())
 
 
@@ -167,7 +166,7 @@ def _teams(url: str, settings_json: str, version: str) -> pd.DataFrame:
 
 def teams() -> pd.DataFrame:
     """`team_id`, `name`, `group_name`, sorted as people read them."""
-    return _teams(*_key())
+    return _teams(*cache_key())
 
 
 def groups() -> list[str]:
@@ -194,7 +193,7 @@ def _annotations(url: str, settings_json: str, version: str) -> pd.DataFrame:
 
 def annotations(scope_ids: list[str] | None = None) -> pd.DataFrame:
     """Annotations for the organisation and for any of the scopes on a chart (all of them with None)."""
-    frame = _annotations(*_key())
+    frame = _annotations(*cache_key())
     return frame if scope_ids is None else frame[frame["scope"].isin({ORG, *scope_ids})]
 
 
@@ -325,131 +324,6 @@ def sparkline_points(
     return frame.assign(label=frame["period_start"].map(lambda d: periods.label(d, "quarter")))
 
 
-@dataclass(frozen=True)
-class DataStatus:
-    """What is in the store and how fresh it is."""
-
-    location: str
-    published: datetime | None
-    tables: pd.DataFrame
-    sources: pd.DataFrame
-    runs: pd.DataFrame
-
-    @property
-    def total_rows(self) -> int:
-        return int(self.tables["rows"].sum())
-
-
-FILE_LOADS = {"survey_waves": "loaded_at", "checkin_forms": "loaded_at"}
-"""The tables that record when a file was loaded: with successful syncs, the data's freshness."""
-NOT_DATED = "—"
-
-
-def _present(con) -> set[str]:
-    return set(con.execute("SELECT table_name FROM duckdb_tables()").df()["table_name"])
-
-
-@st.cache_data(max_entries=4, show_spinner=False)
-def _data_status(url: str, settings_json: str, version: str, day: date) -> DataStatus:
-    """Counts, freshness and runs. A table's newest record is its newest dated on or before `day`:
-    check-ins are expected ahead of time and calendars read weeks ahead, and neither is fresher for it."""
-    current = open_store(Settings.model_validate_json(settings_json))
-    with current.reader() as con:
-        present = _present(con)
-        names = [name for name in TABLES if name in present]
-        counts = con.execute(
-            " UNION ALL ".join(f"SELECT '{name}' AS table_name, count(*) AS rows FROM {name}" for name in names)
-        ).df()
-        freshness = con.execute(
-            " UNION ALL ".join(
-                f"SELECT '{name}' AS table_name, max({column})::TIMESTAMP AS newest FROM {name} WHERE {column} < ?"
-                for name, column in DATED_COLUMNS.items()
-                if name in present
-            ),
-            [day + timedelta(days=1)] * sum(name in present for name in DATED_COLUMNS),
-        ).df()
-        runs = con.execute("SELECT * FROM sync_runs ORDER BY started_at DESC NULLS LAST").df()
-        sources = con.execute(
-            """
-            SELECT source,
-                   max(finished_at) FILTER (WHERE status = 'success') AS last_success,
-                   arg_max(status, started_at) AS last_status,
-                   arg_max(error, started_at) AS last_error,
-                   count(*) AS runs
-            FROM sync_runs GROUP BY source ORDER BY source
-            """
-        ).df()
-    published = current.published_at()
-    tables = counts.merge(freshness, on="table_name", how="left")
-    tables["newest"] = [f"{moment:%d %b %Y}" if pd.notna(moment) else NOT_DATED for moment in tables["newest"]]
-    sources["last_success"] = [f"{moment:%d %b %Y, %H:%M}" if pd.notna(moment) else "never" for moment in sources["last_success"]]
-    sources["last_error"] = sources["last_error"].fillna("")
-    runs[["cursor", "error"]] = runs[["cursor", "error"]].fillna("")
-    return DataStatus(current.location, published, tables, sources, runs)
-
-
-@st.cache_data(max_entries=4, show_spinner=False)
-def _fresh_as_of(url: str, settings_json: str, version: str) -> datetime | None:
-    current = open_store(Settings.model_validate_json(settings_json))
-    with current.reader() as con:
-        present = _present(con)
-        newest = ["SELECT max(finished_at) AS moment FROM sync_runs WHERE status = 'success'"] + [
-            f"SELECT max({column}) AS moment FROM {name}" for name, column in FILE_LOADS.items() if name in present
-        ]
-        found = con.execute(f"SELECT max(moment) FROM ({' UNION ALL '.join(newest)}) AS loads").fetchone()[0]
-    return None if found is None or pd.isna(found) else pd.Timestamp(found).to_pydatetime()
-
-
-def fresh_as_of() -> datetime | None:
-    """When the newest successful sync or file load finished (naive UTC): how fresh the data is."""
-    return _fresh_as_of(*_key()) if has_data() else None
-
-
-def data_status() -> DataStatus:
-    return _data_status(*_key(), today())
-
-
-def age(moment: datetime | pd.Timestamp | None, now: datetime | None = None) -> str:
-    """How long ago, in the largest unit that reads naturally ("3 h ago", "12 d ago")."""
-    if moment is None or pd.isna(moment):
-        return "never"
-    moment = pd.Timestamp(moment)
-    moment = moment.tz_localize("UTC") if moment.tzinfo is None else moment
-    delta = pd.Timestamp(now or datetime.now(UTC)) - moment
-    if delta < timedelta(minutes=1):
-        return "just now"
-    if delta < timedelta(hours=1):
-        return f"{int(delta.total_seconds() // 60)} min ago"
-    if delta < timedelta(days=2):
-        return f"{int(delta.total_seconds() // 3600)} h ago"
-    return f"{delta.days} d ago"
-
-
-def configured_sources() -> list[str]:
-    from dashboard import sync
-
-    return sync.configured(settings())
-
-
-def run_sync(progress) -> list:
-    """Run every configured source now; the published version changes, so every cache refreshes."""
-    from dashboard import sync
-
-    return sync.run(store(), settings(), configured_sources(), progress)
-
-
-@st.cache_data(max_entries=4, show_spinner=False)
-def _unmatched(url: str, settings_json: str, version: str) -> pd.DataFrame:
-    from connectors.roster import unmatched_identities
-
-    return unmatched_identities(open_store(Settings.model_validate_json(settings_json)))
-
-
-def unmatched() -> pd.DataFrame:
-    """Identities a source named that the roster does not know: listed, never dropped."""
-    return _unmatched(*_key())
-
-
 @st.cache_data(max_entries=64, show_spinner=False)
 def _own_weeks(url: str, settings_json: str, version: str, email: str) -> pd.DataFrame:
     current = open_store(Settings.model_validate_json(settings_json))
@@ -465,7 +339,7 @@ def own_time_summary(email: str, grain: Grain, start: date, end: date) -> pd.Dat
     Callers pass the signed-in viewer's verified email (`auth.Viewer.email`), never a value
     taken from the URL or a widget.
     """
-    weeks = _own_weeks(*_key(), email.lower())
+    weeks = _own_weeks(*cache_key(), email.lower())
     return own_time.summary(weeks, grain, start, end, settings().week_start)
 
 
@@ -486,7 +360,7 @@ def ranked(period: date, group: str | None = None, team: str | None = None) -> p
     With a group chosen, that group and its teams; with a team, the team and its group. The
     peers that set the distances are always the whole organisation's.
     """
-    frame = _ranked(*_key(), period)
+    frame = _ranked(*cache_key(), period)
     if team:
         return frame[((frame["scope"] == "team") & (frame["scope_id"] == team))
                      | ((frame["scope"] == "group") & (frame["scope_id"] == group_of().get(team)))].reset_index(drop=True)
@@ -500,197 +374,13 @@ def _records(url: str, settings_json: str, version: str, metric_id: str, scope: 
              period: date, day: date) -> pd.DataFrame | None:
     config = Settings.model_validate_json(settings_json)
     end = periods.next_start(period, "quarter")
-    return bottlenecks.records(METRICS[metric_id], _tables(url, settings_json, version), config, scope, scope_id,
+    return bottlenecks.records(METRICS[metric_id], shared_tables(url, settings_json, version), config, scope, scope_id,
                                period, end, day)
 
 
 def records(metric_id: str, scope: str, scope_id: str, period: date) -> pd.DataFrame | None:
     """The records behind one ranked row (`dashboard.analysis.bottlenecks.records`); None for survey metrics."""
-    return _records(*_key(), metric_id, scope, scope_id, period, today())
+    return _records(*cache_key(), metric_id, scope, scope_id, period, today())
 
 
 # ---------------------------------------------------------------------------------------------
-# The quarterly business review
-
-
-def qbr_quarters() -> list[date]:
-    """The quarters a review can be of: the complete ones, oldest first."""
-    from dashboard.report.content import complete_quarters
-
-    return complete_quarters(quarters(), today())
-
-
-def _inputs(quarter: date, scope: Scope, scope_id: str):
-    from dashboard.report import freshness_text, grains
-    from dashboard.report.content import Inputs, quarter_end
-
-    end = quarter_end(quarter)
-    year_ago, previous = periods.quarters_back(quarter, 5), periods.quarters_back(quarter, 2)
-    quarterly = pd.concat([series("quarter", level, year_ago, end) for level in ("org", "group", "team")],
-                          ignore_index=True)
-    fine = {grain: series(grain, scope, previous, end) for grain in grains()}
-    return Inputs(
-        quarterly=quarterly[quarterly["period_start"] <= end], fine={g: f[f["period_start"] <= end] for g, f in fine.items()},
-        names=scope_names(), group_of=group_of(), notes=qbr_notes(quarter, scope_id), annotations=annotations(),
-        freshness=freshness_text(data_status().runs),
-    )
-
-
-@st.cache_data(max_entries=8, show_spinner="Building the review…")
-def _qbr(url: str, settings_json: str, version: str, quarter: date, scope: Scope, scope_id: str, day: date):
-    from dashboard.report.content import build
-
-    return build(_inputs(quarter, scope, scope_id), Settings.model_validate_json(settings_json), quarter, scope,
-                 scope_id, day)
-
-
-def qbr(quarter: date, scope: Scope, scope_id: str):
-    """The review of one quarter for one scope (`dashboard.report.content.Report`)."""
-    return _qbr(*_key(), quarter, scope, scope_id, today())
-
-
-@st.cache_data(max_entries=4, show_spinner="Rendering the charts and writing the files…")
-def _qbr_files(url: str, settings_json: str, version: str, quarter: date, scope: Scope, scope_id: str,
-               day: date) -> dict[str, bytes]:
-    from dashboard.report import render_all
-
-    return render_all(_qbr(url, settings_json, version, quarter, scope, scope_id, day))
-
-
-def qbr_files(quarter: date, scope: Scope, scope_id: str) -> dict[str, bytes]:
-    """The review in every format (`dashboard.report.FORMATS`), charts rendered once."""
-    return _qbr_files(*_key(), quarter, scope, scope_id, today())
-
-
-def qbr_csv(quarter: date, scope: Scope, scope_id: str) -> bytes:
-    """The review's numbers alone: needs no browser for chart images."""
-    from dashboard.report import render
-
-    return render(qbr(quarter, scope, scope_id), "csv")
-
-
-def qbr_notes(quarter: date, scope_id: str) -> dict[str, str]:
-    return _qbr_notes(*_key(), periods.label(quarter, "quarter"), scope_id)
-
-
-@st.cache_data(max_entries=16, show_spinner=False)
-def _qbr_notes(url: str, settings_json: str, version: str, quarter: str, scope_id: str) -> dict[str, str]:
-    return notes.qbr_notes(open_store(Settings.model_validate_json(settings_json)), quarter, scope_id)
-
-
-def save_qbr_note(quarter: date, scope_id: str, section: str, text: str) -> None:
-    notes.save_qbr_note(store(), periods.label(quarter, "quarter"), scope_id, section, text)
-
-
-# ---------------------------------------------------------------------------------------------
-# Coverage
-
-
-@st.cache_data(max_entries=4, show_spinner=False)
-def _coverage(url: str, settings_json: str, version: str, day: date) -> pd.DataFrame:
-    config = Settings.model_validate_json(settings_json)
-    return coverage.coverage(coverage.read_tables(open_store(config), day), config, day)
-
-
-def coverage_table() -> pd.DataFrame:
-    """How much of the organisation each source covers (`dashboard.analysis.coverage`)."""
-    return _coverage(*_key(), today())
-
-
-@st.cache_data(max_entries=8, show_spinner=False)
-def _rule_hits(url: str, settings_json: str, version: str, first: date, last: date) -> pd.DataFrame:
-    current = Settings.model_validate_json(settings_json)
-    return rule_hits.stored_rule_hits(open_store(current), current, first, last)
-
-
-def stored_rule_hits(first: date, last: date) -> pd.DataFrame:
-    """Synced calendar hours per classification rule, from `first` through `last` (`dashboard.analysis.rule_hits`)."""
-    return _rule_hits(*_key(), first, last + timedelta(days=1))
-
-
-def file_rule_hits(ics: bytes, owner_email: str) -> pd.DataFrame:
-    """One uploaded ICS export classified with the configured rules; raises `IcsError` when unreadable."""
-    return rule_hits.file_rule_hits(ics, settings(), owner_email.strip())
-
-
-# --- check-ins -------------------------------------------------------------------------------
-
-def checkin_kinds() -> dict[str, str]:
-    """The check-in kinds in the data, id -> title: configured ones first, in their order, then the
-    others, most frequent (the shortest cadence) first."""
-    configured = {kind.id: kind.label for kind in settings().checkins.kinds}
-    counts = _checkin_tables()["checkins"]["kind"].value_counts()
-    present = sorted(counts.index, key=lambda kind: (-counts[kind], kind))
-    ordered = [kind for kind in configured if kind in counts] + [kind for kind in present if kind not in configured]
-    return {kind: configured.get(kind, kind.replace("_", " ").capitalize()) for kind in ordered}
-
-
-def _scoped_teams(group: str | None, team: str | None) -> pd.DataFrame:
-    chosen = teams()
-    if team:
-        return chosen[chosen["team_id"] == team]
-    return chosen[chosen["group_name"] == group] if group else chosen
-
-
-def checkin_board(kind: str, group: str | None, team: str | None, first: date, last: date) -> pd.DataFrame:
-    """One kind's check-ins due in [first, last] in the scope, with state and evidence."""
-    return _checkin_board(*_key(), kind, group, team, first, last)
-
-
-@st.cache_data(max_entries=32, show_spinner=False)
-def _checkin_board(url: str, settings_json: str, version: str, kind: str, group: str | None, team: str | None,
-                   first: date, last: date) -> pd.DataFrame:
-    """Cached: a click on a cell reruns the page, and the board need not be rebuilt for it."""
-    return board(_tables(url, settings_json, version, CHECKIN_TABLES)["checkins"], _scoped_teams(group, team), kind, first, last)
-
-
-def checkin_misses(group: str | None, team: str | None) -> pd.DataFrame:
-    """What is missing now in the scope, per team and kind, and since when."""
-    scoped = _scoped_teams(group, team)
-    checkins = _checkin_tables()["checkins"]
-    misses = open_misses(checkins[checkins["team_id"].isin(scoped["team_id"])])
-    kinds = checkin_kinds()
-    return pd.DataFrame({
-        "Team": misses["team_id"].map(scoped.set_index("team_id")["name"]),
-        "Check-in": misses["kind"].map(kinds),
-        "Missing since": pd.to_datetime(misses["since"]).dt.strftime("%Y-%m-%d %H:%M UTC"),
-        "Missed in a row": misses["missed"],
-    })
-
-
-def checkin_streaks(kind: str, group: str | None, team: str | None) -> pd.DataFrame:
-    """Each team's current run of on-time check-ins of one kind, longest first."""
-    scoped = _scoped_teams(group, team)
-    checkins = _checkin_tables()["checkins"]
-    runs = streaks(checkins[(checkins["kind"] == kind) & checkins["team_id"].isin(scoped["team_id"])])
-    out = pd.DataFrame({"Team": runs["team_id"].map(scoped.set_index("team_id")["name"]),
-                        "On time in a row": runs["streak"]})
-    return out.sort_values(["On time in a row", "Team"], ascending=[False, True], ignore_index=True)
-
-
-def checkin_rates(kind: str, grain: Grain, group: str | None, team: str | None, first: date, last: date) -> pd.DataFrame:
-    """One kind's compliance, on-time rate and median lateness per period in the scope (the
-    check-in metrics over that kind's check-ins only), newest period first."""
-    return _checkin_rates(*_key(), kind, grain, group, team, first, last)
-
-
-@st.cache_data(max_entries=32, show_spinner=False)
-def _checkin_rates(url: str, settings_json: str, version: str, kind: str, grain: Grain, group: str | None,
-                   team: str | None, first: date, last: date) -> pd.DataFrame:
-    """Cached like the metric series: three metrics computed over a kind's check-ins on every rerun would
-    repeat the same work for each click on the page."""
-    scope, scope_id = ("team", team) if team else ("group", group) if group else ("org", ORG)
-    shared = _tables(url, settings_json, version, CHECKIN_TABLES)
-    tables = {name: frame.copy(deep=False) for name, frame in shared.items()}
-    tables["checkins"] = shared["checkins"][shared["checkins"]["kind"] == kind]
-    ids = ["checkin_compliance_rate", "checkin_on_time_rate", "checkin_median_lateness_hours"]
-    series = compute_series(tables, Settings.model_validate_json(settings_json), grain, scope, first, last, ids)
-    series = series[series["scope_id"] == scope_id]
-    table = series.pivot(index="period_start", columns="metric_id", values="value").reindex(columns=ids)
-    expected = series[series["metric_id"] == ids[0]].set_index("period_start")["n"]
-    out = pd.DataFrame({
-        "Period": [periods.label(start, grain) for start in table.index],
-        "Expected": expected.reindex(table.index).astype(int).to_numpy(),
-        **{METRICS[i].title: [METRICS[i].format(v) for v in table[i]] for i in ids},
-    })
-    return out.iloc[::-1].reset_index(drop=True)

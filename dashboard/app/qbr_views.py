@@ -1,0 +1,88 @@
+"""The QBR page's cached reads and its notes: the review of a quarter and its files."""
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from dashboard.app.data_views import data_status
+from dashboard.app.views import annotations, cache_key, group_of, quarters, scope_names, series, store, today
+from dashboard.core import notes, periods
+from dashboard.core.config import Settings
+from dashboard.core.store import open_store
+from dashboard.metrics import Scope
+
+# The quarterly business review
+
+
+def qbr_quarters() -> list[date]:
+    """The quarters a review can be of: the complete ones, oldest first."""
+    from dashboard.report.content import complete_quarters
+
+    return complete_quarters(quarters(), today())
+
+
+def _inputs(quarter: date, scope: Scope, scope_id: str):
+    from dashboard.report import freshness_text, grains
+    from dashboard.report.content import Inputs, quarter_end
+
+    end = quarter_end(quarter)
+    year_ago, previous = periods.quarters_back(quarter, 5), periods.quarters_back(quarter, 2)
+    quarterly = pd.concat([series("quarter", level, year_ago, end) for level in ("org", "group", "team")],
+                          ignore_index=True)
+    fine = {grain: series(grain, scope, previous, end) for grain in grains()}
+    return Inputs(
+        quarterly=quarterly[quarterly["period_start"] <= end], fine={g: f[f["period_start"] <= end] for g, f in fine.items()},
+        names=scope_names(), group_of=group_of(), notes=qbr_notes(quarter, scope_id), annotations=annotations(),
+        freshness=freshness_text(data_status().runs),
+    )
+
+
+@st.cache_data(max_entries=8, show_spinner="Building the review…")
+def _qbr(url: str, settings_json: str, version: str, quarter: date, scope: Scope, scope_id: str, day: date):
+    from dashboard.report.content import build
+
+    return build(_inputs(quarter, scope, scope_id), Settings.model_validate_json(settings_json), quarter, scope,
+                 scope_id, day)
+
+
+def qbr(quarter: date, scope: Scope, scope_id: str):
+    """The review of one quarter for one scope (`dashboard.report.content.Report`)."""
+    return _qbr(*cache_key(), quarter, scope, scope_id, today())
+
+
+@st.cache_data(max_entries=4, show_spinner="Rendering the charts and writing the files…")
+def _qbr_files(url: str, settings_json: str, version: str, quarter: date, scope: Scope, scope_id: str,
+               day: date) -> dict[str, bytes]:
+    from dashboard.report import render_all
+
+    return render_all(_qbr(url, settings_json, version, quarter, scope, scope_id, day))
+
+
+def qbr_files(quarter: date, scope: Scope, scope_id: str) -> dict[str, bytes]:
+    """The review in every format (`dashboard.report.FORMATS`), charts rendered once."""
+    return _qbr_files(*cache_key(), quarter, scope, scope_id, today())
+
+
+def qbr_csv(quarter: date, scope: Scope, scope_id: str) -> bytes:
+    """The review's numbers alone: needs no browser for chart images."""
+    from dashboard.report import render
+
+    return render(qbr(quarter, scope, scope_id), "csv")
+
+
+def qbr_notes(quarter: date, scope_id: str) -> dict[str, str]:
+    return _qbr_notes(*cache_key(), periods.label(quarter, "quarter"), scope_id)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _qbr_notes(url: str, settings_json: str, version: str, quarter: str, scope_id: str) -> dict[str, str]:
+    return notes.qbr_notes(open_store(Settings.model_validate_json(settings_json)), quarter, scope_id)
+
+
+def save_qbr_note(quarter: date, scope_id: str, section: str, text: str) -> None:
+    notes.save_qbr_note(store(), periods.label(quarter, "quarter"), scope_id, section, text)
+
+
+# ---------------------------------------------------------------------------------------------
