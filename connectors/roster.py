@@ -47,6 +47,7 @@ from dashboard.core.config import ROLES, Settings
 from dashboard.core.file_limits import MAX_ROSTER_BYTES, FileRefused, excerpt, listing, read_text
 from dashboard.core.schema import TABLES
 from dashboard.core.store import Store
+from dashboard.derive import refresh
 
 REQUIRED_COLUMNS = (
     "person_id", "name", "email", "role", "team_id", "group", "time_zone", "working_hours", "start_date", "end_date",
@@ -454,7 +455,6 @@ def load_roster(store: Store, roster: Roster, *, as_of: date, settings: Settings
     derived tables are rebuilt in the same transaction (`dashboard.derive.refresh`); without, the
     stored metric series are marked stale and pages compute live until the next refresh.
     """
-    from dashboard.derive import refresh
 
     plan = plan_roster(roster, _existing(store, *ROSTER_TABLES), as_of=as_of)
     with store.transaction() as tx:

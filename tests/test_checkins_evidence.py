@@ -6,10 +6,11 @@ from datetime import datetime
 import pandas as pd
 import pytest
 
-from connectors.checkins import CheckinFormError, calendar_evidence, form_rows, jira_evidence
+from connectors.checkins import CheckinFormError, form_rows
 from connectors.survey import read_text
 from dashboard.core.config import parse_settings
 from dashboard.derive.checkins import derive_checkins
+from dashboard.derive.checkins.evidence import calendar_evidence, jira_evidence
 from dashboard.derive.checkins.holidays import HolidayCalendarError
 from tests.tables import make_tables
 

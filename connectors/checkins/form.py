@@ -14,14 +14,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from connectors.checkins.evidence import EVIDENCE_COLUMNS
 from connectors.survey.dates import DateError, column_order, parse
 from connectors.survey.export import Export, Issue
 from dashboard.core.config import Settings
 from dashboard.core.schema import TABLES
-
-TABLE = "checkin_forms"
-SOURCE = "form"
+from dashboard.derive.checkins.evidence.forms import TABLE
 
 
 class CheckinFormError(ValueError):
@@ -123,18 +120,3 @@ def stored_rows(batch: FormBatch, loaded_at: datetime | None = None) -> pd.DataF
     """The batch as `checkin_forms` rows, stamped with when it was loaded (naive UTC)."""
     loaded = loaded_at or datetime.now(UTC).replace(tzinfo=None)
     return batch.rows.assign(loaded_at=loaded)[list(TABLES[TABLE].columns)]
-
-
-def form_evidence(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """One evidence row per stored form row."""
-    rows = tables.get(TABLE)
-    if rows is None or rows.empty:
-        return pd.DataFrame(columns=EVIDENCE_COLUMNS)
-    return pd.DataFrame({
-        "team_id": rows["team_id"].to_numpy(),
-        "kind": rows["kind"].to_numpy(),
-        "submitted_at": pd.to_datetime(rows["submitted_at"]).to_numpy(),
-        "source": SOURCE,
-        "ref": (rows["source_file"] + " row " + rows["row"].astype(str)).to_numpy(),
-        "owner_id": None,
-    })

@@ -6,13 +6,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from connectors.checkins.form import TABLE, form_rows, stored_rows
+from connectors.checkins.form import form_rows, stored_rows
 from connectors.survey import read_export
 from connectors.survey.export import Issue
 from dashboard.core.config import Settings
 from dashboard.core.schema import TABLES
 from dashboard.core.store import Store
 from dashboard.derive import refresh
+from dashboard.derive.checkins.evidence.forms import TABLE
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from connectors.survey.normalize import Batch, normalize
 from dashboard.core.config import Settings, SurveyMapping
 from dashboard.core.file_limits import FileRefused, read_toml
 from dashboard.core.store import Store
+from dashboard.derive import refresh
 
 SALT_ENV = "PRODOPS_SURVEY_SALT"
 SECRETS_FILE = Path(".streamlit") / "secrets.toml"
@@ -106,7 +107,6 @@ def load_wave(store: Store, export: Export, *, survey: str, wave: str, settings:
     missing required column, an unreadable date column, a mapping for another tool). Problems
     with single answers are reported in the returned report and the rest is loaded.
     """
-    from dashboard.derive import refresh  # the derive reads the survey connector's evidence readers
 
     batch = prepare(store, export, survey=survey, wave=wave, settings=settings, salt=salt, mapping=mapping)
     if batch.fatal:

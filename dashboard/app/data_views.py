@@ -7,6 +7,8 @@ from datetime import UTC, date, datetime, timedelta
 import pandas as pd
 import streamlit as st
 
+from connectors.roster import unmatched_identities
+from dashboard import sync
 from dashboard.analysis import coverage, rule_hits
 from dashboard.app.views import cache_key, has_data, settings, store, today
 from dashboard.core.config import Settings
@@ -115,22 +117,16 @@ def age(moment: datetime | pd.Timestamp | None, now: datetime | None = None) -> 
 
 
 def configured_sources() -> list[str]:
-    from dashboard import sync
-
     return sync.configured(settings())
 
 
 def run_sync(progress) -> list:
     """Run every configured source now; the published version changes, so every cache refreshes."""
-    from dashboard import sync
-
     return sync.run(store(), settings(), configured_sources(), progress)
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
 def _unmatched(url: str, settings_json: str, version: str) -> pd.DataFrame:
-    from connectors.roster import unmatched_identities
-
     return unmatched_identities(open_store(Settings.model_validate_json(settings_json)))
 
 

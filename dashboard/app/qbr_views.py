@@ -1,4 +1,8 @@
-"""The QBR page's cached reads and its notes: the review of a quarter and its files."""
+"""The QBR page's cached reads and its notes: the review of a quarter and its files.
+
+`dashboard.report` is imported inside the functions that need it: its writers (PDF, PowerPoint)
+cost most of a second to import, which every other page's first view would pay.
+"""
 from __future__ import annotations
 
 from datetime import date

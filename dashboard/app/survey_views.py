@@ -17,6 +17,7 @@ from dashboard.charts.trends import n_text
 from dashboard.core.config import Settings
 from dashboard.core.store import open_store
 from dashboard.metrics import load_tables
+from dashboard.metrics.survey import wave_dates
 from dashboard.metrics.surveys import ALL, CONSTRUCTS, question_table, wave_table
 
 ROLE_LABEL = {ALL: "Everyone", "pm": "PMs", "ops": "Operations"}
@@ -46,8 +47,6 @@ def construct_title(construct: str) -> str:
 
 @st.cache_data(max_entries=8, show_spinner=False)
 def _waves(url: str, settings_json: str, version: str) -> pd.DataFrame:
-    from dashboard.metrics.survey import wave_dates
-
     tables = _tables(url, settings_json, version)
     answers = tables["survey_answers"]
     if answers.empty:

@@ -18,6 +18,7 @@ import streamlit as st
 
 from dashboard.analysis import bottlenecks, own_time
 from dashboard.analysis.scorecard import Card, ScorecardPeriod, cards, scorecard_period
+from dashboard.app.first_run import building
 from dashboard.charts import trends as charts
 from dashboard.core import notes, periods
 from dashboard.core.config import Settings, Target, load_settings
@@ -57,8 +58,6 @@ def has_data() -> bool:
 
 def demo_building() -> bool:
     """True while `serve` builds the demo organisation in the background."""
-    from dashboard.app.first_run import building
-
     return building(settings())
 
 
@@ -175,7 +174,7 @@ def groups() -> list[str]:
 
 def scope_names() -> dict[str, str]:
     """The display name of every scope id: the organisation, each group, each team."""
-    from dashboard.report import scope_names as names_of
+    from dashboard.report import scope_names as names_of  # the report's writers load only when asked for
 
     return names_of(teams())
 

@@ -1,5 +1,5 @@
 """Check-in compliance: what each team owes (expectations), what proves it was sent (evidence,
-from `connectors.checkins`), the two matched (matching), and the summaries pages show (compliance).
+read from the canonical tables), the two matched (matching), and the summaries pages show (compliance).
 
     rows = derive_checkins(tables, settings, now)     # the `checkins` table, rebuilt after each sync
 """

@@ -11,10 +11,9 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from connectors.checkins import calendar_evidence, form_evidence, jira_evidence
-from connectors.checkins.evidence import EVIDENCE_COLUMNS
 from dashboard.core.config import Checkins, Settings
 from dashboard.core.schema import TABLES
+from dashboard.derive.checkins.evidence import EVIDENCE_COLUMNS, calendar_evidence, form_evidence, jira_evidence
 from dashboard.derive.checkins.expectations import Team, expected_slots
 from dashboard.derive.checkins.holidays import holiday_days
 from dashboard.derive.checkins.matching import match

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from connectors.checkins.evidence import EVIDENCE_COLUMNS
-from connectors.checkins.teams import person_teams
 from dashboard.core.config import Checkins
+from dashboard.derive.checkins.evidence.columns import EVIDENCE_COLUMNS
+from dashboard.derive.checkins.evidence.teams import person_teams
 
 SOURCE = "jira"
 
