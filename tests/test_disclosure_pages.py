@@ -26,7 +26,8 @@ from tests.conftest import DEMO_TODAY, page_file
 from tests.test_pages import assert_clean, open_page
 
 EVER = date(2020, 1, 1)
-PAGES = [page_file("overview.py"), page_file("pm_time.py"), page_file("alignment.py"), page_file("bottlenecks.py")]
+PAGES = [page_file("overview.py"), page_file("pm_time.py"), page_file("alignment.py"), page_file("insights.py"),
+         page_file("bottlenecks.py")]
 
 
 @pytest.fixture(scope="module")
