@@ -62,7 +62,7 @@ ROSTER_COLUMNS = (
     "person_id", "name", "email", "role", "team_id", "team_name", "group", "time_zone", "working_hours",
     "start_date", "end_date", "team_since",
 )
-"""The HR export's columns (connectors/roster.py reads them by name)."""
+"""The HR export's columns (connectors/roster/parse.py reads them by name)."""
 
 
 def _slug(text: str) -> str:
