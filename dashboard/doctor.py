@@ -132,14 +132,14 @@ def check_calendars(settings: Settings, named: Named, env: Mapping[str, str] | N
 
 
 def _check_ics(entry, settings: Settings, named: Named, env: Mapping[str, str]) -> Check:
-    from connectors.calendar import ics
+    from connectors.calendar import ics, ics_files
     from connectors.calendar.sync import _email_like
 
     where = f"${entry.location_env}" if entry.location_env else entry.location
     location = entry.location or env.get(entry.location_env or "")
     if not location:
         return missing("Calendars", f"{where} is not set: export it with the feed's address (docs/calendars.md)")
-    documents = ics.read_location(location, where if entry.location_env else None,
+    documents = ics_files.read_location(location, where if entry.location_env else None,
                                   timeout=settings.calendar.timeout_seconds,
                                   max_bytes=int(settings.calendar.max_ics_megabytes * 2**20))
     problems = []

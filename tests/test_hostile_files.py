@@ -27,7 +27,8 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from connectors.calendar import IcsError, ics_occurrences
-from connectors.calendar.ics import Limits, parse_ics, read_location, skipped_lines
+from connectors.calendar.ics import Limits, parse_ics, skipped_lines
+from connectors.calendar.ics_files import read_location
 from connectors.checkins import CheckinFormError, form_rows
 from connectors.roster import RosterError, plan_roster, read_roster
 from connectors.survey import SurveyFormatError, SurveyImportError, normalize, read_export, survey_salt

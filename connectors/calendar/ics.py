@@ -16,13 +16,9 @@ What they leave to us (calendar_survey.md, section 1) is handled here:
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
-from pathlib import Path
-from typing import NamedTuple
-from urllib.parse import urlsplit
 
 import icalendar
 import pandas as pd
@@ -30,9 +26,8 @@ import recurring_ical_events
 from icalendar.parser import Contentline
 
 from connectors.calendar.classify import Classifier
-from connectors.calendar.http import DEFAULT_POLICY, ApiError, retried
-from connectors.calendar.normalize import UTC, Occurrence, Owner, Rows, Window, attendee_count, local_midnight, title_salt, to_rows
-from connectors.retry import RetryPolicy, raise_if_later
+from connectors.calendar.ics_events import _occurrence
+from connectors.calendar.normalize import Occurrence, Owner, Rows, Window, title_salt, to_rows
 from dashboard.core.config import Settings
 from dashboard.core.file_limits import FileRefused, decode, wide_bom
 
@@ -40,19 +35,6 @@ SOURCE = "ics"
 # Expansion is asked for a little more than the window, because floating and all-day times are
 # only placed on the owner's clock afterwards; the exact cut is made on the UTC start.
 _MARGIN = timedelta(days=2)
-_PARTSTAT = {
-    "ACCEPTED": "accepted",
-    "TENTATIVE": "tentative",
-    "DECLINED": "declined",
-    "DELEGATED": "declined",
-    "NEEDS-ACTION": "needsAction",
-    "COMPLETED": "accepted",
-    "IN-PROCESS": "accepted",
-}
-_BUSY_STATUS = {"OOF": "oof", "FREE": "free", "TENTATIVE": "tentative", "WORKINGELSEWHERE": "workingElsewhere"}
-_NOT_PEOPLE = {"ROOM", "RESOURCE"}
-_CANCELLED_PREFIXES = ("canceled:", "cancelled:")  # Outlook-published feeds keep STATUS:CONFIRMED
-
 
 class IcsError(ValueError):
     """A calendar that cannot be read or expanded; the message says why."""
@@ -288,240 +270,3 @@ def _recurring_uids(calendar: icalendar.Calendar) -> set[str]:
     }
 
 
-def _utc(value: date | datetime, owner: Owner) -> datetime:
-    if not isinstance(value, datetime):
-        return local_midnight(value, owner.zone)
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=owner.zone)
-    return value.astimezone(UTC)
-
-
-def _instant_key(value: date | datetime, owner: Owner) -> str:
-    if not isinstance(value, datetime):
-        return value.isoformat()
-    return _utc(value, owner).strftime("%Y%m%dT%H%M%SZ")
-
-
-_FACT_PROPERTIES = ("SUMMARY", "ORGANIZER", "ATTENDEE", "STATUS", "TRANSP", "X-MICROSOFT-CDO-BUSYSTATUS", "CATEGORIES")
-
-
-class _Facts(NamedTuple):
-    """What an occurrence shares with its series: read once per series, not once per occurrence."""
-
-    title: str
-    organizer: str
-    attendee_count: int
-    response: str
-    show_as: str
-    cancelled: bool
-    categories: tuple[str, ...]
-
-
-def _occurrence(event: icalendar.Event, start: date | datetime, end: date | datetime, owner: Owner,
-                recurring: set[str], memo: dict) -> Occurrence:
-    """One occurrence of `event` (its series' or override's component) from `start` to `end`."""
-    props = dict(event)  # plain dict lookups: a Component's own are costly at this volume
-    start_utc, end_utc = _utc(start, owner), _utc(end, owner)
-    if end_utc < start_utc:
-        start_utc, end_utc = end_utc, start_utc
-    facts = _facts(event, props, owner, memo)
-    uid = str(props.get("UID", ""))
-    recurrence_id = props.get("RECURRENCE-ID")
-    instant = _instant_key(recurrence_id.dt if recurrence_id is not None else start, owner)
-    if recurrence_id is not None and str(recurrence_id.params.get("RANGE", "")).upper() == "THISANDFUTURE":
-        # every occurrence a "this and future" edit reaches carries the edit's RECURRENCE-ID
-        instant += "+" + _instant_key(start, owner)
-    key = (
-        f"{uid}/{instant}"
-        if uid
-        else "no-uid/" + hashlib.sha256(f"{instant}\x00{facts.title}".encode()).hexdigest()[:24]
-    )
-    return Occurrence(
-        uid=key,
-        start_utc=start_utc,
-        end_utc=end_utc,
-        all_day=not isinstance(start, datetime),
-        title=facts.title,
-        attendee_count=facts.attendee_count,
-        response=facts.response,
-        recurring=uid in recurring,
-        show_as=facts.show_as,
-        cancelled=facts.cancelled,
-        organizer=facts.organizer,
-        categories=facts.categories,
-    )
-
-
-def _facts(event: icalendar.Event, props: dict, owner: Owner, memo: dict) -> _Facts:
-    """The series-wide facts, remembered by the identity of the property values they come from.
-
-    The expansion hands out shallow copies, so every occurrence of one series (or one override)
-    holds the very same value objects; a different object means an override changed something.
-    """
-    values = tuple(props.get(name) for name in _FACT_PROPERTIES)
-    key = tuple(map(id, values))
-    known = memo.get(key)
-    if known is not None and all(a is b for a, b in zip(known[0], values, strict=True)):
-        return known[1]
-    title = str(props.get("SUMMARY", ""))
-    organizer = _address(props.get("ORGANIZER"))
-    people, response = _attendance(props.get("ATTENDEE"), owner, organizer)
-    status = str(props.get("STATUS", "")).upper()
-    facts = _Facts(
-        title,
-        organizer,
-        attendee_count(owner, people, organizer),
-        response,
-        _show_as(props),
-        status == "CANCELLED" or title.lower().startswith(_CANCELLED_PREFIXES),
-        tuple(str(c) for c in event.categories) if "CATEGORIES" in props else (),
-    )
-    memo[key] = (values, facts)
-    return facts
-
-
-def _address(value) -> str:
-    if value is None:
-        return ""
-    text = str(value).strip()
-    return (text[7:] if text.lower().startswith("mailto:") else text).lower()
-
-
-def _attendance(attendees, owner: Owner, organizer: str) -> tuple[list[str], str]:
-    """The human attendees' addresses and the owner's own response."""
-    if not isinstance(attendees, list):
-        attendees = [] if attendees is None else [attendees]
-    people, response = [], None
-    for attendee in attendees:
-        address = _address(attendee)
-        params = getattr(attendee, "params", {})
-        if str(params.get("CUTYPE", "INDIVIDUAL")).upper() in _NOT_PEOPLE:
-            continue
-        people.append(address)
-        if address in owner.emails and response is None:
-            response = _PARTSTAT.get(str(params.get("PARTSTAT", "NEEDS-ACTION")).upper(), "needsAction")
-    if response is None:
-        response = "accepted" if not people or organizer in owner.emails else "needsAction"
-    return people, response
-
-
-def _show_as(props: dict) -> str:
-    busy = _BUSY_STATUS.get(str(props.get("X-MICROSOFT-CDO-BUSYSTATUS", "")).upper())
-    if busy == "oof":
-        return busy
-    if str(props.get("TRANSP", "OPAQUE")).upper() == "TRANSPARENT":
-        return "free"
-    return busy or "busy"
-
-
-# --- fetching -----------------------------------------------------------------------------------
-
-
-@dataclass
-class IcsDocument:
-    """One calendar file as read: `where` names it in errors (a URL is shown without its secret)."""
-
-    where: str
-    data: bytes | None = None
-    error: str | None = None
-    owner_hint: str | None = None
-
-
-def redact_url(url: str) -> str:
-    """A feed's secret address reduced to scheme and host: safe for errors and `sync_runs`."""
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.hostname or ''}/…"
-
-
-def is_url(location: str) -> bool:
-    return location.lower().startswith(("https://", "http://", "webcal://"))
-
-
-def read_location(
-    location: str,
-    label: str | None = None,
-    *,
-    session=None,
-    timeout: float = 30,
-    policy: RetryPolicy = DEFAULT_POLICY,
-    max_bytes: int | None = None,
-) -> list[IcsDocument]:
-    """The documents behind a configured location: one file, every `.ics` under a folder, or a feed.
-
-    Feeds must be https (webcal:// is read as https://); plain http is allowed only for the local
-    machine, where the tests' servers run. A document over `max_bytes` is not read at all. Nothing
-    here raises: a document that cannot be read carries its error, to be quarantined.
-    """
-    if is_url(location):
-        return [_fetch(location, label, session, timeout, policy, max_bytes)]
-    path = Path(location).expanduser()
-    if path.is_dir():
-        files = sorted(p for p in path.rglob("*") if p.suffix.lower() == ".ics" and p.is_file())
-        if not files:
-            return [IcsDocument(str(path), error="folder holds no .ics files")]
-        return [_read_file(p, max_bytes) for p in files]
-    return [_read_file(path, max_bytes)]
-
-
-def _owner_hint(path: Path) -> str | None:
-    stem = path.name[: -len(path.suffix)] if path.suffix else path.name
-    return stem.lower() if "@" in stem else None
-
-
-def too_large(size: int, max_bytes: int) -> str:
-    return (
-        f"too large: {size / 2**20:,.1f} MB, over the limit of {max_bytes / 2**20:g} MB"
-        " ([calendar].max_ics_megabytes)"
-    )
-
-
-def _read_file(path: Path, max_bytes: int | None = None) -> IcsDocument:
-    try:
-        size = path.stat().st_size
-        if max_bytes is not None and size > max_bytes:
-            return IcsDocument(str(path), error=too_large(size, max_bytes), owner_hint=_owner_hint(path))
-        return IcsDocument(str(path), data=path.read_bytes(), owner_hint=_owner_hint(path))
-    except OSError as error:
-        return IcsDocument(str(path), error=f"cannot read: {error.strerror or type(error).__name__}")
-
-
-def _fetch(url: str, label: str | None, session, timeout: float, policy: RetryPolicy, max_bytes: int | None) -> IcsDocument:
-    if url.lower().startswith("webcal://"):
-        url = "https://" + url[len("webcal://") :]
-    where = f"{label} ({redact_url(url)})" if label else redact_url(url)
-    parts = urlsplit(url)
-    if parts.scheme == "http" and parts.hostname not in ("127.0.0.1", "localhost", "::1"):
-        return IcsDocument(
-            where, error="feed address must be https (a calendar's secret address must not travel in clear)"
-        )
-    try:
-        return IcsDocument(where, data=retried(policy, lambda: _download(session, url, timeout, max_bytes), timeout))
-    except ApiError as error:  # its message never holds the URL
-        return IcsDocument(where, error=f"cannot fetch: {error}")
-    except ValueError as error:
-        return IcsDocument(where, error=str(error))
-
-
-def _download(session, url: str, timeout: float, max_bytes: int | None) -> bytes:
-    """One try at the feed, body included, so an answer that breaks off is retried like a lost one."""
-    import requests
-
-    with (session or requests).get(url, timeout=timeout, headers={"Accept": "text/calendar"}, stream=True) as response:
-        raise_if_later(response)
-        if response.status_code != 200:
-            raise ApiError(f"HTTP {response.status_code}")
-        return _body(response, max_bytes)
-
-
-def _body(response, max_bytes: int | None) -> bytes:
-    """The feed's bytes, read in chunks and abandoned as soon as they pass `max_bytes`."""
-    declared = response.headers.get("Content-Length")
-    if max_bytes is not None and declared and declared.isdigit() and int(declared) > max_bytes:
-        raise ValueError(too_large(int(declared), max_bytes))
-    chunks, size = [], 0
-    for chunk in response.iter_content(chunk_size=1 << 20):
-        size += len(chunk)
-        if max_bytes is not None and size > max_bytes:
-            raise ValueError(too_large(size, max_bytes) + " (and still coming)")
-        chunks.append(chunk)
-    return b"".join(chunks)

@@ -28,7 +28,7 @@ from datetime import date, datetime, timedelta
 
 import pandas as pd
 
-from connectors.calendar import google, graph, ics
+from connectors.calendar import google, graph, ics, ics_files
 from connectors.calendar.classify import Classifier
 from connectors.calendar.normalize import UTC, Fetched, Occurrence, Owner, Rows, Window, title_salt, to_rows
 from connectors.retry import RetryPolicy
@@ -182,7 +182,7 @@ def _pull_ics(settings, owners, window, quarantined, warnings, session, env, pol
         if not location:
             quarantined.append(Quarantined(ics.SOURCE, label or "", "environment variable is not set"))
             continue
-        documents = ics.read_location(
+        documents = ics_files.read_location(
             location,
             label,
             session=session,

@@ -18,7 +18,8 @@ from datetime import date
 import pandas as pd
 
 from connectors.calendar import UNCLASSIFIED, Owner, Window, effective_rules, ics_occurrences, rules_preview, sync_window
-from connectors.calendar.ics import IcsError, Limits, too_large
+from connectors.calendar.ics import IcsError, Limits
+from connectors.calendar.ics_files import too_large
 from dashboard.core.config import Settings
 from dashboard.core.store import Store
 
