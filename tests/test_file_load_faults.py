@@ -30,7 +30,7 @@ import pytest
 from dashboard import cli
 from dashboard.core.schema import TABLES
 from dashboard.core.store import Store
-from dashboard.core.store.postgres import NAMESPACE, WRITE_LOCK
+from dashboard.core.store.postgres_sql import NAMESPACE, WRITE_LOCK
 from tests.conftest import ROOT
 from tests.survey_fixtures import CONFIG as SURVEY_CONFIG
 from tests.test_cli import CHECKIN_CONFIG

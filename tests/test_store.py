@@ -194,7 +194,7 @@ def test_a_second_sync_waits_for_the_first_when_asked_to(store):
 
 
 def test_placeholders_are_one_style_and_urls_never_show_their_password():
-    from dashboard.core.store.postgres import dialect, portable, redact
+    from dashboard.core.store.postgres_sql import dialect, portable, redact
 
     assert portable("SELECT '?', \"a?\" FROM t WHERE x = ? AND y LIKE '5%' -- why?\n AND z = ?") == (
         "SELECT '?', \"a?\" FROM t WHERE x = %s AND y LIKE '5%%' -- why?\n AND z = %s"

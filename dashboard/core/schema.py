@@ -129,7 +129,7 @@ TABLES.update({table.name: table for table in SURVEY_ROSTER_TABLES})
 
 # Forward migrations: version N is reached by running MIGRATIONS[N - 1]. Never edit a released
 # step; append a new one. Both backends run them: write DuckDB SQL that PostgreSQL takes too once
-# `dashboard.core.store.postgres.dialect` renames DOUBLE and VARCHAR (CREATE TABLE IF NOT EXISTS,
+# `dashboard.core.store.postgres_sql.dialect` renames DOUBLE and VARCHAR (CREATE TABLE IF NOT EXISTS,
 # ALTER TABLE ... ADD COLUMN IF NOT EXISTS, the types above).
 MIGRATIONS: list[list[str]] = [
     [table.ddl() for table in TABLES.values()],
