@@ -10,7 +10,7 @@ def catalog_markdown() -> str:
         lines.append(
             f"| {metric.signal} | `{metric.id}` | **{metric.title}.** {metric.definition} | {metric.better} | {metric.n_label} |"
         )
-    legend = "; ".join(f"**{key}** {text}" for key, text in SIGNALS.items())
+    legend = "; ".join(f"**{key}** {signal.question}" for key, signal in SIGNALS.items())
     return "\n".join([legend + ".", "", *lines])
 
 

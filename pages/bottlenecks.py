@@ -11,19 +11,11 @@ import streamlit as st
 from dashboard.analysis import bottlenecks
 from dashboard.app import navigation, ui, views
 from dashboard.core import safe_text
-from dashboard.metrics import METRICS
+from dashboard.metrics import METRICS, SIGNALS
 
 # ---------------------------------------------------------------------------------------------
 # Bottlenecks
 
-# The page that shows each signal's metrics in context.
-CONTEXT_PAGES = {
-    "S1": ("pm_time.py", "PM time"),
-    "S2": ("insights.py", "Insights"),
-    "S3": ("releases.py", "Releases"),
-    "S4": ("alignment.py", "Alignment"),
-    "checkins": ("alignment.py", "Alignment"),
-}
 TOP_CHOICES = 30
 
 
@@ -102,9 +94,8 @@ def bottleneck_drilldown(focus: str, ranked: pd.DataFrame, filters: ui.Filters, 
         team_names = {team: names.get(team, team) for team in frame["Team"].unique()} if "Team" in frame else {}
         shown = frame.assign(Team=frame["Team"].map(team_names)) if team_names else frame
         st.dataframe(shown, hide_index=True, width="stretch", height="content" if len(shown) <= 12 else 400)
-    page, title = CONTEXT_PAGES.get(metric.signal, ("overview.py", "Overview"))
-    if "survey" in metric.sources:
-        page, title = "surveys.py", "Surveys"
+    page = "surveys.py" if "survey" in metric.sources else SIGNALS[metric.signal].page if metric.signal in SIGNALS else "overview.py"
+    title = navigation.title_of(page)
     params = {"from": ui.quarter_param(filters.first_quarter), "to": ui.quarter_param(filters.last_quarter),
               "grain": filters.grain, "group": group or "", "team": focused.team or ""}
     st.page_link(str(navigation.PAGES_DIR / page), label=f"See {metric.title.lower()} for {where} on the {title} page", icon=":material/open_in_new:",

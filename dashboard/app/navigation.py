@@ -41,6 +41,11 @@ PAGES: tuple[PageSpec, ...] = (
 )
 
 
+def title_of(file: str) -> str:
+    """The menu title of the page in `file`."""
+    return next(page.title for page in PAGES if page.file == file)
+
+
 def visible(viewer: Viewer) -> list[PageSpec]:
     """The pages this viewer may open, in menu order."""
     return [page for page in PAGES if page.needs is None or viewer.may(page.needs)]

@@ -22,7 +22,7 @@ from dashboard.core import periods, safe_text
 from dashboard.core.config import ConfigError
 from dashboard.core.periods import GRAINS, Grain
 from dashboard.core.store import StoreError
-from dashboard.metrics import METRICS, Scope
+from dashboard.metrics import METRICS, SIGNALS, Scope
 
 DEFAULT_QUARTERS = 8
 DEMO_BUILD_WAIT_SECONDS = 120
@@ -38,15 +38,6 @@ GRAIN_LABEL = {"week": "Week", "month": "Month", "quarter": "Quarter"}
 PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
 SPARK_CONFIG = {"displayModeBar": False}
 # The metric whose trend the overview draws under each signal's scorecard.
-LEAD_METRICS = {
-    "S1": "pm_overhead_share",
-    "S2": "data_requests_per_pm",
-    "S3": "release_on_time_rate",
-    "S4": "alignment_gap",
-    "checkins": "checkin_compliance_rate",
-}
-
-
 @dataclass(frozen=True)
 class Filters:
     """The view a user chose: a range of whole quarters, a grain and an optional group or team."""
@@ -336,7 +327,7 @@ def scorecard(signal: str, filters: Filters) -> None:
             if period.running:
                 so_far = "hidden" if card.to_date_hidden else card.metric.format(card.to_date)
                 st.caption(f"{quarter_label(period.running)} to date: **{so_far}**")
-    lead = LEAD_METRICS.get(signal)
+    lead = SIGNALS[signal].lead if signal in SIGNALS else None
     metric_chart(lead if lead in METRICS else cards[0].metric.id, filters, height=300, focus=True)
 
 

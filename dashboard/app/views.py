@@ -150,7 +150,7 @@ def signal_metrics(signal: str) -> list[Metric]:
 
 
 def signals() -> dict[str, str]:
-    return dict(SIGNALS)
+    return {key: signal.question for key, signal in SIGNALS.items()}
 
 
 def target(metric_id: str) -> Target | None:

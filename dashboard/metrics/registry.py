@@ -28,13 +28,33 @@ SCOPE_MARK = "\x1f"
 def scoped_id(scope: str, scope_ids):
     """A scope id (or a Series of them) with its scope in front, unique across the three scopes."""
     return scope + SCOPE_MARK + scope_ids
-SIGNALS: dict[str, str] = {
-    "S1": "PMs spend less time on process, more on strategy",
-    "S2": "Insights reach teams without custom requests",
-    "S3": "Releases run smoothly at scale",
-    "S4": "Product and operations align",
-    "checkins": "Check-ins are delivered",
-}
+@dataclass(frozen=True)
+class Signal:
+    """A sign of product operations done well, and how every output presents it."""
+
+    id: str
+    question: str
+    lead: str
+    """The metric the Overview draws under the signal's scorecard."""
+    page: str
+    """The page file (in `pages/`) that shows the signal's metrics in context."""
+    key_charts: tuple[tuple[str, Grain], ...] = ()
+    """The charts the QBR section draws with the prior quarter overlaid, and at what grain: weeks
+    where there are enough events per week for a line to mean something, months otherwise. A signal
+    without key charts (S4, survey waves held once a quarter) gets a pair of bars per metric."""
+
+
+SIGNALS: dict[str, Signal] = {signal.id: signal for signal in (
+    Signal("S1", "PMs spend less time on process, more on strategy", "pm_overhead_share", "pm_time.py",
+           (("pm_overhead_share", "week"), ("pm_focus_hours", "week"))),
+    Signal("S2", "Insights reach teams without custom requests", "data_requests_per_pm", "insights.py",
+           (("data_requests_per_pm", "month"), ("data_request_days_to_fulfil", "month"))),
+    Signal("S3", "Releases run smoothly at scale", "release_on_time_rate", "releases.py",
+           (("release_on_time_rate", "month"), ("release_slip_days", "month"))),
+    Signal("S4", "Product and operations align", "alignment_gap", "alignment.py"),
+    Signal("checkins", "Check-ins are delivered", "checkin_compliance_rate", "alignment.py",
+           (("checkin_compliance_rate", "week"), ("checkin_on_time_rate", "week"))),
+)}
 SERIES_COLUMNS = ["metric_id", "period_start", "grain", "scope", "scope_id", "value", "n"]
 ROSTER = ("teams", "people", "memberships", "team_groups")
 """Tables every metric reads, to place its records on teams and groups."""

@@ -18,9 +18,9 @@ import pandas as pd
 from dashboard.core import notes, periods
 from dashboard.core.config import Settings
 from dashboard.core.store import Store
-from dashboard.metrics import SCOPES, Scope, compute_series, load_tables
+from dashboard.metrics import SCOPES, SIGNALS, Scope, compute_series, load_tables
 from dashboard.report import images, to_csv, to_markdown, to_pdf, to_pptx
-from dashboard.report.content import KEY_CHARTS, Inputs, Report, build, quarter_end
+from dashboard.report.content import Inputs, Report, build, quarter_end
 
 FORMATS: dict[str, tuple[str, str]] = {
     "pptx": ("application/vnd.openxmlformats-officedocument.presentationml.presentation", "PowerPoint deck"),
@@ -53,7 +53,7 @@ def freshness_text(sync_runs: pd.DataFrame) -> str:
 
 def grains() -> list[str]:
     """The grains the key charts need."""
-    return sorted({grain for charts in KEY_CHARTS.values() for _, grain in charts})
+    return sorted({grain for signal in SIGNALS.values() for _, grain in signal.key_charts})
 
 
 def gather(store: Store, settings: Settings, quarter: date, scope: Scope, scope_id: str) -> Inputs:

@@ -20,18 +20,8 @@ from dashboard.analysis.scorecard import STATUS_LABEL, Card, cards, format_delta
 from dashboard.charts import trends as charts
 from dashboard.core import periods
 from dashboard.core.config import Settings
-from dashboard.core.periods import Grain
 from dashboard.metrics import METRICS, SIGNALS, Metric, Scope
 
-KEY_CHARTS: dict[str, tuple[tuple[str, Grain], ...]] = {
-    "S1": (("pm_overhead_share", "week"), ("pm_focus_hours", "week")),
-    "S2": (("data_requests_per_pm", "month"), ("data_request_days_to_fulfil", "month")),
-    "S3": (("release_on_time_rate", "month"), ("release_slip_days", "month")),
-    "checkins": (("checkin_compliance_rate", "week"), ("checkin_on_time_rate", "week")),
-}
-"""The charts each signal's section draws, with the prior quarter overlaid, and at what grain:
-weeks where there are enough events per week for a line to mean something, months otherwise.
-A signal without key charts (S4, survey waves held once a quarter) gets a pair of bars per metric."""
 MOVERS = 5
 SCORE_COLUMNS = ["Metric", "{this}", "{previous}", "Change", "{year_ago}", "Target", "Status", "n"]
 MOVER_COLUMNS = ["Metric", "Where", "{previous}", "{this}", "Change", "n"]
@@ -259,11 +249,12 @@ def build(inputs: Inputs, settings: Settings, quarter: date, scope: Scope, scope
     end = quarter_end(quarter) + timedelta(days=1)
     shown_ids = [scope_id]
     marks = inputs.annotations[inputs.annotations["scope"].isin({"org", *shown_ids})] if not inputs.annotations.empty else inputs.annotations
-    for signal, question in SIGNALS.items():
+    for signal, declared in SIGNALS.items():
+        question = declared.question
         section = Section(signal, f"{signal} · {question}" if signal.startswith("S") else question,
                           note=note(signal, ""),
                           tables=[_score_table(question, by_signal[signal], quarter, scope_id)])
-        for metric_id, grain in KEY_CHARTS.get(signal, ()):
+        for metric_id, grain in declared.key_charts:
             metric = METRICS[metric_id]
             fine = inputs.fine[grain]
             this = _points(fine, metric_id, scope_id, quarter, end)
@@ -278,7 +269,7 @@ def build(inputs: Inputs, settings: Settings, quarter: date, scope: Scope, scope
                 f"{signal}-{metric_id}", metric.title, figure, _caption(metric, pd.concat([prior, this])),
                 _chart_records(pd.concat([prior, this]), metric, scope_id, grain, signal),
             ))
-        if not KEY_CHARTS.get(signal):
+        if not declared.key_charts:
             chosen = by_signal[signal]
             figure = charts.quarter_bars(
                 [c.metric for c in chosen], [(c.value, c.previous) for c in chosen], labels=labels,
