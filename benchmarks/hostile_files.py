@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 from dashboard.core.config import Settings  # noqa: E402
 from dashboard.core.file_limits import MAX_CELL_CHARS, MAX_EXPORT_BYTES, MAX_ROSTER_BYTES, MAX_TOML_BYTES  # noqa: E402
-from tests.test_file_load_faults import CHECKINS, CONFIG, ROSTER, bigger  # noqa: E402
+from tests.connectors.test_file_load_faults import CHECKINS, CONFIG, ROSTER, bigger  # noqa: E402
 
 TIME = Path("/usr/bin/time")
 OWNER = "ana@example.com"

@@ -6,7 +6,7 @@ own `Retry-After` (seconds or an HTTP date) when it sends one, else 1, 2, 4, ...
 `base_delay`; never more than `max_delay`, and at most `max_retries` times (`[jira].max_retries`,
 `[calendar].max_retries`). Anything else (401, 403, 404, a certificate that does not verify,
 ...) would fail the same way again, so it fails at once. docs/deployment.md states this table;
-tests/test_retry.py holds a test per row.
+tests/connectors/test_retry.py holds a test per row.
 
 A connector wraps each request, body included, in `RetryPolicy.run`; an answer whose status
 means "later" becomes `RetryLater` so the policy can see it. When the retries run out the last

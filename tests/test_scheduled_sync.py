@@ -13,10 +13,10 @@ import pytest
 
 from dashboard.core.store import Store
 from tests.conftest import ROOT
+from tests.connectors.jira.test_jira_faults import assert_same, snapshot
 from tests.fakes.faults import Fault
 from tests.fakes.jira_server import JiraServer
 from tests.fakes.jira_site import JiraSite, populate
-from tests.test_jira_faults import assert_same, snapshot
 
 BUSY_EXIT = 75
 READERS = 3

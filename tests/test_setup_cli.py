@@ -168,10 +168,10 @@ def test_a_survey_export_is_checked_against_its_mapping(org, jira):
 @pytest.mark.parametrize("api", ["google", "graph"])
 def test_doctor_reads_one_api_calendar_with_the_credentials_or_says_which_are_missing(api):
     from dashboard.core.config import Settings
+    from tests.connectors.calendar.test_calendar_google import OAUTH
+    from tests.connectors.calendar.test_calendar_graph import APP
     from tests.fakes.google_calendar import GoogleCalendarFake
     from tests.fakes.graph_calendar import GraphCalendarFake
-    from tests.test_calendar_google import OAUTH
-    from tests.test_calendar_graph import APP
 
     fake_class, env = (GoogleCalendarFake, OAUTH) if api == "google" else (GraphCalendarFake, APP)
     with fake_class() as fake:

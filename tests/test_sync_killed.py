@@ -24,15 +24,15 @@ import pytest
 from dashboard.core.store import Store
 from dashboard.core.store.duckdb import DuckDBStore
 from tests.conftest import ROOT
+from tests.connectors.calendar.test_calendar_graph import APP
+from tests.connectors.calendar.test_calendar_sync import PEOPLE, seed_roster
+from tests.connectors.jira.test_jira_faults import DATA_TABLES, assert_same, snapshot
 from tests.fakes.faults import Fault
 from tests.fakes.google_calendar import GoogleCalendarFake, fake_event
 from tests.fakes.graph_calendar import GraphCalendarFake, graph_event
 from tests.fakes.ics_feed import IcsFeedFake
 from tests.fakes.jira_server import JiraServer
 from tests.fakes.jira_site import JiraSite, populate
-from tests.test_calendar_graph import APP
-from tests.test_calendar_sync import PEOPLE, seed_roster
-from tests.test_jira_faults import DATA_TABLES, assert_same, snapshot
 
 KILLS = 5
 """Kills per sync source; the calendar sources after Google share its code path past the fetch, and

@@ -2,7 +2,7 @@
 rendered in Jira's own JSON shapes for Cloud or Data Center, plus a generator of realistic orgs.
 
 The shapes follow the real Jira Cloud captures in ../shared/corpus/jira/ (Airbyte's fixtures)
-and ../shared/reference/jira.md; tests/test_jira_fake.py holds them side by side. Differences
+and ../shared/reference/jira.md; tests/connectors/jira/test_jira_fake.py holds them side by side. Differences
 between deployments that a connector must cope with are kept: Cloud users have `accountId`
 only, Data Center users `name` and `key`; timestamps carry the requesting user's offset.
 """

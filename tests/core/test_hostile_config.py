@@ -6,8 +6,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard import cli
+from tests.app.test_pages import APP
 from tests.conftest import page_file
-from tests.test_pages import APP
 
 WRONG = {
     "string for a number": ("[calendar]\nfocus_min_minutes = \"two hours\"\n", "field 'calendar.focus_min_minutes'"),

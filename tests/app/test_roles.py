@@ -22,7 +22,7 @@ from dashboard.core.config import Access, ConfigError, parse_settings
 from dashboard.core.store import Store
 from tests.conftest import ENTRYPOINT, page_file
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 APP = str(ENTRYPOINT)
 DATA_PAGE = page_file("data.py")
 PM_TIME = page_file("pm_time.py")

@@ -17,7 +17,7 @@ from playwright.sync_api import expect
 from tests.browser import PAGES, full_page_screenshot, streamlit_server, wait_for_app
 from tests.conftest import DEMO_TODAY
 
-ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 # Loading a page by its own URL makes Streamlit's frontend probe `/<page>/_stcore/health` and
 # `/<page>/_stcore/host-config` before the server root; those 404s are expected
 # (streamlit/streamlit#7074) and are the only console errors let through.

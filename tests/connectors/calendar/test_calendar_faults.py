@@ -15,17 +15,17 @@ import pytest
 from connectors.calendar import sync_calendars
 from connectors.retry import RetryPolicy
 from dashboard.core.config import Settings
+from tests.connectors.calendar.test_calendar_google import OAUTH, at
+from tests.connectors.calendar.test_calendar_google import populate as populate_google
+from tests.connectors.calendar.test_calendar_graph import APP, utc
+from tests.connectors.calendar.test_calendar_graph import populate as populate_graph
+from tests.connectors.calendar.test_calendar_ics import WEEKLY, calendar
+from tests.connectors.calendar.test_calendar_sync import TODAY, runs, seed_roster
+from tests.connectors.jira.test_jira_faults import Sleeps, assert_same, snapshot
 from tests.fakes.faults import Fault
 from tests.fakes.google_calendar import GoogleCalendarFake, JsonServer, fake_event
 from tests.fakes.graph_calendar import GraphCalendarFake, graph_event
 from tests.fakes.ics_feed import IcsFeedFake
-from tests.test_calendar_google import OAUTH, at
-from tests.test_calendar_google import populate as populate_google
-from tests.test_calendar_graph import APP, utc
-from tests.test_calendar_graph import populate as populate_graph
-from tests.test_calendar_ics import WEEKLY, calendar
-from tests.test_calendar_sync import TODAY, runs, seed_roster
-from tests.test_jira_faults import Sleeps, assert_same, snapshot
 
 PM = "pm@example.com"
 TIMEOUT = 0.3

@@ -9,7 +9,7 @@ from connectors.calendar import IcsError, ics_to_rows
 from dashboard.analysis.rule_hits import UNNAMED, file_rule_hits, stored_rule_hits
 from dashboard.core.config import Settings
 from tests.conftest import page_file
-from tests.test_calendar_ics import PM, SPRING_2026, calendar
+from tests.connectors.calendar.test_calendar_ics import PM, SPRING_2026, calendar
 
 SETTINGS = Settings(calendar={"rules": [{"name": "pricing reviews", "category": "strategy", "title": ["pricing"]}]})
 EVENTS = [
@@ -88,7 +88,7 @@ def test_a_broken_file_names_its_problem():
 
 
 def test_the_data_page_shows_the_demo_hours_per_rule(demo_env):
-    from tests.test_pages import assert_clean, open_page
+    from tests.app.test_pages import assert_clean, open_page
 
     at = open_page(page_file("data.py"))
     assert_clean(at, "data")

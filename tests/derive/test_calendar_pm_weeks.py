@@ -8,7 +8,7 @@ import pytest
 
 from connectors.calendar import Window, ics_to_rows
 from dashboard.core.config import Settings
-from tests.test_calendar_ics import PM, calendar, pm_week
+from tests.connectors.calendar.test_calendar_ics import PM, calendar, pm_week
 
 
 def meeting(uid: str, start: str, end: str, title: str = "Design review") -> str:

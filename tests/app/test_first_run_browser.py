@@ -13,7 +13,7 @@ from tests.fakes.jira_site import JiraSite, populate
 from tests.survey_fixtures import CONFIG as SURVEY_CONFIG
 from tests.survey_fixtures import DATA as SURVEYS
 
-ARTIFACTS = Path(__file__).resolve().parent / "artifacts" / "first_run"
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "first_run"
 TEAMS = {"APP": "payments", "WEB": "search", "DATA": "data-platform"}
 
 

@@ -30,8 +30,8 @@ from dashboard.metrics import calendar_cells as calendar_layer
 from dashboard.metrics import compute_series, surveys
 from dashboard.metrics.calendar_cells import MEASURES, measures, ranges
 from dashboard.metrics.surveys import ALL, LEVELS, TIME_CUTS, measure
+from tests.core.test_privacy import cells_a_user_can_see, organisations, tables_of
 from tests.tables import make_tables
-from tests.test_privacy import cells_a_user_can_see, organisations, tables_of
 
 CALENDAR_METRICS = {"pm_overhead_share": "overhead_share", "pm_strategy_share": "strategy_share",
                     "pm_focus_hours": "focus_hours", "pm_meeting_hours": "meeting_hours"}

@@ -32,9 +32,9 @@ from dashboard.core.schema import TABLES
 from dashboard.core.store import Store
 from dashboard.core.store.postgres_sql import NAMESPACE, WRITE_LOCK
 from tests.conftest import ROOT
+from tests.connectors.jira.test_jira_faults import DATA_TABLES, assert_same, snapshot
 from tests.survey_fixtures import CONFIG as SURVEY_CONFIG
 from tests.test_cli import CHECKIN_CONFIG
-from tests.test_jira_faults import DATA_TABLES, assert_same, snapshot
 
 CONFIG = SURVEY_CONFIG + CHECKIN_CONFIG
 AS_OF = "2026-11-02"

@@ -10,8 +10,8 @@ import pytest
 
 from connectors.calendar import sync_calendars
 from dashboard.core.config import Settings
+from tests.connectors.calendar.test_calendar_sync import TODAY, events, runs, seed_roster
 from tests.fakes.google_calendar import GoogleCalendarFake, fake_event
-from tests.test_calendar_sync import TODAY, events, runs, seed_roster
 
 PM = "pm@example.com"
 BERLIN = timezone(timedelta(hours=1))

@@ -25,14 +25,14 @@ from connectors.retry import RetryPolicy
 from dashboard import cli
 from dashboard.core.schema import TABLES
 from dashboard.core.store import Store
+from tests.app.test_roles import APP, DATA_PAGE
+from tests.connectors.calendar.test_calendar_faults import google, graph
+from tests.connectors.calendar.test_calendar_sync import TODAY, seed_roster
 from tests.fakes.faults import Fault
 from tests.fakes.google_calendar import GoogleCalendarFake
 from tests.fakes.graph_calendar import GraphCalendarFake
 from tests.fakes.jira_server import JiraServer
 from tests.fakes.jira_site import JiraSite, populate
-from tests.test_calendar_faults import google, graph
-from tests.test_calendar_sync import TODAY, seed_roster
-from tests.test_roles import APP, DATA_PAGE
 
 TOKEN = "tok/en+Sec=ret~2026_ABC"
 """Holds characters that base64's two alphabets and percent-encoding each write differently."""

@@ -16,7 +16,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard.app.auth import identity, verified
 from dashboard.app.sign_in import SignInConfigError, providers
-from tests.test_roles import APP, DATA_PAGE, PM_TIME, listed_pages, my_time_table, org, session, signed_in  # noqa: F401  (fixtures)
+from tests.app.test_roles import APP, DATA_PAGE, PM_TIME, listed_pages, my_time_table, org, session, signed_in  # noqa: F401  (fixtures)
 
 VALUES = {
     "redirect_uri": "http://localhost:8501/oauth2callback",

@@ -37,12 +37,12 @@ from dashboard.core.file_limits import MAX_CELL_CHARS, MAX_COLUMNS, MAX_EXPORT_B
 from dashboard.core.store import Store
 from dashboard.core.store.duckdb import DuckDBStore
 from tests.conftest import ROOT
+from tests.connectors.calendar.test_calendar_ics import PM, SPRING_2026, WEEKLY, calendar
+from tests.connectors.jira.test_jira_faults import snapshot
+from tests.connectors.test_file_load_faults import AS_OF, CHECKINS, LOADS, ROSTER, load_all, run
 from tests.survey_fixtures import CONFIG as SURVEY_CONFIG
 from tests.survey_fixtures import DATA, SALT, TEAMS
-from tests.test_calendar_ics import PM, SPRING_2026, WEEKLY, calendar
 from tests.test_cli import CHECKIN_CONFIG
-from tests.test_file_load_faults import AS_OF, CHECKINS, LOADS, ROSTER, load_all, run
-from tests.test_jira_faults import snapshot
 
 SETTINGS = parse_settings({**tomllib.loads(SURVEY_CONFIG), **tomllib.loads(CHECKIN_CONFIG)}, "tests")
 LONGEST_ERROR = 2_000

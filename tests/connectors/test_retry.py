@@ -1,6 +1,6 @@
 """docs/deployment.md's retry and exit-code tables, a test per row, against the fake Jira.
 
-The calendars go through the same `connectors/retry.py`; tests/test_calendar_faults.py runs the
+The calendars go through the same `connectors/retry.py`; tests/connectors/calendar/test_calendar_faults.py runs the
 same faults through Google, Graph and an ICS feed.
 """
 from __future__ import annotations
@@ -18,14 +18,14 @@ from connectors.retry import RetryPolicy
 from dashboard import cli
 from dashboard.core.config import JiraSource, Settings
 from dashboard.core.store import Store
+from tests.connectors.calendar.test_calendar_ics import WEEKLY, calendar
+from tests.connectors.calendar.test_calendar_sync import seed_roster
+from tests.connectors.jira.test_jira_faults import Sleeps, assert_same, snapshot, sync
 from tests.fakes.faults import Fault
 from tests.fakes.jira_server import JiraServer, jira_settings
 from tests.fakes.jira_site import JiraSite, populate
-from tests.test_calendar_ics import WEEKLY, calendar
-from tests.test_calendar_sync import seed_roster
-from tests.test_jira_faults import Sleeps, assert_same, snapshot, sync
 
-DOCS = Path(__file__).resolve().parent.parent / "docs" / "deployment.md"
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "deployment.md"
 BASE = 0.01
 """The tests' base delay: the policy's waits are recorded, not slept."""
 

@@ -20,7 +20,7 @@ from dashboard.core.store import Store
 from dashboard.metrics import METRICS, SIGNALS
 from tests.conftest import DEMO_TODAY, ENTRYPOINT, page_file
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 APP = str(ENTRYPOINT)
 SIGNAL_PAGES = {
     page_file("pm_time.py"): ["S1"],

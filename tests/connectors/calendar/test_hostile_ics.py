@@ -10,9 +10,9 @@ import string
 import pytest
 
 from connectors.calendar import sync_calendars
+from tests.connectors.calendar.test_calendar_ics import WEEKLY, calendar
+from tests.connectors.calendar.test_calendar_sync import TODAY, events, seed_roster, settings, write
 from tests.fakes.ics_feed import IcsFeedFake
-from tests.test_calendar_ics import WEEKLY, calendar
-from tests.test_calendar_sync import TODAY, events, seed_roster, settings, write
 
 PM, PM2 = "pm@example.com", "pm2@example.com"
 

@@ -22,8 +22,8 @@ from dashboard.charts.trends import n_text
 from dashboard.core.config import Settings
 from dashboard.core.store import Store
 from dashboard.metrics import compute_series, load_tables
+from tests.app.test_pages import assert_clean, open_page
 from tests.conftest import DEMO_TODAY, page_file
-from tests.test_pages import assert_clean, open_page
 
 EVER = date(2020, 1, 1)
 PAGES = [page_file("overview.py"), page_file("pm_time.py"), page_file("alignment.py"), page_file("insights.py"),

@@ -13,7 +13,7 @@ import pytest
 
 from connectors.calendar import sync_calendars, sync_window
 from dashboard.core.config import Settings
-from tests.test_calendar_ics import WEEKLY, calendar
+from tests.connectors.calendar.test_calendar_ics import WEEKLY, calendar
 
 TODAY = date(2026, 4, 8)
 PEOPLE = pd.DataFrame(

