@@ -10,7 +10,7 @@ import streamlit as st
 
 from dashboard.analysis import bottlenecks
 from dashboard.app import navigation, ui, views
-from dashboard.core import safe_text
+from dashboard.core import periods, safe_text
 from dashboard.metrics import METRICS, SIGNALS
 
 # ---------------------------------------------------------------------------------------------
@@ -88,7 +88,7 @@ def bottleneck_drilldown(focus: str, ranked: pd.DataFrame, filters: ui.Filters, 
     focused = replace(filters, group=group, team=scope_id if scope == "team" else None)
     ui.metric_chart(metric_id, focused, height=300, focus=True)
     frame = views.records(metric_id, scope, scope_id, period)
-    st.markdown(f"**The records behind it, {ui.quarter_label(period)}**")
+    st.markdown(f"**The records behind it, {periods.quarter_label(period)}**")
     st.caption(bottlenecks.summary(metric, frame))
     if frame is not None and not frame.empty:
         team_names = {team: names.get(team, team) for team in frame["Team"].unique()} if "Team" in frame else {}

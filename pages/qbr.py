@@ -20,7 +20,7 @@ def qbr_quarter(quarters: list[date]) -> date:
     """The review's quarter: from the URL on the first run, else the last complete quarter."""
     by_param = {ui.quarter_param(q): q for q in quarters}
     ui.seed_from_url("qbr_quarter", quarters, by_param.get)
-    chosen = st.selectbox("Quarter", quarters, index=len(quarters) - 1, format_func=ui.quarter_label, key="qbr_quarter",
+    chosen = st.selectbox("Quarter", quarters, index=len(quarters) - 1, format_func=periods.quarter_label, key="qbr_quarter",
                           help="Complete quarters only: a running quarter is not compared with a whole one.")
     st.query_params["quarter"] = ui.quarter_param(chosen)
     return chosen

@@ -35,6 +35,7 @@ import pandas as pd
 
 from dashboard.analysis import compare
 from dashboard.core.config import Settings
+from dashboard.core.periods import quarter_label
 from dashboard.core.teams import team_at
 from dashboard.metrics import compute_series
 from dashboard.metrics.aggregate import group_at, org_dates
@@ -128,10 +129,6 @@ def row_id(metric_id: str, scope: str, scope_id: str) -> str:
 def parse_row_id(text: str) -> tuple[str, str, str] | None:
     parts = text.split(":", 2)
     return (parts[0], parts[1], parts[2]) if len(parts) == 3 and parts[1] in ("group", "team") else None
-
-
-def quarter_label(day: date) -> str:
-    return f"Q{(day.month - 1) // 3 + 1} {day.year}"
 
 
 def since_text(quarters: float, since: date | None) -> str:

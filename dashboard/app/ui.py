@@ -20,7 +20,7 @@ from dashboard.app import data_views, views
 from dashboard.charts import trends as charts
 from dashboard.core import periods, safe_text
 from dashboard.core.config import ConfigError
-from dashboard.core.periods import GRAINS, Grain
+from dashboard.core.periods import GRAINS, Grain, quarter_label
 from dashboard.core.store import StoreError
 from dashboard.metrics import METRICS, SIGNALS, Scope
 
@@ -89,11 +89,6 @@ def running_label(period: ScorecardPeriod) -> str:
     """"Q4 2026 to date (57 of 92 days)"."""
     done, days = period.elapsed or (0, 0)
     return f"{quarter_label(period.running)} to date ({done} of {days} days)"
-
-
-def quarter_label(quarter: date) -> str:
-    """A quarter as people say it ("Q3 2026"); the URL keeps the compact "2026Q3"."""
-    return f"Q{(quarter.month - 1) // 3 + 1} {quarter.year}"
 
 
 def quarter_param(quarter: date) -> str:

@@ -57,6 +57,11 @@ def period_starts(start: date, end: date, grain: Grain, week_start: str = "monda
     return out
 
 
+def quarter_label(quarter: date) -> str:
+    """A quarter as people say it ("Q3 2026"); `label` gives the compact "2026Q3" of URLs and files."""
+    return f"Q{(quarter.month - 1) // 3 + 1} {quarter.year}"
+
+
 def label(start: date, grain: Grain) -> str:
     if grain == "quarter":
         return f"{start.year}Q{(start.month - 1) // 3 + 1}"

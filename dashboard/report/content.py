@@ -20,6 +20,7 @@ from dashboard.analysis.scorecard import STATUS_LABEL, Card, cards, format_delta
 from dashboard.charts import trends as charts
 from dashboard.core import periods
 from dashboard.core.config import Settings
+from dashboard.core.periods import quarter_label
 from dashboard.metrics import METRICS, SIGNALS, Metric, Scope
 
 MOVERS = 5
@@ -119,10 +120,6 @@ class Inputs:
     notes: dict[str, str]
     annotations: pd.DataFrame
     freshness: str
-
-
-def quarter_label(quarter: date) -> str:
-    return f"Q{(quarter.month - 1) // 3 + 1} {quarter.year}"
 
 
 def parse_quarter(text: str) -> date:

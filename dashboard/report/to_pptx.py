@@ -12,7 +12,8 @@ from pptx.dml.color import RGBColor
 from pptx.enum.text import MSO_AUTO_SIZE
 from pptx.util import Emu, Inches, Pt
 
-from dashboard.report.content import Report, Section, Table, quarter_label
+from dashboard.core.periods import quarter_label
+from dashboard.report.content import Report, Section, Table
 
 WIDE, TALL = Inches(13.333), Inches(7.5)
 MARGIN = Inches(0.45)

@@ -17,9 +17,10 @@ from pypdf import PdfReader
 from dashboard import cli, report
 from dashboard.core import notes
 from dashboard.core.config import Settings
+from dashboard.core.periods import quarter_label
 from dashboard.core.store import Store
 from dashboard.metrics import METRICS, compute_series, load_tables
-from dashboard.report.content import complete_quarters, parse_quarter, quarter_label, section_ids
+from dashboard.report.content import complete_quarters, parse_quarter, section_ids
 from tests.conftest import DEMO_TODAY, ROOT
 
 QUARTER, PREVIOUS = date(2026, 7, 1), date(2026, 4, 1)
