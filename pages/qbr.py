@@ -1,105 +1,10 @@
 """QBR: a quarter against the one before, as the exported pack shows it, with notes per section."""
 from __future__ import annotations
 
-from datetime import date
-
-import pandas as pd
 import streamlit as st
 
-from dashboard.app import auth, qbr_views, ui, views
-from dashboard.core import periods, safe_text
-from dashboard.core.notes import NoteError
-from dashboard.report import FORMATS
-from dashboard.report.images import ImageError
-
-# ---------------------------------------------------------------------------------------------
-# The quarterly business review
-
-
-def qbr_quarter(quarters: list[date]) -> date:
-    """The review's quarter: from the URL on the first run, else the last complete quarter."""
-    by_param = {ui.quarter_param(q): q for q in quarters}
-    ui.seed_from_url("qbr_quarter", quarters, by_param.get)
-    chosen = st.selectbox("Quarter", quarters, index=len(quarters) - 1, format_func=periods.quarter_label, key="qbr_quarter",
-                          help="Complete quarters only: a running quarter is not compared with a whole one.")
-    st.query_params["quarter"] = ui.quarter_param(chosen)
-    return chosen
-
-
-def _table_frame(table) -> pd.DataFrame:
-    frame = pd.DataFrame(table.rows, columns=table.columns)
-    if frame.empty:
-        return frame
-    tones = table.tones or [None] * len(frame)
-    colours = {"on": "#D3F9D8", "near": "#FFEC99", "off": "#FFC9C9", "better": "#D3F9D8", "worse": "#FFC9C9"}
-    column = frame.columns[-2]
-
-    def paint(series: pd.Series) -> list[str]:
-        return [f"background-color: {colours[t]}" if series.name == column and t in colours else "" for t in tones]
-
-    return frame.style.apply(paint)
-
-
-def qbr_section(section, report) -> None:
-    """One section of the review as the exports show it, with its stored note to edit."""
-    st.header(section.title, anchor=False)
-    if section.subtitle:
-        st.caption(safe_text.markdown(section.subtitle))  # it names the team or group
-    if section.charts:
-        for column, chart in zip(st.columns(2), section.charts):
-            with column, st.container(border=True):
-                st.plotly_chart(chart.figure, key=f"qbr_{chart.id}", config=ui.PLOTLY_CONFIG)
-                with st.expander("About this chart"):
-                    st.caption(safe_text.markdown(chart.caption))
-    for table in section.tables:
-        st.markdown(f"**{safe_text.markdown(table.title)}**")
-        if table.rows:
-            st.dataframe(_table_frame(table), hide_index=True, width="stretch", height="content")
-        else:
-            st.caption("Nothing moved by half a spread or more.")
-    if auth.may("notes"):
-        _qbr_note_editor(section, report)
-    elif section.note:
-        st.markdown(f"**Notes**  \n{section.note}")
-    if section.footnotes:
-        with st.expander("Definitions and method"):
-            for footnote in section.footnotes:
-                st.caption(footnote)
-
-
-def _qbr_note_editor(section, report) -> None:
-    label = periods.label(report.quarter, "quarter")
-    text = st.text_area("Notes", value=section.note, key=f"qbr_note_{label}_{report.scope_id}_{section.id}",
-                        placeholder="What happened, why, and what we do next. Stored with the quarter; goes into every export.")
-    if st.button("Save note", key=f"qbr_save_{section.id}", icon=":material/save:", disabled=text == section.note):
-        try:
-            qbr_views.save_qbr_note(report.quarter, report.scope_id, section.id, text)
-        except NoteError as error:
-            st.error(str(error))
-        else:
-            st.rerun()
-
-
-def qbr_exports(report) -> None:
-    """Build the pack once on request, then offer every format for download."""
-
-    ready = st.session_state.get("_qbr_ready") == (report.quarter, report.scope_id, views.store().version())
-    if not ready:
-        if not st.button("Prepare the QBR pack", key="qbr_prepare", icon=":material/download:",
-                         help="PowerPoint, PDF, Markdown and CSV, with the charts as images. Takes a few seconds."):
-            return
-        st.session_state["_qbr_ready"] = (report.quarter, report.scope_id, views.store().version())
-    try:
-        files = qbr_views.qbr_files(report.quarter, report.scope, report.scope_id)
-    except ImageError as error:
-        st.error(f"The charts could not be drawn as images, so only the CSV is offered. {error}", icon=":material/error:")
-        files = {"csv": qbr_views.qbr_csv(report.quarter, report.scope, report.scope_id)}
-    for column, (fmt, (mime, title)) in zip(st.columns(len(FORMATS)), FORMATS.items()):
-        if fmt not in files:
-            continue
-        column.download_button(title, files[fmt], file_name=f"{report.file_stem()}.{fmt}", mime=mime,
-                               key=f"qbr_dl_{fmt}", on_click="ignore", icon=":material/download:", width="stretch")
-
+from dashboard.app import qbr_panels, qbr_views, ui
+from dashboard.core import safe_text
 
 filters = ui.require_filters()
 st.title("Quarterly business review", anchor=False)
@@ -109,10 +14,10 @@ if not quarters:
     st.stop()
 picker, _ = st.columns([1, 3])
 with picker:
-    quarter = qbr_quarter(quarters)
+    quarter = qbr_panels.qbr_quarter(quarters)
 report = qbr_views.qbr(quarter, filters.scope, filters.scope_id)
 st.caption(f"{safe_text.markdown(report.scope_name)} · {report.subtitle}. The exports carry exactly this content.")
-qbr_exports(report)
+qbr_panels.qbr_exports(report)
 for section in report.sections:
-    qbr_section(section, report)
+    qbr_panels.qbr_section(section, report)
     st.divider()

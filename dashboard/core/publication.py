@@ -99,15 +99,24 @@ def _texts(column: pd.Series) -> pd.Series:
 def _json_lists(columns: list[pd.Series]) -> pd.Series:
     """Per row, the JSON list of the columns' values, as `json.dumps` writes it (missing is null).
 
-    Each distinct value is written once: a ledger row is compared with the one before it as text,
-    so the text must be exactly what earlier versions stored.
+    A ledger row is compared with the one before it as text, so the text must be exactly what
+    earlier versions stored.
     """
-    joined = None
-    for column in columns:
-        codes, uniques = pd.factorize(column, use_na_sentinel=True)
-        text = np.array([json.dumps(value) for value in uniques.tolist()] + ["null"], dtype=object)[codes]
-        joined = text if joined is None else joined + ", " + text
+    joined = _joined(columns, ", ", lambda uniques: [json.dumps(value) for value in uniques.tolist()], "null")
     return pd.Series("[" + joined + "]", dtype=object)
+
+
+def _joined(parts: list[pd.Series | str], separator: str, write: Callable[[pd.Index], list[str]], missing: str) -> np.ndarray:
+    """Per row, the parts as text joined by `separator`: a column's distinct values are written once
+    each (`write`, `missing` for a missing one), a constant is taken as it is. On pandas' Arrow
+    strings, or one `json.dumps` per row, a large organisation's records took seconds."""
+    joined = None
+    for part in parts:
+        if isinstance(part, pd.Series):
+            codes, uniques = pd.factorize(part, use_na_sentinel=True)
+            part = np.array([*write(pd.Index(uniques)), missing], dtype=object)[codes]
+        joined = part if joined is None else joined + separator + part
+    return joined
 
 
 def decode(family: Family, rows: pd.DataFrame) -> pd.DataFrame:
@@ -264,19 +273,9 @@ def _publish(family: Family, atoms: pd.DataFrame, changed: pd.DataFrame, publish
 
 def cell_keys(parts: list[pd.Series | str], known: pd.Series) -> pd.Series:
     """Cell keys ("2026-04-01|Payments|pm") joined from columns and constants, None where `known`
-    is false. Joined as plain Python strings: on pandas' Arrow strings the joins of every slot of
-    a large organisation's records took seconds."""
-    joined = None
-    for part in parts:
-        text = _distinct_texts(part) if isinstance(part, pd.Series) else part
-        joined = text if joined is None else joined + "|" + text
+    is false."""
+    joined = _joined(parts, "|", lambda uniques: uniques.astype(str).tolist(), "")
     return pd.Series(np.where(known.to_numpy(dtype=bool), joined, None), index=known.index, dtype=object)
-
-
-def _distinct_texts(column: pd.Series) -> np.ndarray:
-    """The column as text (missing as ""), each distinct value turned to text once."""
-    codes, uniques = pd.factorize(column, use_na_sentinel=True)
-    return np.append(pd.Index(uniques).astype(str).to_numpy(dtype=object), "")[codes]
 
 
 def latest(published: pd.DataFrame, measure: str, slot: str) -> pd.DataFrame:
