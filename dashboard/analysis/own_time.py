@@ -12,6 +12,7 @@ import pandas as pd
 
 from dashboard.core import periods
 from dashboard.core.periods import Grain
+from dashboard.metrics.calendar_cells import measures
 
 COLUMNS = ["period", "weeks", "meeting_hours", "overhead_share", "strategy_share", "focus_hours"]
 
@@ -38,14 +39,8 @@ def summary(weeks: pd.DataFrame, grain: Grain, start: date, end: date, week_star
     inside = weeks[(day >= pd.Timestamp(start)) & (day <= pd.Timestamp(end))]
     if inside.empty:
         return pd.DataFrame(columns=COLUMNS)
-    working = inside["working_hours"].where(inside["working_hours"] > 0)
-    frame = pd.DataFrame({
-        "period": periods.floor(inside["week_start"], grain, week_start).dt.date,
-        "meeting_hours": inside["meeting_hours"],
-        "overhead_share": inside["overhead_hours"] / working,
-        "strategy_share": inside["strategy_hours"] / working,
-        "focus_hours": inside["focus_hours"],
-    })
+    frame = measures(inside)
+    frame.insert(0, "period", periods.floor(inside["week_start"], grain, week_start).dt.date)
     grouped = frame.groupby("period", sort=True)
     result = grouped.mean().reset_index()
     result.insert(1, "weeks", grouped.size().to_numpy())
