@@ -90,6 +90,10 @@ def _sync(args: argparse.Namespace) -> int:
 
     settings = load_settings(args.config)
     store = open_store(settings)
+    known = sync.sections()
+    if args.source not in (*known, "all"):
+        print(f"error: no source is called {args.source!r}: choose from {', '.join(known)} or all", file=sys.stderr)
+        return 2
     configured = sync.configured(settings)
     sources = configured if args.source == "all" else [args.source]
     try:
@@ -98,11 +102,11 @@ def _sync(args: argparse.Namespace) -> int:
         print("error: PRODOPS_SYNC_WAIT must be a number of seconds", file=sys.stderr)
         return 2
     if not sources:
-        print("error: no source is configured in prodops.toml ([jira], [calendar.*])", file=sys.stderr)
+        print(f"error: no source is configured in prodops.toml ({'; '.join(known.values())})", file=sys.stderr)
         return 2
     unconfigured = [source for source in sources if source not in configured]
     if unconfigured:
-        print(f"error: {unconfigured[0]} is not configured: add {sync.SECTIONS[unconfigured[0]]} to prodops.toml", file=sys.stderr)
+        print(f"error: {unconfigured[0]} is not configured: add {sync.sections()[unconfigured[0]]} to prodops.toml", file=sys.stderr)
         return 2
     outcomes = []
     for source in sources:
@@ -285,7 +289,7 @@ def parser() -> argparse.ArgumentParser:
     metrics.set_defaults(run=_metrics)
 
     sync = commands.add_parser("sync", help="pull a source (or all configured ones) into the store")
-    sync.add_argument("source", choices=["jira", "calendar", "all"])
+    sync.add_argument("source", help="a source's name (jira, calendar, ...: connectors/registry.py) or all")
     sync.add_argument(
         "--wait", type=float, default=None, metavar="SECONDS",
         help="when another sync of a source is running, wait this long for it, then skip the source with exit "

@@ -2,7 +2,7 @@
 
 One module per idea: `ics`, `google` and `graph` read their source into `Occurrence`s,
 `normalize` is the one step that turns occurrences into rows, `classify` holds the rules, and
-`sync` runs it all against the store. The names below are the public surface.
+`sync` is the pipeline's source (`Calendars`) that runs it all. The names below are the public surface.
 """
 
 from __future__ import annotations
@@ -10,12 +10,13 @@ from __future__ import annotations
 from connectors.calendar.classify import CATEGORIES, DEFAULT_RULES, UNCLASSIFIED, Classifier, effective_rules, rules_preview
 from connectors.calendar.ics import IcsError, ics_occurrences, ics_tables, ics_to_rows
 from connectors.calendar.normalize import Occurrence, Owner, Window, title_hash
-from connectors.calendar.sync import SyncResult, sync_calendars, sync_window
+from connectors.calendar.sync import Calendars, SyncResult, sync_calendars, sync_window
 
 __all__ = [
     "CATEGORIES",
     "DEFAULT_RULES",
     "UNCLASSIFIED",
+    "Calendars",
     "Classifier",
     "IcsError",
     "Occurrence",

@@ -1,11 +1,10 @@
-"""`sync_calendars`: every configured calendar into `calendar_events`, in one published write.
+"""Calendars as a pipeline source: every configured calendar into `calendar_events`.
 
-The run reads first and writes last. Each calendar (an ICS file or feed, a Google calendar, a
-Graph mailbox) is fetched, expanded and normalised on its own; one that fails at any step is
-quarantined (its file or URL and the error go into `sync_runs`) and keeps its last good rows,
-while the others go on. Then one `Store.transaction()` replaces rows, records the run with the
-new incremental cursors and rebuilds PM-weeks: all of it is published, or none of it, so a
-cursor never moves past rows that were not written.
+Each calendar (an ICS file or feed, a Google calendar, a Graph mailbox) is fetched, expanded and
+normalised on its own; one that fails at any step is quarantined (its file or URL and the error
+go into `sync_runs`) and keeps its last good rows, while the others go on. The pipeline then
+publishes the rows, the run with every calendar's incremental cursor and the rebuilt PM-weeks in
+one transaction: all of it, or none of it, so a cursor never moves past rows that were not written.
 
 How rows are replaced, which is what makes a second sync of the same calendars change nothing:
 - a full pull (every ICS calendar, a first or resynced Google/Graph calendar) replaces the
@@ -19,9 +18,7 @@ Calendar owners are people by email: `[calendar.owners]` first, then the roster'
 
 from __future__ import annotations
 
-import json
 import os
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -30,27 +27,20 @@ import pandas as pd
 
 from connectors.calendar import google, graph, ics, ics_files
 from connectors.calendar.classify import Classifier
-from connectors.calendar.normalize import UTC, Fetched, Occurrence, Owner, Rows, Window, title_salt, to_rows
+from connectors.calendar.normalize import Fetched, Occurrence, Owner, Rows, Window, title_salt, to_rows
 from connectors.retry import RetryPolicy
-from dashboard import derive
 from dashboard.core import periods
 from dashboard.core.config import Settings
+from dashboard.core.file_limits import listing
 from dashboard.core.store import Store, Transaction
+from dashboard.pipeline.run import sync
+from dashboard.pipeline.source import FAILED, OK, PARTIAL, Context, Cursor, Pull, Quarantined, Stream
 
 RUN_SOURCE = "calendar"
 
 
 class OwnerError(ValueError):
     """A calendar whose owner is not a known person."""
-
-
-@dataclass
-class Quarantined:
-    """A calendar left out of this run, and why."""
-
-    source: str
-    calendar: str
-    error: str
 
 
 @dataclass
@@ -111,6 +101,80 @@ class Owners:
         return Owner(person, address, self.tz_of.get(person, self.default_tz), aliases)
 
 
+class Calendars:
+    """The calendar sources (`[[calendar.ics]]`, `[calendar.google]`, `[calendar.graph]`), one run.
+
+    `today`, `session` (a `requests.Session`), `env` (the environment) and `policy` (how to wait
+    between retries; by default `[calendar].max_retries` with real sleeps) are there for tests.
+    """
+
+    name = RUN_SOURCE
+    section = "[[calendar.ics]], [calendar.google] or [calendar.graph]"
+    streams = (Stream("calendar_events", cursor_field="updated"), Stream("calendar_titles"))
+
+    def __init__(self, *, today: date | None = None, session=None, env: Mapping[str, str] | None = None,
+                 policy: RetryPolicy | None = None):
+        self.today, self.session, self.policy = today, session, policy
+        self.env = os.environ if env is None else env
+
+    def configured(self, settings: Settings) -> bool:
+        calendar = settings.calendar
+        return bool(calendar.ics or calendar.google or calendar.graph)
+
+    def fetch(self, context: Context) -> Pull:
+        settings, env = context.settings, self.env
+        policy = self.policy or RetryPolicy(max_retries=settings.calendar.max_retries)
+        window = sync_window(settings, self.today)
+        store = context.store
+        people = store.table("people") if store.exists() else pd.DataFrame(columns=["person_id", "email", "tz"])
+        owners, classifier = Owners(people, settings), Classifier.from_settings(settings)
+        previous = dict(context.cursor.marks) if context.cursor else {}
+        context.progress("calendars", 0, None)
+
+        quarantined: list[Quarantined] = []
+        warnings: list[str] = []
+        pulls = _pull_ics(settings, owners, window, quarantined, warnings, self.session, env, policy)
+        api_pulls, cursors = _pull_apis(settings, owners, window, previous, quarantined, self.session, env, policy)
+        pulls += api_pulls
+
+        calendar = settings.calendar
+        salt = title_salt(settings, env)
+        batches = [
+            _Batch(source, owner, to_rows(source, f.occurrences, owner, classifier, window, salt, calendar.keep_titles),
+                   f.full, f.touched)
+            for source, owner, f in pulls
+        ]
+        context.progress("calendars", len(batches), len(batches))
+        status = OK if not quarantined else (PARTIAL if batches else FAILED)
+        return Pull({}, Cursor(cursors), status, quarantined, _Facts(batches, window, calendar.keep_titles, warnings))
+
+    def write(self, tx: Transaction, pull: Pull, observed_at: datetime) -> int:
+        facts: _Facts = pull.facts
+        _write(tx, facts.batches, facts.window)
+        if not facts.keep_titles:
+            tx.execute("DELETE FROM calendar_titles")
+        return sum(len(b.rows.events) for b in facts.batches)
+
+    def describe(self, error: Exception) -> str:
+        return _describe(error)
+
+    def summary(self, pull: Pull) -> str:
+        facts: _Facts = pull.facts
+        quarantined = "; ".join(f"{q.source} {q.where}: {q.error}" for q in pull.quarantined)
+        detail = f"{len(facts.batches)} calendars" + (f"; quarantined {quarantined}" if quarantined else "")
+        if facts.warnings:
+            detail += f"; warnings: {listing(facts.warnings, quoted=False, width=300)}"
+        return detail
+
+
+@dataclass
+class _Facts:
+    batches: list[_Batch]
+    window: Window
+    keep_titles: bool
+    warnings: list[str]
+
+
 def sync_calendars(
     store: Store,
     settings: Settings,
@@ -120,50 +184,15 @@ def sync_calendars(
     env: Mapping[str, str] | None = None,
     policy: RetryPolicy | None = None,
 ) -> SyncResult:
-    """Sync every calendar configured in `settings.calendar` into `store`; see the module docstring.
+    """Sync every calendar configured in `settings.calendar` into `store`; see `Calendars`.
 
-    `session` (a `requests.Session`), `env` (the environment) and `policy` (how to wait
-    between retries; by default `[calendar].max_retries` with real sleeps) are there for tests.
+    Raises:
+        SyncFailed: the write failed; recorded in `sync_runs`, nothing else changed.
     """
-    env = os.environ if env is None else env
-    policy = policy or RetryPolicy(max_retries=settings.calendar.max_retries)
-    started = datetime.now(UTC).replace(tzinfo=None)
-    run_id = f"calendar-{started:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
-    window = sync_window(settings, today)
-    people = store.table("people") if store.exists() else pd.DataFrame(columns=["person_id", "email", "tz"])
-    owners, classifier = Owners(people, settings), Classifier.from_settings(settings)
-    previous = _last_cursors(store)
-
-    quarantined: list[Quarantined] = []
-    warnings: list[str] = []
-    pulls = _pull_ics(settings, owners, window, quarantined, warnings, session, env, policy)
-    api_pulls, cursors = _pull_apis(settings, owners, window, previous, quarantined, session, env, policy)
-    pulls += api_pulls
-
-    calendar = settings.calendar
-    batches = [
-        _Batch(
-            source,
-            owner,
-            to_rows(source, f.occurrences, owner, classifier, window, title_salt(settings, env), calendar.keep_titles),
-            f.full,
-            f.touched,
-        )
-        for source, owner, f in pulls
-    ]
-    status = "success" if not quarantined else ("partial" if batches else "failed")
-    result = SyncResult(run_id, status, sum(len(b.rows.events) for b in batches), len(batches), quarantined, cursors, warnings)
-    try:
-        with store.transaction() as tx:
-            _write(tx, batches, window)
-            if not calendar.keep_titles:
-                tx.execute("DELETE FROM calendar_titles")
-            tx.upsert("sync_runs", _run_rows(result, started))
-            derive.refresh(tx, settings)
-    except Exception as error:
-        _record_failure(store, run_id, started, error)
-        raise
-    return result
+    run = sync(store, settings, Calendars(today=today, session=session, env=env, policy=policy))
+    facts: _Facts = run.pull.facts
+    return SyncResult(run.run_id, run.status, run.rows, len(facts.batches), run.pull.quarantined,
+                      dict(run.pull.cursor.marks), facts.warnings)
 
 
 # --- pulling each kind of calendar ----------------------------------------------------------------
@@ -333,45 +362,3 @@ def _write(tx: Transaction, batches: list[_Batch], window: Window) -> None:
         "DELETE FROM calendar_titles t WHERE NOT EXISTS (SELECT 1 FROM calendar_events e"
         " WHERE e.source = t.source AND e.person_id = t.person_id AND e.event_uid = t.event_uid)"
     )
-
-
-def _run_rows(result: SyncResult, started: datetime) -> pd.DataFrame:
-    """The run itself (with every calendar's cursor) and one row per quarantined calendar."""
-    finished = datetime.now(UTC).replace(tzinfo=None)
-    rows = [{
-        "run_id": result.run_id, "source": RUN_SOURCE, "started_at": started, "finished_at": finished,
-        "status": result.status, "rows": result.rows, "cursor": json.dumps(result.cursors, sort_keys=True),
-        "error": f"{len(result.quarantined)} calendar(s) quarantined" if result.quarantined else None,
-    }]  # fmt: skip
-    for n, item in enumerate(result.quarantined, 1):
-        rows.append({
-            "run_id": f"{result.run_id}/q{n}", "source": f"{RUN_SOURCE}:{item.source}", "started_at": started,
-            "finished_at": finished, "status": "quarantined", "rows": 0, "cursor": None,
-            "error": f"{item.calendar}: {item.error}",
-        })  # fmt: skip
-    return pd.DataFrame(rows)
-
-
-def _record_failure(store: Store, run_id: str, started: datetime, error: Exception) -> None:
-    """Note a run whose write failed; the published data stay as they were."""
-    row = {
-        "run_id": run_id, "source": RUN_SOURCE, "started_at": started, "finished_at": datetime.now(UTC).replace(tzinfo=None),
-        "status": "failed", "rows": 0, "cursor": None, "error": f"write failed: {type(error).__name__}: {error}",
-    }  # fmt: skip
-    try:
-        with store.transaction() as tx:
-            tx.upsert("sync_runs", pd.DataFrame([row]))
-    except Exception:  # noqa: BLE001
-        pass
-
-
-def _last_cursors(store: Store) -> dict[str, dict]:
-    """The cursors of the last run that was written (a failed run moves none)."""
-    if not store.exists():
-        return {}
-    last = store.query(
-        "SELECT cursor FROM sync_runs WHERE source = ? AND status IN ('success', 'partial') AND cursor IS NOT NULL "
-        "ORDER BY finished_at DESC, run_id DESC LIMIT 1",
-        [RUN_SOURCE],
-    )
-    return json.loads(last["cursor"].iloc[0]) if len(last) else {}

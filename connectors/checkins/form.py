@@ -18,7 +18,8 @@ from connectors.survey.dates import DateError, column_order, parse
 from connectors.survey.export import Export, Issue
 from dashboard.core.config import Settings
 from dashboard.core.schema import TABLES
-from dashboard.derive.checkins.evidence.forms import TABLE
+
+TABLE = "checkin_forms"
 
 
 class CheckinFormError(ValueError):

@@ -6,14 +6,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from connectors.checkins.form import form_rows, stored_rows
+from connectors.checkins.form import TABLE, form_rows, stored_rows
 from connectors.survey import read_export
 from connectors.survey.export import Issue
 from dashboard.core.config import Settings
 from dashboard.core.schema import TABLES
-from dashboard.core.store import Store
-from dashboard.derive import refresh
-from dashboard.derive.checkins.evidence.forms import TABLE
+from dashboard.core.store import Store, Transaction
+from dashboard.pipeline.run import load
 
 
 @dataclass(frozen=True)
@@ -32,8 +31,10 @@ def load_form(store: Store, path: str | Path, settings: Settings, kind: str | No
     export = read_export(path)
     teams = store.table("teams") if store.exists() else pd.DataFrame(columns=list(TABLES["teams"].columns))
     batch = form_rows(export, settings, teams, kind)
-    with store.transaction() as tx:
+
+    def write(tx: Transaction) -> None:
         tx.delete_where(TABLE, "source_file", [batch.file])
         tx.upsert(TABLE, stored_rows(batch))
-        refresh(tx, settings)
+
+    load(store, settings, write)
     return FormReport(batch.file, len(batch.rows), batch.issues)

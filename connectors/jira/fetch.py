@@ -5,23 +5,16 @@ be tested, and fed by the demo, without a server.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from connectors.jira.connection import JiraApi, JiraSyncError
 from connectors.jira.endpoints import CHANGELOG_PAGE, ISSUE_FIELDS, SEARCH_EXPAND
-
-Progress = Callable[[str, int, "int | None"], None]
-"""`progress(stage, done, total)`: stage is "issues" or "versions"; total is None when unknown
-(Cloud's token paging never says how many issues there are)."""
-
-
-def no_progress(stage: str, done: int, total: int | None) -> None:
-    """The default progress callback: say nothing."""
+from dashboard.pipeline.source import Progress, no_progress
 
 
 @dataclass
-class Pull:
+class Raw:
     """What one run read: the JQL it asked, the raw issues and the raw versions per project key."""
 
     jql: str
@@ -30,9 +23,9 @@ class Pull:
     truncated_changelogs: int = 0
 
 
-def fetch(api: JiraApi, jql: str, projects: Iterable[str], page_size: int, progress: Progress = no_progress) -> Pull:
+def fetch(api: JiraApi, jql: str, projects: Iterable[str], page_size: int, progress: Progress = no_progress) -> Raw:
     """Every issue the JQL matches, then every version of `projects` and of the issues' projects."""
-    pull = Pull(jql)
+    pull = Raw(jql)
     for issue in search(api, jql, page_size, progress):
         if complete_changelog(api, issue):
             pull.truncated_changelogs += 1

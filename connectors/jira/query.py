@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from dashboard.core.config import JiraSource
+from dashboard.pipeline.source import Cursor
 
 ORDER = "ORDER BY created ASC, key ASC"
 """Created-order is stable while the run pages: an issue updated mid-run keeps its place
@@ -75,24 +76,24 @@ def signature(source: JiraSource) -> str:
 
 
 @dataclass(frozen=True)
-class Cursor:
-    """The newest `updated` seen (naive UTC) under the settings with this signature."""
+class Bookmark:
+    """The newest `updated` seen (naive UTC) under the settings with this signature: what Jira
+    keeps in the pipeline's cursor."""
 
     updated: datetime
     signature: str
 
-    def to_json(self) -> str:
-        return json.dumps({"updated": self.updated.isoformat(timespec="milliseconds"), "signature": self.signature})
+    def cursor(self) -> Cursor:
+        return Cursor({"updated": self.updated.isoformat(timespec="milliseconds"), "signature": self.signature})
 
     @classmethod
-    def from_json(cls, text: str | None) -> Cursor | None:
-        """A stored cursor, or None (a full pull) when there is none or it cannot be read."""
+    def of(cls, cursor: Cursor | None) -> Bookmark | None:
+        """The bookmark a stored cursor holds, or None (a full pull) when it holds none that reads."""
         try:
-            data = json.loads(text or "")
-            return cls(datetime.fromisoformat(data["updated"]), str(data["signature"]))
-        except (ValueError, KeyError, TypeError):
+            return cls(datetime.fromisoformat(cursor.marks["updated"]), str(cursor.marks["signature"]))
+        except (AttributeError, KeyError, TypeError, ValueError):
             return None
 
-    def advanced(self, newest: datetime | None) -> Cursor:
+    def advanced(self, newest: datetime | None) -> Bookmark:
         """Never moves back: a run that saw nothing newer keeps the old bookmark."""
-        return self if newest is None or newest <= self.updated else Cursor(newest, self.signature)
+        return self if newest is None or newest <= self.updated else Bookmark(newest, self.signature)

@@ -10,8 +10,8 @@ from connectors.roster.parse import EARLIEST, Person, Roster, RosterReport, RowI
 from dashboard.core.config import Settings
 from dashboard.core.file_limits import excerpt
 from dashboard.core.schema import TABLES
-from dashboard.core.store import Store
-from dashboard.derive import refresh
+from dashboard.core.store import Store, Transaction
+from dashboard.pipeline.run import load
 
 # ---------------------------------------------------------------------------------------------
 # Planning the writes: history is closed and opened, never overwritten
@@ -183,17 +183,18 @@ def load_roster(store: Store, roster: Roster, *, as_of: date, settings: Settings
     All of it is published in one transaction. Rows with problems are left out and reported;
     people missing from this roster are kept as they were and listed (a roster that leaves
     someone out says nothing about when they left: their end_date does). With `settings`, the
-    derived tables are rebuilt in the same transaction (`dashboard.derive.refresh`); without, the
+    derived tables are rebuilt in the same transaction (`dashboard.pipeline.run.load`); without, the
     stored metric series are marked stale and pages compute live until the next refresh.
     """
 
     plan = plan_roster(roster, _existing(store, *ROSTER_TABLES), as_of=as_of)
-    with store.transaction() as tx:
+
+    def write(tx: Transaction) -> None:
         for table in ("teams", "team_groups", "people", "memberships"):
             tx.upsert(table, plan.frames[table])
         if plan.clear_hours:
             tx.delete_where("person_hours", "person_id", plan.clear_hours)
         tx.upsert("person_hours", plan.frames["person_hours"])
-        if settings is not None:
-            refresh(tx, settings)
+
+    load(store, settings, write)
     return plan.report

@@ -17,8 +17,8 @@ from connectors.survey.export import Export, Issue, SurveyImportError
 from connectors.survey.normalize import Batch, normalize
 from dashboard.core.config import Settings, SurveyMapping
 from dashboard.core.file_limits import FileRefused, read_toml
-from dashboard.core.store import Store
-from dashboard.derive import refresh
+from dashboard.core.store import Store, Transaction
+from dashboard.pipeline.run import load
 
 SALT_ENV = "PRODOPS_SURVEY_SALT"
 SECRETS_FILE = Path(".streamlit") / "secrets.toml"
@@ -115,12 +115,14 @@ def load_wave(store: Store, export: Export, *, survey: str, wave: str, settings:
     unchanged = _stored_fingerprint(store, batch.survey_id) == fingerprint
     if not unchanged:
         frames = wave_tables(batch, loaded_at=datetime.now(UTC).replace(tzinfo=None), fingerprint=fingerprint)
-        with store.transaction() as tx:
+
+        def write(tx: Transaction) -> None:
             for table in WAVE_TABLES:
                 tx.delete_where(table, "survey_id", [batch.survey_id])
             for table, frame in frames.items():
                 tx.upsert(table, frame)
-            refresh(tx, settings)
+
+        load(store, settings, write)
     return LoadReport(
         survey_id=batch.survey_id, tool=export.tool, responses=int(batch.answers["response_id"].nunique()),
         answers=len(batch.answers), excluded=batch.excluded, unmatched=int(batch.unmatched["responses"].sum()),

@@ -127,7 +127,7 @@ def test_a_sync_of_every_calendar_quarantines_each_broken_file_and_keeps_the_res
     result = sync_calendars(store, config, today=date(2026, 11, 26))
     assert result.status == "partial" and result.calendars + len(result.quarantined) == len(files)
     failed_wide = {str(path) for path, outcome in outcomes.items() if isinstance(outcome, str)}
-    quarantined = {q.calendar for q in result.quarantined}
+    quarantined = {q.where for q in result.quarantined}
     assert quarantined <= failed_wide and len(quarantined) >= calendars.min_quarantined
     recorded = store.table("sync_runs").query("status == 'quarantined'")
     assert len(recorded) == len(quarantined)

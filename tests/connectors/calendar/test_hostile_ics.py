@@ -36,7 +36,7 @@ def sync_hostile(store, folder, **calendar_settings):
     """Sync the folder again; PM's file is hostile by now. Returns PM's quarantine error."""
     before = events(store)
     result = sync_calendars(store, settings(ics=[{"location": str(folder)}], **calendar_settings), today=TODAY)
-    assert result.status == "partial" and [q.calendar for q in result.quarantined] == [str(folder / f"{PM}.ics")]
+    assert result.status == "partial" and [q.where for q in result.quarantined] == [str(folder / f"{PM}.ics")]
     after = events(store)
     assert after.equals(before), "the quarantined person's last good rows and the others' rows stay as they were"
     runs = store.table("sync_runs")

@@ -5,8 +5,9 @@ from datetime import datetime
 
 import pytest
 
-from connectors.jira.query import Cursor, scope_jql, search_jql, signature
+from connectors.jira.query import Bookmark, scope_jql, search_jql, signature
 from dashboard.core.config import ConfigError, load_settings
+from dashboard.pipeline.source import Cursor
 
 GOOD = """
 [jira]
@@ -61,8 +62,9 @@ def test_the_jql_quotes_keys_adds_data_request_projects_and_bounds_by_epoch_mill
     jira = load(tmp_path, GOOD).jira
     scope = scope_jql(jira)
     assert scope == 'project in ("APP", "DATA", "IN")'  # IN is a JQL word: quoted, it is a key
-    cursor = Cursor.from_json(Cursor(datetime(2026, 1, 1, 0, 10), signature(jira)).to_json())
-    assert search_jql(scope, cursor.updated, jira.overlap_minutes) == (
+    stored = Cursor.from_json(Bookmark(datetime(2026, 1, 1, 0, 10), signature(jira)).cursor().to_json())
+    assert search_jql(scope, Bookmark.of(stored).updated, jira.overlap_minutes) == (
         '(project in ("APP", "DATA", "IN")) AND updated >= 1767225600000 ORDER BY created ASC, key ASC'
     )
     assert Cursor.from_json("not json") is None and Cursor.from_json(None) is None
+    assert Bookmark.of(Cursor({"updated": "not a date", "signature": "x"})) is None and Bookmark.of(None) is None
