@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.app import auth, ui, views
+from dashboard.app import auth, ui, verdict_panels, views
 from dashboard.core import safe_text
 from dashboard.core.notes import NoteError
 
@@ -51,7 +51,15 @@ def annotations_panel(filters: ui.Filters) -> None:
 
 filters = ui.require_filters()
 scope_name = views.scope_names().get(filters.scope_id, filters.scope_id)
-st.title("Product Ops Health", anchor=False)
+title, view = st.columns([3, 1], vertical_alignment="bottom")
+title.title("Product Ops Health", anchor=False)
+with view:
+    executive = verdict_panels.executive_view()
+verdict_panels.verdicts(filters, compact=executive)
+verdict_panels.look_at(filters)
+if executive:
+    st.stop()
+st.divider()
 st.caption(f"{safe_text.markdown(scope_name)} · {ui.scorecard_quarter(filters)} · trends {ui.span(filters)}")
 annotations_panel(filters)
 for signal in views.signals():

@@ -32,12 +32,11 @@ ALL = ""
 FILTERS_KEY = "_filters"
 _PARAM_OF_KEY = {
     "f_from": "from", "f_to": "to", "f_grain": "grain", "f_group": "group", "f_team": "team",
-    "qbr_quarter": "quarter", "bn_focus": "focus",
+    "qbr_quarter": "quarter", "bn_focus": "focus", "ov_exec": "view",
 }
 GRAIN_LABEL = {"week": "Week", "month": "Month", "quarter": "Quarter"}
 PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
 SPARK_CONFIG = {"displayModeBar": False}
-# The metric whose trend the overview draws under each signal's scorecard.
 @dataclass(frozen=True)
 class Filters:
     """The view a user chose: a range of whole quarters, a grain and an optional group or team."""

@@ -133,3 +133,30 @@ def test_first_request_to_a_deep_link_is_routed_through_the_entrypoint(demo_db, 
             assert not errors, "\n".join(errors)
         finally:
             page.close()
+
+
+MAIN_SCROLL = """() => { const main = document.querySelector('[data-testid="stMain"]');
+    return [main.scrollHeight, main.clientHeight]; }"""
+
+
+@pytest.mark.parametrize(("width", "height"), [(1440, 900), (1920, 1080)])
+def test_the_executive_view_fits_one_screen_without_scrolling(server, browser, width, height):
+    page = browser.new_page(viewport={"width": width, "height": height})
+    errors = watch_errors(page)
+    try:
+        page.goto(f"{server}/?view=full")
+        wait_for_app(page)
+        content, screen = page.evaluate(MAIN_SCROLL)
+        assert content > screen, "the full overview scrolls (so the measure below can tell)"
+        page.get_by_test_id("stButtonGroup").get_by_text("Executive view").click()
+        page.wait_for_timeout(200)
+        wait_for_app(page)
+        assert "view=exec" in page.url
+        content, screen = page.evaluate(MAIN_SCROLL)
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"overview-exec-{width}.png"))
+        assert content <= screen, f"the executive view scrolls at {width}x{height}: {content} px of content on {screen}"
+        expect(page.get_by_test_id("stPlotlyChart")).to_have_count(0)
+        assert not errors, "\n".join(errors)
+    finally:
+        page.close()

@@ -1,0 +1,62 @@
+"""The Overview's answer before its cards: each signal's verdict this year, and what to look at."""
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard.analysis.verdict import HELD, IMPROVED, RULE, UNKNOWN, WORSENED, Verdict
+from dashboard.app import navigation, ui, verdict_views, views
+from dashboard.core import safe_text
+
+BADGE = {IMPROVED: ("green", "Improved"), WORSENED: ("red", "Worsened"), HELD: ("gray", "Held"),
+         UNKNOWN: ("gray", "Too little data")}
+"""Colour says a change beyond noise, nothing else: a held signal or one without a verdict is grey."""
+EXEC_VIEW = "exec"
+
+
+def executive_view() -> bool:
+    """The one-screen view for a projector, chosen here or by `?view=exec` in the URL."""
+    ui.seed_from_url("ov_exec", [EXEC_VIEW, "full"])
+    view = st.segmented_control("View", ["full", EXEC_VIEW], key="ov_exec", label_visibility="collapsed",
+                                format_func={"full": "Full overview", EXEC_VIEW: "Executive view"}.get) or "full"
+    st.query_params["view"] = view
+    return view == EXEC_VIEW
+
+
+def badge(outcome: str) -> str:
+    colour, text = BADGE[outcome]
+    return f":{colour}-badge[{text}]"
+
+
+def verdicts(filters: ui.Filters, compact: bool = False) -> None:
+    """A line per signal: the year-to-date verdict with its reason, the last full quarter's beside it."""
+    st.subheader("This year, signal by signal", anchor=False, help=RULE)
+    for item in verdict_views.verdicts(filters.scope, filters.scope_id):
+        _verdict(item, compact)
+
+
+def _verdict(item: Verdict, compact: bool) -> None:
+    year, quarter = item.year, item.quarter
+    head = f"{badge(year.outcome)} **{ui.signal_name(item.signal)}** · {year.metric.title}"
+    if compact:
+        st.markdown(f"{head}  \n{year.reason()}")
+        return
+    with st.container(border=True):
+        st.markdown(f"{head}  \n{year.reason()}")
+        st.caption(f"{badge(quarter.outcome)} {quarter.reason()}")
+
+
+def look_at(filters: ui.Filters) -> None:
+    """The worst bottlenecks of the last full quarter, each a link into the Bottlenecks page."""
+    quarter = views.scorecard_quarter(filters.last_quarter).quarter
+    rows = verdict_views.look_at(quarter, filters.group, filters.team)
+    st.subheader("What to look at", anchor=False)
+    if rows.empty:
+        st.caption(f"No team or group stands out from its peers in {ui.quarter_param(quarter)}.")
+        return
+    params = {"from": ui.quarter_param(filters.first_quarter), "to": ui.quarter_param(quarter),
+              "grain": filters.grain, "group": filters.group or "", "team": filters.team or ""}
+    for row in rows.itertuples():
+        label = (f"{row.metric} · {safe_text.markdown(row.where)}: {row.value} against a median of {row.peers}"
+                 + (f", {row.since}" if row.since else f" in {row.quarter}"))
+        st.page_link(str(navigation.PAGES_DIR / "bottlenecks.py"), label=label, icon=":material/troubleshoot:",
+                     query_params={**params, "focus": row.id})
