@@ -250,7 +250,7 @@ def metric_chart(
         figure = charts.trend(
             metric, frame, grain=filters.grain, annotations=views.annotations(view.shown),
             target=target.target if target else None, reference=view.reference, height=height,
-            plot_px=plot_px,
+            plot_px=plot_px, through=filters.today,
         )
         st.plotly_chart(figure, key=f"trend_{metric_id}", config=PLOTLY_CONFIG)
         hidden = views.hidden_points(frame)
@@ -279,14 +279,6 @@ def about(metric_id: str, frame: pd.DataFrame, grain: Grain) -> None:
     st.dataframe(table, width="stretch", height="content" if len(table) <= 8 else 300)
 
 
-def _toned(card, delta_text: str | None, delta: float | None) -> str:
-    """A change coloured by whether it is better (green) or worse (red) in the metric's direction."""
-    if delta_text is None:
-        return "–"
-    colour = {"better": "green", "worse": "red"}.get(card.tone(delta))
-    return f":{colour}[{delta_text}]" if colour else delta_text
-
-
 def scorecard(signal: str, filters: Filters) -> None:
     """A signal's metrics: the scored quarter against the one before and a year before, its
     target band, eight quarters of sparkline, the running quarter to date; then its lead trend."""
@@ -304,11 +296,11 @@ def scorecard(signal: str, filters: Filters) -> None:
                 card.value_text(),
                 label_visibility="collapsed",
                 delta=card.delta_text(),
-                delta_color="off" if card.unchanged else "inverse" if card.metric.better == "lower" else "normal",
+                delta_color="off",  # colour is for a change beyond noise (the verdicts) or a missed target
                 delta_arrow="off" if card.unchanged else "auto",
                 delta_description=f"vs {quarter_label(period.previous)}",
             )
-            st.caption(f"{_toned(card, card.year_delta_text(), card.year_delta)} vs {quarter_label(period.year_ago)}")
+            st.caption(f"{card.year_delta_text() or '–'} vs {quarter_label(period.year_ago)}")
             label = "Hidden by privacy rules" if card.hidden else STATUS_LABEL[card.status]
             st.caption(f":{STATUS_COLOR[card.status]}-badge[{label}] {card.target_text() or ''}")
             points = views.sparkline_points(card.metric.id, filters.scope, filters.scope_id, period.quarter,

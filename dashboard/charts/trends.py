@@ -7,10 +7,12 @@ vertical lines on the time axis, so cause and effect can be read off any chart.
 """
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard.core.periods import Grain
+from dashboard.core.periods import Grain, next_start
 from dashboard.core.safe_text import html_text
 from dashboard.metrics.registry import Metric
 
@@ -80,8 +82,13 @@ def trend(
     reference: str | None = None,
     height: int = 340,
     plot_px: int = 900,
+    through: date | None = None,
 ) -> go.Figure:
     """One metric over time, one line per scope.
+
+    A period still running on `through` (the last day with data) is never drawn as whole: its
+    point is hollow, joined to the last whole one by a dotted segment, and says "so far" with
+    how many of its days have passed. A count five days into a month is five days' worth.
 
     Args:
         metric: the declaration, for the unit, the formatting and the n label.
@@ -93,6 +100,7 @@ def trend(
         reference: the `scope_id` drawn as the dark comparison line (the organisation or group
             the other lines belong to).
         plot_px: about how wide the chart will be drawn, so annotation labels can avoid each other.
+        through: the last day the data covers; None when every period is whole.
     """
     fig = go.Figure()
     frame = series.assign(period_start=pd.to_datetime(series["period_start"]))
@@ -102,6 +110,8 @@ def trend(
     for scope_id in ([reference] if reference in set(frame["scope_id"]) else []) + ids:
         rows = frame[frame["scope_id"] == scope_id]
         is_reference = scope_id == reference
+        running = _running(rows["period_start"], grain, through)
+        partial, rows = rows[running], rows[~running]
         shown = rows["value"].map(metric.format)
         fig.add_trace(
             go.Scatter(
@@ -123,6 +133,8 @@ def trend(
                 ),
             )
         )
+        if len(partial):
+            _so_far(fig, metric, rows, partial, grain, through, fig.data[-1])
     _base_layout(fig, height)
     if len(fig.data) < 2:
         fig.update_layout(showlegend=False, margin=dict(b=28))
@@ -139,6 +151,38 @@ def trend(
         )
     _annotate(fig, frame, annotations, plot_px)
     return fig
+
+
+def _running(starts: pd.Series, grain: Grain, through: date | None) -> pd.Series:
+    """Which periods had not ended by `through`."""
+    if through is None:
+        return pd.Series(False, index=starts.index)
+    ends = starts.map(lambda start: next_start(start.date(), grain))
+    return ends > through + timedelta(days=1)
+
+
+def _so_far(fig: go.Figure, metric: Metric, whole: pd.DataFrame, partial: pd.DataFrame, grain: Grain, through: date,
+            line: go.Scatter) -> None:
+    """The running period: a hollow point, dotted from the last whole one, in the line's colour."""
+    start = partial["period_start"].iloc[0].date()
+    days, passed = (next_start(start, grain) - start).days, (through - start).days + 1
+    point = partial.head(1)
+    last = whole[whole["value"].notna()].tail(1)
+    line.legendgroup = line.name
+    style = dict(name=line.name, legendgroup=line.name, showlegend=False)
+    fig.add_trace(go.Scatter(
+        x=pd.concat([last["period_start"], point["period_start"]]), y=pd.concat([last["value"], point["value"]]),
+        mode="lines", line=dict(color=line.line.color, width=line.line.width, dash="dot"), hoverinfo="skip", **style,
+    ))
+    fig.add_trace(go.Scatter(
+        x=point["period_start"], y=point["value"], mode="markers", **style,
+        marker=dict(size=8, symbol="circle-open", color=line.line.color, line=dict(width=2)),
+        customdata=list(zip(point["value"].map(metric.format), point["n"].map(n_text))),
+        hovertemplate=(
+            f"<b>%{{fullData.name}}</b><br>%{{x|{_HOVER_DATE[grain]}}}, so far: {passed} of {days} days<br>"
+            f"%{{customdata[0]}} · n = %{{customdata[1]}} {metric.n_label}<extra></extra>"
+        ),
+    ))
 
 
 LABEL_PX_PER_CHAR = 5.8

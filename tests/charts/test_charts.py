@@ -111,3 +111,20 @@ def test_quarter_bars_pair_the_two_quarters_and_leave_a_hidden_value_out():
     assert (prior.name, this.name) == ("Q2 2026", "Q3 2026")
     assert list(this.y) == [73.0, None] and list(this.text) == ["73", "–"]
     assert fig.layout.yaxis.range == (0, 105)
+
+
+def test_a_running_period_is_drawn_hollow_and_dotted_never_as_a_whole_one():
+    fig = charts.trend(SHARE, series(), grain="month", reference="org", through=date(2026, 6, 5))
+    whole = [trace for trace in fig.data if trace.showlegend is not False]
+    segments = [trace for trace in fig.data if trace.showlegend is False and trace.mode == "lines"]
+    points = [trace for trace in fig.data if trace.showlegend is False and trace.mode == "markers"]
+    assert [trace.name for trace in whole] == ["Organisation", "Growth", "Payments"]
+    assert all(len(trace.x) == 5 and pd.Timestamp(trace.x[-1]) == pd.Timestamp(2026, 5, 1) for trace in whole)
+    for line, segment, point in zip(whole, segments, points, strict=True):
+        assert segment.line.dash == "dot" and segment.line.color == line.line.color and segment.hoverinfo == "skip"
+        assert [pd.Timestamp(x) for x in segment.x] == [pd.Timestamp(2026, 5, 1), pd.Timestamp(2026, 6, 1)]
+        assert point.marker.symbol == "circle-open" and [pd.Timestamp(x) for x in point.x] == [pd.Timestamp(2026, 6, 1)]
+        assert "so far: 5 of 30 days" in point.hovertemplate and point.customdata[0][1] == "8"
+        assert segment.legendgroup == point.legendgroup == line.legendgroup == line.name
+    ended = charts.trend(SHARE, series(), grain="month", reference="org", through=date(2026, 6, 30))
+    assert len(ended.data) == 3 and all(len(trace.x) == 6 for trace in ended.data), "June is whole on its last day"
