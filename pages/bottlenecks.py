@@ -7,10 +7,11 @@ import streamlit as st
 from dashboard.app import bottleneck_panels, ui, views
 
 filters = ui.require_filters()
-period = filters.last_quarter
+scored = views.scorecard_quarter(filters.last_quarter)
+period = scored.quarter
 st.title("Bottlenecks", anchor=False)
 st.caption(
-    f"{ui.last_quarter_text(filters)} · {ui.describe(filters).split(' · ')[0]} · each team against all teams, "
+    f"{ui.quarter_text(scored)} · {ui.describe(filters).split(' · ')[0]} · each team against all teams, "
     "each group against all groups, in robust spreads. Worst first: distance plus worsening, discounted where few "
     "records stand behind a number. Values the privacy rules hold back are not ranked."
 )

@@ -76,12 +76,10 @@ def scorecard_quarter(filters: Filters) -> str:
     return text
 
 
-def last_quarter_text(filters: Filters) -> str:
-    """The range's last quarter, marked "to date" while it runs ("Q4 2026 to date (26 Nov)")."""
-    label = quarter_label(filters.last_quarter)
-    if filters.end < periods.next_start(filters.last_quarter, "quarter") - timedelta(days=1):
-        return f"{label} to date ({filters.end:%d %b})"
-    return label
+def quarter_text(period: ScorecardPeriod) -> str:
+    """The whole quarter a page ranks or reviews, naming the running one it stands in for."""
+    label = quarter_label(period.quarter)
+    return f"{label}, the last whole quarter ({running_label(period)})" if period.running else label
 
 
 def running_label(period: ScorecardPeriod) -> str:
