@@ -16,6 +16,7 @@ import threading
 from pathlib import Path
 
 import plotly.graph_objects as go
+import plotly.io as pio
 
 DEFAULT_BROWSER = "/usr/bin/chromium"
 WIDTH, HEIGHT, SCALE = 640, 360, 2
@@ -31,10 +32,17 @@ def _browser() -> None:
         os.environ["BROWSER_PATH"] = DEFAULT_BROWSER
 
 
+PRINT_TEMPLATE = "plotly"
+"""Named, not left to plotly's default: importing Streamlit makes its own theme the default
+(`pio.templates.default = "streamlit"`), whose margins cut the axis labels off the QBR page's
+exports while the command line's, in a process without Streamlit, were whole."""
+
+
 def for_print(figure: go.Figure) -> dict:
-    """The figure on a white page (dashboard charts are transparent to sit on the theme)."""
+    """The figure on a white page (dashboard charts are transparent to sit on the theme), in the
+    same template whichever process renders it."""
     fig = go.Figure(figure)
-    fig.update_layout(paper_bgcolor="white", plot_bgcolor="white")
+    fig.update_layout(template=pio.templates[PRINT_TEMPLATE], paper_bgcolor="white", plot_bgcolor="white")
     return fig.to_dict()
 
 

@@ -170,3 +170,31 @@ def test_notes_are_stored_with_the_quarter_and_go_into_every_format(demo_copy):
     movers = pd.read_csv(io.BytesIO(report.render(made, "csv")))
     listed = set(movers.loc[movers["kind"].isin(["improved", "worsened"]), "scope_id"])
     assert listed <= {"Payments", *store.table("teams").query("group_name == 'Payments'")["team_id"]}
+
+
+def test_the_page_and_the_command_line_export_the_same_chart_images(built, monkeypatch):
+    """The QBR page runs inside Streamlit, which makes its own plotly theme the default; the
+    command line does not. Drawn under Streamlit's default, the pack's charts render to the same
+    PNG bytes as under plotly's (the page's exports had their axis labels cut off)."""
+    import plotly.io as pio
+    from plotly import graph_objects as go
+    from streamlit.elements.lib.streamlit_plotly_theme import configure_streamlit_plotly_theme
+
+    from dashboard.report import images
+
+    def drawn_here(figure):
+        """The figure as a chart drawn in this process would be: in the default template."""
+        spec = figure.to_dict()
+        spec["layout"].pop("template", None)
+        return go.Figure(spec)
+
+    made, _ = built
+    charts = made.charts()[:2]
+    configure_streamlit_plotly_theme()
+    monkeypatch.setattr(pio.templates, "default", "plotly")
+    plain = [drawn_here(chart.figure) for chart in charts]
+    monkeypatch.setattr(pio.templates, "default", "streamlit")
+    themed = [drawn_here(chart.figure) for chart in charts]
+    assert themed[0].layout.template != plain[0].layout.template, "the two defaults differ, so the test can tell"
+    assert [pio.to_json(images.for_print(fig)) for fig in themed] == [pio.to_json(images.for_print(fig)) for fig in plain]
+    assert images.render_png(themed) == images.render_png(plain)
