@@ -43,8 +43,7 @@ from dashboard.metrics.checkins import statuses
 from dashboard.metrics.registry import Context, Metric
 from dashboard.metrics.releases import first_plans
 
-FLAG = 1.5
-"""Spreads worse than the peers' median from which a cell counts as a problem."""
+FLAG = compare.FLAG
 TREND_QUARTERS = 4
 EVIDENCE = 2
 """The n at which a cell's severity counts half: n / (n + EVIDENCE)."""

@@ -41,6 +41,11 @@ MIN_SPREAD: dict[str, float] = {
     "points": 2.0,
     "per_pm_month": 0.1,
 }
+FLAG = 1.5
+"""Spreads worse than the peers' median from which a cell counts as a problem (a bottleneck, or a
+mover that is better but still among the worst)."""
+MIN_MOVER_N = 5
+"""What a mover's value must stand on, in both quarters: a change resting on one release is a hint."""
 MIN_MOVE = 0.5
 """A mover must have moved at least half a spread; smaller changes are noise, not news."""
 
@@ -184,7 +189,8 @@ def movers(
     cells: set[str] | None = None,
     count: int = 5,
     per_metric: int | None = 2,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
+    min_n: int = MIN_MOVER_N,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """The cells that improved most and worsened most from `previous` to `this`.
 
     A change is measured in the spread of the cell's peers in `previous` (see `distances`), so
@@ -196,26 +202,31 @@ def movers(
         cells: the `scope_id`s that may be listed (the peers still set the spread); None for all.
         per_metric: at most this many cells of one metric in each list, so one noisy metric
             does not fill it; None for no limit.
+        min_n: what the value must stand on in both quarters to be listed.
 
     Returns:
-        (improved, worsened), each with `metric_id`, `scope`, `scope_id`, `previous`, `value`,
-        `n`, `change` (in the metric's unit) and `moved` (spreads, positive = better), best first.
+        (improved, still_worst, worsened), each with `metric_id`, `scope`, `scope_id`, `previous`,
+        `value`, `n`, `change` (in the metric's unit) and `moved` (spreads, positive = better),
+        best first. `still_worst` improved too but is still at least `FLAG` spreads worse than its
+        peers: better than last quarter is not good.
     """
     scored = distances(quarterly[quarterly["period_start"].isin([this, previous])], metrics)
     columns = ["metric_id", "scope", "scope_id"]
-    before = scored[scored["period_start"] == previous].set_index(columns)[["value", "spread"]]
-    after = scored[scored["period_start"] == this].set_index(columns)[["value", "n"]]
-    pairs = after.join(before.rename(columns={"value": "previous"}), how="inner").reset_index()
+    before = scored[scored["period_start"] == previous].set_index(columns)[["value", "spread", "n"]]
+    after = scored[scored["period_start"] == this].set_index(columns)[["value", "n", "distance"]]
+    pairs = after.join(before.rename(columns={"value": "previous", "n": "n_before"}), how="inner").reset_index()
     if cells is not None:
         pairs = pairs[pairs["scope_id"].isin(cells)]
+    pairs = pairs[(pairs["n"] >= min_n) & (pairs["n_before"] >= min_n)]
     pairs["change"] = pairs["value"] - pairs["previous"]
     sign = pairs["metric_id"].map(lambda metric_id: worse_sign(metrics[metric_id]))
     pairs["moved"] = -sign * pairs["change"] / pairs["spread"]
     pairs = pairs.dropna(subset=["moved"])
     keep = ["metric_id", "scope", "scope_id", "previous", "value", "n", "change", "moved"]
-    improved = pairs[pairs["moved"] >= MIN_MOVE].sort_values(["moved", "scope_id"], ascending=[False, True], kind="stable")
-    worsened = pairs[pairs["moved"] <= -MIN_MOVE].sort_values(["moved", "scope_id"], kind="stable")
+    better = pairs[pairs["moved"] >= MIN_MOVE].sort_values(["moved", "scope_id"], ascending=[False, True], kind="stable")
+    lists = (better[better["distance"] < FLAG], better[better["distance"] >= FLAG],
+             pairs[pairs["moved"] <= -MIN_MOVE].sort_values(["moved", "scope_id"], kind="stable"))
     if per_metric is not None:
-        improved = improved[improved.groupby("metric_id").cumcount() < per_metric]
-        worsened = worsened[worsened.groupby("metric_id").cumcount() < per_metric]
-    return improved[keep].head(count).reset_index(drop=True), worsened[keep].head(count).reset_index(drop=True)
+        lists = tuple(frame[frame.groupby("metric_id").cumcount() < per_metric] for frame in lists)
+    improved, still_worst, worsened = (frame[keep].head(count).reset_index(drop=True) for frame in lists)
+    return improved, still_worst, worsened

@@ -203,7 +203,7 @@ def _mover_table(title: str, frame: pd.DataFrame, quarter: date, names: dict[str
             "compared_period": periods.label(previous, "quarter"), "compared_value": row.previous,
             "change": row.change, "moved_spreads": row.moved,
         })
-    tone = "better" if kind == "improved" else "worse"
+    tone = {"improved": "better", "worsened": "worse"}.get(kind)
     return Table(title, columns, rows, records, [tone] * len(rows), MOVER_WIDTHS)
 
 
@@ -276,19 +276,24 @@ def build(inputs: Inputs, settings: Settings, quarter: date, scope: Scope, scope
                                         " ".join(f"{c.metric.title}: {c.metric.definition}" for c in chosen)))
         section.footnotes = [f"{c.metric.title}: {c.metric.definition}" for c in by_signal[signal]]
         sections.append(section)
-    improved, worsened = _movers(inputs, quarter, scope, scope_id)
+    improved, still_worst, worsened = _movers(inputs, quarter, scope, scope_id)
+    tables = [_mover_table("Improved most", improved, quarter, names, "improved"),
+              _mover_table("Worsened most", worsened, quarter, names, "worsened")]
+    if len(still_worst):
+        tables.append(_mover_table("Better, but still among the worst", still_worst, quarter, names, "still worst"))
     sections.append(Section(
         "movers", "Top movers", f"The teams and groups whose metrics moved most from {labels[1]} to {labels[0]}",
-        tables=[_mover_table("Improved most", improved, quarter, names, "improved"),
-                _mover_table("Worsened most", worsened, quarter, names, "worsened")],
-        note=note("movers", ""),
+        tables=tables, note=note("movers", ""),
         footnotes=["Changes are ranked in spreads: the robust standard deviation of all teams (or all groups) in "
-                   f"{labels[1]}, so different units compare; only moves of at least {compare.MIN_MOVE} spreads count."],
+                   f"{labels[1]}, so different units compare; only moves of at least {compare.MIN_MOVE} spreads count, "
+                   f"and only values resting on at least {compare.MIN_MOVER_N} records (releases, check-ins, PMs, requests or "
+                   "respondents) in both quarters. "
+                   f"A cell still {compare.FLAG} spreads or more worse than its peers is listed apart: better is not good."],
     ))
     return Report(quarter, scope, scope_id, names.get(scope_id, scope_id), as_of, inputs.freshness, sections)
 
 
-def _movers(inputs: Inputs, quarter: date, scope: Scope, scope_id: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _movers(inputs: Inputs, quarter: date, scope: Scope, scope_id: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Movers among the teams and groups the scope covers: all of them, one group and its teams, or one team."""
     if scope == "org":
         cells = None

@@ -43,7 +43,8 @@ def render(report: Report, images: dict[str, bytes] | None = None, links: dict[s
             out += [f"<sub>{html_text(chart.caption)}</sub>", ""]
         for item in section.tables:
             out += table(item)
-        out += ["**Notes**", "", *([f"> {html_text(line)}" if line else ">" for line in section.note.splitlines()] or ["_No notes._"]), ""]
+        if section.note:
+            out += ["**Notes**", "", *(f"> {html_text(line)}" if line else ">" for line in section.note.splitlines()), ""]
         for footnote in section.footnotes:
             out.append(f"- <sub>{html_text(footnote)}</sub>")
         out.append("")

@@ -99,23 +99,25 @@ def _section(pdf: _Pdf, report: Report, section: Section, images: dict[str, byte
         for k, chart in enumerate(charts[:2]):
             pdf.image(BytesIO(images[chart.id]), x=MARGIN + k * (width + gap), y=top, w=width, h=height)
         pdf.set_y(top + height + 2)
-    if section.id == "movers" and len(section.tables) == 2:
+    tables = section.tables
+    if section.id == "movers" and len(tables) >= 2:
         top, gap = pdf.get_y(), 6.0
         width = (CONTENT_W - gap) / 2
         bottoms = []
-        for k, table in enumerate(section.tables):
+        for k, table in enumerate(tables[:2]):
             pdf.set_y(top)
             _table(pdf, table, MARGIN + k * (width + gap), width)
             bottoms.append(pdf.get_y())
         pdf.set_y(max(bottoms))
-    else:
-        for table in section.tables:
-            _table(pdf, table, MARGIN, CONTENT_W, size=7.5 if len(table.rows) > 12 else 8)
+        tables = tables[2:]
+    for table in tables:
+        _table(pdf, table, MARGIN, CONTENT_W, size=7.5 if len(table.rows) > 12 else 8)
     pdf.set_x(MARGIN)
-    pdf.write_block("Notes", 9, bold=True)
     footnotes = "  ".join(section.footnotes)
-    reserved = _height(pdf, footnotes, 6.2, 2.9) + 1.5 if footnotes else 0
-    _fitted_note(pdf, section.note, PAGE_H - MARGIN - pdf.get_y() - reserved)
+    if section.note:
+        pdf.write_block("Notes", 9, bold=True)
+        reserved = _height(pdf, footnotes, 6.2, 2.9) + 1.5 if footnotes else 0
+        _fitted_note(pdf, section.note, PAGE_H - MARGIN - pdf.get_y() - reserved)
     if footnotes:
         pdf.ln(1.5)
         pdf.write_block(footnotes, 6.2, color=GREY, height=2.9)
@@ -130,9 +132,6 @@ def _fitted_note(pdf: _Pdf, note: str, room: float) -> None:
     """The section's note in the room left on its page: smaller type for a long note, and cut
     (with a pointer to the Markdown and the deck's speaker notes) only if even that is too long,
     so a section never spills onto a second page."""
-    if not note:
-        pdf.write_block("No notes.", 9, color=GREY, height=4.2)
-        return
     for size in (9, 8, 7, 6):
         line = size * 0.47
         if _height(pdf, note, size, line) <= room:

@@ -80,19 +80,23 @@ def _section(deck, report: Report, section: Section, images: dict[str, bytes]) -
         for k, chart in enumerate(charts):
             slide.shapes.add_picture(BytesIO(images[chart.id]), MARGIN + k * (width + gap), top, width, height)
         top += height + Inches(0.1)
-    if section.id == "movers" and len(section.tables) == 2:
+    tables = section.tables
+    if section.id == "movers" and len(tables) >= 2:
         gap = Inches(0.3)
         width = int((inner - gap) / 2)
         heights = []
-        for k, table in enumerate(section.tables):
+        for k, table in enumerate(tables[:2]):
             _text(slide, table.title, MARGIN + k * (width + gap), top, width, Inches(0.3), 12, bold=True)
             heights.append(_table(slide, table, MARGIN + k * (width + gap), top + Inches(0.35), width, Inches(0.32), 9.5))
         top += Inches(0.35) + max(heights) + Inches(0.15)
-    else:
-        for table in section.tables:
-            dense = len(table.rows) > 8
-            top += _table(slide, table, MARGIN, top, inner, Inches(0.27 if dense else 0.3), 9.5 if dense else 10.5)
-            top += Inches(0.1)
+        tables = tables[2:]
+    for table in tables:
+        dense = len(table.rows) > 8
+        if section.id == "movers":
+            _text(slide, table.title, MARGIN, top, inner, Inches(0.3), 12, bold=True)
+            top += Inches(0.35)
+        top += _table(slide, table, MARGIN, top, inner, Inches(0.27 if dense else 0.3), 9.5 if dense else 10.5)
+        top += Inches(0.1)
     if section.note:
         # The box takes the rest of the slide and PowerPoint shrinks a long note to fit it; the
         # speaker notes always hold it in full.
@@ -100,7 +104,7 @@ def _section(deck, report: Report, section: Section, images: dict[str, bytes]) -
         _text(slide, "Notes: " + section.note, MARGIN, top, inner, TALL - top - Inches(0.2), 11)
         slide.shapes[-1].text_frame.auto_size = MSO_AUTO_SIZE.TEXT_TO_FIT_SHAPE
     notes = slide.notes_slide.notes_text_frame
-    notes.text = "\n".join([section.note or "No notes.", "", *section.footnotes])
+    notes.text = "\n".join([*([section.note, ""] if section.note else []), *section.footnotes])
 
 
 def render(report: Report, images: dict[str, bytes] | None = None) -> bytes:

@@ -100,14 +100,14 @@ def test_movers_rank_changes_in_spreads_both_ways():
         rows("release_slip_days", "team", Q3, {"t1": 2, "t2": 2, "t3": 2, "t4": 2, "t5": 6})
         + rows("release_slip_days", "team", Q4, {"t1": 2, "t2": 2, "t3": 2, "t4": 5, "t5": 2})
     )
-    improved, worsened = compare.movers(frame, METRICS, Q4, Q3)
+    improved, _, worsened = compare.movers(frame, METRICS, Q4, Q3)
     # Q3 spread: centre 2, mean deviation 0.8 x 1.2533 = 1.00264. t5 fell 4 days: 3.99 spreads
     # better; t4 rose 3 days: 2.99 spreads worse. The unchanged teams are in neither list.
     assert improved[["scope_id", "change"]].values.tolist() == [["t5", -4.0]]
     assert improved["moved"].iloc[0] == pytest.approx(4 / 1.00264, rel=1e-4)
     assert worsened[["scope_id", "change"]].values.tolist() == [["t4", 3.0]]
     assert worsened["moved"].iloc[0] == pytest.approx(-3 / 1.00264, rel=1e-4)
-    only, _ = compare.movers(frame, METRICS, Q4, Q3, cells={"t4"})
+    only, _, _ = compare.movers(frame, METRICS, Q4, Q3, cells={"t4"})
     assert only.empty
 
 
@@ -116,9 +116,21 @@ def test_movers_list_at_most_two_cells_of_one_metric():
         rows("release_slip_days", "team", Q3, {f"t{k}": 10.0 for k in range(6)} | {"t6": 0, "t7": 0, "t8": 0})
         + rows("release_slip_days", "team", Q4, {f"t{k}": 0.0 for k in range(9)})
     )
-    improved, _ = compare.movers(frame, METRICS, Q4, Q3)
+    improved, _, _ = compare.movers(frame, METRICS, Q4, Q3)
     assert len(improved) == 2
     assert len(compare.movers(frame, METRICS, Q4, Q3, per_metric=None)[0]) == 5
+
+
+def test_a_mover_needs_enough_n_and_better_but_still_far_worse_is_listed_apart():
+    teams = {"t1": 2, "t2": 2, "t3": 2, "t4": 2}
+    frame = pd.DataFrame(
+        rows("release_slip_days", "team", Q3, teams | {"t5": 30}) + rows("release_slip_days", "team", Q4, teams | {"t5": 12})
+        + rows("release_slip_days", "team", Q3, {"t6": 9}, n=1) + rows("release_slip_days", "team", Q4, {"t6": 2}, n=1)
+    )
+    improved, still_worst, worsened = compare.movers(frame, METRICS, Q4, Q3)
+    assert improved.empty and worsened.empty, "t6's 7 days rest on one release each quarter"
+    assert still_worst[["scope_id", "change"]].values.tolist() == [["t5", -18.0]]
+    assert len(compare.movers(frame, METRICS, Q4, Q3, min_n=1)[0]) == 1, "with n allowed, t6 is a real improvement"
 
 
 # ---------------------------------------------------------------------------------------------
