@@ -11,7 +11,7 @@ from datetime import date
 from pathlib import Path
 
 from dashboard.core.config import ConfigError, load_settings
-from dashboard.core.periods import GRAINS, label, quarters_back, today
+from dashboard.core.periods import GRAINS, label, quarter_label, quarters_back, today
 from dashboard.core.safe_text import csv_bytes
 from dashboard.core.store import StoreError, open_store
 
@@ -187,6 +187,7 @@ def _loaded(summary: str, issues: list[str]) -> int:
 def _report(args: argparse.Namespace) -> int:
     """Write the quarterly business review of one quarter and scope in one format."""
     from dashboard import report
+    from dashboard.derive import series_store
     from dashboard.report.content import complete_quarters, parse_quarter
 
     settings = load_settings(args.config)
@@ -202,6 +203,11 @@ def _report(args: argparse.Namespace) -> int:
         return 2
     if not store.exists():
         print(f"error: no database at {store.location}: run `python -m dashboard demo` or a sync first", file=sys.stderr)
+        return 2
+    first = series_store.earliest(store.query)
+    if not complete_quarters([quarter], day, first):
+        print(f"error: the data begins on {first:%d %b %Y}, too late into {quarter_label(quarter)} to review it",
+              file=sys.stderr)
         return 2
     teams = store.table("teams")
     scope, scope_id = ("team", args.team) if args.team else ("group", args.group) if args.group else ("org", "org")

@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.app.data_views import data_status
-from dashboard.app.views import annotations, cache_key, group_of, quarters, scope_names, series, store, today
+from dashboard.app.views import annotations, cache_key, earliest, group_of, quarters, scope_names, series, store, today
 from dashboard.core import notes, periods
 from dashboard.core.config import Settings
 from dashboard.core.store import open_store
@@ -24,7 +24,7 @@ def qbr_quarters() -> list[date]:
     """The quarters a review can be of: the complete ones, oldest first."""
     from dashboard.report.content import complete_quarters
 
-    return complete_quarters(quarters(), today())
+    return complete_quarters(quarters(), today(), earliest())
 
 
 def _inputs(quarter: date, scope: Scope, scope_id: str):

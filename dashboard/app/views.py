@@ -70,7 +70,12 @@ def cache_key() -> tuple[str, str, str]:
 def quarters() -> list[date]:
     """The quarters a user can pick, oldest first: up to `WINDOW_QUARTERS`, none before the data."""
     end = today()
-    return periods.period_starts(series_store.window_start(end, _earliest(*cache_key())), end, "quarter")
+    return periods.period_starts(series_store.window_start(end, earliest()), end, "quarter")
+
+
+def earliest() -> date | None:
+    """The first day any dated record exists."""
+    return _earliest(*cache_key())
 
 
 @st.cache_data(max_entries=4, show_spinner=False)

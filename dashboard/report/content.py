@@ -131,9 +131,18 @@ def parse_quarter(text: str) -> date:
     return date(int(year), 3 * int(number) - 2, 1)
 
 
-def complete_quarters(quarters: list[date], today: date) -> list[date]:
-    """The quarters that have ended by `today`."""
-    return [q for q in quarters if periods.next_start(q, "quarter") - timedelta(days=1) <= today]
+LATE_START_DAYS = 7
+"""A quarter whose data begins later than this into it is not reviewed: a pack rating metrics on
+a few days of data (n = 0, "on target") says nothing true."""
+
+
+def complete_quarters(quarters: list[date], today: date, first_record: date | None = None) -> list[date]:
+    """The quarters that have ended by `today` and whose data (from `first_record` on) covers them."""
+    return [
+        q for q in quarters
+        if periods.next_start(q, "quarter") - timedelta(days=1) <= today
+        and (first_record is None or first_record <= q + timedelta(days=LATE_START_DAYS))
+    ]
 
 
 def quarter_end(quarter: date) -> date:

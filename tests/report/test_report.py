@@ -48,6 +48,9 @@ def test_quarters_parse_and_only_complete_ones_are_reviewed():
     with pytest.raises(ValueError):
         parse_quarter("2026Q5")
     assert complete_quarters([PREVIOUS, QUARTER, date(2026, 10, 1)], DEMO_TODAY) == [PREVIOUS, QUARTER]
+    late = date(2026, 6, 28)  # data from two days before Q2 ends: Q2 is not a quarter of data
+    assert complete_quarters([PREVIOUS, QUARTER], DEMO_TODAY, late) == [QUARTER]
+    assert complete_quarters([PREVIOUS, QUARTER], DEMO_TODAY, date(2026, 4, 8)) == [PREVIOUS, QUARTER], "a week in"
 
 
 def test_the_report_has_a_section_per_signal_with_the_prior_quarter_overlaid(built):
@@ -153,6 +156,8 @@ def test_the_command_line_refuses_a_running_quarter_and_an_unknown_team(demo_env
     assert "has not ended" in capsys.readouterr().err
     assert cli.main(["report", "--quarter", "2026Q3", "--format", "csv", "--team", "nope", "--out", os.devnull]) == 2
     assert "no team 'nope'" in capsys.readouterr().err
+    assert cli.main(["report", "--quarter", "2024Q4", "--format", "csv", "--out", os.devnull]) == 2
+    assert "the data begins on 30 Dec 2024, too late into Q4 2024 to review it" in capsys.readouterr().err
 
 
 def test_notes_are_stored_with_the_quarter_and_go_into_every_format(demo_copy):
