@@ -174,6 +174,25 @@ def test_one_sync_per_source_at_a_time_and_the_second_is_told_who_holds_it(store
         pass
 
 
+def test_a_finished_sync_frees_its_lock_at_once_for_the_next_run(store, monkeypatch):
+    """Run after run without waiting, as a scheduler or the tests do: the lock a run held is free
+    the moment its block ends. On PostgreSQL a closed session frees its locks a moment later, on
+    the server's time; here the sessions are kept open to stand for that moment."""
+    import psycopg
+
+    store.migrate()
+    lingering = []
+    monkeypatch.setattr(psycopg.Connection, "close", lambda connection: lingering.append(connection))
+    try:
+        for _ in range(3):
+            with store.sync_lock("calendar"):
+                pass
+    finally:
+        monkeypatch.undo()
+        for connection in lingering:
+            connection.close()
+
+
 def test_a_second_sync_waits_for_the_first_when_asked_to(store):
     store.migrate()
     held, order = threading.Event(), []

@@ -20,6 +20,7 @@ its own for the whole sync (and dropped with it if the process dies).
 """
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import re
@@ -312,14 +313,21 @@ class PostgresStore(Store):
     @contextmanager
     def sync_lock(self, source: str, wait: float = 0.0) -> Iterator[None]:
         connection = self._connect(autocommit=True, application_name=f"prodops sync {source}, {holder()}")
+        key = [NAMESPACE, lock_key(f"sync:{source}")]
         try:
-            key = [NAMESPACE, lock_key(f"sync:{source}")]
             deadline = time.monotonic() + max(wait, 0.0)
             while not connection.execute("SELECT pg_try_advisory_lock(%s, %s)", key).fetchone()[0]:
                 if time.monotonic() >= deadline:
                     raise SyncBusy(f"another sync of {source} is running ({_holder(connection, key)}); waited {wait:g} s")
                 time.sleep(POLL_SECONDS)
-            yield
+            try:
+                yield
+            finally:
+                # Released before the connection closes: the server ends a closed session (and
+                # frees its locks) a moment later, and the next run of the source must not find
+                # the lock still held by a run that has finished.
+                with contextlib.suppress(psycopg.Error):  # a lost connection has no lock left to free
+                    connection.execute("SELECT pg_advisory_unlock(%s, %s)", key)
         finally:
             connection.close()
 
