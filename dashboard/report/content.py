@@ -17,7 +17,7 @@ import plotly.graph_objects as go
 
 from dashboard.analysis import compare
 from dashboard.analysis.scorecard import STATUS_LABEL, Card, cards, format_delta
-from dashboard.charts import trends as charts
+from dashboard.charts import quarters
 from dashboard.core import periods
 from dashboard.core.config import Settings
 from dashboard.core.periods import quarter_label
@@ -266,7 +266,7 @@ def build(inputs: Inputs, settings: Settings, quarter: date, scope: Scope, scope
             this = _points(fine, metric_id, scope_id, quarter, end)
             prior = _points(fine, metric_id, scope_id, previous, quarter)
             target = settings.targets.get(metric_id)
-            figure = charts.overlay(
+            figure = quarters.overlay(
                 metric, this, prior, grain=grain, quarter=quarter, previous=previous, labels=labels,
                 annotations=marks, target=target.target if target else None,
                 title=f"{metric.title}, by {grain}", height=360, plot_px=640,
@@ -277,7 +277,7 @@ def build(inputs: Inputs, settings: Settings, quarter: date, scope: Scope, scope
             ))
         if not declared.key_charts:
             chosen = by_signal[signal]
-            figure = charts.quarter_bars(
+            figure = quarters.quarter_bars(
                 [c.metric for c in chosen], [(c.value, c.previous) for c in chosen], labels=labels,
                 title=f"{question}: {labels[0]} against {labels[1]}", height=360,
             )

@@ -5,6 +5,7 @@ from datetime import date
 
 import pandas as pd
 
+from dashboard.charts import quarters
 from dashboard.charts import trends as charts
 from dashboard.metrics import METRICS
 
@@ -84,7 +85,7 @@ def test_overlay_lays_the_prior_quarter_on_this_one_by_whole_weeks():
     prior = quarter_weeks(date(2026, 4, 6), [0.3, 0.31, 0.29])
     marks = pd.DataFrame({"on_date": [date(2026, 4, 13), date(2026, 7, 15)], "scope": "org",
                           "label": ["New release process", "Intake form"]})
-    fig = charts.overlay(SHARE, this, prior, grain="week", quarter=date(2026, 7, 1), previous=date(2026, 4, 1),
+    fig = quarters.overlay(SHARE, this, prior, grain="week", quarter=date(2026, 7, 1), previous=date(2026, 4, 1),
                          labels=("Q3 2026", "Q2 2026"), annotations=marks, target=0.85)
     prior_trace, this_trace = fig.data
     assert (prior_trace.name, this_trace.name) == ("Q2 2026", "Q3 2026")
@@ -99,14 +100,14 @@ def test_overlay_lays_the_prior_quarter_on_this_one_by_whole_weeks():
 def test_overlay_moves_months_by_months():
     this = pd.DataFrame({"period_start": [date(2026, 7, 1), date(2026, 8, 1), date(2026, 9, 1)], "value": 1.0, "n": 3})
     prior = this.assign(period_start=[date(2026, 4, 1), date(2026, 5, 1), date(2026, 6, 1)])
-    fig = charts.overlay(SHARE, this, prior, grain="month", quarter=date(2026, 7, 1), previous=date(2026, 4, 1),
+    fig = quarters.overlay(SHARE, this, prior, grain="month", quarter=date(2026, 7, 1), previous=date(2026, 4, 1),
                          labels=("Q3 2026", "Q2 2026"))
     assert [pd.Timestamp(x) for x in fig.data[0].x] == [pd.Timestamp(d) for d in ("2026-07-01", "2026-08-01", "2026-09-01")]
 
 
 def test_quarter_bars_pair_the_two_quarters_and_leave_a_hidden_value_out():
     metrics = [METRICS["alignment_score_pm"], METRICS["alignment_gap"]]
-    fig = charts.quarter_bars(metrics, [(73.0, 72.0), (None, 3.0)], labels=("Q3 2026", "Q2 2026"))
+    fig = quarters.quarter_bars(metrics, [(73.0, 72.0), (None, 3.0)], labels=("Q3 2026", "Q2 2026"))
     prior, this = fig.data
     assert (prior.name, this.name) == ("Q2 2026", "Q3 2026")
     assert list(this.y) == [73.0, None] and list(this.text) == ["73", "–"]

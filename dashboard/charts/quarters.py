@@ -1,0 +1,136 @@
+"""The QBR's charts of a quarter against the one before: the prior quarter laid over this one, and
+a pair of bars per metric. Pure functions, like the trends they share a look with."""
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from dashboard.charts.trends import HOVER_DATE, PALETTE, TARGET_COLOR, annotate, axis_format, base_layout, n_text
+from dashboard.core.periods import Grain
+from dashboard.metrics.registry import Metric
+
+
+def overlay(
+    metric: Metric,
+    this: pd.DataFrame,
+    prior: pd.DataFrame,
+    *,
+    grain: Grain,
+    quarter,
+    previous,
+    labels: tuple[str, str],
+    annotations: pd.DataFrame | None = None,
+    target: float | None = None,
+    title: str | None = None,
+    height: int = 340,
+    plot_px: int = 900,
+) -> go.Figure:
+    """A quarter's weeks or months with the prior quarter's drawn over them, aligned by position.
+
+    The prior quarter is shifted forward onto this one (by three months for months, by whole
+    weeks for weeks, so a Monday stays a Monday): its first week lies on this quarter's first
+    week, and its hover still says its own dates.
+    Annotations of either quarter are drawn, those of the prior one shifted the same way and
+    labelled with its name.
+
+    Args:
+        this, prior: rows with `period_start`, `value`, `n` for the scope, one per week or month.
+        quarter, previous: the first days of the two quarters.
+        labels: how the two quarters are named in the legend (this one first).
+    """
+    shift = quarter_shift(previous, quarter, grain)
+    fig = go.Figure()
+    frames = []
+    for rows, name, is_prior in ((prior, labels[1], True), (this, labels[0], False)):
+        rows = rows.assign(period_start=pd.to_datetime(rows["period_start"])).sort_values("period_start")
+        shown_at = rows["period_start"] + (shift if is_prior else pd.Timedelta(0))
+        frames.append(pd.DataFrame({"period_start": shown_at}))
+        fig.add_trace(
+            go.Scatter(
+                x=shown_at, y=rows["value"], name=name, connectgaps=False, mode="lines+markers",
+                line=dict(color=TARGET_COLOR if is_prior else PALETTE[0], width=2, dash="dot" if is_prior else "solid"),
+                marker=dict(size=5 if is_prior else 7),
+                customdata=list(zip(rows["value"].map(metric.format), rows["n"].map(n_text), rows["period_start"])),
+                hovertemplate=(
+                    f"<b>{name}</b><br>%{{customdata[2]|{HOVER_DATE[grain]}}}<br>"
+                    f"%{{customdata[0]}} · n = %{{customdata[1]}} {metric.n_label}<extra></extra>"
+                ),
+            )
+        )
+    base_layout(fig, height)
+    fig.update_yaxes(**axis_format(metric))
+    fig.update_xaxes(tickformat="%b" if grain == "month" else "%d %b", dtick="M1" if grain == "month" else None)
+    if title:
+        fig.update_layout(title=dict(text=f"<b>{title}</b>", x=0, xanchor="left", font=dict(size=14)))
+    if target is not None:
+        fig.add_hline(
+            y=target, line=dict(color=TARGET_COLOR, width=1.5, dash="dash"),
+            annotation_text=f"target {metric.format(target)}", annotation_position="top right",
+            annotation_font=dict(size=11, color=TARGET_COLOR), annotation_bgcolor="rgba(255,255,255,0.8)",
+        )
+    if annotations is not None and not annotations.empty:
+        marks = annotations.assign(on_date=pd.to_datetime(annotations["on_date"]))
+        ends = pd.Timestamp(quarter) + pd.DateOffset(months=3)
+        ours = marks[(marks["on_date"] >= pd.Timestamp(quarter)) & (marks["on_date"] < ends)]
+        theirs = marks[(marks["on_date"] >= pd.Timestamp(previous)) & (marks["on_date"] < pd.Timestamp(quarter))]
+        theirs = theirs.assign(on_date=theirs["on_date"] + shift, label=theirs["label"] + f" ({labels[1]})")
+        annotate(fig, pd.concat(frames, ignore_index=True), pd.concat([ours, theirs]), plot_px)
+    if title:
+        top = fig.layout.margin.t or 36
+        fig.update_layout(margin=dict(t=top + 24))
+    return fig
+
+
+def wrap(text: str, width: int = 16) -> str:
+    """A label broken into lines of about `width` characters at spaces (plotly's `<br>`), so
+    category labels stay horizontal on a narrow chart."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += f" {word}"
+        else:
+            lines.append(word)
+    return "<br>".join(lines)
+
+
+def quarter_shift(previous, quarter, grain: Grain):
+    """How far to move the prior quarter's periods to lie on this quarter's: whole months for
+    months and quarters, whole weeks for weeks (the nearest number of weeks)."""
+    if grain == "week":
+        days = (pd.Timestamp(quarter) - pd.Timestamp(previous)).days
+        return pd.Timedelta(weeks=round(days / 7))
+    start, end = pd.Timestamp(previous), pd.Timestamp(quarter)
+    return pd.DateOffset(months=(end.year - start.year) * 12 + end.month - start.month)
+
+
+def quarter_bars(
+    metrics: list[Metric],
+    values: list[tuple[float | None, float | None]],
+    *,
+    labels: tuple[str, str],
+    title: str | None = None,
+    height: int = 340,
+) -> go.Figure:
+    """Two quarters side by side for metrics measured once a quarter (survey waves): one pair of bars each.
+
+    Args:
+        values: (this quarter, prior quarter) per metric; None where there is no value to show.
+    """
+    names = [wrap(metric.title) for metric in metrics]
+    fig = go.Figure()
+    for position, (name, colour) in enumerate(((labels[1], TARGET_COLOR), (labels[0], PALETTE[0]))):
+        shown = [pair[1 - position] for pair in values]
+        fig.add_trace(
+            go.Bar(
+                x=names, y=[None if v is None or pd.isna(v) else v for v in shown], name=name, marker_color=colour,
+                text=[metric.format(v) for metric, v in zip(metrics, shown)], textposition="outside",
+                cliponaxis=False, hovertemplate=f"<b>{name}</b><br>%{{x}}: %{{text}}<extra></extra>",
+            )
+        )
+    base_layout(fig, height)
+    fig.update_layout(barmode="group", bargap=0.35)
+    fig.update_xaxes(tickangle=0)
+    fig.update_yaxes(range=[0, 105] if all(m.unit in ("score", "points") for m in metrics) else None, rangemode="tozero")
+    if title:
+        fig.update_layout(title=dict(text=f"<b>{title}</b>", x=0, xanchor="left", font=dict(size=14)), margin=dict(t=60))
+    return fig
