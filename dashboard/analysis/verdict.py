@@ -116,6 +116,13 @@ def last_full_quarter(today: date, week_start: str = "monday") -> tuple[Span, Sp
             Span("week", year_ago, next_start(year_ago, "quarter"), f"in {quarter_label(year_ago)}"))
 
 
+def quarter_by_months(quarter: date) -> tuple[Span, Span]:
+    """A whole quarter's three months, and the same quarter's a year before (the QBR's verdicts)."""
+    year_ago = _a_year_before(quarter)
+    return (Span("month", quarter, next_start(quarter, "quarter"), quarter_label(quarter)),
+            Span("month", year_ago, next_start(year_ago, "quarter"), f"in {quarter_label(year_ago)}"))
+
+
 def compare(metric: Metric, series: pd.DataFrame, after: Span, before: Span) -> Comparison:
     """`series` holds the metric's cells (`period_start`, `value`, `n`) at the spans' grain, one scope."""
     sides = [_cells(series, after), _cells(series, before)]

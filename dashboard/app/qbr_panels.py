@@ -56,7 +56,7 @@ def qbr_section(section, report) -> None:
         if table.rows:
             st.dataframe(_table_frame(table), hide_index=True, width="stretch", height="content")
         else:
-            st.caption("Nothing moved by half a spread or more.")
+            st.caption(table.empty)
     if auth.may("notes"):
         _qbr_note_editor(section, report)
     elif section.note:

@@ -29,15 +29,19 @@ def qbr_quarters() -> list[date]:
 
 def _inputs(quarter: date, scope: Scope, scope_id: str):
     from dashboard.report import freshness_text, grains
-    from dashboard.report.content import Inputs, quarter_end
+    from dashboard.report.content import quarter_end
+    from dashboard.report.model import Inputs
 
     end = quarter_end(quarter)
-    year_ago, previous = periods.quarters_back(quarter, 5), periods.quarters_back(quarter, 2)
+    year_ago = periods.quarters_back(quarter, 5)
     quarterly = pd.concat([series("quarter", level, year_ago, end) for level in ("org", "group", "team")],
                           ignore_index=True)
+    previous = periods.quarters_back(quarter, 2)
     fine = {grain: series(grain, scope, previous, end) for grain in grains()}
+    months = series("month", scope, year_ago, end)
     return Inputs(
         quarterly=quarterly[quarterly["period_start"] <= end], fine={g: f[f["period_start"] <= end] for g, f in fine.items()},
+        lead_months=months[months["period_start"] <= end],
         names=scope_names(), group_of=group_of(), notes=qbr_notes(quarter, scope_id), annotations=annotations(),
         freshness=freshness_text(data_status().runs),
     )

@@ -20,7 +20,8 @@ from dashboard.core.config import Settings
 from dashboard.core.store import Store
 from dashboard.metrics import SCOPES, SIGNALS, Scope, compute_series, load_tables
 from dashboard.report import images, to_csv, to_markdown, to_pdf, to_pptx
-from dashboard.report.content import Inputs, Report, build, quarter_end
+from dashboard.report.content import build, quarter_end
+from dashboard.report.model import Inputs, Report
 
 FORMATS: dict[str, tuple[str, str]] = {
     "pptx": ("application/vnd.openxmlformats-officedocument.presentationml.presentation", "PowerPoint deck"),
@@ -60,14 +61,16 @@ def gather(store: Store, settings: Settings, quarter: date, scope: Scope, scope_
     """Everything `content.build` needs for one quarter and scope, computed from the store."""
     tables = load_tables(store)
     end = quarter_end(quarter)
-    year_ago, previous = periods.quarters_back(quarter, 5), periods.quarters_back(quarter, 2)
+    year_ago = periods.quarters_back(quarter, 5)
     quarterly = pd.concat(
         [compute_series(tables, settings, "quarter", level, year_ago, end) for level in SCOPES], ignore_index=True
     )
+    previous = periods.quarters_back(quarter, 2)
     fine = {grain: compute_series(tables, settings, grain, scope, previous, end) for grain in grains()}
+    leads = compute_series(tables, settings, "month", scope, year_ago, end, [signal.lead for signal in SIGNALS.values()])
     teams = tables["teams"]
     return Inputs(
-        quarterly=quarterly, fine=fine, names=scope_names(teams),
+        quarterly=quarterly, fine=fine, lead_months=leads, names=scope_names(teams),
         group_of=dict(zip(teams["team_id"], teams["group_name"])),
         notes=notes.qbr_notes(store, periods.label(quarter, "quarter"), scope_id),
         annotations=notes.annotations(store), freshness=freshness_text(store.table("sync_runs")),

@@ -9,11 +9,9 @@ like (see `dashboard.analysis.scorecard`).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import pandas as pd
-import plotly.graph_objects as go
 
 from dashboard.analysis import compare
 from dashboard.analysis.scorecard import STATUS_LABEL, Card, cards, format_delta
@@ -22,104 +20,14 @@ from dashboard.core import periods
 from dashboard.core.config import Settings
 from dashboard.core.periods import quarter_label
 from dashboard.metrics import METRICS, SIGNALS, Metric, Scope
+from dashboard.report import summary
+from dashboard.report.model import Chart, Inputs, Report, Section, Table
 
-MOVERS = 5
 SCORE_COLUMNS = ["Metric", "{this}", "{previous}", "Change", "{year_ago}", "Target", "Status", "n"]
 MOVER_COLUMNS = ["Metric", "Where", "{previous}", "{this}", "Change", "n"]
 SCORE_WIDTHS = [0.30, 0.09, 0.09, 0.09, 0.09, 0.15, 0.13, 0.06]
 SIGNAL_WIDTH = 0.07
 MOVER_WIDTHS = [0.31, 0.19, 0.12, 0.12, 0.15, 0.11]
-
-
-@dataclass
-class Table:
-    """A table as text, plus the numbers behind it for the CSV and a tone per row for colour."""
-
-    title: str
-    columns: list[str]
-    rows: list[list[str]]
-    records: list[dict] = field(default_factory=list)
-    tones: list[str | None] = field(default_factory=list)
-    """Per row: a scorecard status ("on", "near", "off", ...) or "better"/"worse", for colour."""
-    widths: list[float] = field(default_factory=list)
-    """Each column's share of the table's width (writers lay tables out with them)."""
-
-    def shares(self) -> list[float]:
-        if len(self.widths) == len(self.columns):
-            return self.widths
-        return [1 / len(self.columns)] * len(self.columns)
-
-
-@dataclass
-class Chart:
-    id: str
-    title: str
-    figure: go.Figure
-    caption: str
-    records: list[dict] = field(default_factory=list)
-
-
-@dataclass
-class Section:
-    id: str
-    title: str
-    subtitle: str = ""
-    tables: list[Table] = field(default_factory=list)
-    charts: list[Chart] = field(default_factory=list)
-    note: str = ""
-    footnotes: list[str] = field(default_factory=list)
-
-
-@dataclass
-class Report:
-    quarter: date
-    scope: Scope
-    scope_id: str
-    scope_name: str
-    as_of: date
-    freshness: str
-    sections: list[Section]
-
-    @property
-    def previous(self) -> date:
-        return periods.quarters_back(self.quarter, 2)
-
-    @property
-    def title(self) -> str:
-        return f"Quarterly business review · {quarter_label(self.quarter)} · {self.scope_name}"
-
-    @property
-    def subtitle(self) -> str:
-        return (f"{quarter_label(self.quarter)} against {quarter_label(self.previous)} · data as of "
-                f"{self.as_of:%d %b %Y} · {self.freshness}")
-
-    def charts(self) -> list[Chart]:
-        return [chart for section in self.sections for chart in section.charts]
-
-    def file_stem(self) -> str:
-        return f"qbr-{periods.label(self.quarter, 'quarter')}-{self.scope_id}".replace(" ", "-").lower()
-
-
-@dataclass
-class Inputs:
-    """What a report is built from; `gather` reads it from a store, the page from its caches.
-
-    Attributes:
-        quarterly: quarterly series of every scope (org, group, team), at least from the same
-            quarter a year earlier to the reviewed one.
-        fine: for each grain a key chart uses, that grain's series of the report's scope level,
-            covering the prior and the reviewed quarter.
-        names: display names of scope ids; group_of: each team's group.
-        notes: the stored note of each section id; annotations: `on_date`, `scope`, `label`.
-    """
-
-    quarterly: pd.DataFrame
-    fine: dict[str, pd.DataFrame]
-    names: dict[str, str]
-    group_of: dict[str, str]
-    notes: dict[str, str]
-    annotations: pd.DataFrame
-    freshness: str
 
 
 def parse_quarter(text: str) -> date:
@@ -156,7 +64,7 @@ def signal_short(signal: str) -> str:
 
 def section_ids() -> list[str]:
     """Every section a report has, in order: the ids notes are stored under."""
-    return ["scorecard", *SIGNALS, "movers"]
+    return ["summary", "scorecard", *SIGNALS, "movers"]
 
 
 def _score_columns(report_quarter: date) -> list[str]:
@@ -245,7 +153,7 @@ def build(inputs: Inputs, settings: Settings, quarter: date, scope: Scope, scope
     all_cards = cards(list(METRICS.values()), quarterly, scope_id, quarter, previous, settings.targets, year_ago=year_ago)
     by_signal = {signal: [c for c in all_cards if c.metric.signal == signal] for signal in SIGNALS}
     note = inputs.notes.get
-    sections = [Section(
+    sections = [summary.section(inputs, quarter, scope, scope_id, note("summary", "")), Section(
         "scorecard", "Scorecard", f"{names.get(scope_id, scope_id)}: every metric, {labels[0]} against {labels[1]} "
         f"and {quarter_label(year_ago)}, and against its target",
         tables=[_score_table("Scorecard", all_cards, quarter, scope_id, signal_column=True)], note=note("scorecard", ""),
@@ -285,7 +193,7 @@ def build(inputs: Inputs, settings: Settings, quarter: date, scope: Scope, scope
                                         " ".join(f"{c.metric.title}: {c.metric.definition}" for c in chosen)))
         section.footnotes = [f"{c.metric.title}: {c.metric.definition}" for c in by_signal[signal]]
         sections.append(section)
-    improved, still_worst, worsened = _movers(inputs, quarter, scope, scope_id)
+    improved, still_worst, worsened = summary.movers(inputs, quarter, scope, scope_id)
     tables = [_mover_table("Improved most", improved, quarter, names, "improved"),
               _mover_table("Worsened most", worsened, quarter, names, "worsened")]
     if len(still_worst):
@@ -302,13 +210,3 @@ def build(inputs: Inputs, settings: Settings, quarter: date, scope: Scope, scope
     return Report(quarter, scope, scope_id, names.get(scope_id, scope_id), as_of, inputs.freshness, sections)
 
 
-def _movers(inputs: Inputs, quarter: date, scope: Scope, scope_id: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Movers among the teams and groups the scope covers: all of them, one group and its teams, or one team."""
-    if scope == "org":
-        cells = None
-    elif scope == "group":
-        cells = {scope_id, *(team for team, group in inputs.group_of.items() if group == scope_id)}
-    else:
-        cells = {scope_id}
-    peers = inputs.quarterly[inputs.quarterly["scope"].isin(["group", "team"])]
-    return compare.movers(peers, METRICS, quarter, periods.quarters_back(quarter, 2), cells, MOVERS)

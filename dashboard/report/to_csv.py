@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 
 from dashboard.core.safe_text import csv_bytes
-from dashboard.report.content import Report
+from dashboard.report.model import Report
 
 COLUMNS = [
     "kind", "section", "metric_id", "metric", "scope_id", "period", "value", "n", "compared_period",

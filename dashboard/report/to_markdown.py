@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 
 from dashboard.core.safe_text import html_text
-from dashboard.report.content import Report, Table
+from dashboard.report.model import Report, Table
 
 
 def _cell(text: str) -> str:

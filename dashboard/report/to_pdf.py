@@ -12,7 +12,7 @@ from pathlib import Path
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
-from dashboard.report.content import Report, Section, Table
+from dashboard.report.model import Report, Section, Table
 
 FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"))
 PAGE_W, PAGE_H, MARGIN = 297.0, 210.0, 12.0

@@ -13,7 +13,7 @@ from pptx.enum.text import MSO_AUTO_SIZE
 from pptx.util import Emu, Inches, Pt
 
 from dashboard.core.periods import quarter_label
-from dashboard.report.content import Report, Section, Table
+from dashboard.report.model import Report, Section, Table
 
 WIDE, TALL = Inches(13.333), Inches(7.5)
 MARGIN = Inches(0.45)

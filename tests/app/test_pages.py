@@ -369,7 +369,8 @@ def test_the_qbr_page_shows_the_scorecard_numbers_and_exports_the_same_pack(demo
     qbr_views._qbr_files.clear()
     at = open_page(page_file("qbr.py"))
     series = _series(demo_db, date(2026, 7, 1), date(2026, 9, 30))
-    scorecard = at.dataframe[0].value.data if hasattr(at.dataframe[0].value, "data") else at.dataframe[0].value
+    frames = [table.value.data if hasattr(table.value, "data") else table.value for table in at.dataframe]
+    scorecard = next(frame for frame in frames if {"Metric", "Target"} <= set(frame.columns))
     assert dict(zip(scorecard["Metric"], scorecard["Q3 2026"])) == {
         metric.title: metric.format(series.loc[(metric.id, date(2026, 7, 1)), "value"]) for metric in METRICS.values()}
     at.button(key="qbr_prepare").click().run()

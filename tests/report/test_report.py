@@ -111,7 +111,8 @@ def test_pptx_reads_back_with_a_slide_per_section(built, series):
         for shape in slide.shapes:
             assert shape.left >= 0 and shape.left + shape.width <= deck.slide_width, f"{section.id}: {shape.name} runs off"
             assert shape.top >= 0 and shape.top + shape.height <= deck.slide_height, f"{section.id}: {shape.name} runs off"
-    table = next(shape.table for shape in slides[1].shapes if shape.has_table)
+    scorecard = 1 + section_ids().index("scorecard")
+    table = next(shape.table for shape in slides[scorecard].shapes if shape.has_table)
     rows = {table.cell(r, 1).text: table.cell(r, 2).text for r in range(1, len(table.rows))}
     assert rows == {METRICS[m].title: expected_text(series, m) for m in METRICS}
 
@@ -122,7 +123,7 @@ def test_pdf_has_one_page_per_section_with_the_numbers(built, series):
     assert len(pages) == len(made.sections)
     for page, section in zip(pages, made.sections):
         assert section.title.split(" · ")[0] in page.extract_text()
-    lines = pages[0].extract_text().splitlines()
+    lines = pages[section_ids().index("scorecard")].extract_text().splitlines()
     for metric_id, metric in METRICS.items():
         start = f"{metric.title} {expected_text(series, metric_id)} {expected_text(series, metric_id, PREVIOUS)} "
         assert any(start in line for line in lines), f"{metric_id}: {start!r} not on the scorecard page"
@@ -169,9 +170,10 @@ def test_notes_are_stored_with_the_quarter_and_go_into_every_format(demo_copy):
     note = "Payments re-plans every release; first plans are fiction."
     assert next(s for s in made.sections if s.id == "S3").note == note
     assert note in report.render(made, "md", {}).decode()
-    assert note in PdfReader(io.BytesIO(report.render(made, "pdf", {}))).pages[3].extract_text().replace("\n", " ")
+    page = section_ids().index("S3")
+    assert note in PdfReader(io.BytesIO(report.render(made, "pdf", {}))).pages[page].extract_text().replace("\n", " ")
     deck = Presentation(io.BytesIO(report.render(made, "pptx", {})))
-    assert note in list(deck.slides)[4].notes_slide.notes_text_frame.text
+    assert note in list(deck.slides)[1 + page].notes_slide.notes_text_frame.text
     movers = pd.read_csv(io.BytesIO(report.render(made, "csv")))
     listed = set(movers.loc[movers["kind"].isin(["improved", "worsened"]), "scope_id"])
     assert listed <= {"Payments", *store.table("teams").query("group_name == 'Payments'")["team_id"]}
@@ -203,3 +205,25 @@ def test_the_page_and_the_command_line_export_the_same_chart_images(built, monke
     assert themed[0].layout.template != plain[0].layout.template, "the two defaults differ, so the test can tell"
     assert [pio.to_json(images.for_print(fig)) for fig in themed] == [pio.to_json(images.for_print(fig)) for fig in plain]
     assert images.render_png(themed) == images.render_png(plain)
+
+
+def test_the_pack_opens_with_an_executive_summary_told_from_the_data(built, demo_db):
+    """Nothing in the summary is written for the demo: the verdicts come from the rule, the
+    bottlenecks from the ranking, and the demo's two planted problems are what they find."""
+    from dashboard.demo import SILENT_TEAM, SLIPPING_GROUP
+
+    made, files = built
+    first = made.sections[0]
+    assert first.id == "summary" and first.title == "Executive summary"
+    verdicts, chronic, changes = first.tables
+    outcome = {row[0]: row[1] for row in verdicts.rows}
+    assert outcome["S1"] == "Improved" and outcome["S2"] == "Improved", outcome
+    assert all("90% interval" in row[2] or "at least 3 on each side" in row[2] for row in verdicts.rows)
+    silent = Store(demo_db).table("teams").set_index("team_id")["name"][SILENT_TEAM]
+    places = {(row[0], row[1]) for row in chronic.rows}
+    assert any(metric.startswith("Release") and where == f"{SLIPPING_GROUP} (group)" for metric, where in places), places
+    assert ("Check-ins delivered", silent) in places, places
+    assert all(row[4].startswith("since Q") for row in chronic.rows)
+    assert all(int(row[4]) >= 5 for row in changes.rows), "every change rests on enough n"
+    text = PdfReader(io.BytesIO(files["pdf"])).pages[0].extract_text()
+    assert "Executive summary" in text and f"{SLIPPING_GROUP} (group)" in text
