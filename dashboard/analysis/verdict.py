@@ -6,8 +6,10 @@ The rule, stated once (the Overview prints `RULE`):
   week is never compared as whole): this year to date, month by month, against the same months a
   year before; and the last full quarter, week by week, against the same quarter a year before.
 - **Noise.** The periods of each side are the samples. The change is the difference of their
-  means, with a Welch 90 % confidence interval (unequal variances; the t quantile is scipy's), so
-  the month-to-month spread of the metric itself says how large a change must be to count.
+  means, with a 90 % confidence interval from Welch's standard error (unequal variances) and the
+  smaller side's degrees of freedom (Hsu's conservative choice: Welch's own approximation calls
+  noise a change too often when a short side of skewed counts meets a long one), so the
+  month-to-month spread of the metric itself says how large a change must be to count.
 - **Verdict.** *Improved* when the whole interval lies on the metric's better side of zero,
   *worsened* when it lies on the worse side, *held* otherwise. Pure noise is called improved
   (or worsened) at most 5 % of the time each (`FALSE_ALARM`); tests/analysis/test_verdict.py
@@ -137,16 +139,17 @@ def compare(metric: Metric, series: pd.DataFrame, after: Span, before: Span) -> 
 
 
 def interval(after: np.ndarray, before: np.ndarray, level: float = LEVEL) -> tuple[float, float]:
-    """The Welch interval of mean(after) - mean(before). Two flat sides give the bare difference.
+    """The interval of mean(after) - mean(before): Welch's standard error, the smaller side's
+    degrees of freedom. Two flat sides give the bare difference.
 
-    Written out rather than `scipy.stats.ttest_ind(...).confidence_interval`, which it equals (a
-    test checks): importing scipy.stats costs the Overview's first view about a second.
+    The t quantile is `scipy.special.stdtrit`: importing scipy.stats would cost the Overview's
+    first view about a second.
     """
     difference = float(after.mean() - before.mean())
     share_a, share_b = after.var(ddof=1) / len(after), before.var(ddof=1) / len(before)
     if share_a + share_b == 0:
         return difference, difference
-    freedom = (share_a + share_b) ** 2 / (share_a**2 / (len(after) - 1) + share_b**2 / (len(before) - 1))
+    freedom = min(len(after), len(before)) - 1
     half = float(stdtrit(freedom, 1 - (1 - level) / 2)) * math.sqrt(share_a + share_b)
     return difference - half, difference + half
 
