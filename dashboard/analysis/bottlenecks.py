@@ -120,6 +120,13 @@ def _one_row_per_problem(rows: pd.DataFrame, names: dict[str, str]) -> pd.DataFr
     return rows.drop(index=sorted(drop))
 
 
+def one_per_signal_and_place(ranked: pd.DataFrame, metrics: dict[str, Metric]) -> pd.DataFrame:
+    """The worst row of each (signal, team or group): a slipping group's on-time rate and its slip
+    are one problem to name, not two."""
+    signal = ranked["metric_id"].map(lambda metric_id: metrics[metric_id].signal)
+    return ranked[~pd.concat([signal, ranked["scope"], ranked["scope_id"]], axis=1).duplicated()]
+
+
 def row_id(metric_id: str, scope: str, scope_id: str) -> str:
     """A ranked row's id, as the URL carries it ("release_on_time_rate:group:Payments")."""
     return f"{metric_id}:{scope}:{scope_id}"

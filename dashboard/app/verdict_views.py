@@ -32,9 +32,7 @@ def look_at(quarter: date, group: str | None, team: str | None) -> pd.DataFrame:
     """The worst flagged bottlenecks of the quarter, one per signal and place, as people read them,
     each with its row id: a slipping group's on-time rate and its slip are one problem, not two."""
     rows = ranked(quarter, group, team)
-    rows = rows[rows["flagged"]]
-    signal = rows["metric_id"].map(lambda metric_id: METRICS[metric_id].signal)
-    rows = rows[~pd.concat([signal, rows["scope"], rows["scope_id"]], axis=1).duplicated()].head(LOOK_AT)
+    rows = bottlenecks.one_per_signal_and_place(rows[rows["flagged"]], METRICS).head(LOOK_AT)
     shown = bottlenecks.display(rows, METRICS, scope_names())
     return shown.assign(since=[bottlenecks.since_text(q, s) for q, s in zip(rows["quarters"], rows["since"])],
                         quarter=periods.quarter_label(quarter))

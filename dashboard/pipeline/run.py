@@ -14,13 +14,13 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 import pandas as pd
 
 from dashboard import derive
 from dashboard.core.config import Settings
-from dashboard.core.store import Store, Transaction
+from dashboard.core.store import Store, Transaction, utc_now
 from dashboard.pipeline.source import FAILED, OK, PARTIAL, Context, Cursor, Progress, Pull, Source, no_progress
 
 log = logging.getLogger(__name__)
@@ -48,10 +48,6 @@ class Run:
     pull: Pull
 
 
-def utc_now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
-
-
 def sync(store: Store, settings: Settings, source: Source, progress: Progress | None = None, wait: float = 0.0) -> Run:
     """Run `source` once under its lock, waiting up to `wait` seconds for another run of it.
 
@@ -66,16 +62,16 @@ def sync(store: Store, settings: Settings, source: Source, progress: Progress | 
             progress = progress or no_progress
             pull = source.fetch(Context(settings, last_cursor(store, source.name), store, started, progress))
             progress("store", 0, 1)
+            cursor = pull.cursor.to_json() if pull.cursor is not None else None
             with store.transaction() as tx:
                 rows = source.write(tx, pull, started)
                 derive.refresh(tx, settings)
-                tx.upsert("sync_runs", _run_rows(source.name, run_id, started, pull, rows))
+                tx.upsert("sync_runs", _run_rows(source.name, run_id, started, pull, rows, cursor))
             progress("store", 1, 1)
         except Exception as error:  # noqa: BLE001 - every failure is recorded, then raised as SyncFailed
             message = source.describe(error)
             _record_failure(store, source.name, run_id, started, message)
             raise SyncFailed(message, run_id) from None  # the original may hold a secret: the message says what it said
-    cursor = pull.cursor.to_json() if pull.cursor is not None else None
     return Run(run_id, pull.status, rows, cursor, time.perf_counter() - clock, pull)
 
 
@@ -101,12 +97,12 @@ def last_cursor(store: Store, name: str) -> Cursor | None:
     return Cursor.from_json(last["cursor"].iloc[0]) if len(last) else None
 
 
-def _run_rows(name: str, run_id: str, started: datetime, pull: Pull, rows: int) -> pd.DataFrame:
+def _run_rows(name: str, run_id: str, started: datetime, pull: Pull, rows: int, cursor: str | None) -> pd.DataFrame:
     """The run itself, with its cursor, and one row per quarantined part."""
     finished = utc_now()
     runs = [{
         "run_id": run_id, "source": name, "started_at": started, "finished_at": finished, "status": pull.status,
-        "rows": rows, "cursor": pull.cursor.to_json() if pull.cursor is not None else None,
+        "rows": rows, "cursor": cursor,
         "error": f"{len(pull.quarantined)} quarantined, each in a row of its own" if pull.quarantined else None,
     }]  # fmt: skip
     for n, item in enumerate(pull.quarantined, 1):

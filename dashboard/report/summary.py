@@ -70,8 +70,7 @@ def _chronic(inputs: Inputs, quarter: date, scope: Scope, scope_id: str) -> Tabl
     cells = _cells(inputs, scope, scope_id)
     chronic = ranked[ranked["flagged"] & (ranked["quarters"] >= CHRONIC_QUARTERS)
                      & (ranked["scope_id"].isin(cells) if cells is not None else True)]
-    signal = chronic["metric_id"].map(lambda metric_id: METRICS[metric_id].signal)
-    chronic = chronic[~pd.concat([signal, chronic["scope"], chronic["scope_id"]], axis=1).duplicated()].head(SHOWN)
+    chronic = bottlenecks.one_per_signal_and_place(chronic, METRICS).head(SHOWN)
     reviewed = inputs.quarterly["period_start"].nunique()
     rows = [
         [METRICS[row.metric_id].title, inputs.names.get(row.scope_id, row.scope_id) + (" (group)" if row.scope == "group" else ""),
