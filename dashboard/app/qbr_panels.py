@@ -68,16 +68,27 @@ def qbr_section(section, report) -> None:
 
 
 def _qbr_note_editor(section, report) -> None:
+    """A form, so one click saves what was typed (a bare text area commits only when it loses
+    focus: the first click on a button outside it merely committed the text)."""
     label = periods.label(report.quarter, "quarter")
-    text = st.text_area("Notes", value=section.note, key=f"qbr_note_{label}_{report.scope_id}_{section.id}",
-                        placeholder="What happened, why, and what we do next. Stored with the quarter; goes into every export.")
-    if st.button("Save note", key=f"qbr_save_{section.id}", icon=":material/save:", disabled=text == section.note):
+    saved_key = f"_qbr_saved_{label}_{report.scope_id}_{section.id}"
+    with st.form(f"qbr_note_form_{section.id}", border=False):
+        text = st.text_area("Notes", value=section.note, key=f"qbr_note_{label}_{report.scope_id}_{section.id}",
+                            placeholder="What happened, why, and what we do next. Stored with the quarter; goes into "
+                                        "every export.")
+        saved = st.form_submit_button("Save note", key=f"qbr_save_{section.id}", icon=":material/save:")
+    if saved:
         try:
             qbr_views.save_qbr_note(report.quarter, report.scope_id, section.id, text)
         except NoteError as error:
             st.error(str(error))
         else:
+            st.session_state[saved_key] = f"Note saved for {periods.quarter_label(report.quarter)}: it is in every export."
             st.rerun()
+    message = st.session_state.pop(saved_key, None)
+    if message:
+        st.success(message, icon=":material/check:")
+        st.toast(message, icon=":material/check:")
 
 
 def qbr_exports(report) -> None:

@@ -382,14 +382,15 @@ def test_the_qbr_page_shows_the_scorecard_numbers_and_exports_the_same_pack(demo
     assert captured["csv"] == out.read_bytes(), "the page and the command line write the same numbers"
 
 
-def test_a_qbr_note_is_stored_with_its_quarter(demo_copy, monkeypatch):
+def test_a_qbr_note_is_saved_in_one_click_with_its_quarter_and_confirmed(demo_copy, monkeypatch):
     monkeypatch.setenv("PRODOPS_DB", demo_copy)
     monkeypatch.setenv("PRODOPS_TODAY", "2026-11-26")
     monkeypatch.delenv("PRODOPS_CONFIG", raising=False)
     at = open_page(page_file("qbr.py"))
-    at.text_area(key="qbr_note_2026Q3_org_S3").input("Payments re-plans every release.").run()
+    at.text_area(key="qbr_note_2026Q3_org_S3").input("Payments re-plans every release.")
     at.button(key="qbr_save_S3").click().run()
     assert_clean(at, "note saved")
+    assert [s.value for s in at.success] == ["Note saved for Q3 2026: it is in every export."], "one click, confirmed"
     from dashboard.core.notes import qbr_notes
 
     assert qbr_notes(Store(demo_copy), "2026Q3", "org") == {"S3": "Payments re-plans every release."}
