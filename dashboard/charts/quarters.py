@@ -30,8 +30,9 @@ def overlay(
     The prior quarter is shifted forward onto this one (by three months for months, by whole
     weeks for weeks, so a Monday stays a Monday): its first week lies on this quarter's first
     week, and its hover still says its own dates.
-    Annotations of either quarter are drawn, those of the prior one shifted the same way and
-    labelled with its name.
+    The x axis is the quarter's own time ("Jul · Apr"), shared by both. Annotations of either
+    quarter are drawn, those of the prior one shifted the same way and labelled with its name
+    and date.
 
     Args:
         this, prior: rows with `period_start`, `value`, `n` for the scope, one per week or month.
@@ -59,7 +60,7 @@ def overlay(
         )
     base_layout(fig, height)
     fig.update_yaxes(**axis_format(metric))
-    fig.update_xaxes(tickformat="%b" if grain == "month" else "%d %b", dtick="M1" if grain == "month" else None)
+    fig.update_xaxes(**day_of_quarter_axis(quarter, previous, labels))
     if title:
         fig.update_layout(title=dict(text=f"<b>{title}</b>", x=0, xanchor="left", font=dict(size=14)))
     if target is not None:
@@ -73,12 +74,26 @@ def overlay(
         ends = pd.Timestamp(quarter) + pd.DateOffset(months=3)
         ours = marks[(marks["on_date"] >= pd.Timestamp(quarter)) & (marks["on_date"] < ends)]
         theirs = marks[(marks["on_date"] >= pd.Timestamp(previous)) & (marks["on_date"] < pd.Timestamp(quarter))]
-        theirs = theirs.assign(on_date=theirs["on_date"] + shift, label=theirs["label"] + f" ({labels[1]})")
+        theirs = theirs.assign(
+            label=[f"{label} ({labels[1]}, {day:%d %b})" for label, day in zip(theirs["label"], theirs["on_date"])],
+            on_date=theirs["on_date"] + shift,
+        )
         annotate(fig, pd.concat(frames, ignore_index=True), pd.concat([ours, theirs]), plot_px)
     if title:
         top = fig.layout.margin.t or 36
         fig.update_layout(margin=dict(t=top + 24))
     return fig
+
+
+def day_of_quarter_axis(quarter, previous, labels: tuple[str, str]) -> dict:
+    """The x axis both quarters share: each month of the quarter named for both ("Jul · Apr"),
+    so a point or a milestone of the prior quarter is read at its own date, not this quarter's."""
+    months = [pd.Timestamp(quarter) + pd.DateOffset(months=k) for k in range(3)]
+    theirs = [pd.Timestamp(previous) + pd.DateOffset(months=k) for k in range(3)]
+    return dict(
+        tickvals=months, ticktext=[f"{ours:%b} · {prior:%b}" for ours, prior in zip(months, theirs)],
+        title=dict(text=f"Month of the quarter ({labels[0]} · {labels[1]})", font=dict(size=11)),
+    )
 
 
 def wrap(text: str, width: int = 16) -> str:

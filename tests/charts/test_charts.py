@@ -94,7 +94,9 @@ def test_overlay_lays_the_prior_quarter_on_this_one_by_whole_weeks():
     assert prior_trace.line.dash == "dot" and this_trace.line.dash == "solid"
     assert "n = %{customdata[1]} check-ins expected" in this_trace.hovertemplate
     labels = {a.text for a in fig.layout.annotations}
-    assert {"New release process (Q2 2026)", "Intake form", "target 85%"} <= labels
+    assert {"New release process (Q2 2026, 13 Apr)", "Intake form", "target 85%"} <= labels
+    assert fig.layout.xaxis.ticktext == ("Jul · Apr", "Aug · May", "Sep · Jun"), "one axis, both quarters' months"
+    assert fig.layout.xaxis.title.text == "Month of the quarter (Q3 2026 · Q2 2026)"
 
 
 def test_overlay_moves_months_by_months():
