@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
+from dashboard.analysis import milestones
 from dashboard.app import auth, ui, verdict_panels, views
 from dashboard.core import safe_text
-from dashboard.core.notes import NoteError
+from dashboard.core.notes import NoteError, annotation_metrics
 
 
 def annotations_panel(filters: ui.Filters) -> None:
@@ -19,10 +20,13 @@ def annotations_panel(filters: ui.Filters) -> None:
         st.caption("Milestones and reorganisations, drawn on every chart so cause and effect can be seen. "
                    "An organisation-wide one shows on every chart; a group's or team's on its own charts.")
         existing = views.annotations()
+        titles = {metric.id: metric.title for metric in views.METRICS.values()}
         st.dataframe(
-            existing.assign(scope=existing["scope"].map(lambda i: names.get(i, i))), hide_index=True, width="stretch",
+            existing.assign(scope=existing["scope"].map(lambda i: names.get(i, i)),
+                            metrics=existing["metrics"].map(lambda c: ", ".join(titles.get(i, i) for i in annotation_metrics(c)))),
+            hide_index=True, width="stretch",
             column_config={"on_date": st.column_config.DateColumn("Date", format="D MMM YYYY"), "scope": "Where",
-                           "label": "What happened"},
+                           "label": "What happened", "metrics": "Meant to move"},
         )
         if not auth.may("annotate"):
             return
@@ -33,9 +37,11 @@ def annotations_panel(filters: ui.Filters) -> None:
             scope = where.selectbox("Where", scopes, format_func=lambda i: names.get(i, i), key="ann_scope")
             label = what.text_input("What happened", max_chars=80, key="ann_label",
                                     placeholder="e.g. New intake process for data requests")
+            metrics = st.multiselect("Metrics it was meant to move (optional)", list(titles), format_func=titles.get,
+                                     key="ann_metrics", help=milestones.RULE)
             if st.form_submit_button("Add annotation", icon=":material/add:"):
                 try:
-                    views.add_annotation(on_date, scope, label)
+                    views.add_annotation(on_date, scope, label, metrics)
                 except NoteError as error:
                     st.error(str(error))
                 else:
@@ -59,6 +65,7 @@ verdict_panels.verdicts(filters, compact=executive)
 verdict_panels.look_at(filters)
 if executive:
     st.stop()
+verdict_panels.impacts(filters)
 st.divider()
 st.caption(f"{safe_text.markdown(scope_name)} · {ui.scorecard_quarter(filters)} · trends {ui.span(filters)}")
 annotations_panel(filters)

@@ -81,7 +81,7 @@ class Comparison:
             return (f"{self.after.label}: {_count(self.periods[0], grain)} with a value against {self.periods[1]} "
                     f"{self.before.label}; at least {MIN_PERIODS} on each side are needed to tell a change from noise.")
         fmt = self.metric.format
-        interval = f"{LEVEL:.0%} interval {_signed(self.metric, self.low)} to {_signed(self.metric, self.high)}"
+        interval = f"{LEVEL:.0%} interval {signed(self.metric, self.low)} to {signed(self.metric, self.high)}"
         return (f"{self.after.label}: {fmt(self.mean_after)} against {fmt(self.mean_before)} {self.before.label} "
                 f"({format_delta(self.metric, self.change)}; {interval}; {_count(self.periods[0], grain)} and "
                 f"{self.periods[1]}, n ≈ {self.n[0]:,} and {self.n[1]:,} {self.metric.n_label} a {grain}).")
@@ -186,7 +186,7 @@ def _count(periods: int, grain: str) -> str:
     return f"{periods} {grain}{'s' if periods != 1 else ''}"
 
 
-def _signed(metric: Metric, value: float | None) -> str:
+def signed(metric: Metric, value: float | None) -> str:
     if value is None or math.isnan(value):
         return "?"
     return format_delta(metric, value) or "±0"

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from dashboard.analysis import milestones
 from dashboard.analysis.verdict import HELD, IMPROVED, RULE, UNKNOWN, WORSENED, Verdict
 from dashboard.app import navigation, ui, verdict_views, views
 from dashboard.core import safe_text
@@ -60,3 +61,16 @@ def look_at(filters: ui.Filters) -> None:
                  + (f", {row.since}" if row.since else f" in {row.quarter}"))
         st.page_link(str(navigation.PAGES_DIR / "bottlenecks.py"), label=label, icon=":material/troubleshoot:",
                      query_params={**params, "focus": row.id})
+
+
+def impacts(filters: ui.Filters) -> None:
+    """Each milestone's before/after for the metrics it was meant to move, newest first."""
+    found = verdict_views.impacts([i for i in (filters.group, filters.team) if i])
+    st.subheader("What the milestones moved", anchor=False, help=milestones.RULE)
+    if not found:
+        st.caption("No annotation names the metrics it was meant to move: add one under “Annotations on the time "
+                   "axes” below, with the metrics, to see its before and after here.")
+        return
+    for impact in found:
+        st.markdown(f"{badge(impact.outcome)} {safe_text.markdown(impact.headline())} · {impact.on_date:%d %b %Y}  \n"
+                    f":small[{safe_text.markdown(impact.reason())}]")

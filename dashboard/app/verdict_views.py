@@ -5,9 +5,9 @@ from datetime import date
 
 import pandas as pd
 
-from dashboard.analysis import bottlenecks
+from dashboard.analysis import bottlenecks, milestones
 from dashboard.analysis.verdict import Verdict, last_full_quarter, verdict, year_to_date
-from dashboard.app.views import ranked, scope_names, series, settings, today
+from dashboard.app.views import annotations, ranked, scope_level, scope_names, series, settings, today
 from dashboard.core import periods
 from dashboard.metrics import METRICS, SIGNALS, Scope
 
@@ -36,6 +36,19 @@ def look_at(quarter: date, group: str | None, team: str | None) -> pd.DataFrame:
     shown = bottlenecks.display(rows, METRICS, scope_names())
     return shown.assign(since=[bottlenecks.since_text(q, s) for q, s in zip(rows["quarters"], rows["since"])],
                         quarter=periods.quarter_label(quarter))
+
+
+def impacts(scope_ids: list[str]) -> list[milestones.Impact]:
+    """What the milestones on the organisation's and these scopes' charts moved, up to the last whole month."""
+    marks = annotations(scope_ids)
+    if marks.empty:
+        return []
+    day = today()
+    until = periods.floor_date(day, "month")
+    first = milestones.windows(min(marks["on_date"]), until)[1].first
+    monthly = pd.concat([series("month", level, first, day) for level in sorted({scope_level(i) for i in marks["scope"]})],
+                        ignore_index=True)
+    return milestones.impacts(marks, monthly, METRICS, until)
 
 
 def _of(frame: pd.DataFrame, scope_id: str, metric_ids: list[str]) -> pd.DataFrame:

@@ -201,9 +201,17 @@ def annotations(scope_ids: list[str] | None = None) -> pd.DataFrame:
     return frame if scope_ids is None else frame[frame["scope"].isin({ORG, *scope_ids})]
 
 
-def add_annotation(on_date: date, scope: str, label: str) -> None:
-    """Store an annotation; it appears on every time chart of its scope (and the org's on all)."""
-    notes.add_annotation(store(), on_date, scope, label)
+def add_annotation(on_date: date, scope: str, label: str, metrics: list[str] = ()) -> None:
+    """Store an annotation; it appears on every time chart of its scope (and the org's on all),
+    and the metrics it names get a before/after on the Overview and in the QBR pack."""
+    notes.add_annotation(store(), on_date, scope, label, metrics)
+
+
+def scope_level(scope_id: str) -> Scope:
+    """Whether an id names the organisation, a group or a team."""
+    if scope_id == ORG:
+        return "org"
+    return "group" if scope_id in set(teams()["group_name"].dropna()) else "team"
 
 
 def remove_annotations(rows: list[tuple[date, str, str]]) -> int:

@@ -15,6 +15,8 @@ from dashboard.core.store import Store
 
 MAX_LABEL = 80
 MAX_NOTE = 4000
+METRIC_SEPARATOR = ","
+"""How an annotation's `metrics` cell lists the ids of the metrics it was meant to move."""
 
 
 class NoteError(ValueError):
@@ -31,15 +33,24 @@ def annotations(store: Store) -> pd.DataFrame:
     return store.table("annotations").sort_values(["on_date", "label"], ignore_index=True)
 
 
-def add_annotation(store: Store, on_date: date, scope: str, label: str) -> None:
-    """Store one annotation; the same date, scope and label twice is one annotation."""
+def add_annotation(store: Store, on_date: date, scope: str, label: str, metrics: list[str] = ()) -> None:
+    """Store one annotation; the same date, scope and label twice is one annotation (the later
+    one's `metrics`, the ids of the metrics it was meant to move, replace the earlier's)."""
     label = " ".join((label or "").split())
     if not label:
         raise NoteError("an annotation needs a label")
     if len(label) > MAX_LABEL:
         raise NoteError(f"keep the label under {MAX_LABEL} characters (it is drawn on every chart)")
     with store.transaction() as tx:
-        tx.upsert("annotations", pd.DataFrame({"on_date": [on_date], "scope": [scope], "label": [label]}))
+        tx.upsert("annotations", pd.DataFrame({"on_date": [on_date], "scope": [scope], "label": [label],
+                                               "metrics": [METRIC_SEPARATOR.join(metrics) or None]}))
+
+
+def annotation_metrics(cell) -> list[str]:
+    """The metric ids an annotation's `metrics` cell names (none for a cell left empty)."""
+    if cell is None or (not isinstance(cell, str) and pd.isna(cell)):
+        return []
+    return [part.strip() for part in str(cell).split(METRIC_SEPARATOR) if part.strip()]
 
 
 def remove_annotations(store: Store, rows: list[tuple[date, str, str]]) -> int:

@@ -87,7 +87,8 @@ TABLES: dict[str, Table] = {
             run_id="VARCHAR", source="VARCHAR", started_at="TIMESTAMP", finished_at="TIMESTAMP",
             status="VARCHAR", rows="BIGINT", cursor="VARCHAR", error="VARCHAR",
         ),
-        _table("annotations", ("on_date", "scope", "label"), on_date="DATE", scope="VARCHAR", label="VARCHAR"),
+        _table("annotations", ("on_date", "scope", "label"), on_date="DATE", scope="VARCHAR", label="VARCHAR",
+               metrics="VARCHAR"),
         _table(
             "pm_weeks", ("person_id", "week_start"),
             person_id="VARCHAR", week_start="DATE", team_id="VARCHAR", working_hours="DOUBLE",
@@ -213,6 +214,10 @@ LEDGER_TABLES = [
 ]
 MIGRATIONS.append([table.ddl() for table in LEDGER_TABLES])  # 8
 TABLES.update({table.name: table for table in LEDGER_TABLES})
+
+# 9: the metrics a milestone was meant to move, comma-separated ids (issue 18's milestone impact,
+# `dashboard.analysis.milestones`); an annotation without them is only drawn on the charts.
+MIGRATIONS.append(["ALTER TABLE annotations ADD COLUMN IF NOT EXISTS metrics VARCHAR"])
 SCHEMA_VERSION = len(MIGRATIONS)
 
 PUBLICATION_TABLES = ("privacy_records", "privacy_cells", *(table.name for table in SERIES_TABLES))

@@ -137,4 +137,5 @@ def make_annotations(story: Story) -> pd.DataFrame:
             "Self-serve insights portal launched",
             "New release process",
         ],
+        "metrics": ["pm_overhead_share", None, "data_requests_per_pm,data_request_days_to_fulfil", "release_on_time_rate"],
     })
