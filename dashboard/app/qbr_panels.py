@@ -32,7 +32,7 @@ def _table_frame(table) -> pd.DataFrame:
         return frame
     tones = table.tones or [None] * len(frame)
     colours = {"on": "#D3F9D8", "near": "#FFEC99", "off": "#FFC9C9", "better": "#D3F9D8", "worse": "#FFC9C9"}
-    column = frame.columns[-2]
+    column = frame.columns[table.toned_column()]
 
     def paint(series: pd.Series) -> list[str]:
         return [f"background-color: {colours[t]}" if series.name == column and t in colours else "" for t in tones]

@@ -28,7 +28,7 @@ def qbr_quarters() -> list[date]:
 
 
 def _inputs(quarter: date, scope: Scope, scope_id: str):
-    from dashboard.report import freshness_text, grains
+    from dashboard.report import freshness_text, grains, summary
     from dashboard.report.content import quarter_end
     from dashboard.report.model import Inputs
 
@@ -39,10 +39,15 @@ def _inputs(quarter: date, scope: Scope, scope_id: str):
     previous = periods.quarters_back(quarter, 2)
     fine = {grain: series(grain, scope, previous, end) for grain in grains()}
     months = series("month", scope, year_ago, end)
+    marks = annotations()
+    first, levels, ids = summary.milestone_reads(marks, quarter, scope_id, set(group_of().values()))
+    milestone_months = pd.concat([series("month", level, first, end) for level in levels] or [months.iloc[0:0]],
+                                 ignore_index=True)
     return Inputs(
         quarterly=quarterly[quarterly["period_start"] <= end], fine={g: f[f["period_start"] <= end] for g, f in fine.items()},
         lead_months=months[months["period_start"] <= end],
-        names=scope_names(), group_of=group_of(), notes=qbr_notes(quarter, scope_id), annotations=annotations(),
+        milestone_months=milestone_months[milestone_months["metric_id"].isin(ids) & (milestone_months["period_start"] <= end)],
+        names=scope_names(), group_of=group_of(), notes=qbr_notes(quarter, scope_id), annotations=marks,
         freshness=freshness_text(data_status().runs),
     )
 

@@ -26,7 +26,7 @@ from dashboard.core.periods import Grain
 from dashboard.core.schema import TABLES
 from dashboard.core.store import Store, open_store
 from dashboard.derive import series_store
-from dashboard.metrics import METRICS, NEEDED_TABLES, SIGNALS, Metric, Scope, compute_series, load_tables
+from dashboard.metrics import METRICS, NEEDED_TABLES, SIGNALS, Metric, Scope, compute_series, level_of, load_tables
 from dashboard.metrics.registry import SERIES_COLUMNS
 
 log = logging.getLogger(__name__)
@@ -209,9 +209,7 @@ def add_annotation(on_date: date, scope: str, label: str, metrics: list[str] = (
 
 def scope_level(scope_id: str) -> Scope:
     """Whether an id names the organisation, a group or a team."""
-    if scope_id == ORG:
-        return "org"
-    return "group" if scope_id in set(teams()["group_name"].dropna()) else "team"
+    return level_of(scope_id, teams()["group_name"].dropna())
 
 
 def remove_annotations(rows: list[tuple[date, str, str]]) -> int:

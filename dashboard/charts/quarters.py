@@ -67,7 +67,7 @@ def overlay(
         fig.add_hline(
             y=target, line=dict(color=TARGET_COLOR, width=1.5, dash="dash"),
             annotation_text=f"target {metric.format(target)}", annotation_position="top right",
-            annotation_font=dict(size=11, color=TARGET_COLOR), annotation_bgcolor="rgba(255,255,255,0.8)",
+            annotation_font=dict(size=11, color=TARGET_COLOR),
         )
     if annotations is not None and not annotations.empty:
         marks = annotations.assign(on_date=pd.to_datetime(annotations["on_date"]))

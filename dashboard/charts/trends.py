@@ -147,7 +147,6 @@ def trend(
             annotation_text=f"target {metric.format(target)}",
             annotation_position="top right",
             annotation_font=dict(size=11, color=TARGET_COLOR),
-            annotation_bgcolor="rgba(255,255,255,0.8)",
         )
     annotate(fig, frame, annotations, plot_px)
     return fig

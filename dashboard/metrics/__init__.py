@@ -11,9 +11,9 @@ from dashboard.core.config import Settings
 from dashboard.core.periods import Grain, period_starts
 from dashboard.core.schema import SERIES_INPUTS, TABLES
 from dashboard.core.store import Store
-from dashboard.metrics.registry import EVERY_SCOPE, METRICS, SCOPE_MARK, SCOPES, SERIES_COLUMNS, SIGNALS, Context, Metric, Scope
+from dashboard.metrics.registry import EVERY_SCOPE, METRICS, SCOPE_MARK, SCOPES, SERIES_COLUMNS, SIGNALS, Context, Metric, Scope, level_of
 
-__all__ = ["METRICS", "NEEDED_TABLES", "SCOPES", "SIGNALS", "Metric", "Scope", "compute_series", "load_tables", "read_tables"]
+__all__ = ["METRICS", "NEEDED_TABLES", "SCOPES", "SIGNALS", "Metric", "Scope", "compute_series", "level_of", "load_tables", "read_tables"]
 
 CATALOG = ("time_use", "surveys", "insights", "releases", "alignment", "checkins")
 """The metric modules in catalog order: importing one registers its metrics, so this is the

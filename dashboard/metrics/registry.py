@@ -17,6 +17,13 @@ from dashboard.core.config import Settings
 from dashboard.core.periods import Grain, next_start
 
 Scope = Literal["org", "group", "team"]
+
+
+def level_of(scope_id: str, group_names) -> Scope:
+    """Whether an id (as annotations and notes hold them) names the organisation, a group or a team."""
+    if scope_id == "org":
+        return "org"
+    return "group" if scope_id in set(group_names) else "team"
 T = TypeVar("T")
 SCOPES: tuple[Scope, ...] = ("org", "group", "team")
 EVERY_SCOPE = "every"

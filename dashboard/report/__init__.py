@@ -19,7 +19,7 @@ from dashboard.core import notes, periods
 from dashboard.core.config import Settings
 from dashboard.core.store import Store
 from dashboard.metrics import SCOPES, SIGNALS, Scope, compute_series, load_tables
-from dashboard.report import images, to_csv, to_markdown, to_pdf, to_pptx
+from dashboard.report import images, summary, to_csv, to_markdown, to_pdf, to_pptx
 from dashboard.report.content import build, quarter_end
 from dashboard.report.model import Inputs, Report
 
@@ -69,11 +69,15 @@ def gather(store: Store, settings: Settings, quarter: date, scope: Scope, scope_
     fine = {grain: compute_series(tables, settings, grain, scope, previous, end) for grain in grains()}
     leads = compute_series(tables, settings, "month", scope, year_ago, end, [signal.lead for signal in SIGNALS.values()])
     teams = tables["teams"]
+    marks = notes.annotations(store)
+    first, levels, ids = summary.milestone_reads(marks, quarter, scope_id, teams["group_name"].dropna())
+    milestone_months = pd.concat([compute_series(tables, settings, "month", level, first, end, ids) for level in levels]
+                                 or [leads.iloc[0:0]], ignore_index=True)
     return Inputs(
-        quarterly=quarterly, fine=fine, lead_months=leads, names=scope_names(teams),
+        quarterly=quarterly, fine=fine, lead_months=leads, milestone_months=milestone_months, names=scope_names(teams),
         group_of=dict(zip(teams["team_id"], teams["group_name"])),
         notes=notes.qbr_notes(store, periods.label(quarter, "quarter"), scope_id),
-        annotations=notes.annotations(store), freshness=freshness_text(store.table("sync_runs")),
+        annotations=marks, freshness=freshness_text(store.table("sync_runs")),
     )
 
 

@@ -64,7 +64,7 @@ def signal_short(signal: str) -> str:
 
 def section_ids() -> list[str]:
     """Every section a report has, in order: the ids notes are stored under."""
-    return ["summary", "scorecard", *SIGNALS, "movers"]
+    return ["summary", "where", "scorecard", *SIGNALS, "movers"]
 
 
 def _score_columns(report_quarter: date) -> list[str]:
@@ -153,7 +153,7 @@ def build(inputs: Inputs, settings: Settings, quarter: date, scope: Scope, scope
     all_cards = cards(list(METRICS.values()), quarterly, scope_id, quarter, previous, settings.targets, year_ago=year_ago)
     by_signal = {signal: [c for c in all_cards if c.metric.signal == signal] for signal in SIGNALS}
     note = inputs.notes.get
-    sections = [summary.section(inputs, quarter, scope, scope_id, note("summary", "")), Section(
+    sections = [*summary.sections(inputs, quarter, scope, scope_id, note), Section(
         "scorecard", "Scorecard", f"{names.get(scope_id, scope_id)}: every metric, {labels[0]} against {labels[1]} "
         f"and {quarter_label(year_ago)}, and against its target",
         tables=[_score_table("Scorecard", all_cards, quarter, scope_id, signal_column=True)], note=note("scorecard", ""),

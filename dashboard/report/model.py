@@ -27,6 +27,11 @@ class Table:
     """Each column's share of the table's width (writers lay tables out with them)."""
     empty: str = "Nothing moved by half a spread or more."
     """What to say instead of a table with no rows."""
+    toned: int = -2
+    """The column a row's tone colours (from the end when negative): the status or change beside its reason."""
+
+    def toned_column(self) -> int:
+        return self.toned % len(self.columns)
 
     def shares(self) -> list[float]:
         if len(self.widths) == len(self.columns):
@@ -95,6 +100,8 @@ class Inputs:
             covering the prior and the reviewed quarter.
         lead_months: at least each signal's lead metric by month, of the report's scope level,
             from the same quarter a year before (the summary's verdicts).
+        milestone_months: the month cells the summary's milestone impacts read
+            (`dashboard.report.summary.milestone_reads` says which).
         names: display names of scope ids; group_of: each team's group.
         notes: the stored note of each section id; annotations: `on_date`, `scope`, `label`.
     """
@@ -102,6 +109,7 @@ class Inputs:
     quarterly: pd.DataFrame
     fine: dict[str, pd.DataFrame]
     lead_months: pd.DataFrame
+    milestone_months: pd.DataFrame
     names: dict[str, str]
     group_of: dict[str, str]
     notes: dict[str, str]

@@ -1,9 +1,10 @@
-"""The pack's opening page: the quarter's story told from its data, before the detail.
+"""The pack's opening pages: the quarter's story told from its data, before the detail.
 
-Three tables, each read off what the rest of the pack shows: each signal's verdict (the quarter
+Read off what the rest of the pack shows. The first page: each signal's verdict (the quarter
 against the same quarter a year before, month by month, by the Overview's rule in
-`dashboard.analysis.verdict`), the chronic bottlenecks (flagged for `CHRONIC_QUARTERS` quarters or
-more, with how long), and the biggest changes that rest on enough n (the top movers).
+`dashboard.analysis.verdict`) and what the year's milestones moved (`dashboard.analysis.milestones`).
+The second: the chronic bottlenecks (flagged for `CHRONIC_QUARTERS` quarters or more, with how
+long) and the biggest changes that rest on enough n (the top movers).
 """
 from __future__ import annotations
 
@@ -11,30 +12,62 @@ from datetime import date
 
 import pandas as pd
 
-from dashboard.analysis import bottlenecks, compare, verdict
+from dashboard.analysis import bottlenecks, compare, milestones, verdict
 from dashboard.analysis.scorecard import format_delta
 from dashboard.core import periods
+from dashboard.core.notes import annotation_metrics
 from dashboard.core.periods import quarter_label
-from dashboard.metrics import METRICS, SIGNALS, Scope
+from dashboard.metrics import METRICS, SIGNALS, Scope, level_of
 from dashboard.report.model import Inputs, Section, Table
 
 MOVERS = 5
 CHRONIC_QUARTERS = 2
 SHOWN = 3
+MILESTONE_QUARTERS = 4
+"""The pack weighs the milestones of the year up to the reviewed quarter's end."""
 OUTCOME_TONE = {verdict.IMPROVED: "better", verdict.WORSENED: "worse"}
 
 
-def section(inputs: Inputs, quarter: date, scope: Scope, scope_id: str, note: str) -> Section:
+def sections(inputs: Inputs, quarter: date, scope: Scope, scope_id: str, note) -> list[Section]:
+    """The summary's two pages; `note(section_id, default)` gives each its stored note."""
     name = inputs.names.get(scope_id, scope_id)
-    return Section(
-        "summary", "Executive summary", f"{name}, {quarter_label(quarter)}: what changed, what is stuck, what moved most",
-        tables=[_verdicts(inputs, quarter, scope_id), _chronic(inputs, quarter, scope, scope_id),
-                _changes(inputs, quarter, scope, scope_id)],
-        note=note,
-        footnotes=[verdict.RULE.replace("whole periods", "whole months"),
-                   f"Chronic: at least {bottlenecks.FLAG} spreads worse than its peers for {CHRONIC_QUARTERS} quarters "
-                   "or more in a row (the Bottlenecks page ranks them all)."],
-    )
+    return [
+        Section("summary", "Executive summary",
+                f"{name}, {quarter_label(quarter)}: each signal against a year before, and what the milestones moved",
+                tables=[_verdicts(inputs, quarter, scope_id), _milestones(inputs, quarter, scope_id)],
+                note=note("summary", ""),
+                footnotes=[verdict.RULE.replace("whole periods", "whole months"), milestones.RULE]),
+        Section("where", "Executive summary: where to look",
+                f"{name}, {quarter_label(quarter)}: what is stuck, and what moved most",
+                tables=[_chronic(inputs, quarter, scope, scope_id), _changes(inputs, quarter, scope, scope_id)],
+                note=note("where", ""),
+                footnotes=[f"Chronic: at least {bottlenecks.FLAG} spreads worse than its peers for {CHRONIC_QUARTERS} "
+                           "quarters or more in a row (the Bottlenecks page ranks them all)."]),
+    ]
+
+
+def milestone_marks(annotations: pd.DataFrame, quarter: date, scope_id: str) -> pd.DataFrame:
+    """The milestones the pack weighs: the organisation's and the scope's that name metrics, dated
+    in the `MILESTONE_QUARTERS` quarters up to the reviewed quarter's end."""
+    if annotations.empty or "metrics" not in annotations:
+        return annotations.iloc[0:0]
+    day = pd.to_datetime(annotations["on_date"])
+    named = annotations["metrics"].map(lambda cell: bool(annotation_metrics(cell)))
+    inside = (day >= pd.Timestamp(periods.quarters_back(quarter, MILESTONE_QUARTERS))) & (
+        day < pd.Timestamp(periods.next_start(quarter, "quarter")))
+    return annotations[annotations["scope"].isin({"org", scope_id}) & named & inside]
+
+
+def milestone_reads(annotations: pd.DataFrame, quarter: date, scope_id: str, group_names) -> tuple[date, list[Scope], list[str]]:
+    """What the milestones' before and after read: month cells from a first month, of some scope
+    levels, of some metrics (`Inputs.milestone_months` holds them)."""
+    marks = milestone_marks(annotations, quarter, scope_id)
+    if marks.empty:
+        return periods.next_start(quarter, "quarter"), [], []
+    first = milestones.windows(min(marks["on_date"]), _until(quarter))[1].first
+    ids = sorted({i for cell in marks["metrics"] for i in annotation_metrics(cell) if i in METRICS})
+    levels = sorted({level_of(i, group_names) for i in marks["scope"]}) if ids else []
+    return first, levels, ids
 
 
 def movers(inputs: Inputs, quarter: date, scope: Scope, scope_id: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
@@ -65,6 +98,28 @@ def _verdicts(inputs: Inputs, quarter: date, scope_id: str) -> Table:
                  tones=tones, widths=[0.1, 0.14, 0.76])
 
 
+def _milestones(inputs: Inputs, quarter: date, scope_id: str) -> Table:
+    marks = milestone_marks(inputs.annotations, quarter, scope_id)
+    found = milestones.impacts(marks, inputs.milestone_months, METRICS, _until(quarter))
+    rows = [[f"{impact.label} ({impact.on_date:%d %b %Y})", impact.metric.title, _before_after(impact),
+             impact.outcome.capitalize(), impact.reason()] for impact in found]
+    return Table(f"What the milestones of the year to {quarter_label(quarter)} moved",
+                 ["Milestone", "Metric", "Before, after", "Verdict", "Why"], rows,
+                 tones=[OUTCOME_TONE.get(impact.outcome) for impact in found], widths=[0.18, 0.16, 0.1, 0.09, 0.47],
+                 empty="No milestone of the year names the metrics it was meant to move (annotations on the Overview).")
+
+
+def _before_after(impact: milestones.Impact) -> str:
+    found = impact.comparison
+    if found.outcome == verdict.UNKNOWN:
+        return "–"
+    return f"{impact.metric.format(found.mean_before)} to {impact.metric.format(found.mean_after)}"
+
+
+def _until(quarter: date) -> date:
+    return periods.next_start(quarter, "quarter")
+
+
 def _chronic(inputs: Inputs, quarter: date, scope: Scope, scope_id: str) -> Table:
     ranked = bottlenecks.rank(inputs.quarterly, METRICS, quarter, inputs.group_of, inputs.names)
     cells = _cells(inputs, scope, scope_id)
@@ -79,7 +134,7 @@ def _chronic(inputs: Inputs, quarter: date, scope: Scope, scope_id: str) -> Tabl
         for row in chronic.itertuples()
     ]
     return Table("Chronic bottlenecks", ["Metric", "Where", "Value", "Median", "How long"], rows, tones=["worse"] * len(rows),
-                 widths=[0.3, 0.2, 0.12, 0.12, 0.26],
+                 widths=[0.3, 0.2, 0.12, 0.12, 0.26], toned=2,
                  empty=f"No team or group has been among the worst for {CHRONIC_QUARTERS} quarters or more.")
 
 

@@ -76,8 +76,7 @@ def _table(pdf: _Pdf, table: Table, x: float, width: float, size: float = 8) -> 
         for row, tone in zip(rows, tones):
             line = grid.row()
             for k, text in enumerate(row):
-                # The tone colours one cell: the status of a scorecard row, the change of a mover.
-                fill = FILL.get(tone) if k == len(row) - 2 else None
+                fill = FILL.get(tone) if k == table.toned_column() else None
                 line.cell(pdf.text_of(text), style=FontFace(fill_color=fill or (255, 255, 255)))
     pdf.ln(3)
 

@@ -58,7 +58,7 @@ def _table(slide, table: Table, left, top, width, row_height, size: float) -> in
             cell.fill.solid()
             tone = tones[r - 1] if r else None
             cell.fill.fore_color.rgb = (
-                HEADER_FILL if r == 0 else FILL[tone] if tone in FILL and c == len(row) - 2 else RGBColor(0xFF, 0xFF, 0xFF)
+                HEADER_FILL if r == 0 else FILL[tone] if tone in FILL and c == table.toned_column() else RGBColor(0xFF, 0xFF, 0xFF)
             )
     return row_height * (len(rows) + 1)
 
@@ -90,9 +90,10 @@ def _section(deck, report: Report, section: Section, images: dict[str, bytes]) -
             heights.append(_table(slide, table, MARGIN + k * (width + gap), top + Inches(0.35), width, Inches(0.32), 9.5))
         top += Inches(0.35) + max(heights) + Inches(0.15)
         tables = tables[2:]
+    titled = len(section.tables) > 1
     for table in tables:
         dense = len(table.rows) > 8
-        if section.id == "movers":
+        if titled:
             _text(slide, table.title, MARGIN, top, inner, Inches(0.3), 12, bold=True)
             top += Inches(0.35)
         top += _table(slide, table, MARGIN, top, inner, Inches(0.27 if dense else 0.3), 9.5 if dense else 10.5)

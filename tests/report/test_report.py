@@ -209,21 +209,32 @@ def test_the_page_and_the_command_line_export_the_same_chart_images(built, monke
 
 def test_the_pack_opens_with_an_executive_summary_told_from_the_data(built, demo_db):
     """Nothing in the summary is written for the demo: the verdicts come from the rule, the
-    bottlenecks from the ranking, and the demo's two planted problems are what they find."""
+    milestones' impacts from the annotations and their months, the bottlenecks from the ranking,
+    and the demo's planted story is what they find."""
     from dashboard.demo import SILENT_TEAM, SLIPPING_GROUP
 
     made, files = built
-    first = made.sections[0]
-    assert first.id == "summary" and first.title == "Executive summary"
-    verdicts, chronic, changes = first.tables
+    first, second = made.sections[:2]
+    assert (first.id, first.title) == ("summary", "Executive summary")
+    assert (second.id, second.title) == ("where", "Executive summary: where to look")
+    verdicts, impacts = first.tables
     outcome = {row[0]: row[1] for row in verdicts.rows}
     assert outcome["S1"] == "Improved" and outcome["S2"] == "Improved", outcome
     assert all("90% interval" in row[2] or "at least 3 on each side" in row[2] for row in verdicts.rows)
+    by_metric = {(row[0], row[1]): row for row in impacts.rows}
+    portal = next(row for (label, metric), row in by_metric.items()
+                  if label.startswith("Self-serve insights portal launched") and metric.startswith("Ad-hoc data requests"))
+    assert portal[3] == "Improved" and "90% interval" in portal[4] and "n ≈" in portal[4], portal
+    assert not any(label.startswith("Product ops team founded") for label, _ in by_metric), "older than the year reviewed"
+    assert impacts.tones[impacts.rows.index(portal)] == "better"
+    chronic, changes = second.tables
     silent = Store(demo_db).table("teams").set_index("team_id")["name"][SILENT_TEAM]
     places = {(row[0], row[1]) for row in chronic.rows}
     assert any(metric.startswith("Release") and where == f"{SLIPPING_GROUP} (group)" for metric, where in places), places
     assert ("Check-ins delivered", silent) in places, places
     assert all(row[4].startswith("since Q") for row in chronic.rows)
+    assert chronic.columns[chronic.toned_column()] == "Value", "the worse cell is the team's own value, not its peers'"
     assert all(int(row[4]) >= 5 for row in changes.rows), "every change rests on enough n"
-    text = PdfReader(io.BytesIO(files["pdf"])).pages[0].extract_text()
-    assert "Executive summary" in text and f"{SLIPPING_GROUP} (group)" in text
+    pages = PdfReader(io.BytesIO(files["pdf"])).pages
+    assert "Executive summary" in pages[0].extract_text() and "Self-serve insights portal launched" in pages[0].extract_text()
+    assert f"{SLIPPING_GROUP} (group)" in pages[1].extract_text()
