@@ -12,8 +12,8 @@ period = scored.quarter
 st.title("Bottlenecks", anchor=False)
 st.caption(
     f"{ui.quarter_text(scored)} · {ui.describe(filters).split(' · ')[0]} · each team against all teams, "
-    "each group against all groups, in robust spreads. Worst first: distance plus worsening, discounted where few "
-    "records stand behind a number. Values the privacy rules hold back are not ranked."
+    "each group against all groups. Worst first: how far from typical, plus how fast it is getting worse, counting "
+    "for less where few records stand behind a number. Values the privacy rules hold back are not ranked."
 )
 ranked = views.ranked(period, filters.group, filters.team)
 if ranked.empty:

@@ -37,6 +37,7 @@ from dashboard.analysis import compare
 from dashboard.core.config import Settings
 from dashboard.core.periods import quarter_label
 from dashboard.core.teams import team_at
+from dashboard.core.words import NO_VALUE
 from dashboard.metrics import compute_series
 from dashboard.metrics.aggregate import group_at, org_dates
 from dashboard.metrics.checkins import statuses
@@ -145,10 +146,22 @@ def since_text(quarters: float, since: date | None) -> str:
     return f"since {quarter_label(since)} ({count} quarter{'s' if count != 1 else ''})"
 
 
-def display(ranked: pd.DataFrame, metrics: dict[str, Metric], names: dict[str, str]) -> pd.DataFrame:
-    """The ranked rows as people read them; numbers stay numbers so the table sorts them.
+def trend_text(worsening: float) -> str:
+    """The trend as a lead says it. A slope that moves the cell less than `compare.MIN_MOVE` spreads
+    over the quarters it is measured on is noise ("steady"); `NO_VALUE` when too few quarters
+    have a value to tell."""
+    if pd.isna(worsening):
+        return NO_VALUE
+    if abs(worsening) * (TREND_QUARTERS - 1) < compare.MIN_MOVE:
+        return "steady"
+    return "getting worse" if worsening > 0 else "getting better"
 
-    `quarters` is blank when the cell is not a problem now; a group's note keeps only its count
+
+def display(ranked: pd.DataFrame, metrics: dict[str, Metric], names: dict[str, str]) -> pd.DataFrame:
+    """The ranked rows as people read them: words where a lead would say words, the distance a
+    number so the table sorts by it, and `NO_VALUE` rather than an empty cell.
+
+    `quarters` says since when the cell has been a problem; a group's note keeps only its count
     of teams ("4 of 4 teams"), the drill-down names them.
     """
     return pd.DataFrame({
@@ -158,9 +171,9 @@ def display(ranked: pd.DataFrame, metrics: dict[str, Metric], names: dict[str, s
         "value": [metrics[m].format(v) for m, v in zip(ranked["metric_id"], ranked["value"])],
         "peers": [metrics[m].format(v) for m, v in zip(ranked["metric_id"], ranked["centre"])],
         "distance": ranked["distance"].round(1),
-        "trend": ranked["worsening"].round(2),
-        "quarters": ranked["quarters"].where(ranked["quarters"] > 0).astype("Int64"),
-        "n": ranked["n"].astype(int),
+        "trend": ranked["worsening"].map(trend_text),
+        "quarters": [since_text(q, s) or NO_VALUE for q, s in zip(ranked["quarters"], ranked["since"])],
+        "n": [f"{int(n)} {metrics[m].n_label}" for m, n in zip(ranked["metric_id"], ranked["n"])],
         "note": ranked["note"].str.split(":").str[0],
     })
 
@@ -243,7 +256,8 @@ def checkin_records(tables, settings, scope, scope_id, first: date, end: date, t
         {"on_time": "on time", "late": "late", "missing": "missing", "pending": "not due yet"})
     state = state.where(~(submitted.isna() & (due.dt.date > today)), "not due yet")
     out = pd.DataFrame({
-        "Team": chosen["team_id"], "Check-in": chosen["kind"], "For": pd.to_datetime(chosen["period_start"]).dt.date,
+        "Team": chosen["team_id"], "Check-in": chosen["kind"].map(settings.checkins.title_of),
+        "For": pd.to_datetime(chosen["period_start"]).dt.date,
         "Due": due, "Submitted": submitted, "State": state,
     })
     order = out["State"].map({"missing": 0, "late": 1, "on time": 2, "not due yet": 3})

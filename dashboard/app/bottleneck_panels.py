@@ -10,12 +10,15 @@ import streamlit as st
 from dashboard.analysis import bottlenecks
 from dashboard.app import navigation, ui, views
 from dashboard.core import periods, safe_text
+from dashboard.core.words import NO_VALUE
 from dashboard.metrics import METRICS, SIGNALS
 
 # ---------------------------------------------------------------------------------------------
 # Bottlenecks
 
 TOP_CHOICES = 30
+HOW_FAR = ("How far from the typical team counts typical spreads, the usual gap between teams: 0 is the median "
+           "team, 2 is twice that gap on the worse side, and a group is measured against the other groups.")
 
 
 def _focus_on_selection() -> None:
@@ -32,23 +35,10 @@ def bottleneck_table(ranked: pd.DataFrame) -> str | None:
     names = views.scope_names()
     shown = bottlenecks.display(ranked, METRICS, names)
     st.session_state["_bn_ids"] = shown["id"].tolist()
+    st.caption(HOW_FAR)
     st.dataframe(
         shown.drop(columns="id"), hide_index=True, width="stretch", height=420, key="bn_table",
-        on_select=_focus_on_selection, selection_mode="single-row",
-        column_config={
-            "metric": st.column_config.TextColumn("Metric", width="medium"),
-            "where": st.column_config.TextColumn("Team or group"),
-            "value": "Value", "peers": "Median",
-            "distance": st.column_config.NumberColumn("Distance", format="%.1f", help="Robust spreads worse than the "
-                                                      "median of all teams (or all groups); 0 is typical."),
-            "trend": st.column_config.NumberColumn("Trend", format="%+.2f", help="Spreads per quarter it has moved away "
-                                                   "from its peers over the last four quarters; positive is getting worse."),
-            "quarters": st.column_config.NumberColumn("Quarters", help="For how many quarters in a row it has "
-                                                      f"been at least {bottlenecks.FLAG} spreads worse."),
-            "n": st.column_config.NumberColumn("n", help="What the value stands on: releases, check-ins, PMs, "
-                                               "requests or respondents."),
-            "note": st.column_config.TextColumn("Note", help="A group's row names its teams in the drill-down."),
-        },
+        on_select=_focus_on_selection, selection_mode="single-row", column_config=_ranking_columns(),
     )
     if shown.empty:
         return None
@@ -62,6 +52,25 @@ def bottleneck_table(ranked: pd.DataFrame) -> str | None:
                          help="Or pick a row in the table.")
     st.query_params["focus"] = focus
     return focus
+
+
+def _ranking_columns() -> dict:
+    """The ranking's headers as a lead says them, each with its one-line explanation on hover."""
+    column = st.column_config
+    return {
+        "metric": column.TextColumn("Metric", width="medium"),
+        "where": column.TextColumn("Team or group"),
+        "value": column.TextColumn("Value"),
+        "peers": column.TextColumn("Typical (median)", help="The median of all teams, or of all groups on a group's row."),
+        "distance": column.NumberColumn("How far from the typical team", format="%.1f", help=HOW_FAR),
+        "trend": column.TextColumn(f"Last {bottlenecks.TREND_QUARTERS} quarters",
+                                   help="Moving away from the typical team (getting worse), towards it (getting "
+                                   f"better) or neither (steady); {NO_VALUE} when too few quarters have a value to tell."),
+        "quarters": column.TextColumn("How long", help="Since when it has been clearly worse than typical (at least "
+                                      f"{bottlenecks.FLAG} typical spreads) every quarter in a row; {NO_VALUE} when it is not now."),
+        "n": column.TextColumn("Based on", help="What the value stands on: releases, check-ins, PMs, requests or respondents."),
+        "note": column.TextColumn("Note", width="large", help="A group's row names its teams in the drill-down."),
+    }
 
 
 def bottleneck_drilldown(focus: str, ranked: pd.DataFrame, filters: ui.Filters, period: date) -> None:
@@ -79,8 +88,8 @@ def bottleneck_drilldown(focus: str, ranked: pd.DataFrame, filters: ui.Filters, 
         since = bottlenecks.since_text(item["quarters"], item["since"])
         st.caption(
             f"{metric.format(item['value'])} against a median of {metric.format(item['centre'])} over all "
-            f"{scope}s ({item['distance']:.1f} spreads {'worse' if item['distance'] >= 0 else 'better'}) · "
-            f"n = {int(item['n'])} {metric.n_label}" + (f" · {since}" if since else "")
+            f"{scope}s ({item['distance']:.1f} typical spreads {'worse' if item['distance'] >= 0 else 'better'}) · "
+            f"based on {int(item['n'])} {metric.n_label}" + (f" · {since}" if since else "")
             + (f" · {safe_text.markdown(item['note'])}" if item["note"] else "")
         )
     group = scope_id if scope == "group" else views.group_of().get(scope_id)
@@ -95,7 +104,6 @@ def bottleneck_drilldown(focus: str, ranked: pd.DataFrame, filters: ui.Filters, 
         st.dataframe(shown, hide_index=True, width="stretch", height="content" if len(shown) <= 12 else 400)
     page = "surveys.py" if "survey" in metric.sources else SIGNALS[metric.signal].page if metric.signal in SIGNALS else "overview.py"
     title = navigation.title_of(page)
-    params = {"from": ui.quarter_param(filters.first_quarter), "to": ui.quarter_param(filters.last_quarter),
-              "grain": filters.grain, "group": group or "", "team": focused.team or ""}
+    params = ui.filter_params(focused)
     st.page_link(str(navigation.PAGES_DIR / page), label=f"See {metric.title.lower()} for {where} on the {title} page", icon=":material/open_in_new:",
                  query_params=params)

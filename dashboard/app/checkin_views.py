@@ -17,11 +17,12 @@ from dashboard.metrics import METRICS, compute_series
 def checkin_kinds() -> dict[str, str]:
     """The check-in kinds in the data, id -> title: configured ones first, in their order, then the
     others, most frequent (the shortest cadence) first."""
-    configured = {kind.id: kind.label for kind in settings().checkins.kinds}
+    declared = settings().checkins
     counts = checkin_tables()["checkins"]["kind"].value_counts()
     present = sorted(counts.index, key=lambda kind: (-counts[kind], kind))
-    ordered = [kind for kind in configured if kind in counts] + [kind for kind in present if kind not in configured]
-    return {kind: configured.get(kind, kind.replace("_", " ").capitalize()) for kind in ordered}
+    configured = [kind.id for kind in declared.kinds if kind.id in counts]
+    ordered = configured + [kind for kind in present if kind not in configured]
+    return {kind: declared.title_of(kind) for kind in ordered}
 
 
 def _scoped_teams(group: str | None, team: str | None) -> pd.DataFrame:

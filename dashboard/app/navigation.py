@@ -3,6 +3,8 @@
 A page that `needs` nothing is an analysis page every role reads; one that needs a permission
 (`dashboard/app/auth.py`) is listed only for the roles that hold it. `st.navigation` routes only the
 pages it is given, so a URL to a page the viewer may not see opens the default page instead.
+
+Every page answers at its own path (`/releases`), the default page at the app's root as well.
 """
 from __future__ import annotations
 
@@ -52,7 +54,20 @@ def visible(viewer: Viewer) -> list[PageSpec]:
 
 
 def pages_for(viewer: Viewer) -> list[st.Page]:
-    return [
-        st.Page(PAGES_DIR / page.file, title=page.title, icon=page.icon, url_path=page.url_path, default=page.default)
-        for page in visible(viewer)
+    """The viewer's pages for `st.navigation`, in menu order, then the default page's own path.
+
+    Streamlit serves the default page at the root only, so `/overview`, the path a copied or
+    typed link may hold, would be "Page not found": a hidden twin of the default page answers
+    there. Links and the menu name the first page of a file, the one at the root.
+    """
+    pages = visible(viewer)
+    menu = [
+        st.Page(PAGES_DIR / page.file, title=page.title, icon=page.icon, url_path="" if page.default else page.url_path,
+                default=page.default)
+        for page in pages
     ]
+    twins = [
+        st.Page(PAGES_DIR / page.file, title=page.title, icon=page.icon, url_path=page.url_path, visibility="hidden")
+        for page in pages if page.default
+    ]
+    return menu + twins

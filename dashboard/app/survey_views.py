@@ -16,6 +16,7 @@ from dashboard.app import views
 from dashboard.charts.trends import n_text
 from dashboard.core.config import Settings
 from dashboard.core.store import open_store
+from dashboard.core.words import NO_VALUE, spoken
 from dashboard.metrics import load_tables
 from dashboard.metrics.survey import wave_dates
 from dashboard.metrics.surveys import ALL, CONSTRUCTS, question_table, wave_table
@@ -42,7 +43,7 @@ def min_group_size() -> int:
 
 
 def construct_title(construct: str) -> str:
-    return CONSTRUCTS.get(construct, construct.replace("_", " ").capitalize())
+    return CONSTRUCTS.get(construct, spoken(construct))
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
@@ -122,9 +123,9 @@ def display_table(frame: pd.DataFrame) -> pd.DataFrame:
     a shown one its response rate where at least k were invited."""
 
     def cell(value, shown, note, fmt):
-        return fmt(value) if shown and pd.notna(value) else note or "–"
+        return fmt(value) if shown and pd.notna(value) else note or NO_VALUE
 
-    rate = [f"{r:.0%} ({a} of {i})" if pd.notna(r) and s else "–"
+    rate = [f"{r:.0%} ({a} of {i})" if pd.notna(r) and s else NO_VALUE
             for r, a, i, s in zip(frame["response_rate"], frame["answered"].fillna(0).astype(int),
                                   frame["invited"].fillna(0).astype(int), frame["shown"])]
     return pd.DataFrame({

@@ -1,16 +1,18 @@
 """Streamlit pieces shared by the pages: the filters, the page header, the metric chart and the
 scorecard. A section only one page draws lives in that page's file.
 
-The filters live in the sidebar, drawn once by the entrypoint. They are seeded from the URL's
-query parameters on a session's first run and written back on every run, so a copied URL
-reproduces the view. Pages read the chosen filters with `require_filters()`. A page's own
-choices (the review's quarter, the bottleneck looked into) live in the URL the same way.
+The filters live in the sidebar, drawn once by the entrypoint. The URL's query parameters set
+them whenever the URL brings values of its own (see `seed_from_url`), and every run writes them
+back, so a copied URL reproduces the view and a link between pages carries it. Pages read the
+chosen filters with `require_filters()`. A page's own choices (the review's quarter, the
+bottleneck looked into, the Overview's view) live in the URL the same way.
 """
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass
 from datetime import date, timedelta
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import pandas as pd
 import streamlit as st
@@ -30,10 +32,11 @@ DEMO_BUILD_WAIT_SECONDS = 120
 DEFAULT_GRAIN: Grain = "month"
 ALL = ""
 FILTERS_KEY = "_filters"
-_PARAM_OF_KEY = {
-    "f_from": "from", "f_to": "to", "f_grain": "grain", "f_group": "group", "f_team": "team",
-    "qbr_quarter": "quarter", "bn_focus": "focus", "ov_exec": "view",
-}
+URL_SEEN_KEY = "_url_seen"
+"""The query parameters as the app left them at the end of the session's last run."""
+_FILTER_PARAM_OF_KEY = {"f_from": "from", "f_to": "to", "f_grain": "grain", "f_group": "group", "f_team": "team"}
+_PAGE_PARAM_OF_KEY = {"qbr_quarter": "quarter", "bn_focus": "focus", "ov_exec": "view"}
+_PARAM_OF_KEY = {**_FILTER_PARAM_OF_KEY, **_PAGE_PARAM_OF_KEY}
 GRAIN_LABEL = {"week": "Week", "month": "Month", "quarter": "Quarter"}
 PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
 SPARK_CONFIG = {"displayModeBar": False}
@@ -92,16 +95,67 @@ def quarter_param(quarter: date) -> str:
     return periods.label(quarter, "quarter")
 
 
+def filter_params(filters: Filters) -> dict[str, str]:
+    """The filters as query parameters: what the URL holds, and what every link between pages carries."""
+    return {"from": quarter_param(filters.first_quarter), "to": quarter_param(filters.last_quarter),
+            "grain": filters.grain, "group": filters.group or "", "team": filters.team or ""}
+
+
+def url_brings(key: str) -> str | None:
+    """The URL's value for a widget's parameter when the URL brings it, else None.
+
+    The URL brings a value on a session's first run, and whenever the parameter differs from
+    what the app itself left in the URL at the end of its last run (`remember_url`): a link
+    followed (a page link replaces the whole query string), an address pasted, a step back in
+    the browser's history. Otherwise the value in the URL is the widget's own, written back,
+    and the widget's state is newer: the user may have just changed it. A parameter the URL
+    lacks says nothing, so a page opened from the menu keeps the session's filters.
+    """
+    param = _PARAM_OF_KEY[key]
+    raw = st.query_params.get(param)
+    if raw is None or (key in st.session_state and raw == st.session_state.get(URL_SEEN_KEY, {}).get(param)):
+        return None
+    return raw
+
+
 def seed_from_url(key: str, options: list, parse=lambda value: value) -> None:
-    """Take a widget's first value from the URL, and drop a value the options no longer hold."""
-    if key not in st.session_state:
-        raw = st.query_params.get(_PARAM_OF_KEY[key])
-        if raw is not None:
-            value = parse(raw)
-            if value in options:
-                st.session_state[key] = value
-    elif st.session_state[key] not in options:
+    """Let a value the URL brings win over the widget's, once, and drop a value the options no longer hold."""
+    raw = url_brings(key)
+    value = None if raw is None else parse(raw)
+    if raw is not None and value in options:
+        st.session_state[key] = value
+    elif key in st.session_state and st.session_state[key] not in options:
         del st.session_state[key]
+
+
+def remember_url() -> None:
+    """Note the URL as this run leaves it, so the next run tells a link's parameters from the app's own.
+
+    Called by the entrypoint when a run ends, however it ends (`st.stop()` included): by then
+    the pages have written their own choices too.
+    """
+    st.session_state[URL_SEEN_KEY] = st.query_params.to_dict()
+
+
+def view_url() -> str:
+    """The address that reopens this view: the page's URL, the filters and the page's own choices.
+
+    Drawn in the sidebar before the page runs, so a page choice the user just changed is not in
+    the URL yet: its widget's state is, and stands in for it unless the URL brings a newer value.
+    """
+    params = st.query_params.to_dict()
+    for key, param in _PAGE_PARAM_OF_KEY.items():
+        chosen = st.session_state.get(key)
+        if param in params and chosen is not None and url_brings(key) is None:
+            params[param] = quarter_param(chosen) if isinstance(chosen, date) else str(chosen)
+    page = urlsplit(st.context.url or "")
+    return urlunsplit((page.scheme, page.netloc, page.path or "/", urlencode(params), ""))
+
+
+def copy_link() -> None:
+    """The view's full address, with a copy button, to paste into a message or a review deck."""
+    st.caption(":material/link: Link to this view", help="Opens this page with these filters and choices.")
+    st.code(view_url(), language=None, wrap_lines=True)
 
 
 def sidebar_filters() -> Filters | None:
@@ -158,10 +212,10 @@ def sidebar_filters() -> Filters | None:
         st.caption(f"Data as of {fresh:%d %b %Y, %H:%M} UTC" if fresh else "No sync or load has finished yet",
                    help="When the newest successful sync or file load finished.")
 
-    st.query_params.update(
-        {"from": quarter_param(first), "to": quarter_param(last), "grain": grain, "group": group, "team": team}
-    )
     chosen = Filters(first, last, grain or DEFAULT_GRAIN, group or None, team or None, views.today())
+    st.query_params.update(filter_params(chosen))
+    with st.sidebar:
+        copy_link()
     st.session_state[FILTERS_KEY] = chosen
     return chosen
 

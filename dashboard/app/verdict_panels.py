@@ -1,6 +1,8 @@
 """The Overview's answer before its cards: each signal's verdict this year, and what to look at."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import streamlit as st
 
 from dashboard.analysis import milestones
@@ -47,15 +49,17 @@ def _verdict(item: Verdict, compact: bool) -> None:
 
 
 def look_at(filters: ui.Filters) -> None:
-    """The worst bottlenecks of the last full quarter, each a link into the Bottlenecks page."""
+    """The worst bottlenecks of the last full quarter, each a link into the Bottlenecks page.
+
+    A link keeps the scope and grain and ends its range at the quarter the row was found in.
+    """
     quarter = views.scorecard_quarter(filters.last_quarter).quarter
     rows = verdict_views.look_at(quarter, filters.group, filters.team)
     st.subheader("What to look at", anchor=False)
     if rows.empty:
         st.caption(f"No team or group stands out from its peers in {ui.quarter_param(quarter)}.")
         return
-    params = {"from": ui.quarter_param(filters.first_quarter), "to": ui.quarter_param(quarter),
-              "grain": filters.grain, "group": filters.group or "", "team": filters.team or ""}
+    params = ui.filter_params(replace(filters, last_quarter=quarter))
     for row in rows.itertuples():
         label = (f"{row.metric} · {safe_text.markdown(row.where)}: {row.value} against a median of {row.peers}"
                  + (f", {row.since}" if row.since else f" in {row.quarter}"))

@@ -25,6 +25,7 @@ from dashboard.core.config import Settings, Target, load_settings
 from dashboard.core.periods import Grain
 from dashboard.core.schema import TABLES
 from dashboard.core.store import Store, open_store
+from dashboard.core.words import NO_VALUE
 from dashboard.derive import series_store
 from dashboard.metrics import METRICS, NEEDED_TABLES, SIGNALS, Metric, Scope, compute_series, level_of, load_tables
 from dashboard.metrics.registry import SERIES_COLUMNS
@@ -290,7 +291,8 @@ def privacy_minimum(metric: Metric, current: Settings | None = None) -> int | No
 
 
 def n_table(frame: pd.DataFrame, grain: Grain) -> pd.DataFrame:
-    """The n behind each point: one row per period, one column per scope, a hidden value marked."""
+    """The n behind each point: one row per period, one column per scope, a hidden value marked,
+    and a period in which a scope has nothing to count shown as `NO_VALUE`."""
     if frame.empty:
         return pd.DataFrame()
     cells = frame.assign(
@@ -298,7 +300,7 @@ def n_table(frame: pd.DataFrame, grain: Grain) -> pd.DataFrame:
         cell=frame["n"].map(charts.n_text),
     )
     table = cells.pivot_table(index="period", columns="name", values="cell", aggfunc="first", sort=False)
-    return table[list(dict.fromkeys(cells["name"]))].sort_index(ascending=False)
+    return table[list(dict.fromkeys(cells["name"]))].sort_index(ascending=False).fillna(NO_VALUE)
 
 
 def hidden_points(frame: pd.DataFrame) -> int:

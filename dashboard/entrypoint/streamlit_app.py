@@ -28,5 +28,8 @@ st.set_page_config(page_title="Product Ops Health", page_icon=str(ICON), layout=
 
 viewer = auth.gate()
 page = st.navigation(navigation.pages_for(viewer), position="top")
-ui.sidebar_filters()
-page.run()
+try:
+    ui.sidebar_filters()
+    page.run()
+finally:
+    ui.remember_url()

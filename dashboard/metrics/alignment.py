@@ -7,7 +7,7 @@ from dashboard.metrics.registry import SURVEY, Context, metric
 from dashboard.metrics.surveys import survey_series
 
 DEFINITION = (
-    "Mean 0-100 score of the survey construct 'alignment' (shared priorities, mutual understanding) "
+    "Mean 0-100 score of the survey's alignment questions (shared priorities, mutual understanding) "
     "among {who} respondents; a 1-5 answer v scores (v-1)/4*100. A wave counts in the period holding its "
     "median response day."
 )

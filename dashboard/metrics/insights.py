@@ -90,8 +90,8 @@ def data_request_days_to_fulfil(ctx: Context) -> pd.DataFrame:
 @metric(
     id="insights_self_serve_score", title="Insights without asking (survey)", signal="S2", unit="score",
     better="higher",
-    definition="Mean 0-100 score of the survey construct 'insights_self_serve' (\"I get the insights I "
-    "need without having to ask\"); a 1-5 answer v scores (v-1)/4*100. A wave counts in the period holding "
+    definition="Mean 0-100 score of the survey's insights-without-asking questions (\"I get the insights "
+    "I need without having to ask\"); a 1-5 answer v scores (v-1)/4*100. A wave counts in the period holding "
     "its median response day.",
     sources=("survey",), n_label="respondents", needs=SURVEY,
 )

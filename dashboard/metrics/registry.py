@@ -15,6 +15,7 @@ import pandas as pd
 
 from dashboard.core.config import Settings
 from dashboard.core.periods import Grain, next_start
+from dashboard.core.words import NO_VALUE
 
 Scope = Literal["org", "group", "team"]
 
@@ -59,7 +60,7 @@ SIGNALS: dict[str, Signal] = {signal.id: signal for signal in (
     Signal("S3", "Releases run smoothly at scale", "release_on_time_rate", "releases.py",
            (("release_on_time_rate", "month"), ("release_slip_days", "month"))),
     Signal("S4", "Product and operations align", "alignment_gap", "alignment.py"),
-    Signal("checkins", "Check-ins are delivered", "checkin_compliance_rate", "alignment.py",
+    Signal("checkins", "Check-ins are delivered", "checkin_compliance_rate", "checkins.py",
            (("checkin_compliance_rate", "week"), ("checkin_on_time_rate", "week"))),
 )}
 SERIES_COLUMNS = ["metric_id", "period_start", "grain", "scope", "scope_id", "value", "n"]
@@ -127,7 +128,7 @@ class Metric:
 
     def format(self, value: float | None) -> str:
         if value is None or pd.isna(value):
-            return "–"
+            return NO_VALUE
         if self.unit == "share":
             return f"{value:.0%}"
         if self.unit in ("hours", "days"):

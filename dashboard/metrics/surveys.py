@@ -319,7 +319,7 @@ def survey_series(ctx: Context, construct: str, role: str = ALL, statistic: str 
     id="pm_strategy_share_reported", title="PM time on strategy (self-reported)", signal="S1", unit="share",
     better="higher",
     definition="Mean over PM respondents of the share of their time they report spending on strategy "
-    "(survey construct 'pm_time_on_strategy_pct', a percent answer), to set beside the share measured "
+    "(the survey's time-on-strategy question, a percent answer), to set beside the share measured "
     "from calendars. A wave counts in the period holding its median response day.",
     sources=("survey",), n_label="respondents", needs=SURVEY,
 )

@@ -291,3 +291,10 @@ def test_the_slipping_group_and_the_silent_team_come_first(demo_quarterly, quart
     assert {m for m, scope_id in found if scope_id == SILENT_TEAM} >= {"checkin_compliance_rate"}, top
     silent = top[top["scope_id"] == SILENT_TEAM].iloc[0]
     assert silent["since"] == Q2, "the team went quiet in the second quarter of 2026"
+
+
+@pytest.mark.parametrize(("worsening", "said"), [
+    (0.27, "getting worse"), (-0.3, "getting better"), (0.1, "steady"), (-0.1, "steady"), (float("nan"), "–"),
+])
+def test_the_trend_is_said_in_words_and_a_move_under_half_a_spread_a_year_is_steady(worsening, said):
+    assert bottlenecks.trend_text(worsening) == said

@@ -333,7 +333,7 @@ def test_a_bottleneck_row_drills_down_to_its_records_and_links_to_its_page(demo_
     records = next(table.value for table in at.dataframe if "State" in table.value)
     assert (records["State"] == "missing").sum() > len(records) / 2, "the silent team's check-ins are missing"
     links = at.get("page_link")
-    assert links and "Alignment page" in links[0].proto.label
+    assert links and "Check-ins page" in links[0].proto.label
     at.selectbox(key="bn_focus").select(f"checkin_on_time_rate:team:{SILENT_TEAM}").run()
     assert_clean(at, "another row")
     assert at.query_params["focus"] == f"checkin_on_time_rate:team:{SILENT_TEAM}"
@@ -428,7 +428,7 @@ def test_checkins_page_filters_by_kind_and_opens_the_evidence_behind_a_cell(demo
     at = open_page(page_file("checkins.py"))
     assert_clean(at, "checkins")
     kind = at.selectbox(key="ck_kind")
-    assert kind.options == ["Weekly status", "Monthly roadmap", "Qbr prep"]
+    assert kind.options == ["Weekly status", "Monthly roadmap", "QBR prep"]
     weekly = _heatmap(at)
     assert set().union(*(trace["y"] for trace in weekly.values())) == set(org["team_name"].values())
     assert set(weekly["missing"]["y"]) >= {"Android"}

@@ -41,18 +41,19 @@ def test_breakdowns(env):
     assert views.breakdown("Core", None, focus=True) == views.Breakdown("group", ["Core"], "org", "org")
 
 
-def test_n_table_marks_hidden_values():
+def test_n_table_marks_hidden_values_and_periods_with_nothing_to_count():
     frame = pd.DataFrame(
         {
-            "period_start": [pd.Timestamp("2026-07-01").date(), pd.Timestamp("2026-10-01").date()],
-            "name": "Payments",
-            "value": [0.5, float("nan")],
-            "n": pd.array([9, None], dtype="Int64"),
+            "period_start": [pd.Timestamp("2026-07-01").date(), pd.Timestamp("2026-10-01").date(), pd.Timestamp("2026-07-01").date()],
+            "name": ["Payments", "Payments", "Checkout"],
+            "value": [0.5, float("nan"), 0.4],
+            "n": pd.array([9, None, 4], dtype="Int64"),
         }
     )
     table = views.n_table(frame, "quarter")
     assert table.loc["2026Q4", "Payments"] == "hidden", "a hidden cell publishes no n"
     assert table.loc["2026Q3", "Payments"] == "9"
+    assert table.loc["2026Q4", "Checkout"] == "–", "not None or nan"
     assert views.hidden_points(frame) == 1
 
 

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, field_validator, model_validator
 
 from dashboard.core.config.base import _Strict
+from dashboard.core.words import spoken
 
 WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -53,7 +54,7 @@ class CheckinKind(_Strict):
 
     @property
     def label(self) -> str:
-        return self.title or self.id.replace("_", " ").capitalize()
+        return self.title or spoken(self.id)
 
 
 class CheckinForm(_Strict):
@@ -97,3 +98,9 @@ class Checkins(_Strict):
 
     def kind(self, kind_id: str) -> CheckinKind | None:
         return next((kind for kind in self.kinds if kind.id == kind_id), None)
+
+    def title_of(self, kind_id: str) -> str:
+        """What every page calls a check-in kind: its configured title, else its id in words (the
+        data may hold kinds the config no longer declares)."""
+        declared = self.kind(kind_id)
+        return declared.label if declared else spoken(kind_id)
