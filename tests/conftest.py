@@ -189,6 +189,20 @@ def demo_env(demo_db, monkeypatch) -> str:
     return demo_db
 
 
+def demo_server_env(demo_db) -> dict[str, str | None]:
+    """What a dashboard server over the demo organisation runs with (None: unset)."""
+    return {"PRODOPS_DB": str(demo_db), "PRODOPS_TODAY": DEMO_TODAY.isoformat(), "PRODOPS_CONFIG": None}
+
+
+@pytest.fixture(scope="session")
+def server(demo_db):
+    """One `streamlit run` dashboard server for the session's browser tests, on the demo as of its day."""
+    from tests.browser import streamlit_server
+
+    with streamlit_server(demo_server_env(demo_db)) as url:
+        yield url
+
+
 @pytest.fixture(scope="session")
 def browser():
     """One headless Chromium for every browser test: Playwright's sync API allows one instance per process."""

@@ -183,7 +183,9 @@ def display(ranked: pd.DataFrame, metrics: dict[str, Metric], names: dict[str, s
 
 
 def scope_teams(tables: dict[str, pd.DataFrame], scope: str, scope_id: str, team_ids: pd.Series, dates: pd.Series) -> pd.Series:
-    """Which of the rows (a team id and a date each) fall in the team or group `scope_id`."""
+    """Which of the rows (a team id and a date each) fall in the team or group `scope_id` (all of them for the organisation)."""
+    if scope == "org":
+        return pd.Series(True, index=team_ids.index)
     if scope == "team":
         return team_ids == scope_id
     return group_at(tables, team_ids, dates) == scope_id
@@ -204,6 +206,16 @@ def readable(frame: pd.DataFrame) -> pd.DataFrame:
 
 def _days(later: pd.Series, earlier: pd.Series) -> pd.Series:
     return (pd.to_datetime(later) - pd.to_datetime(earlier)) / pd.Timedelta(days=1)
+
+
+JIRA_LINK = "Open in Jira"
+
+
+def _jira_links(settings: Settings, paths: pd.Series) -> dict[str, pd.Series]:
+    """Each record's address on the configured Jira site (a column named `JIRA_LINK`); none without one."""
+    if settings.jira is None:
+        return {}
+    return {JIRA_LINK: f"{settings.jira.url}/" + paths}
 
 
 def release_records(tables, settings, scope, scope_id, first: date, end: date, today: date) -> pd.DataFrame:
@@ -237,6 +249,7 @@ def release_records(tables, settings, scope, scope_id, first: date, end: date, t
         "Days late": late.round(0),
         "Re-plans": chosen["replans"].astype(int),
         "State": state,
+        **_jira_links(settings, "projects/" + chosen["project"].astype(str) + "/versions/" + chosen["release_id"].astype(str)),
     })
     order = out["State"].map({"not released": 0, "late": 1, "no plan": 2, "on time": 3})
     out = out.assign(_o=order).sort_values(["_o", "Days late"], ascending=[True, False]).drop(columns="_o")
@@ -301,6 +314,7 @@ def request_records(tables, settings, scope, scope_id, first: date, end: date, t
         "Request": rows["key"], "Team": team[chosen], "Created": pd.to_datetime(rows["created"]),
         "Resolved": pd.to_datetime(rows["resolved"]), "Status": rows["status"],
         "Days": days, "State": np.where(is_open, "open", "resolved"),
+        **_jira_links(settings, "browse/" + rows["key"].astype(str)),
     })
     return readable(out.sort_values(["State", "Days"], ascending=[True, False]).reset_index(drop=True))
 
@@ -320,6 +334,33 @@ def records(
     if metric.id.startswith("data_request"):
         return request_records(tables, settings, scope, scope_id, period, end, today)
     return None
+
+
+RECOUNTED = ("release_count", "release_on_time_rate", "release_slip_days", "checkin_compliance_rate",
+             "checkin_on_time_rate")
+"""The metrics whose value is a count, a rate or a mean of the records listed, so the list can be added up."""
+
+
+def from_records(metric: Metric, frame: pd.DataFrame | None) -> float | None:
+    """The value the listed records give, by the metric's own definition; None where the value
+    is not a count, rate or mean of them (a median of gaps, a mean over PMs, a survey score)."""
+    if frame is None or metric.id not in RECOUNTED or frame.empty:
+        return None
+    if metric.id.startswith("release_"):
+        shipped = frame[frame["State"] != "not released"]
+        planned = shipped[shipped["State"].isin(["on time", "late"])]
+        if metric.id == "release_count":
+            return float(len(shipped))
+        if planned.empty:
+            return None
+        if metric.id == "release_on_time_rate":
+            return float((planned["State"] == "on time").mean())
+        return float(planned["Days late"].astype(float).mean())
+    expected = frame[frame["State"] != "not due yet"]
+    if expected.empty:
+        return None
+    counted = ["on time", "late"] if metric.id == "checkin_compliance_rate" else ["on time"]
+    return float(expected["State"].isin(counted).mean())
 
 
 def summary(metric: Metric, frame: pd.DataFrame | None) -> str:

@@ -18,7 +18,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.analysis.scorecard import STATUS_COLOR, STATUS_LABEL, ScorecardPeriod
-from dashboard.app import data_views, views
+from dashboard.app import data_views, record_panels, views
 from dashboard.charts import trends as charts
 from dashboard.core import periods, safe_text
 from dashboard.core.config import ConfigError
@@ -304,13 +304,14 @@ def metric_chart(
             target=target.target if target else None, reference=view.reference, height=height,
             plot_px=plot_px, through=filters.today,
         )
-        st.plotly_chart(figure, key=f"trend_{metric_id}", config=PLOTLY_CONFIG)
+        record_panels.chart_with_points(figure, f"trend_{metric_id}", PLOTLY_CONFIG)
         hidden = views.hidden_points(frame)
         if hidden:
             st.caption(
                 f":material/visibility_off: {hidden} of {len(frame)} points are hidden by the privacy rules: "
                 f"too few {metric.n_label} behind them, or a value that could be worked out from others shown."
             )
+        record_panels.behind_a_point(metric, frame, filters.grain, f"trend_{metric_id}")
         with st.expander("About this metric"):
             about(metric_id, frame, filters.grain)
 

@@ -383,16 +383,21 @@ def ranked(period: date, group: str | None = None, team: str | None = None) -> p
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def _records(url: str, settings_json: str, version: str, metric_id: str, scope: str, scope_id: str,
-             period: date, day: date) -> pd.DataFrame | None:
+             period: date, grain: Grain, day: date) -> pd.DataFrame | None:
     config = Settings.model_validate_json(settings_json)
-    end = periods.next_start(period, "quarter")
+    end = periods.next_start(period, grain)
     return bottlenecks.records(METRICS[metric_id], shared_tables(url, settings_json, version), config, scope, scope_id,
                                period, end, day)
 
 
-def records(metric_id: str, scope: str, scope_id: str, period: date) -> pd.DataFrame | None:
-    """The records behind one ranked row (`dashboard.analysis.bottlenecks.records`); None for survey metrics."""
-    return _records(*cache_key(), metric_id, scope, scope_id, period, today())
+def records(metric_id: str, scope: str, scope_id: str, period: date, grain: Grain = "quarter") -> pd.DataFrame | None:
+    """The records behind one value: a ranked row's quarter, or a chart's point of any grain
+    (`dashboard.analysis.bottlenecks.records`), teams by name; None for survey metrics."""
+    found = _records(*cache_key(), metric_id, scope, scope_id, period, grain, today())
+    if found is None or "Team" not in found:
+        return found
+    names = scope_names()
+    return found.assign(Team=found["Team"].map(lambda team: names.get(team, team)))
 
 
 # ---------------------------------------------------------------------------------------------

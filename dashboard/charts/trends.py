@@ -118,6 +118,7 @@ def trend(
                 x=rows["period_start"],
                 y=rows["value"],
                 name=html_text(rows["name"].iloc[0] if len(rows) else scope_id),
+                meta=scope_id,
                 connectgaps=False,
                 line=dict(
                     color=REFERENCE_COLOR if is_reference else colours[scope_id],
@@ -168,7 +169,7 @@ def _so_far(fig: go.Figure, metric: Metric, whole: pd.DataFrame, partial: pd.Dat
     point = partial.head(1)
     last = whole[whole["value"].notna()].tail(1)
     line.legendgroup = line.name
-    style = dict(name=line.name, legendgroup=line.name, showlegend=False)
+    style = dict(name=line.name, legendgroup=line.name, showlegend=False, meta=line.meta)
     fig.add_trace(go.Scatter(
         x=pd.concat([last["period_start"], point["period_start"]]), y=pd.concat([last["value"], point["value"]]),
         mode="lines", line=dict(color=line.line.color, width=line.line.width, dash="dot"), hoverinfo="skip", **style,

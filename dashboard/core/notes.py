@@ -29,8 +29,10 @@ def _has_table(store: Store, name: str) -> bool:
 
 
 def annotations(store: Store) -> pd.DataFrame:
-    """Every annotation, oldest first: `on_date`, `scope` (org, a group or a team id), `label`."""
-    return store.table("annotations").sort_values(["on_date", "label"], ignore_index=True)
+    """Every annotation, oldest first: `on_date`, `scope` (org, a group or a team id), `label`,
+    `metrics` (empty in a store written before annotations named them, until its next write migrates it)."""
+    stored = store.table("annotations").reindex(columns=list(TABLES["annotations"].columns))
+    return stored.sort_values(["on_date", "label"], ignore_index=True)
 
 
 def add_annotation(store: Store, on_date: date, scope: str, label: str, metrics: list[str] = ()) -> None:

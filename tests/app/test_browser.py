@@ -8,31 +8,19 @@ changed.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
 from tests.browser import PAGES, full_page_screenshot, streamlit_server, wait_for_app
-from tests.conftest import DEMO_TODAY
+from tests.conftest import demo_server_env
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 # Loading a page by its own URL makes Streamlit's frontend probe `/<page>/_stcore/health` and
 # `/<page>/_stcore/host-config` before the server root; those 404s are expected
 # (streamlit/streamlit#7074) and are the only console errors let through.
 BASE_PATH_PROBE = re.compile(r"/[\w-]+/_stcore/(health|host-config)$")
-
-
-def demo_server_env(demo_db: Path) -> dict[str, str | None]:
-    return {"PRODOPS_DB": str(demo_db), "PRODOPS_TODAY": DEMO_TODAY.isoformat(), "PRODOPS_CONFIG": None}
-
-
-@pytest.fixture(scope="session")
-def server(demo_db) -> Iterator[str]:
-    """One dashboard server for the session, on the demo database as of the demo's day."""
-    with streamlit_server(demo_server_env(demo_db)) as url:
-        yield url
 
 
 def watch_errors(page) -> list[str]:

@@ -24,8 +24,8 @@ from streamlit.testing.v1 import AppTest
 from dashboard.app import navigation, ui
 from dashboard.demo import SILENT_TEAM, SLIPPING_GROUP
 from dashboard.metrics import METRICS
-from tests.browser import streamlit_server, wait_for_app
-from tests.conftest import DEMO_TODAY, ENTRYPOINT, page_file
+from tests.browser import wait_for_app
+from tests.conftest import ENTRYPOINT, page_file
 
 FILE_OF_PATH = {spec.url_path: spec.file for spec in navigation.PAGES} | {
     "": next(spec.file for spec in navigation.PAGES if spec.default)
@@ -206,13 +206,6 @@ def test_the_copied_link_holds_a_page_choice_the_moment_it_is_made(demo_env):
 
 # ---------------------------------------------------------------------------------------------
 # In a browser
-
-@pytest.fixture(scope="module")
-def server(demo_db) -> Iterator[str]:
-    env = {"PRODOPS_DB": str(demo_db), "PRODOPS_TODAY": DEMO_TODAY.isoformat(), "PRODOPS_CONFIG": None}
-    with streamlit_server(env) as url:
-        yield url
-
 
 def sidebar_choice(page, label: str):
     """The sidebar's select box labelled `label`; its value is the shown choice."""

@@ -1,0 +1,94 @@
+"""The records behind a point of a trend chart: a click on the point, or a choice in the list below
+the chart, opens them, with what they add up to and a CSV of exactly the rows shown."""
+from __future__ import annotations
+
+from datetime import date
+from functools import partial
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from dashboard.analysis import bottlenecks
+from dashboard.app import views
+from dashboard.core import periods
+from dashboard.core.periods import Grain
+from dashboard.metrics import Metric
+
+Point = tuple[str, date]
+"""A point of a trend chart: the line's scope id and the period's first day."""
+
+
+def period_text(start: date, grain: Grain) -> str:
+    """A period as people say it: "week of 6 Jul 2026", "Sep 2026", "Q3 2026"."""
+    if grain == "week":
+        return f"week of {start.day} {start:%b %Y}"
+    return f"{start:%b %Y}" if grain == "month" else periods.quarter_label(start)
+
+
+def state_key(chart_key: str) -> str:
+    return f"rec_{chart_key}"
+
+
+def on_click(chart_key: str, lines: list[str]) -> None:
+    """A click on a point chooses it in the list: `lines` holds each trace's scope id, in trace order."""
+    points = st.session_state[chart_key].get("selection", {}).get("points", [])
+    if not points:
+        return
+    point = points[0]
+    curve = point.get("curve_number")
+    if curve is None or curve >= len(lines) or lines[curve] is None:
+        return
+    st.session_state[state_key(chart_key)] = (lines[curve], pd.Timestamp(point["x"]).date())
+
+
+def chart_with_points(figure: go.Figure, chart_key: str, config: dict) -> None:
+    """The chart, its points clickable: a click opens the records behind the point below it."""
+    lines = [trace.meta for trace in figure.data]
+    st.plotly_chart(figure, key=chart_key, config=config, on_select=partial(on_click, chart_key, lines),
+                    selection_mode="points")
+
+
+def choices(frame: pd.DataFrame) -> list[Point]:
+    """Every point with a value, newest first, the reference line's first within a period."""
+    shown = frame[frame["value"].notna()]
+    ordered = shown.assign(_at=pd.to_datetime(shown["period_start"])).sort_values("_at", ascending=False, kind="stable")
+    return [(row.scope_id, pd.Timestamp(row.period_start).date()) for row in ordered.itertuples()]
+
+
+def behind_a_point(metric: Metric, frame: pd.DataFrame, grain: Grain, chart_key: str) -> None:
+    """The list of points and, for the chosen one, its records."""
+    key = state_key(chart_key)
+    options = choices(frame)
+    if st.session_state.get(key) not in options:
+        st.session_state.pop(key, None)
+    names = dict(zip(frame["scope_id"], frame["name"]))
+    with st.expander("Records behind a point", icon=":material/table_rows:", expanded=key in st.session_state):
+        unchosen = {} if key in st.session_state else {"index": None}
+        chosen = st.selectbox(
+            "Point", options, key=key, placeholder="Click a point on the chart, or choose one here", **unchosen,
+            format_func=lambda point: f"{names.get(point[0], point[0])} · {period_text(point[1], grain)}",
+        )
+        if chosen is not None:
+            _records(metric, frame, grain, chosen, names.get(chosen[0], chosen[0]))
+
+
+def _records(metric: Metric, frame: pd.DataFrame, grain: Grain, point: Point, name: str) -> None:
+    scope_id, period = point
+    rows = views.records(metric.id, views.scope_level(scope_id), scope_id, period, grain)
+    cell = frame[(frame["scope_id"] == scope_id) & (pd.to_datetime(frame["period_start"]) == pd.Timestamp(period))]
+    value = cell["value"].iloc[0] if len(cell) else None
+    st.markdown(f"**{name}, {period_text(period, grain)}: {metric.format(value)}**")
+    st.caption(bottlenecks.summary(metric, rows).replace("in this quarter", "in this period")
+               .replace("in the quarter", "in the period"))
+    if rows is None or rows.empty:
+        return
+    recounted = bottlenecks.from_records(metric, rows)
+    if recounted is not None:
+        st.caption(f"Counted from these rows: {metric.format(recounted)}, by the definition under “About this metric”.")
+    link = bottlenecks.JIRA_LINK
+    st.dataframe(rows, hide_index=True, width="stretch", height="content" if len(rows) <= 12 else 400,
+                 column_config={link: st.column_config.LinkColumn(link, display_text="open")} if link in rows else None)
+    st.download_button("Download these rows (CSV)", rows.to_csv(index=False).encode(), icon=":material/download:",
+                       file_name=f"{metric.id}-{scope_id}-{periods.label(period, grain)}.csv".replace(" ", "-"),
+                       mime="text/csv", key=f"{state_key(metric.id)}_csv", on_click="ignore")
