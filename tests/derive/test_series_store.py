@@ -92,7 +92,7 @@ def test_a_write_that_does_not_refresh_the_series_makes_pages_compute_live(demo_
     store, settings = Store(demo_copy), Settings()
     first = series_store.window_start(DEMO_TODAY, series_store.earliest(store.query))
     with store.transaction() as tx:
-        tx.upsert("annotations", pd.DataFrame([{"on_date": DEMO_TODAY, "scope": "org", "label": "launch"}]))
+        tx.upsert("annotations", pd.DataFrame([{"on_date": DEMO_TODAY, "scope": "org", "label": "launch", "metrics": None}]))
     assert series_store.stored(store, settings, "month", "org", first, DEMO_TODAY) is not None
     teams = store.table("teams")
     with store.transaction() as tx:
