@@ -27,6 +27,8 @@ from dashboard.metrics import METRICS
 from tests.browser import wait_for_app
 from tests.conftest import ENTRYPOINT, page_file
 
+pytestmark = pytest.mark.duckdb_only("links and the URL are the browser's and Streamlit's, the same over either store; tests/app/test_pages.py renders the pages on both")
+
 FILE_OF_PATH = {spec.url_path: spec.file for spec in navigation.PAGES} | {
     "": next(spec.file for spec in navigation.PAGES if spec.default)
 }

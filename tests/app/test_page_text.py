@@ -22,6 +22,8 @@ from streamlit.testing.v1 import AppTest
 from tests.app.test_pages import PAGES, assert_clean, open_page
 from tests.conftest import page_file
 
+pytestmark = pytest.mark.duckdb_only("a page's words come from the same code over either store; tests/app/test_pages.py renders the pages on both")
+
 EMPTY_MARKERS = ("None", "nan", "NaN", "NaT", "<NA>")
 EMPTY_WORD = re.compile(r"(?<![\w<])(?:None|nan|NaN|NaT)(?![\w>])|<NA>")
 SNAKE_CASE = re.compile(r"(?<![\w./:-])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![\w./-])")
