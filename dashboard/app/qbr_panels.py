@@ -17,7 +17,7 @@ from dashboard.report.images import ImageError
 
 
 def qbr_quarter(quarters: list[date]) -> date:
-    """The review's quarter: from the URL on the first run, else the last complete quarter."""
+    """The review's quarter: the one a link or address brings (`ui.seed_from_url`), else the last complete quarter."""
     by_param = {ui.quarter_param(q): q for q in quarters}
     ui.seed_from_url("qbr_quarter", quarters, by_param.get)
     chosen = st.selectbox("Quarter", quarters, index=len(quarters) - 1, format_func=periods.quarter_label, key="qbr_quarter",
