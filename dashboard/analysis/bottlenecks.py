@@ -363,12 +363,12 @@ def from_records(metric: Metric, frame: pd.DataFrame | None) -> float | None:
     return float(expected["State"].isin(counted).mean())
 
 
-def summary(metric: Metric, frame: pd.DataFrame | None) -> str:
-    """One line over the records: what they add up to."""
+def summary(metric: Metric, frame: pd.DataFrame | None, period: str = "quarter") -> str:
+    """One line over the records of a `period` ("quarter", "month", ...): what they add up to."""
     if frame is None:
         return "Survey answers are anonymous: there are no records to list, only the scores on the Surveys page."
     if frame.empty:
-        return "No records in this quarter."
+        return f"No records in this {period}."
     if "State" in frame and metric.id.startswith("release_"):
         counts = frame["State"].value_counts()
         return (f"{len(frame)} releases: {counts.get('late', 0)} late, {counts.get('not released', 0)} planned but "
@@ -378,5 +378,5 @@ def summary(metric: Metric, frame: pd.DataFrame | None) -> str:
         return (f"{len(frame)} check-ins due: {counts.get('missing', 0)} missing, {counts.get('late', 0)} late, "
                 f"{counts.get('on time', 0)} on time.")
     if metric.id.startswith("data_request"):
-        return f"{len(frame)} requests created or resolved in the quarter; {int((frame['State'] == 'open').sum())} still open."
+        return f"{len(frame)} requests created or resolved in the {period}; {int((frame['State'] == 'open').sum())} still open."
     return f"{len(frame)} weeks, worst first; each is the mean over the PMs of the week."

@@ -12,6 +12,7 @@ sees when two of them share the credit.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -21,7 +22,7 @@ from dashboard.analysis.scorecard import format_delta
 from dashboard.analysis.verdict import LEVEL, MIN_PERIODS, UNKNOWN, Comparison, Span, compare, signed
 from dashboard.core.notes import annotation_metrics
 from dashboard.core.periods import floor_date, next_start
-from dashboard.metrics.registry import Metric
+from dashboard.metrics.registry import SERIES_COLUMNS, Metric, Scope, level_of
 
 WINDOW_MONTHS = 6
 RULE = (
@@ -85,6 +86,24 @@ def windows(on_date: date, until: date) -> tuple[Span, Span]:
     first_before = _months_later(month, -WINDOW_MONTHS)
     return (Span("month", first_after, end_after, _span_label(first_after, end_after)),
             Span("month", first_before, month, _span_label(first_before, month)))
+
+
+MonthReader = Callable[[Scope, date, list[str]], pd.DataFrame]
+"""Month cells of one scope level, from a first month, of some metric ids: the store's series,
+computed or published, as the caller has them."""
+
+
+def month_cells(annotations: pd.DataFrame, metrics: dict[str, Metric], until: date, group_names,
+                read: MonthReader) -> pd.DataFrame:
+    """The month cells `impacts` needs for these annotations: their metrics, at their scopes'
+    levels, from the first month of the earliest window up to `until`."""
+    ids = sorted({i for cell in annotations.get("metrics", []) for i in annotation_metrics(cell) if i in metrics})
+    if not ids:
+        return pd.DataFrame(columns=SERIES_COLUMNS)
+    first = windows(min(annotations["on_date"]), until)[1].first
+    levels = sorted({level_of(scope_id, group_names) for scope_id in annotations["scope"]})
+    cells = pd.concat([read(level, first, ids) for level in levels], ignore_index=True)
+    return cells[cells["metric_id"].isin(ids) & (pd.to_datetime(cells["period_start"]) < pd.Timestamp(until))]
 
 
 def impacts(annotations: pd.DataFrame, monthly: pd.DataFrame, metrics: dict[str, Metric], until: date) -> list[Impact]:

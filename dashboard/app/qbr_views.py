@@ -40,13 +40,12 @@ def _inputs(quarter: date, scope: Scope, scope_id: str):
     fine = {grain: series(grain, scope, previous, end) for grain in grains()}
     months = series("month", scope, year_ago, end)
     marks = annotations()
-    first, levels, ids = summary.milestone_reads(marks, quarter, scope_id, set(group_of().values()))
-    milestone_months = pd.concat([series("month", level, first, end) for level in levels] or [months.iloc[0:0]],
-                                 ignore_index=True)
+    milestone_months = summary.milestone_months(marks, quarter, scope_id, set(group_of().values()),
+                                                lambda level, first, _: series("month", level, first, end))
     return Inputs(
         quarterly=quarterly[quarterly["period_start"] <= end], fine={g: f[f["period_start"] <= end] for g, f in fine.items()},
         lead_months=months[months["period_start"] <= end],
-        milestone_months=milestone_months[milestone_months["metric_id"].isin(ids) & (milestone_months["period_start"] <= end)],
+        milestone_months=milestone_months,
         names=scope_names(), group_of=group_of(), notes=qbr_notes(quarter, scope_id), annotations=marks,
         freshness=freshness_text(data_status().runs),
     )

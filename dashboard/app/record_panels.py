@@ -70,17 +70,16 @@ def behind_a_point(metric: Metric, frame: pd.DataFrame, grain: Grain, chart_key:
             format_func=lambda point: f"{names.get(point[0], point[0])} · {period_text(point[1], grain)}",
         )
         if chosen is not None:
-            _records(metric, frame, grain, chosen, names.get(chosen[0], chosen[0]))
+            _records(metric, frame, grain, chosen, names.get(chosen[0], chosen[0]), f"{key}_csv")
 
 
-def _records(metric: Metric, frame: pd.DataFrame, grain: Grain, point: Point, name: str) -> None:
+def _records(metric: Metric, frame: pd.DataFrame, grain: Grain, point: Point, name: str, download_key: str) -> None:
     scope_id, period = point
     rows = views.records(metric.id, views.scope_level(scope_id), scope_id, period, grain)
     cell = frame[(frame["scope_id"] == scope_id) & (pd.to_datetime(frame["period_start"]) == pd.Timestamp(period))]
     value = cell["value"].iloc[0] if len(cell) else None
     st.markdown(f"**{name}, {period_text(period, grain)}: {metric.format(value)}**")
-    st.caption(bottlenecks.summary(metric, rows).replace("in this quarter", "in this period")
-               .replace("in the quarter", "in the period"))
+    st.caption(bottlenecks.summary(metric, rows, grain))
     if rows is None or rows.empty:
         return
     recounted = bottlenecks.from_records(metric, rows)
@@ -91,4 +90,4 @@ def _records(metric: Metric, frame: pd.DataFrame, grain: Grain, point: Point, na
                  column_config={link: st.column_config.LinkColumn(link, display_text="open")} if link in rows else None)
     st.download_button("Download these rows (CSV)", rows.to_csv(index=False).encode(), icon=":material/download:",
                        file_name=f"{metric.id}-{scope_id}-{periods.label(period, grain)}.csv".replace(" ", "-"),
-                       mime="text/csv", key=f"{state_key(metric.id)}_csv", on_click="ignore")
+                       mime="text/csv", key=download_key, on_click="ignore")

@@ -7,7 +7,7 @@ import pandas as pd
 
 from dashboard.analysis import bottlenecks, milestones
 from dashboard.analysis.verdict import Verdict, last_full_quarter, verdict, year_to_date
-from dashboard.app.views import annotations, ranked, scope_level, scope_names, series, settings, today
+from dashboard.app.views import annotations, group_of, ranked, scope_names, series, settings, today
 from dashboard.core import periods
 from dashboard.metrics import METRICS, SIGNALS, Scope
 
@@ -45,9 +45,8 @@ def impacts(scope_ids: list[str]) -> list[milestones.Impact]:
         return []
     day = today()
     until = periods.floor_date(day, "month")
-    first = milestones.windows(min(marks["on_date"]), until)[1].first
-    monthly = pd.concat([series("month", level, first, day) for level in sorted({scope_level(i) for i in marks["scope"]})],
-                        ignore_index=True)
+    monthly = milestones.month_cells(marks, METRICS, until, group_of().values(),
+                                     lambda level, first, _: series("month", level, first, day))
     return milestones.impacts(marks, monthly, METRICS, until)
 
 

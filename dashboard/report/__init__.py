@@ -70,9 +70,9 @@ def gather(store: Store, settings: Settings, quarter: date, scope: Scope, scope_
     leads = compute_series(tables, settings, "month", scope, year_ago, end, [signal.lead for signal in SIGNALS.values()])
     teams = tables["teams"]
     marks = notes.annotations(store)
-    first, levels, ids = summary.milestone_reads(marks, quarter, scope_id, teams["group_name"].dropna())
-    milestone_months = pd.concat([compute_series(tables, settings, "month", level, first, end, ids) for level in levels]
-                                 or [leads.iloc[0:0]], ignore_index=True)
+    milestone_months = summary.milestone_months(
+        marks, quarter, scope_id, teams["group_name"].dropna(),
+        lambda level, first, ids: compute_series(tables, settings, "month", level, first, end, ids))
     return Inputs(
         quarterly=quarterly, fine=fine, lead_months=leads, milestone_months=milestone_months, names=scope_names(teams),
         group_of=dict(zip(teams["team_id"], teams["group_name"])),

@@ -101,7 +101,7 @@ class Inputs:
         lead_months: at least each signal's lead metric by month, of the report's scope level,
             from the same quarter a year before (the summary's verdicts).
         milestone_months: the month cells the summary's milestone impacts read
-            (`dashboard.report.summary.milestone_reads` says which).
+            (`dashboard.report.summary.milestone_months` reads them).
         names: display names of scope ids; group_of: each team's group.
         notes: the stored note of each section id; annotations: `on_date`, `scope`, `label`.
     """

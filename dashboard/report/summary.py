@@ -17,7 +17,7 @@ from dashboard.analysis.scorecard import format_delta
 from dashboard.core import periods
 from dashboard.core.notes import annotation_metrics
 from dashboard.core.periods import quarter_label
-from dashboard.metrics import METRICS, SIGNALS, Scope, level_of
+from dashboard.metrics import METRICS, SIGNALS, Scope
 from dashboard.report.model import Inputs, Section, Table
 
 MOVERS = 5
@@ -58,16 +58,11 @@ def milestone_marks(annotations: pd.DataFrame, quarter: date, scope_id: str) -> 
     return annotations[annotations["scope"].isin({"org", scope_id}) & named & inside]
 
 
-def milestone_reads(annotations: pd.DataFrame, quarter: date, scope_id: str, group_names) -> tuple[date, list[Scope], list[str]]:
-    """What the milestones' before and after read: month cells from a first month, of some scope
-    levels, of some metrics (`Inputs.milestone_months` holds them)."""
-    marks = milestone_marks(annotations, quarter, scope_id)
-    if marks.empty:
-        return periods.next_start(quarter, "quarter"), [], []
-    first = milestones.windows(min(marks["on_date"]), _until(quarter))[1].first
-    ids = sorted({i for cell in marks["metrics"] for i in annotation_metrics(cell) if i in METRICS})
-    levels = sorted({level_of(i, group_names) for i in marks["scope"]}) if ids else []
-    return first, levels, ids
+def milestone_months(annotations: pd.DataFrame, quarter: date, scope_id: str, group_names,
+                     read: milestones.MonthReader) -> pd.DataFrame:
+    """The month cells the pack's milestone impacts read (`Inputs.milestone_months`), through `read`."""
+    return milestones.month_cells(milestone_marks(annotations, quarter, scope_id), METRICS, _until(quarter), group_names,
+                                  read)
 
 
 def movers(inputs: Inputs, quarter: date, scope: Scope, scope_id: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
