@@ -57,7 +57,7 @@ def annotations_panel(filters: ui.Filters) -> None:
 
 filters = ui.require_filters()
 scope_name = views.scope_names().get(filters.scope_id, filters.scope_id)
-title, view = st.columns([3, 1], vertical_alignment="bottom")
+title, view = st.columns([3, 2], vertical_alignment="bottom")
 title.title("Product Ops Health", anchor=False)
 with view:
     executive = verdict_panels.executive_view()

@@ -46,11 +46,12 @@ def qbr_section(section, report) -> None:
     if section.subtitle:
         st.caption(safe_text.markdown(section.subtitle))  # it names the team or group
     if section.charts:
-        for column, chart in zip(st.columns(2), section.charts):
-            with column, st.container(border=True):
-                st.plotly_chart(chart.figure, key=f"qbr_{chart.id}", config=ui.PLOTLY_CONFIG)
-                with st.expander("About this chart"):
-                    st.caption(safe_text.markdown(chart.caption))
+        with ui.tile_row():
+            for chart in section.charts:
+                with ui.tile():
+                    st.plotly_chart(chart.figure, key=f"qbr_{chart.id}", config=ui.PLOTLY_CONFIG)
+                    with st.expander("About this chart"):
+                        st.caption(safe_text.markdown(chart.caption))
     for table in section.tables:
         st.markdown(f"**{safe_text.markdown(table.title)}**")
         if table.rows:

@@ -17,7 +17,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 import pandas as pd
 import streamlit as st
 
-from dashboard.analysis.scorecard import STATUS_COLOR, STATUS_LABEL, ScorecardPeriod
+from dashboard.analysis.scorecard import STATUS_COLOR, STATUS_LABEL, Card, ScorecardPeriod
 from dashboard.app import data_views, record_panels, views
 from dashboard.charts import trends as charts
 from dashboard.core import periods, safe_text
@@ -281,18 +281,21 @@ def _sources_text(sources: tuple[str, ...]) -> str:
 
 
 def metric_chart(
-    metric_id: str, filters: Filters, *, height: int = 320, focus: bool = False, plot_px: int = 900
+    metric_id: str, filters: Filters, *, height: int = 320, focus: bool = False, plot_px: int = charts.FULL_PLOT_PX,
+    highlight: str | None = None, width: int | str = "stretch",
 ) -> None:
     """A metric's trend by the chosen breakdown, with its definition and n one click away.
 
-    With `focus`, only the chosen scope against the one it belongs to (see `views.breakdown`).
+    With `focus`, only the chosen scope against the one it belongs to (see `views.breakdown`);
+    `highlight` is the line drawn in colour when there are too many to colour (see `charts.emphasis`);
+    `width` the tile's width in pixels, or "stretch" to fill its parent.
     """
     metric = METRICS[metric_id]
     view = views.breakdown(filters.group, filters.team, focus=focus)
     if metric.unit == "count":
         # A count of a whole group is a sum, not a yardstick for one of its teams.
         view = view.without_reference()
-    with st.container(border=True):
+    with st.container(border=True, width=width):
         st.markdown(f"**{metric.title}**")
         if any(metric_id in views.failed_metrics(filters.grain, scope) for scope in view.scopes):
             st.error("This metric could not be computed; the server log has the details.", icon=":material/error:")
@@ -301,10 +304,13 @@ def metric_chart(
         target = views.target(metric_id)
         figure = charts.trend(
             metric, frame, grain=filters.grain, annotations=views.annotations(view.shown),
-            target=target.target if target else None, reference=view.reference, height=height,
-            plot_px=plot_px, through=filters.today,
+            target=target.target if target else None, reference=view.reference, highlight=highlight,
+            height=height, plot_px=plot_px, through=filters.today,
         )
         record_panels.chart_with_points(figure, f"trend_{metric_id}", PLOTLY_CONFIG)
+        emphasised = charts.emphasis(frame, view.reference, highlight)
+        if emphasised:
+            st.caption(emphasis_text(emphasised, emphasised == highlight, view))
         hidden = views.hidden_points(frame)
         if hidden:
             st.caption(
@@ -340,34 +346,43 @@ def scorecard(signal: str, filters: Filters) -> None:
     if not cards:
         return
     st.subheader(f"{signal_name(signal)}", anchor=False)
-    columns = st.columns(len(cards))
-    for column, card in zip(columns, cards):
-        with column, st.container(border=True, height="stretch"):
-            st.markdown(f"**{card.metric.title}**", help=card.metric.definition)
-            st.metric(
-                card.metric.title,
-                card.value_text(),
-                label_visibility="collapsed",
-                delta=card.delta_text(),
-                delta_color="off",  # colour is for a change beyond noise (the verdicts) or a missed target
-                delta_arrow="off" if card.unchanged else "auto",
-                delta_description=f"vs {quarter_label(period.previous)}",
-            )
-            st.caption(f"{card.year_delta_text() or '–'} vs {quarter_label(period.year_ago)}")
-            label = "Hidden by privacy rules" if card.hidden else STATUS_LABEL[card.status]
-            st.caption(f":{STATUS_COLOR[card.status]}-badge[{label}] {card.target_text() or ''}")
-            points = views.sparkline_points(card.metric.id, filters.scope, filters.scope_id, period.quarter,
-                                            first=filters.first_quarter)
-            if points["value"].notna().any():
-                st.plotly_chart(
-                    charts.sparkline(card.metric, points, target=card.target.target if card.target else None),
-                    key=f"spark_{card.metric.id}", config=SPARK_CONFIG,
-                )
-            if period.running:
-                so_far = "hidden" if card.to_date_hidden else card.metric.format(card.to_date)
-                st.caption(f"{quarter_label(period.running)} to date: **{so_far}**")
+    with tile_row():
+        for card in cards:
+            scorecard_card(card, filters, period)
     lead = SIGNALS[signal].lead if signal in SIGNALS else None
     metric_chart(lead if lead in METRICS else cards[0].metric.id, filters, height=300, focus=True)
+
+
+CARD_PX = 176
+"""A scorecard's width: the five of a signal fit one row on a laptop screen and wrap on a narrow one."""
+
+
+def scorecard_card(card: Card, filters: Filters, period: ScorecardPeriod) -> None:
+    """One metric's card: the scored quarter, its changes, its target status and its sparkline."""
+    with st.container(border=True, height="stretch", width=CARD_PX):
+        st.markdown(f"**{card.metric.title}**", help=card.metric.definition)
+        st.metric(
+            card.metric.title,
+            card.value_text(),
+            label_visibility="collapsed",
+            delta=card.delta_text(),
+            delta_color="off",  # colour is for a change beyond noise (the verdicts) or a missed target
+            delta_arrow="off" if card.unchanged else "auto",
+            delta_description=f"vs {quarter_label(period.previous)}",
+        )
+        st.caption(f"{card.year_delta_text() or '–'} vs {quarter_label(period.year_ago)}")
+        label = "Hidden by privacy rules" if card.hidden else STATUS_LABEL[card.status]
+        st.caption(f":{STATUS_COLOR[card.status]}-badge[{label}] {card.target_text() or ''}")
+        points = views.sparkline_points(card.metric.id, filters.scope, filters.scope_id, period.quarter,
+                                        first=filters.first_quarter)
+        if points["value"].notna().any():
+            st.plotly_chart(
+                charts.sparkline(card.metric, points, target=card.target.target if card.target else None),
+                key=f"spark_{card.metric.id}", config=SPARK_CONFIG,
+            )
+        if period.running:
+            so_far = "hidden" if card.to_date_hidden else card.metric.format(card.to_date)
+            st.caption(f"{quarter_label(period.running)} to date: **{so_far}**")
 
 
 def signal_name(signal: str) -> str:
@@ -375,10 +390,46 @@ def signal_name(signal: str) -> str:
     return f"{signal} · {question}" if signal.startswith("S") else question
 
 
-def metric_grid(signal: str, filters: Filters, columns: int = 2) -> None:
-    """Every metric of a signal as a trend chart, `columns` to a row."""
-    metrics = views.signal_metrics(signal)
-    for row in range(0, len(metrics), columns):
-        for column, metric in zip(st.columns(columns), metrics[row : row + columns]):
-            with column:
-                metric_chart(metric.id, filters, plot_px=900 // columns)
+def emphasis_text(scope_id: str, chosen: bool, view: views.Breakdown) -> str:
+    names = views.scope_names()
+    others = "other teams" if view.scope == "team" else "other groups"
+    why = "" if chosen else f", farthest from {names.get(view.reference, 'the rest')} on average"
+    return f"{names.get(scope_id, scope_id)} in colour{why}; the {others} in grey (point at one to name it)."
+
+
+def highlight_control(signal: str, filters: Filters) -> str | None:
+    """The line every chart of a grid draws in colour when a breakdown has more lines than colours,
+    so a lead can follow one group across the charts; None lets each chart pick its outlier."""
+    view = views.breakdown(filters.group, filters.team)
+    if len(view.ids) <= len(charts.PALETTE):
+        return None
+    names = views.scope_names()
+    return st.selectbox(
+        "Highlight", [None, *view.ids], key=f"highlight_{signal}",
+        format_func=lambda scope_id: "Whichever stands out on each chart" if scope_id is None else names.get(scope_id, scope_id),
+    )
+
+
+TILE_PX = 440
+"""A tile's width: two to a row on a laptop screen, one on a narrow one, three on a wide one.
+
+Tiles of a fixed width wrap rather than shrink, so a chart is always drawn about as wide as its
+milestone labels were placed for (`charts.TILE_PLOT_PX`: the tile less its padding, value axis
+and target label)."""
+
+
+def tile_row():
+    """A row of tiles (`tile`) that wraps onto more rows when the screen is narrow."""
+    return st.container(horizontal=True, gap="small")
+
+
+def tile():
+    return st.container(border=True, width=TILE_PX)
+
+
+def metric_grid(signal: str, filters: Filters) -> None:
+    """Every metric of a signal as a trend chart, in tiles that wrap to the screen's width."""
+    highlight = highlight_control(signal, filters)
+    with tile_row():
+        for metric in views.signal_metrics(signal):
+            metric_chart(metric.id, filters, plot_px=charts.TILE_PLOT_PX, highlight=highlight, width=TILE_PX)

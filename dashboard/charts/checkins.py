@@ -4,9 +4,13 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
+from dashboard.charts.colours import LATE, MISSING, NOT_DUE, ON_TIME
 from dashboard.charts.trends import FONT
 
-CHECKIN_STATES = {"on time": "#0CA678", "late": "#F08C00", "missing": "#E03131", "not due": "#CED4DA"}
+CHECKIN_STATES = {"on time": ON_TIME, "late": LATE, "missing": MISSING, "not due": NOT_DUE}
+"""Each state's colour, told apart under every colour-vision deficiency (see `dashboard.charts.colours`)."""
+CHECKIN_SYMBOLS = {"on time": "square", "late": "diamond", "missing": "x", "not due": "square"}
+"""Each state's shape, so that a cell reads without colour at all (print, a projector, a glance)."""
 
 
 def checkin_heatmap(board: pd.DataFrame) -> go.Figure:
@@ -29,7 +33,7 @@ def checkin_heatmap(board: pd.DataFrame) -> go.Figure:
         shown = cells[cells["state"] == state]
         figure.add_trace(go.Scatter(
             x=shown["x"], y=shown["team"], mode="markers", name=state, customdata=shown["cell"].fillna(""),
-            marker=dict(symbol="square", size=size, color=color, line=dict(width=0)),
+            marker=dict(symbol=CHECKIN_SYMBOLS[state], size=size, color=color, line=dict(width=0)),
             hovertemplate="%{y} · %{x} · " + state + "<extra></extra>",
         ))
     figure.update_layout(

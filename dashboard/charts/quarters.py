@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard.charts.trends import HOVER_DATE, PALETTE, TARGET_COLOR, annotate, axis_format, base_layout, n_text
+from dashboard.charts.colours import PALETTE, TARGET_COLOR
+from dashboard.charts.trends import FULL_PLOT_PX, HOVER_DATE, annotate, axis_format, base_layout, mark_target, n_text
 from dashboard.core.periods import Grain
 from dashboard.metrics.registry import Metric
 
@@ -23,7 +24,7 @@ def overlay(
     target: float | None = None,
     title: str | None = None,
     height: int = 340,
-    plot_px: int = 900,
+    plot_px: int = FULL_PLOT_PX,
 ) -> go.Figure:
     """A quarter's weeks or months with the prior quarter's drawn over them, aligned by position.
 
@@ -61,14 +62,8 @@ def overlay(
     base_layout(fig, height)
     fig.update_yaxes(**axis_format(metric))
     fig.update_xaxes(**day_of_quarter_axis(quarter, previous, labels))
-    if title:
-        fig.update_layout(title=dict(text=f"<b>{title}</b>", x=0, xanchor="left", font=dict(size=14)))
     if target is not None:
-        fig.add_hline(
-            y=target, line=dict(color=TARGET_COLOR, width=1.5, dash="dash"),
-            annotation_text=f"target {metric.format(target)}", annotation_position="top right",
-            annotation_font=dict(size=11, color=TARGET_COLOR),
-        )
+        mark_target(fig, metric, target)
     if annotations is not None and not annotations.empty:
         marks = annotations.assign(on_date=pd.to_datetime(annotations["on_date"]))
         ends = pd.Timestamp(quarter) + pd.DateOffset(months=3)
@@ -80,9 +75,28 @@ def overlay(
         )
         annotate(fig, pd.concat(frames, ignore_index=True), pd.concat([ours, theirs]), plot_px)
     if title:
-        top = fig.layout.margin.t or 36
-        fig.update_layout(margin=dict(t=top + 24))
+        entitle(fig, title, plot_px)
     return fig
+
+
+TITLE_PX_PER_CHAR, TITLE_LINE_PX, TITLE_PAD_PX = 7.5, 19, 6
+
+
+def entitle(fig: go.Figure, title: str, plot_px: int) -> None:
+    """A bold title over the chart, wrapped to the plot's width, with room made above whatever the
+    top margin already holds (milestone labels), so the two never meet.
+
+    Placed by its middle: plotly centres the lines of a wrapped title on its anchor, so a "top"
+    anchor would push the first line out of the image."""
+    text = wrap(title, max(int(plot_px / TITLE_PX_PER_CHAR), 16))
+    lines = text.count("<br>") + 1
+    top = fig.layout.margin.t or 36
+    middle_px = TITLE_PAD_PX + TITLE_LINE_PX * lines / 2
+    fig.update_layout(
+        title=dict(text=f"<b>{text}</b>", x=0, xanchor="left", yref="container", yanchor="middle",
+                   y=1 - middle_px / (fig.layout.height or 450), font=dict(size=14)),
+        margin=dict(t=top + 2 * TITLE_PAD_PX + TITLE_LINE_PX * lines),
+    )
 
 
 def day_of_quarter_axis(quarter, previous, labels: tuple[str, str]) -> dict:
@@ -125,6 +139,7 @@ def quarter_bars(
     labels: tuple[str, str],
     title: str | None = None,
     height: int = 340,
+    plot_px: int = FULL_PLOT_PX,
 ) -> go.Figure:
     """Two quarters side by side for metrics measured once a quarter (survey waves): one pair of bars each.
 
@@ -147,5 +162,5 @@ def quarter_bars(
     fig.update_xaxes(tickangle=0)
     fig.update_yaxes(range=[0, 105] if all(m.unit in ("score", "points") for m in metrics) else None, rangemode="tozero")
     if title:
-        fig.update_layout(title=dict(text=f"<b>{title}</b>", x=0, xanchor="left", font=dict(size=14)), margin=dict(t=60))
+        entitle(fig, title, plot_px)
     return fig

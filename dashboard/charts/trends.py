@@ -2,8 +2,10 @@
 reused by the report.
 
 Every time chart shows the same three things in the same way: one line per scope, the target
-as a dashed horizontal line, and the annotations (events such as "new release process") as
-vertical lines on the time axis, so cause and effect can be read off any chart.
+as a dashed horizontal line labelled in the right margin (never on the data), and the
+annotations (events such as "new release process") as vertical lines on the time axis with
+their labels flagged on them, so cause and effect can be read off any chart. More lines than
+the palette has colours are not told apart by hue: one stands out in colour, the rest are grey.
 """
 from __future__ import annotations
 
@@ -12,26 +14,18 @@ from datetime import date, timedelta
 import pandas as pd
 import plotly.graph_objects as go
 
+from dashboard.charts.colours import ANNOTATION_COLOR, GRID_COLOR, MUTED_COLOR, PALETTE, REFERENCE_COLOR, TARGET_COLOR
 from dashboard.core.periods import Grain, next_start
 from dashboard.core.safe_text import html_text
 from dashboard.metrics.registry import Metric
 
-# Distinct hues in the theme's weight, ordered so the first six (groups) stay far apart.
-PALETTE: tuple[str, ...] = (
-    "#3B5BDB",  # indigo, the theme's primary
-    "#F08C00",  # amber
-    "#0CA678",  # teal
-    "#D6336C",  # pink
-    "#7048E8",  # violet
-    "#9C6644",  # brown
-    "#1098AD",  # cyan
-    "#5C940D",  # olive
-)
-REFERENCE_COLOR = "#343A40"
-TARGET_COLOR = "#868E96"
-ANNOTATION_COLOR = "#ADB5BD"
-GRID_COLOR = "#EEF1F6"
 FONT = dict(family="Source Sans, Source Sans Pro, sans-serif", size=13, color="#1F2633")
+
+FULL_PLOT_PX = 480
+"""How wide a full-width chart's plot is on the narrowest screen the pages are laid out for (1024 px):
+milestone labels are placed for it, since the browser, not the figure, decides the real width."""
+TILE_PLOT_PX = 310
+"""How wide a chart's plot is in a page tile (`dashboard.app.ui.TILE_PX`), the narrowest any is drawn."""
 
 TICK_FORMAT = {"quarter": "Q%q %Y", "month": "%b %Y", "week": "%d %b %Y"}
 HOVER_DATE = {"quarter": "Q%q %Y", "month": "%B %Y", "week": "week of %d %b %Y"}
@@ -72,6 +66,26 @@ def base_layout(fig: go.Figure, height: int) -> None:
     fig.update_yaxes(gridcolor=GRID_COLOR, zeroline=False)
 
 
+def emphasis(series: pd.DataFrame, reference: str | None, highlight: str | None = None) -> str | None:
+    """The one line drawn in colour when a chart has more lines than the palette has colours:
+    `highlight` when it is on the chart, else the line that strays farthest, on average, from the
+    reference (or, without one, from the middle of the lines). None when every line has a colour.
+
+    Seven hues cannot be told apart in a half-width tile, and not at all with a colour-vision
+    deficiency; one line against grey can.
+    """
+    ids = [i for i in dict.fromkeys(series["scope_id"]) if i != reference]
+    if len(ids) <= len(PALETTE):
+        return None
+    if highlight in ids:
+        return highlight
+    wide = series.pivot_table(index="period_start", columns="scope_id", values="value", aggfunc="first")
+    lines = wide.reindex(columns=ids)
+    centre = wide[reference] if reference in wide else lines.median(axis=1)
+    distance = lines.sub(centre, axis=0).abs().mean()
+    return distance.idxmax() if distance.notna().any() else ids[0]
+
+
 def trend(
     metric: Metric,
     series: pd.DataFrame,
@@ -80,8 +94,9 @@ def trend(
     annotations: pd.DataFrame | None = None,
     target: float | None = None,
     reference: str | None = None,
+    highlight: str | None = None,
     height: int = 340,
-    plot_px: int = 900,
+    plot_px: int = FULL_PLOT_PX,
     through: date | None = None,
 ) -> go.Figure:
     """One metric over time, one line per scope.
@@ -99,6 +114,8 @@ def trend(
         target: drawn as a dashed horizontal line when given.
         reference: the `scope_id` drawn as the dark comparison line (the organisation or group
             the other lines belong to).
+        highlight: the scope to draw in colour when there are too many lines to colour them all
+            (see `emphasis`); the others are grey, under one legend entry.
         plot_px: about how wide the chart will be drawn, so annotation labels can avoid each other.
         through: the last day the data covers; None when every period is whole.
     """
@@ -106,10 +123,17 @@ def trend(
     frame = series.assign(period_start=pd.to_datetime(series["period_start"]))
     frame = frame.sort_values("period_start", kind="stable")
     ids = [i for i in dict.fromkeys(series["scope_id"]) if i != reference]
-    colours = {scope_id: PALETTE[k % len(PALETTE)] for k, scope_id in enumerate(ids)}
-    for scope_id in ([reference] if reference in set(frame["scope_id"]) else []) + ids:
+    focus = emphasis(series, reference, highlight)
+    if focus is None:
+        colours = {scope_id: PALETTE[k % len(PALETTE)] for k, scope_id in enumerate(ids)}
+    else:
+        colours = {scope_id: PALETTE[0] if scope_id == focus else MUTED_COLOR for scope_id in ids}
+    muted = [i for i in ids if colours[i] == MUTED_COLOR]
+    present = set(frame["scope_id"])
+    order = muted + [i for i in [reference] if i in present] + [i for i in ids if i not in muted]
+    for scope_id in order:
         rows = frame[frame["scope_id"] == scope_id]
-        is_reference = scope_id == reference
+        is_reference, is_muted = scope_id == reference, scope_id in muted
         running = _running(rows["period_start"], grain, through)
         partial, rows = rows[running], rows[~running]
         shown = rows["value"].map(metric.format)
@@ -120,12 +144,14 @@ def trend(
                 name=html_text(rows["name"].iloc[0] if len(rows) else scope_id),
                 meta=scope_id,
                 connectgaps=False,
+                showlegend=not is_muted,
+                legendgroup="others" if is_muted else None,
                 line=dict(
                     color=REFERENCE_COLOR if is_reference else colours[scope_id],
-                    width=3 if is_reference else 2,
+                    width=3 if is_reference else 1.25 if is_muted else 2,
                     dash="dot" if is_reference else "solid",
                 ),
-                marker=dict(size=5 if is_reference else 6),
+                marker=dict(size=5 if is_reference else 4 if is_muted else 6),
                 mode="lines+markers" if rows["period_start"].nunique() <= 30 else "lines",
                 customdata=list(zip(shown, rows["n"].map(n_text))),
                 hovertemplate=(
@@ -136,21 +162,38 @@ def trend(
         )
         if len(partial):
             _so_far(fig, metric, rows, partial, grain, through, fig.data[-1])
+    if muted:
+        _others_legend(fig)
     base_layout(fig, height)
     if len(fig.data) < 2:
         fig.update_layout(showlegend=False, margin=dict(b=28))
     fig.update_yaxes(**axis_format(metric))
     fig.update_xaxes(tickformat=TICK_FORMAT[grain], hoverformat=HOVER_DATE[grain])
     if target is not None:
-        fig.add_hline(
-            y=target,
-            line=dict(color=TARGET_COLOR, width=1.5, dash="dash"),
-            annotation_text=f"target {metric.format(target)}",
-            annotation_position="top right",
-            annotation_font=dict(size=11, color=TARGET_COLOR),
-        )
+        mark_target(fig, metric, target)
     annotate(fig, frame, annotations, plot_px)
     return fig
+
+
+def _others_legend(fig: go.Figure) -> None:
+    """One legend entry for every grey line: a click on it hides or shows them all."""
+    fig.add_trace(go.Scatter(
+        x=[None], y=[None], mode="lines", name="Others", legendgroup="others", meta=None, hoverinfo="skip",
+        line=dict(color=MUTED_COLOR, width=1.25),
+    ))
+
+
+TARGET_MARGIN_PX = 52
+
+
+def mark_target(fig: go.Figure, metric: Metric, target: float) -> None:
+    """The target as a dashed line, labelled in the right margin where no data point can sit."""
+    fig.add_hline(y=target, line=dict(color=TARGET_COLOR, width=1.5, dash="dash"))
+    fig.add_annotation(
+        x=1, xref="paper", xanchor="left", xshift=4, y=target, yref="y", yanchor="middle", showarrow=False,
+        text=f"target<br>{metric.format(target)}", align="left", font=dict(size=10, color=TARGET_COLOR),
+    )
+    fig.update_layout(margin=dict(r=TARGET_MARGIN_PX))
 
 
 def _running(starts: pd.Series, grain: Grain, through: date | None) -> pd.Series:
@@ -185,39 +228,68 @@ def _so_far(fig: go.Figure, metric: Metric, whole: pd.DataFrame, partial: pd.Dat
     ))
 
 
-LABEL_PX_PER_CHAR = 5.8
+LABEL_PX_PER_CHAR = 5.0
 LABEL_ROW_PX = 16
+LEADER_PX = 6
 
 
-def label_rows(positions: list[float], widths: list[float]) -> list[tuple[int, str]]:
-    """Place labels in rows so none overlaps another: (row, "left" or "right" anchor) per label.
+Placed = list[tuple[int, tuple[float, float], float]]
+"""Labels placed so far: (row, (left, right) edges, line position)."""
+
+
+def _covers(bounds: tuple[float, float], x: float) -> bool:
+    return bounds[0] - 0.01 <= x <= bounds[1] + 0.01
+
+
+def _free(row: int, span: tuple[float, float], placed: Placed) -> bool:
+    """Whether a label over `span` fits in `row`: clear of the labels there, covering no leader rising past it."""
+    return all(
+        (span[0] > end + 0.01 or span[1] < begin - 0.01) if taken == row else not _covers(span, x)
+        for taken, (begin, end), x in placed if taken >= row
+    )
+
+
+def label_rows(positions: list[float], widths: list[float]) -> list[tuple[int, str, float]]:
+    """Place labels in rows so none overlaps another: (row, "left" or "right" anchor, room) per label.
 
     Args:
         positions: where each label's line is, as a fraction of the plot's width, ascending.
         widths: each label's width as a fraction of the plot's width.
 
-    A label runs right from its line, or left when it would run off the plot; it takes the
-    lowest row where it clears the labels already placed.
+    A label runs right from its line, or left when it would run off the plot; one too wide for
+    either side runs to the wider side and is cut to `room`, the fraction of the width it may
+    take. Its leader rises from the plot to its row, so it takes the lowest row where it clears
+    the labels already placed there and covers no higher label's leader, preferring one where
+    its own leader crosses no lower label.
     """
-    placed: list[list[tuple[float, float]]] = []
+    placed: Placed = []
     out = []
     for position, width in zip(positions, widths):
-        anchor = "left" if position + width <= 1 else "right"
+        fits_right, fits_left = position + width <= 1, position >= width
+        anchor = "left" if fits_right or (not fits_left and position < 0.5) else "right"
+        room = 1 - position if anchor == "left" else position
+        width = min(width, room)
         span = (position, position + width) if anchor == "left" else (position - width, position)
-        clear = [all(span[0] > end + 0.01 or span[1] < begin - 0.01 for begin, end in taken) for taken in placed]
-        row = clear.index(True) if True in clear else len(placed)
-        if row == len(placed):
-            placed.append([])
-        placed[row].append(span)
-        out.append((row, anchor))
+        free = [row for row in range(len(placed) + 1) if _free(row, span, placed)]
+        row = min(free, key=lambda r: (sum(_covers(bounds, position) for taken, bounds, _ in placed if taken < r), r))
+        placed.append((row, span, position))
+        out.append((row, anchor, room))
     return out
 
 
+def fitted(text: str, room_px: float) -> str:
+    """`text` cut with an ellipsis to about `room_px` wide (its hover keeps the whole)."""
+    most = max(int(room_px / LABEL_PX_PER_CHAR), 4)
+    return text if len(text) <= most else text[: most - 1].rstrip() + "…"
+
+
 def annotate(fig: go.Figure, frame: pd.DataFrame, annotations: pd.DataFrame | None, plot_px: int) -> None:
-    """Vertical lines with labels for annotations inside the plotted time range.
+    """Vertical lines for annotations inside the plotted time range, each label a flag on its line.
 
     Labels are stacked in rows above the plot so events close together stay legible at the
-    width the chart is drawn (`plot_px`, an estimate: the browser decides the real width).
+    width the chart is drawn (`plot_px`, an estimate: the browser decides the real width); a
+    leader carries each line up to its label, however high its row. The time axis gets a fixed
+    range: plotly would otherwise widen it to fit labels tied to data positions.
     """
     if annotations is None or annotations.empty or frame.empty:
         return
@@ -230,18 +302,21 @@ def annotate(fig: go.Figure, frame: pd.DataFrame, annotations: pd.DataFrame | No
     positions = [(day - first).days / span for day in shown["on_date"]]
     widths = [len(text) * LABEL_PX_PER_CHAR / plot_px for text in shown["label"]]
     rows = label_rows(positions, widths)
-    for (row, anchor), item in zip(rows, shown.itertuples(index=False)):
+    for (row, anchor, room), item in zip(rows, shown.itertuples(index=False)):
         fig.add_shape(
             type="line", xref="x", yref="paper", x0=item.on_date, x1=item.on_date, y0=0, y1=1,
             line=dict(color=ANNOTATION_COLOR, width=1, dash="dot"), layer="below",
         )
         fig.add_annotation(
-            x=item.on_date, xref="x", y=1.0, yref="paper", yshift=row * LABEL_ROW_PX,
-            text=html_text(item.label), showarrow=False, xanchor=anchor, yanchor="bottom",
-            font=dict(size=11, color="#495057"), bgcolor="rgba(255,255,255,0.85)",
+            x=item.on_date, xref="x", y=1.0, yref="paper", ax=0, ay=-(LEADER_PX + row * LABEL_ROW_PX),
+            showarrow=True, arrowhead=0, arrowwidth=1, arrowcolor=ANNOTATION_COLOR, standoff=0,
+            text=html_text(fitted(item.label, room * plot_px)), xanchor=anchor, yanchor="bottom",
+            font=dict(size=11, color="#495057"),
             hovertext=html_text(f"{item.on_date:%d %b %Y}: {item.label}"),
         )
-    fig.update_layout(margin=dict(t=20 + LABEL_ROW_PX * (max(row for row, _ in rows) + 1)))
+    fig.update_layout(margin=dict(t=LEADER_PX + 20 + LABEL_ROW_PX * max(row for row, _, _ in rows)))
+    pad = pd.Timedelta(days=max(span * 0.03, 1))
+    fig.update_xaxes(range=[first - pad, last + pad])
 
 
 def sparkline(

@@ -16,6 +16,7 @@ import pandas as pd
 from dashboard.analysis import compare
 from dashboard.analysis.scorecard import STATUS_LABEL, Card, cards, format_delta
 from dashboard.charts import quarters
+from dashboard.charts.trends import TILE_PLOT_PX
 from dashboard.core import periods
 from dashboard.core.config import Settings
 from dashboard.core.periods import quarter_label
@@ -177,7 +178,7 @@ def build(inputs: Inputs, settings: Settings, quarter: date, scope: Scope, scope
             figure = quarters.overlay(
                 metric, this, prior, grain=grain, quarter=quarter, previous=previous, labels=labels,
                 annotations=marks, target=target.target if target else None,
-                title=f"{metric.title}, by {grain}", height=360, plot_px=640,
+                title=f"{metric.title}, by {grain}", height=360, plot_px=TILE_PLOT_PX,
             )
             section.charts.append(Chart(
                 f"{signal}-{metric_id}", metric.title, figure, _caption(metric, pd.concat([prior, this])),
@@ -187,7 +188,7 @@ def build(inputs: Inputs, settings: Settings, quarter: date, scope: Scope, scope
             chosen = by_signal[signal]
             figure = quarters.quarter_bars(
                 [c.metric for c in chosen], [(c.value, c.previous) for c in chosen], labels=labels,
-                title=f"{question}: {labels[0]} against {labels[1]}", height=360,
+                title=f"{question}: {labels[0]} against {labels[1]}", height=360, plot_px=TILE_PLOT_PX,
             )
             section.charts.append(Chart(f"{signal}-quarters", question, figure,
                                         " ".join(f"{c.metric.title}: {c.metric.definition}" for c in chosen)))

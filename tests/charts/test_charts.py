@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import date
 
 import pandas as pd
+import pytest
 
 from dashboard.charts import quarters
 from dashboard.charts import trends as charts
@@ -51,16 +52,81 @@ def test_trend_leaves_a_gap_where_a_value_is_hidden():
 def test_target_and_annotations_inside_the_range_are_drawn():
     fig = charts.trend(SHARE, series(), grain="month", reference="org", target=0.85, annotations=annotations())
     labels = [a.text for a in fig.layout.annotations]
-    assert "target 85%" in labels
+    assert "target<br>85%" in labels
     assert "Product ops team founded" in labels and "New release process" in labels
     assert "Too early to show" not in labels
     vertical = [s for s in fig.layout.shapes if s.x0 == s.x1 and s.yref == "paper"]
     assert len(vertical) == 2
 
 
+def test_the_target_label_sits_in_the_right_margin_off_the_data():
+    fig = charts.trend(SHARE, series(), grain="month", reference="org", target=0.85)
+    (label,) = [a for a in fig.layout.annotations if a.text.startswith("target")]
+    assert (label.xref, label.x, label.xanchor, label.y) == ("paper", 1, "left", 0.85)
+    assert fig.layout.margin.r >= charts.TARGET_MARGIN_PX
+
+
+def test_a_milestone_label_is_a_flag_on_its_own_line_whatever_its_row():
+    fig = charts.trend(SHARE, series(), grain="month", reference="org", annotations=annotations(), plot_px=300)
+    flags = {a.text: a for a in fig.layout.annotations}
+    lines = {s.x0 for s in fig.layout.shapes if s.x0 == s.x1}
+    rows = set()
+    for text in ("Product ops team founded", "New release process"):
+        flag = flags[text]
+        assert flag.showarrow and flag.ax == 0 and flag.x in lines
+        rows.add(flag.ay)
+    assert len(rows) == 2, "two labels close together share a row"
+
+
+def many_groups(count: int) -> pd.DataFrame:
+    months = [date(2026, m, 1) for m in range(1, 7)]
+    lines = [("org", "Organisation", 0.8)] + [(f"g{k}", f"Group {k}", 0.8 + 0.01 * k) for k in range(count)]
+    frame = pd.DataFrame([{"period_start": d, "scope_id": scope, "name": name, "value": base, "n": 8}
+                          for scope, name, base in lines for d in months])
+    frame.loc[frame["scope_id"] == "g2", "value"] = 0.4
+    return frame
+
+
+def test_as_many_lines_as_colours_each_get_their_own():
+    fig = charts.trend(SHARE, many_groups(len(charts.PALETTE)), grain="month", reference="org")
+    colours = [t.line.color for t in fig.data if t.meta not in (None, "org")]
+    assert len(set(colours)) == len(charts.PALETTE) and charts.MUTED_COLOR not in colours
+
+
+def test_more_lines_than_colours_grey_all_but_the_one_farthest_from_the_reference():
+    fig = charts.trend(SHARE, many_groups(7), grain="month", reference="org")
+    coloured = [t.meta for t in fig.data if t.meta not in (None, "org") and t.line.color != charts.MUTED_COLOR]
+    assert coloured == ["g2"]
+    assert fig.data[-1].name == "Others" and fig.data[-1].meta is None
+    assert sum(t.showlegend is not False for t in fig.data) == 3, "organisation, the highlighted group, Others"
+    assert [t.meta for t in fig.data][-3:-1] == ["org", "g2"], "the coloured lines are drawn over the grey ones"
+
+
+def test_a_chosen_highlight_wins_over_the_farthest_line():
+    fig = charts.trend(SHARE, many_groups(7), grain="month", reference="org", highlight="g5")
+    assert [t.meta for t in fig.data if t.line.color == charts.PALETTE[0]] == ["g5"]
+    assert charts.emphasis(many_groups(7), "org", "not on the chart") == "g2"
+    assert charts.emphasis(many_groups(3), "org", "g1") is None
+
+
 def test_labels_close_together_go_to_different_rows():
-    assert charts.label_rows([0.1, 0.12, 0.6], [0.3, 0.3, 0.3]) == [(0, "left"), (1, "left"), (0, "left")]
-    assert charts.label_rows([0.95], [0.3]) == [(0, "right")]
+    placed = charts.label_rows([0.1, 0.12, 0.6], [0.3, 0.3, 0.3])
+    assert [(row, anchor) for row, anchor, _ in placed] == [(0, "left"), (1, "left"), (0, "left")]
+    assert charts.label_rows([0.95], [0.3]) == [(0, "right", 0.95)]
+
+
+def test_a_label_too_wide_for_either_side_runs_to_the_wider_one_cut_to_fit():
+    assert charts.label_rows([0.7], [0.8]) == [(0, "right", 0.7)]
+    assert charts.label_rows([0.4], [0.8]) == [(0, "left", pytest.approx(0.6))]
+    assert charts.fitted("Self-serve insights portal launched", 100) == "Self-serve insights…"
+    assert charts.fitted("Reorg", 100) == "Reorg"
+
+
+def test_labels_do_not_widen_the_time_axis():
+    fig = charts.trend(SHARE, series(), grain="month", reference="org", annotations=annotations(), plot_px=200)
+    low, high = (pd.Timestamp(x) for x in fig.layout.xaxis.range)
+    assert low <= pd.Timestamp(2026, 1, 1) and high >= pd.Timestamp(2026, 6, 1)
+    assert (high - low).days < 170
 
 
 def test_axis_follows_the_unit():
@@ -94,7 +160,7 @@ def test_overlay_lays_the_prior_quarter_on_this_one_by_whole_weeks():
     assert prior_trace.line.dash == "dot" and this_trace.line.dash == "solid"
     assert "n = %{customdata[1]} check-ins expected" in this_trace.hovertemplate
     labels = {a.text for a in fig.layout.annotations}
-    assert {"New release process (Q2 2026, 13 Apr)", "Intake form", "target 85%"} <= labels
+    assert {"New release process (Q2 2026, 13 Apr)", "Intake form", "target<br>85%"} <= labels
     assert fig.layout.xaxis.ticktext == ("Jul · Apr", "Aug · May", "Sep · Jun"), "one axis, both quarters' months"
     assert fig.layout.xaxis.title.text == "Month of the quarter (Q3 2026 · Q2 2026)"
 
