@@ -21,13 +21,16 @@ rules: a cell the rules hold back has no value, so it is never ranked or compare
    `n / (n + EVIDENCE)`. Two slow data requests are a hint, not a bottleneck: they rank below
    ten missed check-ins even when they sit as far from the median.
 
-The drill-down (`records`) lists what a row stands on: the releases that slipped, the
-check-ins that were missed, the weeks of heavy overhead (per week across a team's PMs, never
-one person's week, and only over at least the calendar minimum of PMs), the data requests.
-Survey metrics have no records to show: answers are anonymous.
+The drill-down (`records`) lists what a value stands on, a ranked row's or a chart point's: the
+releases that slipped, the issues waiting on a release, the check-ins that were missed, the
+weeks of heavy overhead (per week across a team's PMs, never one person's week, and only over
+at least the calendar minimum of PMs), the data requests. The rows add up to the value
+(`from_records`), or their summary says why they cannot. Survey metrics have no records to
+show: answers are anonymous.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 
 import numpy as np
@@ -35,14 +38,15 @@ import pandas as pd
 
 from dashboard.analysis import compare
 from dashboard.core.config import Settings
-from dashboard.core.periods import quarter_label
+from dashboard.core.periods import Grain, quarter_label
 from dashboard.core.teams import team_at
 from dashboard.core.words import NO_VALUE
 from dashboard.metrics import compute_series
 from dashboard.metrics.aggregate import group_at, org_dates
 from dashboard.metrics.checkins import statuses
+from dashboard.metrics.insights import months_counted, pm_headcount
 from dashboard.metrics.registry import Context, Metric
-from dashboard.metrics.releases import first_plans
+from dashboard.metrics.releases import first_plans, release_work, released
 
 FLAG = compare.FLAG
 TREND_QUARTERS = 4
@@ -218,13 +222,24 @@ def _jira_links(settings: Settings, paths: pd.Series) -> dict[str, pd.Series]:
     return {JIRA_LINK: f"{settings.jira.url}/" + paths}
 
 
+def _version_paths(frame: pd.DataFrame) -> pd.Series:
+    """Each release's page on Jira, below the site's address."""
+    return "projects/" + frame["project"].astype(str) + "/versions/" + frame["release_id"].astype(str)
+
+
+def _by_release(releases: pd.DataFrame, dates: pd.Series) -> pd.Series:
+    """Dates by release id, for each of the releases: NaT where a release has none, or none has one
+    (a map onto an empty series of dates would fail)."""
+    return pd.to_datetime(releases["release_id"].map(dates.to_dict()))
+
+
 def release_records(tables, settings, scope, scope_id, first: date, end: date, today: date) -> pd.DataFrame:
     """Releases shipped in [first, end), and releases planned by then that have not shipped, worst first."""
     releases = tables["releases"].copy()
     ctx = Context(tables, settings, "quarter", "team", [first])
-    releases["first_plan"] = pd.to_datetime(releases["release_id"].map(first_plans(ctx)))
+    releases["first_plan"] = _by_release(releases, first_plans(ctx))
     plans = tables["release_plans"].dropna(subset=["planned_date"]).sort_values("observed_at")
-    releases["latest_plan"] = pd.to_datetime(releases["release_id"].map(plans.groupby("release_id")["planned_date"].last()))
+    releases["latest_plan"] = _by_release(releases, plans.groupby("release_id")["planned_date"].last())
     releases["replans"] = releases["release_id"].map(plans.groupby("release_id")["planned_date"].nunique() - 1).fillna(0)
     released_on = pd.to_datetime(releases["released_on"])
     shipped = releases["released"].fillna(False).astype(bool) & released_on.notna()
@@ -249,134 +264,312 @@ def release_records(tables, settings, scope, scope_id, first: date, end: date, t
         "Days late": late.round(0),
         "Re-plans": chosen["replans"].astype(int),
         "State": state,
-        **_jira_links(settings, "projects/" + chosen["project"].astype(str) + "/versions/" + chosen["release_id"].astype(str)),
+        **_jira_links(settings, _version_paths(chosen)),
     })
     order = out["State"].map({"not released": 0, "late": 1, "no plan": 2, "on time": 3})
     out = out.assign(_o=order).sort_values(["_o", "Days late"], ascending=[True, False]).drop(columns="_o")
     return readable(out.reset_index(drop=True))
 
 
-def checkin_records(tables, settings, scope, scope_id, first: date, end: date, today: date) -> pd.DataFrame:
-    """Check-ins due in [first, end): missing first, then late, then on time."""
+def interval_records(tables, settings, scope, scope_id, first: date, end: date) -> pd.DataFrame:
+    """The releases shipped in [first, end) after an earlier release of their project, the longest
+    gap first, with the day of that earlier release and the days between: `release_interval_days`
+    is their median (a project's first release has no gap to count)."""
+    ctx = Context(tables, settings, "quarter", "team", [first])
+    done = released(ctx, near=False).sort_values(["project", "released_on", "release_id"])
+    done["previous"] = done.groupby("project")["released_on"].shift()
+    in_period = (done["released_on"] >= pd.Timestamp(first)) & (done["released_on"] < pd.Timestamp(end)) & done["previous"].notna()
+    chosen = done[in_period & scope_teams(tables, scope, scope_id, done["team_id"], done["released_on"])]
+    out = pd.DataFrame({
+        "Release": chosen["name"], "Team": chosen["team_id"], "Previous release": chosen["previous"].dt.date,
+        "Released": chosen["released_on"].dt.date, "Days since previous": _days(chosen["released_on"], chosen["previous"]),
+        **_jira_links(settings, _version_paths(chosen)),
+    })
+    return readable(out.sort_values("Days since previous", ascending=False, kind="stable").reset_index(drop=True))
+
+
+def lead_time_records(tables, settings, scope, scope_id, first: date, end: date) -> pd.DataFrame:
+    """The issues of the releases shipped in [first, end), one row per issue and fix version, the longest
+    wait first: days from the day an issue was created to its release's day, whose median is
+    `release_lead_time_days`.
+
+    A row names the release and the issue's day, not the issue: the release metrics read the
+    issues without their keys (`dashboard.metrics.READ_ROWS`).
+    """
+    ctx = Context(tables, settings, "quarter", "team", [first])
+    done = released(ctx, near=False)
+    done = done[(done["released_on"] >= pd.Timestamp(first)) & (done["released_on"] < pd.Timestamp(end))]
+    issues = release_work(tables).merge(done[["release_id", "project", "name", "team_id", "released_on"]], on=["project", "name"])
+    issues = issues[scope_teams(tables, scope, scope_id, issues["team_id"], issues["released_on"])]
+    created = pd.to_datetime(issues["created"]).dt.normalize()
+    out = pd.DataFrame({
+        "Release": issues["name"], "Team": issues["team_id"], "Issue created": created.dt.date,
+        "Released": issues["released_on"].dt.date, "Days": _days(issues["released_on"], created).clip(lower=0),
+        **_jira_links(settings, _version_paths(issues)),
+    })
+    return readable(out.sort_values("Days", ascending=False, kind="stable").reset_index(drop=True))
+
+
+def _expected_checkins(tables, settings, scope, scope_id, first: date, end: date, today: date) -> tuple[pd.DataFrame, pd.Series]:
+    """The check-ins due in [first, end) by today, or later and already sent (those count as
+    expected), and the state of each as the records name it."""
     checkins = tables["checkins"]
     ctx = Context(tables, settings, "quarter", "team", [first])
     due_day = org_dates(ctx, checkins["due_at"])
-    chosen = checkins[(due_day >= pd.Timestamp(first)) & (due_day < pd.Timestamp(end))
+    known = (due_day <= pd.Timestamp(today)) | checkins["submitted_at"].notna()
+    chosen = checkins[(due_day >= pd.Timestamp(first)) & (due_day < pd.Timestamp(end)) & known
                       & scope_teams(tables, scope, scope_id, checkins["team_id"], due_day)]
-    due = pd.to_datetime(chosen["due_at"])
-    submitted = pd.to_datetime(chosen["submitted_at"])
     state = statuses(chosen, settings.checkins.grace_hours).map(
         {"on_time": "on time", "late": "late", "missing": "missing", "pending": "not due yet"})
-    state = state.where(~(submitted.isna() & (due.dt.date > today)), "not due yet")
+    not_due = chosen["submitted_at"].isna() & (pd.to_datetime(chosen["due_at"]).dt.date > today)
+    return chosen, state.where(~not_due, "not due yet")
+
+
+def _checkin_rows(chosen: pd.DataFrame, state: pd.Series, settings: Settings, measured: dict[str, pd.Series]) -> pd.DataFrame:
+    """Check-ins as their records show them, missing first, then late, then on time; a sent one with
+    what shows it was sent (the ticket, form row or meeting); `measured` columns after its times."""
+    submitted = pd.to_datetime(chosen["submitted_at"])
+    evidence = chosen["source"].astype(str) + ": " + chosen["ref"].astype(str)
     out = pd.DataFrame({
         "Team": chosen["team_id"], "Check-in": chosen["kind"].map(settings.checkins.title_of),
-        "For": pd.to_datetime(chosen["period_start"]).dt.date,
-        "Due": due, "Submitted": submitted, "State": state,
+        "For": pd.to_datetime(chosen["period_start"]).dt.date, "Due": pd.to_datetime(chosen["due_at"]), "Submitted": submitted,
+        **measured, "Evidence": evidence.where(submitted.notna() & chosen["source"].notna(), ""), "State": state,
     })
     order = out["State"].map({"missing": 0, "late": 1, "on time": 2, "not due yet": 3})
     return readable(out.assign(_o=order).sort_values(["_o", "Due"]).drop(columns="_o").reset_index(drop=True))
 
 
+def checkin_records(tables, settings, scope, scope_id, first: date, end: date, today: date) -> pd.DataFrame:
+    """The check-ins the rates count in [first, end), and those not due yet."""
+    chosen, state = _expected_checkins(tables, settings, scope, scope_id, first, end, today)
+    return _checkin_rows(chosen, state, settings, {})
+
+
+def lateness_records(tables, settings, scope, scope_id, first: date, end: date, today: date) -> pd.DataFrame:
+    """The check-ins due in [first, end) that came late (after their due time plus grace), with their
+    hours after the due time: `checkin_median_lateness_hours` is their median."""
+    chosen, state = _expected_checkins(tables, settings, scope, scope_id, first, end, today)
+    late = state == "late"
+    hours = (pd.to_datetime(chosen["submitted_at"]) - pd.to_datetime(chosen["due_at"])) / pd.Timedelta(hours=1)
+    return _checkin_rows(chosen[late], state[late], settings, {"Hours late": hours[late]})
+
+
 PM_WEEK_METRICS = ("pm_overhead_share", "pm_strategy_share", "pm_focus_hours", "pm_meeting_hours")
+UNCOUNTED = "uncounted"
+"""The `attrs` key of records that do not add up to the value they stand behind, holding the
+sentence that says why: `summary` says it, and `from_records` offers no count."""
 
 
-def pm_week_records(metric: Metric, tables, settings, scope, scope_id, first: date, end: date) -> pd.DataFrame:
-    """The scope's weeks, one value per week over its PMs, worst first: the weekly cells the
-    calendar privacy rules publish (`dashboard.metrics.calendar_cells`), and no others.
+def week_column(metric: Metric) -> tuple[str, float]:
+    """A PM-week metric's weekly value as its records name it, and the factor it is shown at:
+    shares in percent, as the charts read them."""
+    return (f"{metric.title} (%)", 100.0) if metric.unit == "share" else (f"{metric.title} (hours)", 1.0)
 
-    Person-level calendar numbers are never shown, and a week the rules hide is not listed.
+
+def pm_week_records(metric: Metric, tables, settings, scope, scope_id, first: date, end: date, grain: Grain) -> pd.DataFrame:
+    """The scope's weeks, one value per week over its PMs and how many PMs stand behind it, worst
+    first: the weekly cells the calendar privacy rules publish (`dashboard.metrics.calendar_cells`),
+    and no others.
+
+    Person-level calendar numbers are never shown, and a week the rules hide is not listed. A
+    period's value is the mean over its PM-weeks, which the weeks' values weighted by their PMs
+    give back, unless a week is hidden, a figure shown is one the rules held from an earlier
+    version of the data, or a PM had no working hours in a week (no share, yet one of its PMs):
+    then the records say so (`UNCOUNTED`) rather than add up to another number.
     """
-    weekly = compute_series(tables, settings, "week", scope, first, end - timedelta(days=1), [metric.id])
-    shown = weekly[(weekly["scope_id"] == scope_id) & weekly["value"].notna() & (weekly["period_start"] >= first)]
-    label = metric.title
-    per_week = pd.DataFrame({"Week of": shown["period_start"], "value": shown["value"], "PMs": shown["n"].astype(int)})
-    per_week[label] = per_week["value"].map(metric.format)
-    ascending = metric.better == "higher"
-    per_week = per_week.sort_values("value", ascending=ascending)[["Week of", label, "PMs"]]
-    return readable(per_week.reset_index(drop=True))
+    last = end - timedelta(days=1)
+    weekly = compute_series(tables, settings, "week", scope, first, last, [metric.id])
+    weeks = weekly[(weekly["scope_id"] == scope_id) & (weekly["period_start"] >= first)]
+    shown = weeks[weeks["value"].notna()]
+    column, factor = week_column(metric)
+    per_week = pd.DataFrame({"Week of": shown["period_start"], column: shown["value"] * factor, "PMs": shown["n"].astype(int)})
+    out = readable(per_week.sort_values(column, ascending=metric.better == "higher").reset_index(drop=True))
+    hidden = int((weeks["value"].isna() & weeks["n"].isna()).sum())
+    if hidden:
+        out.attrs[UNCOUNTED] = (f"{hidden} more week{'s' if hidden != 1 else ''} of this {grain} "
+                                f"{'are' if hidden != 1 else 'is'} hidden by the privacy rules, so these weeks do not add up to its value.")
+    elif len(out) and not _gives(metric, out, _value(metric, tables, settings, grain, scope, scope_id, first, last)):
+        out.attrs[UNCOUNTED] = ("These weeks weighted by their PMs do not give this value exactly (a week's figure is the one an earlier "
+                                "version of the data published, or a PM had no working hours that week), so they are not added up.")
+    return out
 
 
-def request_records(tables, settings, scope, scope_id, first: date, end: date, today: date) -> pd.DataFrame:
-    """Data requests created or resolved in [first, end): open ones first, the oldest on top."""
+def _value(metric: Metric, tables, settings, grain: Grain, scope, scope_id, first: date, last: date) -> float:
+    """The metric's published value for one cell."""
+    cells = compute_series(tables, settings, grain, scope, first, last, [metric.id])
+    value = cells.loc[(cells["scope_id"] == scope_id) & (cells["period_start"] == first), "value"]
+    return float(value.iloc[0]) if len(value) else np.nan
+
+
+def _gives(metric: Metric, rows: pd.DataFrame, value: float) -> bool:
+    """Whether the weeks listed, weighted by their PMs, give `value` (to rounding)."""
+    return bool(np.isclose(_weighted_weeks(metric, rows), value, rtol=1e-9, atol=0))
+
+
+def _weighted_weeks(metric: Metric, rows: pd.DataFrame) -> float:
+    """The weeks' values weighted by their PMs: the mean over the PM-weeks behind them."""
+    column, factor = week_column(metric)
+    return float((rows[column] * rows["PMs"]).sum() / rows["PMs"].sum() / factor)
+
+
+REQUEST_DAY = {"data_requests_per_pm": "created", "data_request_days_to_fulfil": "resolved"}
+"""The day that places a data request in a period and on its reporter's team, as each metric counts it."""
+DIVISOR = "divisor"
+"""The `attrs` key of the requests behind `data_requests_per_pm`: (the average PMs in scope, the months
+of the period so far), what their count is divided by."""
+
+
+def request_records(metric: Metric, tables, settings, scope, scope_id, first: date, end: date, today: date,
+                    grain: Grain) -> pd.DataFrame:
+    """The data requests the metric counts in [first, end), open ones first, the oldest on top: those
+    created in it (requests per PM, with what their count is divided by), or resolved in it (days to
+    fulfil), each on its reporter's team of that day. Days runs from creation to resolution, or to
+    today while open."""
     items = tables["work_items"]
     requests = items[items["kind"] == "data_request"]
-    ctx = Context(tables, settings, "quarter", "team", [first])
-    created = org_dates(ctx, requests["created"])
-    resolved = org_dates(ctx, requests["resolved"]) if requests["resolved"].notna().any() else pd.Series(pd.NaT, index=requests.index)
-    team = team_at(tables["memberships"], requests["reporter_id"], created)
-    start, stop = pd.Timestamp(first), pd.Timestamp(end)
-    touched = ((created >= start) & (created < stop)) | ((resolved >= start) & (resolved < stop))
-    chosen = touched & scope_teams(tables, scope, scope_id, team, created)
+    ctx = Context(tables, settings, grain, scope, [first], until=today)
+    when = requests[REQUEST_DAY[metric.id]]
+    day = org_dates(ctx, when) if when.notna().any() else pd.Series(pd.NaT, index=when.index)
+    team = team_at(tables["memberships"], requests["reporter_id"], day)
+    chosen = (day >= pd.Timestamp(first)) & (day < pd.Timestamp(end)) & scope_teams(tables, scope, scope_id, team, day)
     rows = requests[chosen]
     is_open = rows["resolved"].isna()
-    days = _days(pd.to_datetime(rows["resolved"]).where(~is_open, pd.Timestamp(today)), rows["created"]).round(1)
     out = pd.DataFrame({
         "Request": rows["key"], "Team": team[chosen], "Created": pd.to_datetime(rows["created"]),
         "Resolved": pd.to_datetime(rows["resolved"]), "Status": rows["status"],
-        "Days": days, "State": np.where(is_open, "open", "resolved"),
+        "Days": _days(pd.to_datetime(rows["resolved"]).where(~is_open, pd.Timestamp(today)), rows["created"]),
+        "State": np.where(is_open, "open", "resolved"),
         **_jira_links(settings, "browse/" + rows["key"].astype(str)),
     })
-    return readable(out.sort_values(["State", "Days"], ascending=[True, False]).reset_index(drop=True))
+    out = readable(out.sort_values(["State", "Days"], ascending=[True, False]).reset_index(drop=True))
+    if metric.id == "data_requests_per_pm":
+        out.attrs[DIVISOR] = _divisor(ctx, scope_id)
+    return out
+
+
+def _divisor(ctx: Context, scope_id: str) -> tuple[float, float]:
+    """What `data_requests_per_pm` divides the requests of the context's period by, as it does."""
+    headcount = pm_headcount(ctx)
+    pms = headcount.loc[headcount["scope_id"] == scope_id, "headcount"]
+    return (float(pms.iloc[0]) if len(pms) else np.nan), months_counted(ctx, ctx.periods[0])
 
 
 def records(
     metric: Metric, tables: dict[str, pd.DataFrame], settings: Settings, scope: str, scope_id: str,
-    period: date, end: date, today: date,
+    period: date, end: date, today: date, grain: Grain = "quarter",
 ) -> pd.DataFrame | None:
-    """The records behind one ranked row, or None when the metric has none to show (surveys)."""
-    end = min(end, today + timedelta(days=1))
-    if metric.id.startswith("release_"):
-        return release_records(tables, settings, scope, scope_id, period, end, today)
+    """The records behind one value, the `grain` period [period, end) of a ranked row or a chart's
+    point, that add up to it (`from_records`); None when the metric has none to show (surveys)."""
+    if metric.id == "checkin_median_lateness_hours":
+        return lateness_records(tables, settings, scope, scope_id, period, end, today)
     if metric.id.startswith("checkin_"):
         return checkin_records(tables, settings, scope, scope_id, period, end, today)
+    through = min(end, today + timedelta(days=1))
+    if metric.id == "release_interval_days":
+        return interval_records(tables, settings, scope, scope_id, period, through)
+    if metric.id == "release_lead_time_days":
+        return lead_time_records(tables, settings, scope, scope_id, period, through)
+    if metric.id.startswith("release_"):
+        return release_records(tables, settings, scope, scope_id, period, through, today)
     if metric.id in PM_WEEK_METRICS:
-        return pm_week_records(metric, tables, settings, scope, scope_id, period, end)
-    if metric.id.startswith("data_request"):
-        return request_records(tables, settings, scope, scope_id, period, end, today)
+        return pm_week_records(metric, tables, settings, scope, scope_id, period, through, grain)
+    if metric.id in REQUEST_DAY:
+        return request_records(metric, tables, settings, scope, scope_id, period, through, today, grain)
     return None
 
 
-RECOUNTED = ("release_count", "release_on_time_rate", "release_slip_days", "checkin_compliance_rate",
-             "checkin_on_time_rate")
-"""The metrics whose value is a count, a rate or a mean of the records listed, so the list can be added up."""
+def _median(values: pd.Series) -> float | None:
+    values = pd.to_numeric(values).dropna()
+    return float(values.median()) if len(values) else None
+
+
+def _mean(values: pd.Series) -> float | None:
+    return float(pd.to_numeric(values).mean()) if len(values) else None
+
+
+def _shipped(rows: pd.DataFrame) -> pd.DataFrame:
+    return rows[rows["State"] != "not released"]
+
+
+def _planned(rows: pd.DataFrame) -> pd.DataFrame:
+    return rows[rows["State"].isin(["on time", "late"])]
+
+
+def _expected(rows: pd.DataFrame) -> pd.DataFrame:
+    return rows[rows["State"] != "not due yet"]
+
+
+def _per_pm(_: Metric, rows: pd.DataFrame) -> float | None:
+    pms, months = rows.attrs.get(DIVISOR, (np.nan, np.nan))
+    return len(rows) / pms / months if pms > 0 and months > 0 else None
+
+
+RECOUNT: dict[str, Callable[[Metric, pd.DataFrame], float | None]] = {
+    "release_count": lambda _, rows: len(_shipped(rows)),
+    "release_interval_days": lambda _, rows: _median(rows["Days since previous"]),
+    "release_on_time_rate": lambda _, rows: _mean(_planned(rows)["State"] == "on time"),
+    "release_slip_days": lambda _, rows: _mean(_planned(rows)["Days late"]),
+    "release_lead_time_days": lambda _, rows: _median(rows["Days"]),
+    "checkin_compliance_rate": lambda _, rows: _mean(_expected(rows)["State"].isin(["on time", "late"])),
+    "checkin_on_time_rate": lambda _, rows: _mean(_expected(rows)["State"] == "on time"),
+    "checkin_median_lateness_hours": lambda _, rows: _median(rows["Hours late"]),
+    "data_requests_per_pm": _per_pm,
+    "data_request_days_to_fulfil": lambda _, rows: _median(rows["Days"]),
+    **dict.fromkeys(PM_WEEK_METRICS, _weighted_weeks),
+}
+"""Each metric's value from the records `records` lists, by its definition: a count, rate, mean or
+median of the rows, the requests over their stated divisor, the weeks weighted by their PMs."""
 
 
 def from_records(metric: Metric, frame: pd.DataFrame | None) -> float | None:
-    """The value the listed records give, by the metric's own definition; None where the value
-    is not a count, rate or mean of them (a median of gaps, a mean over PMs, a survey score)."""
-    if frame is None or metric.id not in RECOUNTED or frame.empty:
+    """The value the listed records give, by the metric's own definition; None where they give none:
+    a survey score (no records), no rows, or records that say they do not add up (`UNCOUNTED`)."""
+    if frame is None or frame.empty or metric.id not in RECOUNT or UNCOUNTED in frame.attrs:
         return None
-    if metric.id.startswith("release_"):
-        shipped = frame[frame["State"] != "not released"]
-        planned = shipped[shipped["State"].isin(["on time", "late"])]
-        if metric.id == "release_count":
-            return float(len(shipped))
-        if planned.empty:
-            return None
-        if metric.id == "release_on_time_rate":
-            return float((planned["State"] == "on time").mean())
-        return float(planned["Days late"].astype(float).mean())
-    expected = frame[frame["State"] != "not due yet"]
-    if expected.empty:
-        return None
-    counted = ["on time", "late"] if metric.id == "checkin_compliance_rate" else ["on time"]
-    return float(expected["State"].isin(counted).mean())
+    value = RECOUNT[metric.id](metric, frame)
+    return None if value is None or pd.isna(value) else float(value)
 
 
 def summary(metric: Metric, frame: pd.DataFrame | None, period: str = "quarter") -> str:
-    """One line over the records of a `period` ("quarter", "month", ...): what they add up to."""
+    """One line over the records of a `period` ("quarter", "month", ...): what they are, what a reader
+    needs to add them up, and why they do not when they do not."""
     if frame is None:
         return "Survey answers are anonymous: there are no records to list, only the scores on the Surveys page."
     if frame.empty:
         return f"No records in this {period}."
-    if "State" in frame and metric.id.startswith("release_"):
+    note = frame.attrs.get(UNCOUNTED)
+    text = _what_they_are(metric, frame, period)
+    return f"{text} {note}" if note else text
+
+
+def _what_they_are(metric: Metric, frame: pd.DataFrame, period: str) -> str:
+    if metric.id == "release_interval_days":
+        return (f"{len(frame)} releases shipped in the {period} after an earlier release of their project, the longest gap "
+                "first; a project's first release has no gap to count.")
+    if metric.id == "release_lead_time_days":
+        return (f"{len(frame)} issues of the releases shipped in the {period}, the longest wait first; Days runs from the day "
+                "an issue was created to its release's day.")
+    if metric.id == "checkin_median_lateness_hours":
+        return (f"{len(frame)} check-ins due in the {period} came late, after their due time plus grace; Hours late "
+                "runs from the due time.")
+    if metric.id.startswith("release_"):
         counts = frame["State"].value_counts()
         return (f"{len(frame)} releases: {counts.get('late', 0)} late, {counts.get('not released', 0)} planned but "
                 f"not released, {counts.get('on time', 0)} on time. Lateness is against the first plan on record.")
-    if "State" in frame and metric.id.startswith("checkin_"):
+    if metric.id.startswith("checkin_"):
         counts = frame["State"].value_counts()
         return (f"{len(frame)} check-ins due: {counts.get('missing', 0)} missing, {counts.get('late', 0)} late, "
                 f"{counts.get('on time', 0)} on time.")
-    if metric.id.startswith("data_request"):
-        return f"{len(frame)} requests created or resolved in the {period}; {int((frame['State'] == 'open').sum())} still open."
-    return f"{len(frame)} weeks, worst first; each is the mean over the PMs of the week."
+    if metric.id == "data_requests_per_pm":
+        pms, months = frame.attrs.get(DIVISOR, (np.nan, np.nan))
+        still_open = int((frame["State"] == "open").sum())
+        return (f"{len(frame)} requests created in the {period} ({still_open} still open). Per PM per month: {len(frame)} "
+                f"÷ {_amount(pms)} PMs on average in this scope ÷ {_amount(months)} month{'s' if months != 1 else ''}.")
+    if metric.id == "data_request_days_to_fulfil":
+        return f"{len(frame)} requests resolved in the {period}; Days runs from creation to resolution."
+    return f"{len(frame)} weeks, worst first; each is the mean over the PMs of the week, and PMs says how many."
+
+
+def _amount(value: float) -> str:
+    """A divisor as a reader redoes the sum with it: "54.29", "3", "1.86"."""
+    return NO_VALUE if pd.isna(value) else f"{round(value, 2):g}"

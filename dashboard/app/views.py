@@ -387,7 +387,7 @@ def _records(url: str, settings_json: str, version: str, metric_id: str, scope: 
     config = Settings.model_validate_json(settings_json)
     end = periods.next_start(period, grain)
     return bottlenecks.records(METRICS[metric_id], shared_tables(url, settings_json, version), config, scope, scope_id,
-                               period, end, day)
+                               period, end, day, grain)
 
 
 def records(metric_id: str, scope: str, scope_id: str, period: date, grain: Grain = "quarter") -> pd.DataFrame | None:

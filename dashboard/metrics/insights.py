@@ -58,11 +58,11 @@ def data_requests_per_pm(ctx: Context) -> pd.DataFrame:
     counts = summarise(ctx, observations, "count", empty_value=0.0)
     result = counts.merge(pm_headcount(ctx), on=["period_start", "scope_id"], how="left")
     headcount = result["headcount"].where(result["headcount"] > 0)
-    result["value"] = result["value"] / headcount / result["period_start"].map(lambda start: _months(ctx, start))
+    result["value"] = result["value"] / headcount / result["period_start"].map(lambda start: months_counted(ctx, start))
     return result.drop(columns="headcount")
 
 
-def _months(ctx: Context, start) -> float:
+def months_counted(ctx: Context, start) -> float:
     """How many months of the period have happened: a quarter seven weeks in is not three months."""
     first, end = ctx.covered(start)
     whole = (next_start(start, ctx.grain) - start).days

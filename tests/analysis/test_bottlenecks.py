@@ -246,7 +246,8 @@ def test_pm_week_records_list_only_the_weeks_the_privacy_rules_publish():
     found = bottlenecks.records(METRICS["pm_overhead_share"], tables, Settings(), "team", "t1", Q4,
                                 date(2027, 1, 1), date(2026, 11, 26))
     # Mean of 25 %, 50 %, 75 % over three PMs, then of 35 %, 60 %, 85 %; worst (highest) first.
-    assert found.values.tolist() == [["2026-10-12", "60%", 3], ["2026-10-05", "50%", 3]]
+    assert found["Week of"].tolist() == ["2026-10-12", "2026-10-05"] and found["PMs"].tolist() == [3, 3]
+    assert found["PM time on process overhead (%)"].tolist() == pytest.approx([60.0, 50.0])
     lonely = [*weeks, {"person_id": "p1", "week_start": "2026-10-19", "team_id": "t1", "working_hours": 40.0, "overhead_hours": 40.0}]
     tables = make_tables(teams=[{"team_id": "t1", "name": "One", "group_name": "G1"}], pm_weeks=lonely)
     found = bottlenecks.records(METRICS["pm_overhead_share"], tables, Settings(), "team", "t1", Q4,
