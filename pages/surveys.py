@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.app import survey_views, ui
+from dashboard.app import survey_panels, survey_views, ui
 from dashboard.charts import surveys as survey_charts
 from dashboard.core import safe_text
 
@@ -26,7 +26,9 @@ trend = survey_views.construct_trend(level, scope_id, filters.start, filters.end
 st.header("Constructs over waves", anchor=False)
 role = st.segmented_control("Who answered", ["all", "pm", "ops"], default="all", format_func=survey_views.ROLE_LABEL.get,
                             key="survey_role", required=True)
-st.plotly_chart(survey_charts.constructs_over_waves(trend, role or "all"), key="survey_trend")
+role = role or "all"
+survey_panels.chart_with_points(survey_charts.constructs_over_waves(trend, role), "survey_trend")
+survey_panels.behind_a_point(trend[trend["role"] == role], "survey_trend", "Click a point on the chart, or choose one here")
 with st.expander("Scores, n and response rates"):
     st.dataframe(survey_views.display_table(trend), hide_index=True, width="stretch")
 
@@ -34,12 +36,13 @@ st.header("PMs and operations side by side", anchor=False)
 wave = st.selectbox("Wave", waves["survey_id"].tolist(), index=len(waves) - 1,
                     format_func=dict(zip(waves["survey_id"], waves["label"])).get, key="survey_wave")
 sides = survey_views.pm_vs_ops(level, scope_id, wave)
-st.plotly_chart(survey_charts.side_by_side(sides), key="survey_sides")
+survey_panels.chart_with_points(survey_charts.side_by_side(sides), "survey_sides")
 if level != "org":
     st.caption("Operations people belong to no product team, so their side is the whole organisation's.")
 withheld = sides[~sides["shown"]]
 for row in withheld.itertuples():
     st.caption(f":material/visibility_off: {safe_text.markdown(row.who)}, {safe_text.markdown(row.title)}: {safe_text.markdown(row.note)}.")
+survey_panels.behind_a_point(sides, "survey_sides", "Click a bar on the chart, or choose one here")
 
 st.header("Answers to one question", anchor=False)
 questions = survey_views.questions(wave)

@@ -81,10 +81,13 @@ N_SHOWN = re.compile(r"n = (\w+)")
 
 @pytest.fixture(scope="module")
 def survey_publication(demo_db) -> set[tuple[float, str]]:
-    """(score, n as shown) of every wave cell the ledger published for any construct."""
+    """(value as drawn, n as shown) of every wave cell the ledger published for any construct: a score
+    as it is, eNPS as its published promoter balance, on the −100 to +100 scale eNPS is read on."""
     cells = Store(demo_db).query(
-        "SELECT value, n FROM privacy_cells WHERE family LIKE 'survey:%' AND measure = 'score' AND slot LIKE 'wave|%'")
-    return {(round(float(value), 6), n_text(n)) for value, n in zip(cells["value"], cells["n"])}
+        "SELECT measure, value, n FROM privacy_cells WHERE family LIKE 'survey:%' AND measure IN ('score', 'promoter') "
+        "AND slot LIKE 'wave|%'")
+    scale = {"score": 1, "promoter": 100}
+    return {(round(float(value) * scale[measure], 6), n_text(n)) for measure, value, n in zip(cells["measure"], cells["value"], cells["n"])}
 
 
 @pytest.mark.parametrize("params", [{}, {"group": "Payments"}], ids=["org", "group"])

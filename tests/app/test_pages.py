@@ -440,11 +440,11 @@ def test_checkins_page_filters_by_kind_and_opens_the_evidence_behind_a_cell(demo
     assert len(periods) < len(set().union(*(trace["x"] for trace in weekly.values()))) / 3
     cells = {state: monthly[state]["customdata"] for state in ("on time", "missing")}
     at.selectbox(key="ck_cell").select(cells["on time"][0]).run()
-    evidence = at.dataframe[0].value.set_index("")["value"]
+    evidence = at.dataframe[0].value.set_index("Item")["Detail"]
     assert evidence["State"] == "on time"
     assert evidence["Evidence"].startswith("form response: monthly-roadmap-review.csv row ")
     at.selectbox(key="ck_cell").select(cells["missing"][0]).run()
-    evidence = at.dataframe[0].value.set_index("")["value"]
+    evidence = at.dataframe[0].value.set_index("Item")["Detail"]
     assert evidence["State"] == "missing" and evidence["Evidence"] == "none found"
 
 

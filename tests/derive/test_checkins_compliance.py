@@ -48,7 +48,7 @@ def test_the_board_and_its_heatmap_show_every_team_and_period_with_the_evidence_
     assert list(zip(traces["missing"]["y"], traces["missing"]["x"])) == [
         ("Beta", "2026-10-12"), ("Beta", "2026-10-19"), ("Alpha", "2026-09-28")]
     assert list(traces["late"]["customdata"]) == ["b|2026-10-05"]
-    late = evidence_of(shown[shown["state"] == "late"].iloc[0]).set_index("")["value"]
+    late = evidence_of(shown[shown["state"] == "late"].iloc[0]).set_index("Item")["Detail"]
     assert late["Evidence"] == "Jira ticket: CHK-b1" and late["Submitted"] == "2026-10-10 02:00 UTC"
 
 

@@ -69,4 +69,4 @@ def evidence_of(cell: pd.Series) -> pd.DataFrame:
                  ("Evidence", f"{what.get(cell['source'], cell['source'])}: {cell['ref']}")]
     else:
         rows.append(("Evidence", "none found"))
-    return pd.DataFrame(rows, columns=["", "value"])
+    return pd.DataFrame(rows, columns=["Item", "Detail"])
