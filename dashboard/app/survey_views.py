@@ -33,12 +33,14 @@ STATISTIC_OF_UNIT = {"score": "mean", "percent": "mean", "enps": "enps"}
 UNIT_WORDS = {"score": "score, 0-100", "enps": "eNPS, −100 to +100", "percent": "percent reported"}
 
 
-SURVEY_TABLES = ("teams", "memberships", "team_groups", "survey_questions", "survey_answers", "survey_waves")
+SURVEY_TABLES = ("teams", "memberships", "team_groups", "survey_questions", "survey_answers", "survey_waves", "privacy_cells")
 
 
 @st.cache_resource(max_entries=2, show_spinner=False)
 def _tables(url: str, settings_json: str, version: str) -> dict[str, pd.DataFrame]:
-    """Only the tables survey results read (the signal pages' cache holds the rest)."""
+    """Only the tables survey results read (the signal pages' cache holds the rest), the publication
+    ledger among them: a score is shown as it was published, as on the signal pages, never
+    recomputed beside it from answers changed since (two versions of a cell tell the change)."""
     return load_tables(open_store(Settings.model_validate_json(settings_json)), SURVEY_TABLES)
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+import shutil
 from datetime import date
 
 import numpy as np
@@ -32,18 +33,26 @@ ROSTER = "person_id,name,email,role,team_id,team_name,group,time_zone,working_ho
 ) + "o1,O 1,o1@example.com,ops,,,,Europe/Berlin,,2024-01-01,\n"
 
 
+K = 3
+"""The privacy minimum the exports are loaded (and their scores published) with, and the page runs with."""
+
+
+def loaded_settings():
+    return settings(privacy={"min_group_size": K})
+
+
 @pytest.fixture(scope="module")
 def survey_db(tmp_path_factory, databases):
     folder = tmp_path_factory.mktemp("survey_page")
     location = databases.location(folder, "survey_page")
     store = store_with_teams(Store(location))
     load_roster(store, parse_roster(ROSTER, "hr.csv"), as_of=date(2026, 1, 1))
-    config = settings()
+    config = loaded_settings()
     for survey, file, wave in [("gforms", "google_forms_en_gb.csv", "2026-03"), ("msforms", "ms_forms.csv", "2026-03"),
                                ("qualtrics", "qualtrics_recode.csv", "2026-06")]:
         load_wave(store, read_export(DATA / file), survey=survey, wave=wave, settings=config, salt=SALT)
     config_file = folder / "prodops.toml"
-    config_file.write_text("[privacy]\nmin_group_size = 3\n")
+    config_file.write_text(f"[privacy]\nmin_group_size = {K}\n")
     return location, config_file
 
 
@@ -214,7 +223,7 @@ def test_answers_are_shown_only_behind_a_score_published_from_them(survey_db):
     publishing the change would tell that answer), the answers there are now are not shown: beside
     the held score they would tell the change."""
     tables = load_tables(Store(survey_db[0]))
-    config = settings()  # the privacy minimum the loads published with
+    config = loaded_settings()
     shown = wave_table(tables, config, "org", "org")
     shown = shown[shown["shown"] & (shown["role"] == "all") & shown["construct"].isin(["alignment", "insights_self_serve"])]
     assert len(shown), "the ledger shows a score to look behind"
@@ -231,3 +240,28 @@ def test_answers_are_shown_only_behind_a_score_published_from_them(survey_db):
     now = wave_table(changed, config, "org", "org").set_index(["survey_id", "construct", "role"]).loc[(survey_id, construct, "all")]
     assert now["shown"] and now["mean"] == pytest.approx(score, abs=1e-9), "the ledger holds the score it published"
     assert survey_views.answer_counts(changed, config, "org", "org", survey_id, construct, "all", "score") is None
+
+
+@pytest.mark.duckdb_only("the page reads the ledger the same way from either store; the test copies the DuckDB file")
+def test_the_page_draws_the_published_score_not_one_recomputed_from_answers_changed_since(survey_db, monkeypatch, tmp_path):
+    """A score the ledger published stays as published when answers change without a new
+    publication, as it does on the signal pages: two versions of one cell side by side would
+    tell the changed answers."""
+    location, config_file = survey_db
+    changed = tmp_path / "changed.duckdb"
+    shutil.copyfile(location, changed)
+    before = run((str(changed), config_file), monkeypatch)
+    drawn_before = shown_points(before, "survey_trend", every=True)
+    store = Store(str(changed))
+    answers = store.table("survey_answers")
+    answers["value"] = answers["value"].where(answers["value"].isna(), 1.0)
+    with store.transaction() as tx:
+        tx.upsert("survey_answers", answers)
+    unpublished = {name: frame for name, frame in load_tables(store).items() if name != "privacy_cells"}
+    fresh = wave_table(unpublished, loaded_settings(), "org", "org")
+    recomputed = set(fresh.loc[fresh["shown"], "mean"].round(6))
+    assert not recomputed >= {round(y, 6) for _, _, y in drawn_before}, "a page that recomputed would draw other scores"
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    after = run((str(changed), config_file), monkeypatch)
+    assert shown_points(after, "survey_trend", every=True) == drawn_before
