@@ -534,7 +534,8 @@ def summary(metric: Metric, frame: pd.DataFrame | None, period: str = "quarter")
     """One line over the records of a `period` ("quarter", "month", ...): what they are, what a reader
     needs to add them up, and why they do not when they do not."""
     if frame is None:
-        return "Survey answers are anonymous: there are no records to list, only the scores on the Surveys page."
+        return ("Survey answers are anonymous: no one is listed. The Surveys page counts the respondents behind "
+                "each score (click a score there).")
     if frame.empty:
         return f"No records in this {period}."
     note = frame.attrs.get(UNCOUNTED)

@@ -6,11 +6,13 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from dashboard.app import auth, qbr_views, ui, views
+from dashboard.app import auth, qbr_views, record_panels, ui, views
 from dashboard.core import periods, safe_text
 from dashboard.core.notes import NoteError
+from dashboard.metrics import METRICS
 from dashboard.report import FORMATS
 from dashboard.report.images import ImageError
+from dashboard.report.model import Chart
 
 # ---------------------------------------------------------------------------------------------
 # The quarterly business review
@@ -40,6 +42,20 @@ def _table_frame(table) -> pd.DataFrame:
     return frame.style.apply(paint)
 
 
+def qbr_chart(chart: Chart) -> None:
+    """A chart of the review; one over a metric's periods opens the records behind a clicked point."""
+    key = f"qbr_{chart.id}"
+    if chart.metric_id is None:
+        st.plotly_chart(chart.figure, key=key, config=ui.PLOTLY_CONFIG)
+    else:
+        names = views.scope_names()
+        points = chart.points.assign(name=chart.points["scope_id"].map(lambda scope_id: names.get(scope_id, scope_id)))
+        record_panels.chart_with_points(chart.figure, key, ui.PLOTLY_CONFIG)
+        record_panels.behind_a_point(METRICS[chart.metric_id], points, chart.grain, key)
+    with st.expander("About this chart"):
+        st.caption(safe_text.markdown(chart.caption))
+
+
 def qbr_section(section, report) -> None:
     """One section of the review as the exports show it, with its stored note to edit."""
     st.header(section.title, anchor=False)
@@ -49,9 +65,7 @@ def qbr_section(section, report) -> None:
         with ui.tile_row():
             for chart in section.charts:
                 with ui.tile():
-                    st.plotly_chart(chart.figure, key=f"qbr_{chart.id}", config=ui.PLOTLY_CONFIG)
-                    with st.expander("About this chart"):
-                        st.caption(safe_text.markdown(chart.caption))
+                    qbr_chart(chart)
     for table in section.tables:
         st.markdown(f"**{safe_text.markdown(table.title)}**")
         if table.rows:

@@ -30,21 +30,36 @@ def state_key(chart_key: str) -> str:
     return f"rec_{chart_key}"
 
 
-def on_click(chart_key: str, lines: list[str]) -> None:
-    """A click on a point chooses it in the list: `lines` holds each trace's scope id, in trace order."""
+Line = tuple[str | None, list[date] | None]
+"""A trace as a click reads it: its scope id (None for a trace that is not a line, such as a legend
+entry) and, when its x is not its points' dates (a prior quarter laid over this one), each point's period."""
+
+
+def line_of(meta) -> Line:
+    """A trace's `meta`: its scope id, or `{"scope": ..., "periods": [...]}` (`charts.quarters.overlay`)."""
+    if isinstance(meta, dict):
+        return meta["scope"], [date.fromisoformat(day) for day in meta["periods"]]
+    return meta, None
+
+
+def on_click(chart_key: str, lines: list[Line]) -> None:
+    """A click on a point chooses it in the list: `lines` holds each trace's line, in trace order."""
     points = st.session_state[chart_key].get("selection", {}).get("points", [])
     if not points:
         return
     point = points[0]
     curve = point.get("curve_number")
-    if curve is None or curve >= len(lines) or lines[curve] is None:
+    if curve is None or curve >= len(lines) or lines[curve][0] is None:
         return
-    st.session_state[state_key(chart_key)] = (lines[curve], pd.Timestamp(point["x"]).date())
+    scope_id, periods = lines[curve]
+    index = point.get("point_index", point.get("point_number"))
+    period = periods[index] if periods is not None and index is not None else pd.Timestamp(point["x"]).date()
+    st.session_state[state_key(chart_key)] = (scope_id, period)
 
 
 def chart_with_points(figure: go.Figure, chart_key: str, config: dict) -> None:
     """The chart, its points clickable: a click opens the records behind the point below it."""
-    lines = [trace.meta for trace in figure.data]
+    lines = [line_of(trace.meta) for trace in figure.data]
     st.plotly_chart(figure, key=chart_key, config=config, on_select=partial(on_click, chart_key, lines),
                     selection_mode="points")
 

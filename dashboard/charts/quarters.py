@@ -25,6 +25,7 @@ def overlay(
     title: str | None = None,
     height: int = 340,
     plot_px: int = FULL_PLOT_PX,
+    scope_id: str | None = None,
 ) -> go.Figure:
     """A quarter's weeks or months with the prior quarter's drawn over them, aligned by position.
 
@@ -37,6 +38,8 @@ def overlay(
 
     Args:
         this, prior: rows with `period_start`, `value`, `n` for the scope, one per week or month.
+        scope_id: the scope drawn; each trace's `meta` then names it with each point's own period
+            (`{"scope": ..., "periods": [...]}`), since a prior quarter's x is not its date.
         quarter, previous: the first days of the two quarters.
         labels: how the two quarters are named in the legend (this one first).
     """
@@ -50,6 +53,8 @@ def overlay(
         fig.add_trace(
             go.Scatter(
                 x=shown_at, y=rows["value"], name=name, connectgaps=False, mode="lines+markers",
+                meta=None if scope_id is None else {
+                    "scope": scope_id, "periods": [start.date().isoformat() for start in rows["period_start"]]},
                 line=dict(color=TARGET_COLOR if is_prior else PALETTE[0], width=2, dash="dot" if is_prior else "solid"),
                 marker=dict(size=5 if is_prior else 7),
                 customdata=list(zip(rows["value"].map(metric.format), rows["n"].map(n_text), rows["period_start"])),

@@ -178,11 +178,13 @@ def build(inputs: Inputs, settings: Settings, quarter: date, scope: Scope, scope
             figure = quarters.overlay(
                 metric, this, prior, grain=grain, quarter=quarter, previous=previous, labels=labels,
                 annotations=marks, target=target.target if target else None,
-                title=f"{metric.title}, by {grain}", height=360, plot_px=TILE_PLOT_PX,
+                title=f"{metric.title}, by {grain}", height=360, plot_px=TILE_PLOT_PX, scope_id=scope_id,
             )
+            both = pd.concat([prior, this], ignore_index=True)
             section.charts.append(Chart(
-                f"{signal}-{metric_id}", metric.title, figure, _caption(metric, pd.concat([prior, this])),
-                _chart_records(pd.concat([prior, this]), metric, scope_id, grain, signal),
+                f"{signal}-{metric_id}", metric.title, figure, _caption(metric, both),
+                _chart_records(both, metric, scope_id, grain, signal), metric_id, grain,
+                both[["period_start", "value", "n"]].assign(scope_id=scope_id),
             ))
         if not declared.key_charts:
             chosen = by_signal[signal]

@@ -41,11 +41,17 @@ class Table:
 
 @dataclass
 class Chart:
+    """A chart of the review; one over a metric's periods says which (`metric_id`, `grain`, `points`:
+    `scope_id`, `period_start`, `value`, `n` per point) so the page can open the records behind a point."""
+
     id: str
     title: str
     figure: go.Figure
     caption: str
     records: list[dict] = field(default_factory=list)
+    metric_id: str | None = None
+    grain: str | None = None
+    points: pd.DataFrame | None = None
 
 
 @dataclass

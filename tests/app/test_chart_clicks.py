@@ -71,3 +71,25 @@ def test_a_click_on_a_check_in_cell_opens_its_evidence(server, browser):
         full_page_screenshot(page, ARTIFACTS / "checkins-evidence.png")
     finally:
         page.close()
+
+
+def test_a_click_on_the_prior_quarter_of_a_review_chart_opens_that_quarters_records(server, browser):
+    """The QBR lays the prior quarter over this one, so a prior point's x is not its date: its
+    records are still its own quarter's (the chart says each point's period in its `meta`)."""
+    page = browser.new_page(viewport={"width": 1440, "height": 1000})
+    try:
+        page.goto(f"{server}/{PAGES['qbr']}")
+        wait_for_app(page)
+        chart = page.locator(".st-key-qbr_S3-release_slip_days")
+        expect(chart).to_have_count(1)
+        prior = chart.locator(".scatterlayer .trace").first
+        click_marker(page, prior.locator("path.point").first)
+        panel = page.get_by_test_id("stExpander").filter(has_text="Records behind a point")
+        counted = panel.get_by_text(COUNTED).first
+        expect(counted).to_be_visible(timeout=60_000)
+        headline = panel.get_by_text(HEADLINE).first.inner_text()
+        _, period, value = HEADLINE.match(headline).groups()
+        assert period == "Apr 2026", headline
+        assert COUNTED.search(counted.inner_text()).group(1) == value, (headline, counted.inner_text())
+    finally:
+        page.close()

@@ -29,20 +29,28 @@ CHARTS = [
     ("insights.py", "data_requests_per_pm"), ("insights.py", "data_request_days_to_fulfil"),
     ("checkins.py", "checkin_compliance_rate"), ("checkins.py", "checkin_median_lateness_hours"),
     ("bottlenecks.py", "checkin_on_time_rate"),
+    ("qbr.py", "release_slip_days"), ("qbr.py", "data_request_days_to_fulfil"),
 ]
 """A point of each kind of record on every page with trend charts; on Bottlenecks, the chart of the
-first ranked row of the metric."""
+first ranked row of the metric; on the QBR, a chart of the quarter laid over the one before."""
 
 
-def drawn_value(at, metric_id: str, point: tuple[str, date]) -> float:
-    """The y of the point on the metric's chart, as the figure sent to the browser holds it."""
-    chart = next(c for c in at.get("plotly_chart") if f"trend_{metric_id}" in c.proto.id)
+def chart_key(page: str, metric_id: str) -> str:
+    return f"qbr_{METRICS[metric_id].signal}-{metric_id}" if page == "qbr.py" else f"trend_{metric_id}"
+
+
+def drawn_value(at, key: str, point: tuple[str, date]) -> float:
+    """The y of the point on the chart, as the figure sent to the browser holds it: a trace names its
+    line in `meta`, and, when its x is not its dates (a prior quarter laid over), each point's period."""
+    chart = next(c for c in at.get("plotly_chart") if key in c.proto.id)
     for trace in json.loads(chart.proto.spec)["data"]:
-        if trace.get("meta") == point[0]:
-            for x, y in zip(trace["x"], values(trace["y"])):
-                if pd.Timestamp(x).date() == point[1]:
+        meta = trace.get("meta")
+        scope, days = (meta["scope"], meta["periods"]) if isinstance(meta, dict) else (meta, trace.get("x", []))
+        if scope == point[0]:
+            for day, y in zip(days, values(trace["y"])):
+                if pd.Timestamp(day).date() == point[1]:
                     return y
-    raise AssertionError(f"no point {point} on the {metric_id} chart")
+    raise AssertionError(f"no point {point} on the {key} chart")
 
 
 def values(array) -> list:
@@ -136,24 +144,24 @@ def choose_chart(at, page: str, metric_id: str):
     return at.selectbox(key="bn_focus").set_value(next(row for row in ranked if row.startswith(f"{metric_id}:"))).run()
 
 
-def records_panel(at, metric_id: str):
-    return next(e for e in at.expander if e.label == "Records behind a point" and
-                any(s.key == f"rec_trend_{metric_id}" for s in e.selectbox))
+def records_panel(at, key: str):
+    return next(e for e in at.expander if e.label == "Records behind a point" and any(s.key == f"rec_{key}" for s in e.selectbox))
 
 
 @pytest.mark.parametrize(("page", "metric_id"), CHARTS, ids=[f"{p[:-3]}-{m}" for p, m in CHARTS])
 def test_a_point_opens_the_records_that_add_up_to_the_number_drawn(demo_env, page, metric_id):
     at = choose_chart(open_page(page_file(page)), page, metric_id)
-    box = at.selectbox(key=f"rec_trend_{metric_id}")
+    key = chart_key(page, metric_id)
+    box = at.selectbox(key=f"rec_{key}")
     box.select_index(next(k for k, label in enumerate(box.options) if label.endswith(f" · {PERIOD}"))).run()
     assert_clean(at, f"records of {metric_id} on {page}")
-    point = at.selectbox(key=f"rec_trend_{metric_id}").value
+    point = at.selectbox(key=f"rec_{key}").value
     assert point[1] == date(2026, 9, 1)
-    panel = records_panel(at, metric_id)
+    panel = records_panel(at, key)
     [table] = panel.dataframe
     rows = table.value.data if hasattr(table.value, "data") else table.value
     summary = next(c.value for c in panel.caption if not c.value.startswith("Counted from these rows"))
-    drawn = drawn_value(at, metric_id, point)
+    drawn = drawn_value(at, key, point)
     assert recount(metric_id, rows, summary) == pytest.approx(drawn, **TOLERANCE.get(metric_id, dict(abs=1e-9))), (summary, rows)
     metric = METRICS[metric_id]
     assert f"Counted from these rows: {metric.format(drawn)}" in [c.value.split(",")[0] for c in panel.caption]
