@@ -107,8 +107,11 @@ class RetryPolicy:
             wait = self.base_delay * 2 ** (retry - 1)
         return min(self.max_delay, max(0.0, wait))
 
-    def run(self, attempt: Callable[[], T]) -> T:
+    def run(self, attempt: Callable[[], T], transient: Callable[[Exception], bool] = is_transient) -> T:
         """`attempt()`, again after each transient fault while retries remain.
+
+        `transient` tells a passing fault from a final one: HTTP's table above by default; another
+        protocol (SMTP's 4xx replies) passes its own, and keeps the same waits and limits.
 
         Raises:
             RetriesExhausted: the fault was transient but outlasted `max_retries`.
@@ -119,7 +122,7 @@ class RetryPolicy:
             try:
                 return attempt()
             except Exception as error:
-                if not is_transient(error):
+                if not transient(error):
                     raise
                 if retries >= self.max_retries:
                     raise RetriesExhausted(error, retries) from error

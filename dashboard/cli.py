@@ -13,7 +13,7 @@ from pathlib import Path
 from dashboard.core.config import ConfigError, load_settings
 from dashboard.core.periods import GRAINS, label, quarter_label, quarters_back, today
 from dashboard.core.safe_text import csv_bytes
-from dashboard.core.store import StoreError, open_store
+from dashboard.core.store import StoreError, SyncBusy, open_store
 
 ROOT = Path(__file__).resolve().parent.parent
 ENTRYPOINT = ROOT / "dashboard" / "entrypoint" / "streamlit_app.py"
@@ -262,6 +262,35 @@ def _init(args: argparse.Namespace) -> int:
     return 0
 
 
+def _digest(args: argparse.Namespace) -> int:
+    """Send (or list) each subscription's digest of its last whole week or month that is not sent yet."""
+    from dashboard.notify import run
+    from dashboard.notify.smtp import SendError
+    from dashboard.sync import BUSY, EXIT_CODES
+
+    settings = load_settings(args.config)
+    store = open_store(settings)
+    if not settings.digest.subscriptions:
+        print("error: no subscriptions: add [[digest.subscriptions]] to prodops.toml", file=sys.stderr)
+        return 2
+    if args.send and settings.digest.smtp is None:
+        print("error: no mail server: add [digest.smtp] to prodops.toml", file=sys.stderr)
+        return 2
+    if not store.exists():
+        print(f"error: no database at {store.location}: run `python -m dashboard demo` or a sync first", file=sys.stderr)
+        return 2
+    try:
+        outcomes = run.run(store, settings, today(settings.org_timezone), send=args.send,
+                           say=lambda line: print(line, file=sys.stderr))
+    except SyncBusy as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_CODES[BUSY]
+    except SendError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    return run.exit_code(outcomes)
+
+
 def _doctor(args: argparse.Namespace) -> int:
     from dashboard import doctor
 
@@ -341,6 +370,14 @@ def parser() -> argparse.ArgumentParser:
     init.add_argument("--no-input", action="store_true", help="ask nothing: what the flags leave out is left out")
     init.add_argument("--force", action="store_true", help="replace prodops.toml and .streamlit/secrets.toml if they exist")
     init.set_defaults(run=_init)
+
+    digest = commands.add_parser(
+        "digest", help="email each subscriber the digest of their last whole week or month "
+        "([[digest.subscriptions]]); exit 0 all sent, 1 a message failed, 2 bad configuration, 75 another run busy")
+    how = digest.add_mutually_exclusive_group(required=True)
+    how.add_argument("--send", action="store_true", help="send what the sent-log does not hold yet")
+    how.add_argument("--dry-run", action="store_true", help="list what would be sent, sending nothing")
+    digest.set_defaults(run=_digest)
 
     doctor = commands.add_parser(
         "doctor", help="check the configuration and reach every source; exit 0 all ready, 1 something missing, 2 bad configuration")

@@ -18,7 +18,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.analysis.scorecard import STATUS_COLOR, STATUS_LABEL, Card, ScorecardPeriod
-from dashboard.app import data_views, record_panels, views
+from dashboard.app import data_views, links, record_panels, views
 from dashboard.charts import trends as charts
 from dashboard.core import periods, safe_text
 from dashboard.core.config import ConfigError
@@ -97,8 +97,7 @@ def quarter_param(quarter: date) -> str:
 
 def filter_params(filters: Filters) -> dict[str, str]:
     """The filters as query parameters: what the URL holds, and what every link between pages carries."""
-    return {"from": quarter_param(filters.first_quarter), "to": quarter_param(filters.last_quarter),
-            "grain": filters.grain, "group": filters.group or "", "team": filters.team or ""}
+    return links.filter_params(filters.first_quarter, filters.last_quarter, filters.grain, filters.group, filters.team)
 
 
 def url_brings(key: str) -> str | None:

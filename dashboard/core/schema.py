@@ -220,6 +220,20 @@ TABLES.update({table.name: table for table in LEDGER_TABLES})
 MIGRATIONS.append(["ALTER TABLE annotations ADD COLUMN IF NOT EXISTS metrics VARCHAR"])
 SCHEMA_VERSION = len(MIGRATIONS)
 
+# Issue 20, digests: one row per message a `digest --send` tried, keyed by its idempotency key
+# (subscription and period), so a re-run after a kill sends only what was not sent. A failure is
+# kept with its error (never a credential) and tried again by the next run.
+DIGEST_TABLES = [
+    _table(
+        "digest_sent", ("message_key",),
+        message_key="VARCHAR", subscription="VARCHAR", period="VARCHAR", status="VARCHAR", attempts="INTEGER",
+        first_tried_at="TIMESTAMP", last_tried_at="TIMESTAMP", sent_at="TIMESTAMP", error="VARCHAR",
+    ),
+]
+MIGRATIONS.append([table.ddl() for table in DIGEST_TABLES])  # 10
+TABLES.update({table.name: table for table in DIGEST_TABLES})
+SCHEMA_VERSION = len(MIGRATIONS)
+
 PUBLICATION_TABLES = ("privacy_records", "privacy_cells", *(table.name for table in SERIES_TABLES))
 """What has been published, version by version: a store that received the same data in two writes
 has published more (and may hold a figure back) than one that received it in one."""

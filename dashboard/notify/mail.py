@@ -1,0 +1,148 @@
+"""A digest as an email: HTML with its charts inline, and the same words as plain text.
+
+The structure mail clients expect (RFC 2046, RFC 2387):
+
+    multipart/alternative
+    ├── text/plain                  every section, table and link, as text
+    └── multipart/related
+        ├── text/html               the charts as <img src="cid:...">
+        └── image/png ...           one per chart, from the QBR pack's chart export
+
+The Message-ID is derived from the digest's idempotency key, so a mail system that sees the same
+digest twice (a run killed after the server took it, before the sent-log did) can tell.
+"""
+from __future__ import annotations
+
+import hashlib
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid, parseaddr
+from html import escape
+
+from dashboard.core.words import NO_VALUE
+from dashboard.notify.model import Digest
+from dashboard.report.model import Section, Table
+
+STYLE = {
+    "body": "font-family:Helvetica,Arial,sans-serif;color:#1F2633;max-width:680px",
+    "table": "border-collapse:collapse;width:100%;font-size:13px;margin:8px 0",
+    "th": "text-align:left;border-bottom:2px solid #C9CED6;padding:4px 6px",
+    "td": "border-bottom:1px solid #E4E7EB;padding:4px 6px;vertical-align:top",
+    "note": "color:#5C6470;font-size:12px",
+}
+TONE_COLOUR = {"on": "#1B7F3B", "near": "#9A6700", "off": "#B42318", "worse": "#B42318", "better": "#1B7F3B"}
+
+
+def message(digest: Digest, pictures: dict[str, bytes], sender: str) -> EmailMessage:
+    """The digest as a message from `sender` to its subscriber, its charts taken from `pictures` by chart id."""
+    mail = EmailMessage()
+    mail["From"] = sender
+    mail["To"] = Address(addr_spec=digest.subscription.email)
+    mail["Subject"] = digest.subject
+    mail["Date"] = formatdate(localtime=False, usegmt=True)
+    mail["Message-ID"] = message_id(digest.key, sender)
+    mail["Auto-Submitted"] = "auto-generated"
+    mail.set_content(text(digest))
+    cids = {chart.id: make_msgid(domain=_domain(sender)) for chart in digest.charts() if chart.id in pictures}
+    mail.add_alternative(html(digest, {chart_id: cid[1:-1] for chart_id, cid in cids.items()}), subtype="html")
+    related = mail.get_payload()[1]
+    for chart_id, cid in cids.items():
+        related.add_related(pictures[chart_id], maintype="image", subtype="png", cid=cid,
+                            filename=f"{chart_id}.png", disposition="inline")
+    return mail
+
+
+def message_id(key: str, sender: str) -> str:
+    return f"<digest-{hashlib.sha256(key.encode()).hexdigest()[:32]}@{_domain(sender)}>"
+
+
+def _domain(sender: str) -> str:
+    return parseaddr(sender)[1].rpartition("@")[2] or "localhost"
+
+
+# -- plain text ----------------------------------------------------------------------------------------
+
+def text(digest: Digest) -> str:
+    lines = [digest.subject, "", f"Data as of {digest.as_of:%d %b %Y}. {digest.link.text}: {digest.link.url}", ""]
+    for section in digest.sections:
+        lines += _text_section(section)
+    lines += ["--", _why(digest)]
+    return "\n".join(lines) + "\n"
+
+
+def _text_section(section: Section) -> list[str]:
+    lines = [section.title.upper(), *([section.subtitle] if section.subtitle else []), ""]
+    for table in section.tables:
+        lines += _text_table(table)
+    for chart in section.charts:
+        lines.append(f"[chart] {chart.title}: {chart.caption}")
+    if section.charts:
+        lines.append("")
+    lines += [f"* {note}" for note in section.footnotes]
+    return [*lines, ""]
+
+
+def _text_table(table: Table) -> list[str]:
+    if not table.rows:
+        return [f"{table.title}: {table.empty}", ""]
+    lines = [f"{table.title}:"]
+    for row, record in zip(table.rows, table.records or [{}] * len(table.rows)):
+        cells = "; ".join(f"{column}: {value}" for column, value in zip(table.columns[1:], row[1:]))
+        lines.append(f"- {row[0]}: {cells}")
+        if record.get("url"):
+            lines.append(f"  {record['url']}")
+    return [*lines, ""]
+
+
+# -- HTML ----------------------------------------------------------------------------------------------
+
+def html(digest: Digest, cids: dict[str, str]) -> str:
+    """The digest as an HTML page; `cids` holds each chart's Content-ID (without angle brackets)."""
+    parts = [f'<html><body style="{STYLE["body"]}">', f"<h1 style=\"font-size:20px\">{escape(digest.subject)}</h1>",
+             f'<p>Data as of {digest.as_of:%d %b %Y}. <a href="{escape(digest.link.url)}">{escape(digest.link.text)}</a></p>']
+    for section in digest.sections:
+        parts.append(_html_section(section, cids))
+    parts.append(f'<hr><p style="{STYLE["note"]}">{escape(_why(digest))}</p></body></html>')
+    return "\n".join(parts)
+
+
+def _html_section(section: Section, cids: dict[str, str]) -> str:
+    parts = [f"<h2 style=\"font-size:16px;margin-top:24px\">{escape(section.title)}</h2>"]
+    if section.subtitle:
+        parts.append(f'<p style="{STYLE["note"]}">{escape(section.subtitle)}</p>')
+    parts += [_html_table(table) for table in section.tables]
+    for chart in section.charts:
+        if chart.id in cids:
+            parts.append(f'<p><img src="cid:{escape(cids[chart.id])}" alt="{escape(chart.title)}" width="640" '
+                         f'style="max-width:100%"><br><span style="{STYLE["note"]}">{escape(chart.caption)}</span></p>')
+        else:
+            parts.append(f"<p>{escape(chart.title)}: {escape(chart.caption)}</p>")
+    parts += [f'<p style="{STYLE["note"]}">{escape(note)}</p>' for note in section.footnotes]
+    return "\n".join(parts)
+
+
+def _html_table(table: Table) -> str:
+    if not table.rows:
+        return f"<p><strong>{escape(table.title)}</strong>: {escape(table.empty)}</p>"
+    head = "".join(f'<th style="{STYLE["th"]}">{escape(column)}</th>' for column in table.columns)
+    body = []
+    records = table.records or [{}] * len(table.rows)
+    tones = table.tones or [None] * len(table.rows)
+    for row, record, tone in zip(table.rows, records, tones):
+        cells = []
+        for k, value in enumerate(row):
+            content = escape(str(value) if value is not None else NO_VALUE)
+            if k == 0 and record.get("url"):
+                content = f'<a href="{escape(record["url"])}">{content}</a>'
+            colour = TONE_COLOUR.get(tone) if tone and k == table.toned_column() else None
+            style = STYLE["td"] + (f";color:{colour}" if colour else "")
+            cells.append(f'<td style="{style}">{content}</td>')
+        body.append(f"<tr>{''.join(cells)}</tr>")
+    return (f"<p><strong>{escape(table.title)}</strong></p><table style=\"{STYLE['table']}\">"
+            f"<tr>{head}</tr>{''.join(body)}</table>")
+
+
+def _why(digest: Digest) -> str:
+    subscription = digest.subscription
+    return (f"You receive this {subscription.cadence} {subscription.role} digest of {digest.scope_name} because "
+            "product ops subscribed you ([[digest.subscriptions]] in prodops.toml).")

@@ -1,0 +1,129 @@
+"""One run of `python -m dashboard digest`: every subscription's digest of its last whole period.
+
+Safe under cron, like `sync`: a run holds the store's `digest` lock (a second run waits for
+nothing and exits 75), skips every message the sent-log already holds, and sends the rest one by
+one, each written down as soon as the server took it. A message that fails is written down with
+its reason and the run goes on with the next; the next run tries it again.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import date
+
+from dashboard.core.config import Settings, Subscription
+from dashboard.core.store import Store
+from dashboard.notify import digest as digests
+from dashboard.notify import mail, sent_log
+from dashboard.notify.facts import Facts
+from dashboard.notify.model import Digest, message_key
+from dashboard.notify.smtp import Mailer, SendError
+from dashboard.report import images
+
+log = logging.getLogger(__name__)
+
+LOCK = "digest"
+SENT, SKIPPED, FAILED, DRY = "sent", "already sent", "failed", "would send"
+EXIT_OK, EXIT_FAILED = 0, 1
+
+
+@dataclass(frozen=True)
+class Outcome:
+    email: str
+    role: str
+    scope: str
+    period: str
+    status: str
+    detail: str = ""
+
+    def log_line(self) -> str:
+        """One structured line per message for the scheduler's log: no credentials, no figures."""
+        return json.dumps({"event": "digest", **asdict(self)})
+
+
+def run(store: Store, settings: Settings, today: date, *, send: bool, mailer: Callable[[], Mailer] | None = None,
+        say: Callable[[str], None] = print) -> list[Outcome]:
+    """Send (or with `send=False` only list) every subscription's digest not sent yet; `say` prints each outcome.
+
+    Raises `SyncBusy` when another run holds the lock, `SendError` when no password is found for a login.
+    """
+    with store.sync_lock(LOCK):
+        return _run(store, settings, today, send, mailer, say)
+
+
+def _run(store: Store, settings: Settings, today: date, send: bool, mailer: Callable[[], Mailer] | None,
+         say: Callable[[str], None]) -> list[Outcome]:
+    facts = Facts(store, settings, today)
+    done = sent_log.sent_keys(store)
+    outcomes, pending = [], []
+    for subscription in settings.digest.subscriptions:
+        _, period = digests.reporting_period(subscription.cadence, today, settings.week_start)
+        if message_key(subscription, period) in done:
+            outcomes.append(_outcome(subscription, period, SKIPPED))
+            continue
+        try:
+            pending.append(digests.build(subscription, facts))
+        except Exception as error:  # one subscription's fault must not stop the others
+            log.exception("digest for %s failed to build", subscription.id)
+            outcomes.append(_failed(store, subscription, period, f"could not build it: {type(error).__name__}: {error}",
+                                    record=send))
+    for outcome in outcomes:
+        say(outcome.log_line())
+    if not send:
+        for item in pending:
+            outcomes.append(_outcome(item.subscription, item.period, DRY, preview(item)))
+            say(outcomes[-1].log_line())
+        return outcomes
+    client = (mailer or (lambda: _mailer(settings)))()
+    pictures = _pictures(pending, say)
+    sender = settings.digest.smtp.sender
+    with client:
+        for item in pending:
+            try:
+                client.send(mail.message(item, pictures, sender))
+            except SendError as error:
+                outcomes.append(_failed(store, item.subscription, item.period, str(error)))
+            else:
+                sent_log.record(store, item.key, item.subscription.id, item.period.isoformat())
+                outcomes.append(_outcome(item.subscription, item.period, SENT, item.subject))
+            say(outcomes[-1].log_line())
+    return outcomes
+
+
+def exit_code(outcomes: list[Outcome]) -> int:
+    return EXIT_FAILED if any(outcome.status == FAILED for outcome in outcomes) else EXIT_OK
+
+
+def preview(item: Digest) -> str:
+    """What a dry run says of a message: its subject, its sections and how many charts."""
+    sections = ", ".join(section.title for section in item.sections)
+    return f"{item.subject} [{sections}; {len(item.charts())} charts]"
+
+
+def _mailer(settings: Settings) -> Mailer:
+    from dashboard.notify.smtp import password
+
+    config = settings.digest.smtp
+    return Mailer(config, password(config))
+
+
+def _pictures(pending: list[Digest], say: Callable[[str], None]) -> dict[str, bytes]:
+    """Every chart of the run's digests as PNG, in one batch; none (the digests still go) when Chromium fails."""
+    charts = {chart.id: chart for item in pending for chart in item.charts()}
+    try:
+        return dict(zip(charts, images.render_png([chart.figure for chart in charts.values()])))
+    except images.ImageError as error:
+        say(json.dumps({"event": "digest", "status": "charts left out", "detail": str(error)}))
+        return {}
+
+
+def _outcome(subscription: Subscription, period: date, status: str, detail: str = "") -> Outcome:
+    return Outcome(subscription.email, subscription.role, subscription.scope_id, period.isoformat(), status, detail)
+
+
+def _failed(store: Store, subscription: Subscription, period: date, reason: str, record: bool = True) -> Outcome:
+    if record:
+        sent_log.record(store, message_key(subscription, period), subscription.id, period.isoformat(), reason)
+    return _outcome(subscription, period, FAILED, reason)
