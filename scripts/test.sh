@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install everything the tests need (Python packages, Debian's chromium, Debian's poppler-utils for
-# pdftoppm, which renders the QBR pack's pages to PNG, Debian's postgresql) and run the whole suite
+# pdftoppm, which renders the QBR pack's pages to PNG, Debian's openssl, which makes the digest tests'
+# mail server a certificate, Debian's postgresql) and run the whole suite
 # on each store backend named by PRODOPS_TEST_BACKENDS (default: both).
 # Usage: bash scripts/test.sh [pytest arguments]
 #   The PostgreSQL run gets a throwaway server (installed if missing, started on a free port,
@@ -15,6 +16,7 @@ source scripts/postgres-env.sh
 ensure_venv requirements-dev.txt
 [ -x /usr/bin/chromium ] || apt_install chromium fonts-dejavu-core
 [ -x /usr/bin/pdftoppm ] || apt_install poppler-utils
+[ -x /usr/bin/openssl ] || apt_install openssl
 mkdir -p tests/artifacts
 
 echo "=== ruff check" >&2
