@@ -35,6 +35,17 @@ def click_marker(page, marker) -> None:
     page.mouse.click(x, y)
 
 
+def records_opened(page) -> tuple[str, str, str]:
+    """What the records panel says once a click opened it: the period its headline names, the value
+    it gives there, and the value counted from its rows."""
+    panel = page.get_by_test_id("stExpander").filter(has_text="Records behind a point")
+    counted = panel.get_by_text(COUNTED).first
+    expect(counted).to_be_visible(timeout=60_000)
+    headline = panel.get_by_text(HEADLINE).first.inner_text()
+    _, period, value = HEADLINE.match(headline).groups()
+    return period, value, COUNTED.search(counted.inner_text()).group(1)
+
+
 @pytest.mark.parametrize("name", list(CHART))
 def test_a_click_on_a_trend_point_opens_records_that_add_up_to_it(server, browser, name):
     page = browser.new_page(viewport={"width": 1440, "height": 1000})
@@ -45,12 +56,8 @@ def test_a_click_on_a_trend_point_opens_records_that_add_up_to_it(server, browse
         expect(chart).to_have_count(1)
         marker = chart.locator(".scatterlayer .trace path.point").nth(-3)
         click_marker(page, marker)
-        panel = page.get_by_test_id("stExpander").filter(has_text="Records behind a point")
-        counted = panel.get_by_text(COUNTED).first
-        expect(counted).to_be_visible(timeout=60_000)
-        headline = panel.get_by_text(HEADLINE).first.inner_text()
-        _, _, value = HEADLINE.match(headline).groups()
-        assert COUNTED.search(counted.inner_text()).group(1) == value, (headline, counted.inner_text())
+        _, value, counted = records_opened(page)
+        assert counted == value
         full_page_screenshot(page, ARTIFACTS / f"{name}-records.png")
     finally:
         page.close()
@@ -84,12 +91,8 @@ def test_a_click_on_the_prior_quarter_of_a_review_chart_opens_that_quarters_reco
         expect(chart).to_have_count(1)
         prior = chart.locator(".scatterlayer .trace").first
         click_marker(page, prior.locator("path.point").first)
-        panel = page.get_by_test_id("stExpander").filter(has_text="Records behind a point")
-        counted = panel.get_by_text(COUNTED).first
-        expect(counted).to_be_visible(timeout=60_000)
-        headline = panel.get_by_text(HEADLINE).first.inner_text()
-        _, period, value = HEADLINE.match(headline).groups()
-        assert period == "Apr 2026", headline
-        assert COUNTED.search(counted.inner_text()).group(1) == value, (headline, counted.inner_text())
+        period, value, counted = records_opened(page)
+        assert period == "Apr 2026"
+        assert counted == value
     finally:
         page.close()

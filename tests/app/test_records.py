@@ -15,6 +15,7 @@ from playwright.sync_api import expect
 from dashboard.core.config import Settings
 from dashboard.metrics import METRICS
 from tests.app.test_browser import ARTIFACTS
+from tests.app.test_chart_clicks import click_marker, records_opened
 from tests.app.test_pages import assert_clean, open_page
 from tests.browser import full_page_screenshot, wait_for_app
 from tests.conftest import page_file
@@ -183,8 +184,6 @@ def test_a_survey_point_says_there_are_no_records_to_list(demo_env):
 # ---------------------------------------------------------------------------------------------
 # In a browser: a click on a point, as AppTest cannot make one
 
-COUNTED = re.compile(r"Counted from these rows: ([^,]+),")
-HEADLINE = re.compile(r"^(.+), (\w{3} \d{4}): (.+)$")
 
 
 def test_clicking_a_point_in_the_browser_opens_the_records_that_add_up_to_it(server, browser):
@@ -197,14 +196,9 @@ def test_clicking_a_point_in_the_browser_opens_the_records_that_add_up_to_it(ser
         chart = page.get_by_test_id("stPlotlyChart").first
         chart.scroll_into_view_if_needed()
         marker = chart.locator(".scatterlayer .trace").first.locator("path.point").nth(-4)
-        box = marker.bounding_box()
-        page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-        page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-        counted = page.get_by_text(COUNTED).first
-        expect(counted).to_be_visible(timeout=60_000)
-        headline = page.get_by_test_id("stExpander").get_by_text(HEADLINE).first.inner_text()
-        _, _, value = HEADLINE.match(headline).groups()
-        assert COUNTED.search(counted.inner_text()).group(1) == value, (headline, counted.inner_text())
+        click_marker(page, marker)
+        _, value, counted = records_opened(page)
+        assert counted == value
         rows = page.get_by_test_id("stExpander").filter(has_text="Counted from these rows").get_by_test_id("stDataFrame")
         expect(rows).to_have_count(1)
         full_page_screenshot(page, ARTIFACTS / "releases-records.png")
