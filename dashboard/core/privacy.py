@@ -203,10 +203,12 @@ class Interval:
     share: float
 
 
-def _narrowest(groups: np.ndarray, members: np.ndarray, label: np.ndarray, interval: Interval) -> int | None:
+def _narrowest(groups: np.ndarray, members: np.ndarray, label: np.ndarray, interval: Interval,
+               settled: np.ndarray) -> int | None:
     """The class to merge so that the watched group of atoms (a hidden cell under k) that an attacker
     bounds most tightly, narrower than the protection interval, loses that bound; None when every
-    watched group is wide enough. `groups[i]` is a group that holds atom `members[i]`.
+    watched group is wide enough, or is bounded only by `settled` classes (per class, true when no
+    cell this version may hide can change it). `groups[i]` is a group that holds atom `members[i]`.
 
     Per class Q an attacker knows at most its sum S; the records of group H in Q then lie in
     [max(lo_in, S - hi_out), min(hi_in, S - lo_out)], and H's bound is the sum of those widths
@@ -237,12 +239,14 @@ def _narrowest(groups: np.ndarray, members: np.ndarray, label: np.ndarray, inter
         cell_records = np.bincount(per_cell, weights=records)
         needed = interval.share * (interval.high[j] - interval.low[j]) * cell_records
         deficit = (needed - cell_width) / np.maximum(needed, 1e-12)
-        failing = np.flatnonzero(deficit > 1e-9)
+        open_to_change = (cls >= 0) & ~settled[c]
+        fixable = np.bincount(per_cell, weights=open_to_change, minlength=len(_cells)) > 0
+        failing = np.flatnonzero((deficit > 1e-9) & fixable)
         if not len(failing):
             continue
         cell = failing[np.argmax(deficit[failing])]
-        mine = (per_cell == cell) & (cls >= 0)
-        if deficit[cell] > worst and mine.any():
+        mine = (per_cell == cell) & open_to_change
+        if deficit[cell] > worst:
             worst, worst_class = deficit[cell], int(cls[mine][np.argmax(records[mine])])
     return worst_class
 
@@ -280,6 +284,8 @@ def protect(atoms: pd.DataFrame, slots: Sequence[str], k: int, size: str = "size
             measures of the same atoms extend, each with its own interval.
         fixed: cells an earlier version published, which stay shown whatever their size: the
             decision is then what this version may add to them (`dashboard.core.publication`).
+            A class, or a bound on a watched group, that no cell this version may hide can change
+            is what earlier versions already told: it is left as it is, and the rest decided.
         watch: more groups of atoms the protection interval guards, as (group number, atom
             position) pairs: cells under k that earlier versions held back.
     """
@@ -302,14 +308,17 @@ def protect(atoms: pd.DataFrame, slots: Sequence[str], k: int, size: str = "size
     small = np.append(n < k, False) & ~pinned
     hidden = (small | np.append(np.array([cell in hidden for cell in cells], dtype=bool), False)) & ~pinned
     guarded = _watched(matrix, small, watch) if interval is not None else None
+    settled_patterns: set[bytes] = set()
     while True:
         patterns, sizes, label = _classes(matrix, weights, hidden, units)
-        under = np.flatnonzero(sizes < k)
+        settled = np.array([row.tobytes() in settled_patterns for row in patterns], dtype=bool) \
+            if settled_patterns else np.zeros(len(patterns), dtype=bool)
+        under = np.flatnonzero((sizes < k) & ~settled)
         if len(under):
             # The smallest classes first (the patterns are sorted, so ties break the same way every
             # time); in one round, each class whose cells an earlier fix of the round left alone.
             targets = under[np.argsort(sizes[under], kind="stable")]
-        elif guarded is not None and (target := _narrowest(*guarded, label, interval)) is not None:
+        elif guarded is not None and (target := _narrowest(*guarded, label, interval, settled)) is not None:
             targets = np.array([target])
         else:
             break
@@ -320,10 +329,10 @@ def protect(atoms: pd.DataFrame, slots: Sequence[str], k: int, size: str = "size
                 continue
             fix = _cheapest_fix(target, patterns, sizes, cost, k, pinned)
             fix = fix[~hidden[fix]]
+            if not len(fix):
+                settled_patterns.add(mine.tobytes())
             hidden[fix] = True
             touched[fix] = True
-        if not touched.any():
-            raise RuntimeError("no safe publication: a class under the minimum is held in place by earlier versions")
     return Suppression(
         k=k, n={cell: int(count) for cell, count in zip(cells, n)},
         hidden=frozenset(cell for cell, gone in zip(cells, hidden[:-1]) if gone),

@@ -19,7 +19,10 @@ what was published is, per slot, its cell and the first and last publication of 
 while it was valid. These are the `fixed` cells of `dashboard.core.privacy.protect`; the cells this
 version may publish again are the candidates. A candidate the rules hide is **held**: readers
 keep seeing the value it last published, which tells them nothing new. Hiding every candidate
-always leaves what earlier versions made safe, so a safe choice always exists.
+always leaves what earlier versions told, so a safe choice always exists. What they told is not
+always all one would wish: a cell shown over k whose records all lie at the floor tells each of
+them, and when some of those records later form a cell under k, its bound was given before the
+cell existed. The decision leaves such a bound as it was and never narrows it further.
 
 Only cells a changed record lies in are candidates: a cell whose records did not change has
 nothing new to say.
