@@ -234,6 +234,26 @@ MIGRATIONS.append([table.ddl() for table in DIGEST_TABLES])  # 10
 TABLES.update({table.name: table for table in DIGEST_TABLES})
 SCHEMA_VERSION = len(MIGRATIONS)
 
+# Issue 20, subscriptions and alerts. Subscriptions ops add on the Subscriptions page (those in
+# prodops.toml stay there): a webhook is named, never its URL, which is a credential. Alert state:
+# one row per rule and occurrence (what crossed, where, when), so a repeat sync never repeats an
+# alert and a rule's quiet period can be kept; `evidence` is the JSON the message was built from.
+NOTIFY_TABLES = [
+    _table(
+        "digest_subscriptions", ("subscription_id",),
+        subscription_id="VARCHAR", email="VARCHAR", role="VARCHAR", cadence="VARCHAR", group_name="VARCHAR",
+        team_id="VARCHAR", channel="VARCHAR", webhook="VARCHAR", added_by="VARCHAR", added_at="TIMESTAMP",
+    ),
+    _table(
+        "alert_state", ("rule_id", "occurrence"),
+        rule_id="VARCHAR", occurrence="VARCHAR", status="VARCHAR", first_seen_at="TIMESTAMP",
+        last_seen_at="TIMESTAMP", sent_at="TIMESTAMP", attempts="INTEGER", error="VARCHAR", evidence="VARCHAR",
+    ),
+]
+MIGRATIONS.append([table.ddl() for table in NOTIFY_TABLES])  # 11
+TABLES.update({table.name: table for table in NOTIFY_TABLES})
+SCHEMA_VERSION = len(MIGRATIONS)
+
 PUBLICATION_TABLES = ("privacy_records", "privacy_cells", *(table.name for table in SERIES_TABLES))
 """What has been published, version by version: a store that received the same data in two writes
 has published more (and may hold a figure back) than one that received it in one."""

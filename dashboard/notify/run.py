@@ -120,7 +120,7 @@ def _pictures(pending: list[Digest], say: Callable[[str], None]) -> dict[str, by
 
 
 def _outcome(subscription: Subscription, period: date, status: str, detail: str = "") -> Outcome:
-    return Outcome(subscription.email, subscription.role, subscription.scope_id, period.isoformat(), status, detail)
+    return Outcome(subscription.destination, subscription.role, subscription.scope_id, period.isoformat(), status, detail)
 
 
 def _failed(store: Store, subscription: Subscription, period: date, reason: str, record: bool = True) -> Outcome:

@@ -20,7 +20,7 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 from dashboard.core.config.base import CONFIG_ENV, DB_ENV, DEFAULT_CONFIG_FILE, DEFAULT_DB, ConfigError, _Strict
 from dashboard.core.config.calendar import DEFAULT_TITLE_SALT, Calendar, CalendarRule, GoogleCalendarSource, GraphCalendarSource, IcsCalendar
 from dashboard.core.config.checkins import WEEKDAY_NAMES, CheckinForm, CheckinKind, Checkins, Weekday
-from dashboard.core.config.digest import Digest, Smtp, Subscription
+from dashboard.core.config.digest import Digest, Smtp, Subscription, Webhook
 from dashboard.core.config.jira import DataRequestSelector, JiraSource
 from dashboard.core.config.surveys import CODEBOOKS, ROLES, SCALE_RANGES, TEAM_ROLES, SurveyMapping, SurveyQuestion
 from dashboard.core.file_limits import SHOWN_ITEMS, FileRefused, excerpt, read_toml
@@ -30,7 +30,7 @@ __all__ = [  # the source models, read through this module as before
     "CODEBOOKS", "CONFIG_ENV", "DB_ENV", "DEFAULT_CONFIG_FILE", "DEFAULT_DB", "DEFAULT_TITLE_SALT", "ROLES",
     "SCALE_RANGES", "TEAM_ROLES", "WEEKDAY_NAMES", "Calendar", "CalendarRule", "CheckinForm", "CheckinKind",
     "Checkins", "ConfigError", "DataRequestSelector", "Digest", "GoogleCalendarSource", "GraphCalendarSource",
-    "IcsCalendar", "JiraSource", "Smtp", "Subscription", "SurveyMapping", "SurveyQuestion", "Weekday",
+    "IcsCalendar", "JiraSource", "Smtp", "Subscription", "SurveyMapping", "SurveyQuestion", "Webhook", "Weekday",
 ]
 
 

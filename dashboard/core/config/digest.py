@@ -13,6 +13,7 @@ from dashboard.core.config.base import _ENV_NAME, _Strict
 
 DigestRole = Literal["vp", "lead", "ops"]
 Cadence = Literal["weekly", "monthly"]
+Channel = Literal["email", "slack", "teams"]
 
 
 class Subscription(_Strict):
@@ -22,15 +23,19 @@ class Subscription(_Strict):
     organisation beside it), so a lead names exactly one of `group` and `team`, and the others none.
     """
 
-    email: str
+    email: str | None = None
     role: DigestRole
     cadence: Cadence = "weekly"
     group: str | None = None
     team: str | None = None
+    channel: Channel = "email"
+    webhook: str | None = Field(None, description="for slack and teams: the name of a [digest.webhooks] entry")
 
     @field_validator("email")
     @classmethod
-    def _address(cls, value: str) -> str:
+    def _address(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
         if value.count("@") != 1 or value.strip() != value or "." not in value.split("@")[1]:
             raise ValueError(f"not an email address: {value!r}")
         return value.lower()
@@ -44,6 +49,19 @@ class Subscription(_Strict):
             raise ValueError(f"a {self.role} digest covers the whole organisation: leave out {named[0]}")
         return self
 
+    @model_validator(mode="after")
+    def _destination_fits_channel(self) -> Subscription:
+        if self.channel == "email" and (not self.email or self.webhook):
+            raise ValueError("an email digest names an email address and no webhook")
+        if self.channel != "email" and (not self.webhook or self.email):
+            raise ValueError(f"a {self.channel} digest names a webhook (a [digest.webhooks] entry) and no email")
+        return self
+
+    @property
+    def destination(self) -> str:
+        """Where it goes, as a person reads it: the address, or the channel and webhook's name."""
+        return self.email if self.channel == "email" else f"{self.channel}:{self.webhook}"
+
     @property
     def scope(self) -> Literal["org", "group", "team"]:
         return "team" if self.team else "group" if self.group else "org"
@@ -55,7 +73,7 @@ class Subscription(_Strict):
     @property
     def id(self) -> str:
         """What names this subscription in the sent-log: the same declaration is the same subscription."""
-        return f"{self.email}|{self.role}|{self.scope}:{self.scope_id}|{self.cadence}"
+        return f"{self.destination}|{self.role}|{self.scope}:{self.scope_id}|{self.cadence}"
 
 
 class Smtp(_Strict):
@@ -71,11 +89,26 @@ class Smtp(_Strict):
     max_retries: int = Field(3, ge=0, le=10)
 
 
+class Webhook(_Strict):
+    """`[digest.webhooks.<name>]`: a Slack or Microsoft Teams incoming webhook.
+
+    Its URL is a credential (whoever holds it can post to the channel), so it never goes in this
+    file: `url_env` names the environment variable, or the top-level key of
+    `.streamlit/secrets.toml`, that holds it. Subscriptions and the store name the webhook only.
+    """
+
+    kind: Literal["slack", "teams"]
+    url_env: str = Field(pattern=_ENV_NAME)
+    timeout_seconds: float = Field(10, gt=0, le=120)
+    max_retries: int = Field(3, ge=0, le=10)
+
+
 class Digest(_Strict):
-    """`[digest]`: the subscriptions, the mail server, and the dashboard's address for links."""
+    """`[digest]`: the subscriptions, the mail server, the webhooks and the dashboard's address for links."""
 
     base_url: str = Field("http://localhost:8501", description="the dashboard's address, for links that reopen a view")
     smtp: Smtp | None = None
+    webhooks: dict[str, Webhook] = Field(default_factory=dict)
     subscriptions: list[Subscription] = Field(default_factory=list)
 
     @field_validator("base_url")
@@ -91,4 +124,12 @@ class Digest(_Strict):
         repeated = sorted({i for i in ids if ids.count(i) > 1})
         if repeated:
             raise ValueError(f"subscription declared twice: {repeated[0]}")
+        for subscription in self.subscriptions:
+            if subscription.webhook is None:
+                continue
+            webhook = self.webhooks.get(subscription.webhook)
+            if webhook is None:
+                raise ValueError(f"subscription {subscription.id}: no [digest.webhooks.{subscription.webhook}]")
+            if webhook.kind != subscription.channel:
+                raise ValueError(f"subscription {subscription.id}: webhook {subscription.webhook!r} is a {webhook.kind} one")
         return self
