@@ -264,14 +264,15 @@ def _init(args: argparse.Namespace) -> int:
 
 def _digest(args: argparse.Namespace) -> int:
     """Send (or list) each subscription's digest of its last whole week or month that is not sent yet."""
-    from dashboard.notify import run
+    from dashboard.notify import run, subscriptions
     from dashboard.notify.smtp import SendError
     from dashboard.sync import BUSY, EXIT_CODES
 
     settings = load_settings(args.config)
     store = open_store(settings)
-    if not settings.digest.subscriptions:
-        print("error: no subscriptions: add [[digest.subscriptions]] to prodops.toml", file=sys.stderr)
+    if not subscriptions.every(store, settings):
+        print("error: no subscriptions: add [[digest.subscriptions]] to prodops.toml or add some on the "
+              "Subscriptions page", file=sys.stderr)
         return 2
     if args.send and settings.digest.smtp is None:
         print("error: no mail server: add [digest.smtp] to prodops.toml", file=sys.stderr)

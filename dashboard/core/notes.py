@@ -23,11 +23,6 @@ class NoteError(ValueError):
     """An annotation or note that cannot be stored as given."""
 
 
-def _has_table(store: Store, name: str) -> bool:
-    found = store.query("SELECT count(*) AS n FROM information_schema.tables WHERE table_name = ?", [name])
-    return bool(found["n"].iloc[0])
-
-
 def annotations(store: Store) -> pd.DataFrame:
     """Every annotation, oldest first: `on_date`, `scope` (org, a group or a team id), `label`,
     `metrics` (empty in a store written before annotations named them, until its next write migrates it)."""
@@ -67,7 +62,7 @@ def remove_annotations(store: Store, rows: list[tuple[date, str, str]]) -> int:
 
 def qbr_notes(store: Store, quarter: str, scope_id: str) -> dict[str, str]:
     """The stored note of each section of one quarter's review of one scope."""
-    if not _has_table(store, "qbr_notes"):
+    if not store.has_table("qbr_notes"):
         return {}
     rows = store.query("SELECT section, note FROM qbr_notes WHERE quarter = ? AND scope_id = ?", [quarter, scope_id])
     return dict(zip(rows["section"], rows["note"].fillna("")))

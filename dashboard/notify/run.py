@@ -16,7 +16,7 @@ from datetime import date
 from dashboard.core.config import Settings, Subscription
 from dashboard.core.store import Store
 from dashboard.notify import digest as digests
-from dashboard.notify import mail, sent_log
+from dashboard.notify import mail, sent_log, subscriptions
 from dashboard.notify.facts import Facts
 from dashboard.notify.model import Digest, message_key
 from dashboard.notify.smtp import Mailer, SendError
@@ -58,7 +58,7 @@ def _run(store: Store, settings: Settings, today: date, send: bool, mailer: Call
     facts = Facts(store, settings, today)
     done = sent_log.sent_keys(store)
     outcomes, pending = [], []
-    for subscription in settings.digest.subscriptions:
+    for subscription in subscriptions.every(store, settings):
         _, period = digests.reporting_period(subscription.cadence, today, settings.week_start)
         if message_key(subscription, period) in done:
             outcomes.append(_outcome(subscription, period, SKIPPED))

@@ -17,14 +17,9 @@ SENT, FAILED = "sent", "failed"
 
 
 def sent_keys(store: Store) -> set[str]:
-    if not store.exists():
+    if not store.has_table(TABLE):
         return set()
-    with store.reader() as con:
-        present = set(con.execute("SELECT table_name FROM information_schema.tables").df()["table_name"])
-        if TABLE not in present:
-            return set()
-        rows = con.execute(f"SELECT message_key FROM {TABLE} WHERE status = ?", [SENT]).df()
-    return set(rows["message_key"])
+    return set(store.query(f"SELECT message_key FROM {TABLE} WHERE status = ?", [SENT])["message_key"])
 
 
 def record(store: Store, key: str, subscription: str, period: str, error: str | None = None) -> None:

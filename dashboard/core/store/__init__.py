@@ -230,6 +230,14 @@ class Store(ABC):
         with self.reader() as con:
             return con.execute(sql, params or []).df()
 
+    def has_table(self, name: str) -> bool:
+        """Whether the database holds `name`: a store written before a migration lacks its tables
+        until the next write brings the schema up to date, and a reader never migrates."""
+        if not self.exists():
+            return False
+        found = self.query("SELECT count(*) AS n FROM information_schema.tables WHERE table_name = ?", [name])
+        return int(found["n"].iloc[0]) > 0
+
     def table(self, name: str) -> pd.DataFrame:
         """All rows of a canonical table, with its declared columns even when empty."""
         if name not in TABLES:
