@@ -21,12 +21,12 @@ import streamlit as st
 from dashboard.app.sign_in import SignInConfigError, auth_section, providers
 from dashboard.core.config import Access, ConfigError, ViewerRole, load_settings
 
-Permission = Literal["data", "sync", "annotate", "notes", "own_calendar"]
+Permission = Literal["data", "sync", "annotate", "notes", "subscribe", "own_calendar"]
 Mode = Literal["open", "signed_out", "signed_in"]
 
 PERMISSIONS: dict[ViewerRole, frozenset[Permission]] = {
     "leader": frozenset(),
-    "ops": frozenset({"data", "sync", "annotate", "notes"}),
+    "ops": frozenset({"data", "sync", "annotate", "notes", "subscribe"}),
     "pm": frozenset({"own_calendar"}),
 }
 """What each role may do beyond reading the aggregate pages, which every role reads.

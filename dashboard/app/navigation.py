@@ -40,6 +40,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("checkins.py", "Check-ins", ":material/fact_check:", "checkins"),
     PageSpec("surveys.py", "Surveys", ":material/forum:", "surveys"),
     PageSpec("data.py", "Data", ":material/database:", "data", needs="data"),
+    PageSpec("subscriptions.py", "Subscriptions", ":material/forward_to_inbox:", "subscriptions", needs="subscribe"),
 )
 
 

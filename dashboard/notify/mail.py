@@ -44,7 +44,7 @@ def message(digest: Digest, pictures: dict[str, bytes], sender: str) -> EmailMes
     mail["Auto-Submitted"] = "auto-generated"
     mail.set_content(text(digest))
     cids = {chart.id: make_msgid(domain=_domain(sender)) for chart in digest.charts() if chart.id in pictures}
-    mail.add_alternative(html(digest, {chart_id: cid[1:-1] for chart_id, cid in cids.items()}), subtype="html")
+    mail.add_alternative(html(digest, {chart_id: f"cid:{cid[1:-1]}" for chart_id, cid in cids.items()}), subtype="html")
     related = mail.get_payload()[1]
     for chart_id, cid in cids.items():
         related.add_related(pictures[chart_id], maintype="image", subtype="png", cid=cid,
@@ -96,24 +96,25 @@ def _text_table(table: Table) -> list[str]:
 
 # -- HTML ----------------------------------------------------------------------------------------------
 
-def html(digest: Digest, cids: dict[str, str]) -> str:
-    """The digest as an HTML page; `cids` holds each chart's Content-ID (without angle brackets)."""
+def html(digest: Digest, sources: dict[str, str]) -> str:
+    """The digest as an HTML page; `sources` holds each chart's image address: "cid:<Content-ID>" in
+    a message, a data: URL in the Subscriptions page's preview."""
     parts = [f'<html><body style="{STYLE["body"]}">', f"<h1 style=\"font-size:20px\">{escape(digest.subject)}</h1>",
              f'<p>Data as of {digest.as_of:%d %b %Y}. <a href="{escape(digest.link.url)}">{escape(digest.link.text)}</a></p>']
     for section in digest.sections:
-        parts.append(_html_section(section, cids))
+        parts.append(_html_section(section, sources))
     parts.append(f'<hr><p style="{STYLE["note"]}">{escape(_why(digest))}</p></body></html>')
     return "\n".join(parts)
 
 
-def _html_section(section: Section, cids: dict[str, str]) -> str:
+def _html_section(section: Section, sources: dict[str, str]) -> str:
     parts = [f"<h2 style=\"font-size:16px;margin-top:24px\">{escape(section.title)}</h2>"]
     if section.subtitle:
         parts.append(f'<p style="{STYLE["note"]}">{escape(section.subtitle)}</p>')
     parts += [_html_table(table) for table in section.tables]
     for chart in section.charts:
-        if chart.id in cids:
-            parts.append(f'<p><img src="cid:{escape(cids[chart.id])}" alt="{escape(chart.title)}" width="640" '
+        if chart.id in sources:
+            parts.append(f'<p><img src="{escape(sources[chart.id])}" alt="{escape(chart.title)}" width="640" '
                          f'style="max-width:100%"><br><span style="{STYLE["note"]}">{escape(chart.caption)}</span></p>')
         else:
             parts.append(f"<p>{escape(chart.title)}: {escape(chart.caption)}</p>")
@@ -145,4 +146,4 @@ def _html_table(table: Table) -> str:
 def _why(digest: Digest) -> str:
     subscription = digest.subscription
     return (f"You receive this {subscription.cadence} {subscription.role} digest of {digest.scope_name} because "
-            "product ops subscribed you ([[digest.subscriptions]] in prodops.toml).")
+            "product ops subscribed you (the Subscriptions page, or [[digest.subscriptions]] in prodops.toml).")

@@ -10,6 +10,7 @@ import pandas as pd
 
 from dashboard.core.config import Settings, Subscription
 from dashboard.core.store import Store, utc_now
+from dashboard.notify import sent_log
 
 TABLE = "digest_subscriptions"
 COLUMNS = {"email": "email", "role": "role", "cadence": "cadence", "group": "group_name", "team": "team_id",
@@ -67,3 +68,28 @@ def remove(store: Store, settings: Settings, subscription_id: str) -> None:
 
 def _value(value: object) -> object:
     return None if value is None or (isinstance(value, float) and pd.isna(value)) else value
+
+
+def listing(store: Store, settings: Settings) -> pd.DataFrame:
+    """Every subscription with where it is declared and its last digest: one row each, declared first."""
+    added = store.query(f"SELECT subscription_id, added_by, added_at FROM {TABLE}") if store.has_table(TABLE) \
+        else pd.DataFrame(columns=["subscription_id", "added_by", "added_at"])
+    rows = pd.DataFrame([{
+        "subscription_id": s.id, "destination": s.destination, "channel": s.channel, "role": s.role,
+        "scope": s.scope, "scope_id": s.scope_id, "cadence": s.cadence, "declared": declared(settings, s.id),
+    } for s in every(store, settings)], columns=["subscription_id", "destination", "channel", "role", "scope", "scope_id",
+                                                 "cadence", "declared"])
+    rows = rows.merge(added, on="subscription_id", how="left")
+    return rows.merge(last_attempts(store), on="subscription_id", how="left")
+
+
+def last_attempts(store: Store) -> pd.DataFrame:
+    """Per subscription, its latest message on record: the period, sent or failed, when, and why it failed."""
+    columns = ["subscription_id", "last_period", "last_status", "last_tried_at", "last_error"]
+    if not store.has_table(sent_log.TABLE):
+        return pd.DataFrame(columns=columns)
+    log = sent_log.log(store).sort_values(["last_tried_at", "period"], ascending=False)
+    latest = log.drop_duplicates("subscription", keep="first")
+    return pd.DataFrame({"subscription_id": latest["subscription"], "last_period": latest["period"],
+                         "last_status": latest["status"], "last_tried_at": latest["last_tried_at"],
+                         "last_error": latest["error"]})[columns]

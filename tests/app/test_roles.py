@@ -27,7 +27,8 @@ APP = str(ENTRYPOINT)
 DATA_PAGE = page_file("data.py")
 PM_TIME = page_file("pm_time.py")
 ALL_PAGES = sorted(page_file(path.name) for path in (ROOT / "pages").glob("*.py"))
-ANALYSIS_PAGES = [page for page in ALL_PAGES if page != DATA_PAGE]
+SUBSCRIPTIONS_PAGE = page_file("subscriptions.py")
+ANALYSIS_PAGES = [page for page in ALL_PAGES if page not in (DATA_PAGE, SUBSCRIPTIONS_PAGE)]
 EXPECTED_PAGES = {"leader": ANALYSIS_PAGES, "pm": ANALYSIS_PAGES, "ops": ALL_PAGES}
 AUTH = {
     "redirect_uri": "http://localhost:8501/oauth2callback",
@@ -201,9 +202,10 @@ def test_an_unverified_email_is_not_trusted_and_groups_come_from_the_configured_
 def test_only_ops_syncs_and_edits_and_only_a_pm_sees_their_own_calendar():
     holders = {
         permission: {role for role in ("leader", "ops", "pm") if Viewer("signed_in", role).may(permission)}
-        for permission in ("data", "sync", "annotate", "notes", "own_calendar")
+        for permission in ("data", "sync", "annotate", "notes", "subscribe", "own_calendar")
     }
-    assert holders == {"data": {"ops"}, "sync": {"ops"}, "annotate": {"ops"}, "notes": {"ops"}, "own_calendar": {"pm"}}
+    assert holders == {"data": {"ops"}, "sync": {"ops"}, "annotate": {"ops"}, "notes": {"ops"}, "subscribe": {"ops"},
+                       "own_calendar": {"pm"}}
     assert not Viewer("signed_in", None).may("own_calendar")
 
 

@@ -1,0 +1,87 @@
+"""What a subscriber would receive, shown and sent without touching their inbox: the Subscriptions
+page's preview and its "send me a test".
+
+The preview is the digest a `digest --send` run would build today, drawn from the same HTML with
+the same chart images, which sit in the page as data: URLs instead of inline parts. A test message
+is that digest sent to the person asking: its subject says it is a test, its Message-ID is its
+own (mail systems drop a second message with the same one, and the real digest must not be
+dropped as its copy) and the sent-log does not hear of it, so the subscriber's digest still goes.
+"""
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from datetime import date
+from email.headerregistry import Address
+from email.utils import make_msgid
+
+from dashboard.core.config import Settings, Subscription
+from dashboard.core.store import Store
+from dashboard.notify import digest as digests
+from dashboard.notify import mail
+from dashboard.notify.facts import Facts
+from dashboard.notify.model import Digest
+from dashboard.notify.smtp import Mailer, SendError, password
+from dashboard.report import images
+
+TEST_PREFIX = "[Test] "
+
+
+@dataclass(frozen=True)
+class Preview:
+    digest: Digest
+    pictures: dict[str, bytes]
+    """Each chart's PNG by chart id; empty when the chart export failed (`charts_error` says why)."""
+    charts_error: str | None = None
+
+    @property
+    def html(self) -> str:
+        """The email's HTML part, its charts as data: URLs."""
+        sources = {chart_id: f"data:image/png;base64,{base64.b64encode(png).decode()}"
+                   for chart_id, png in self.pictures.items()}
+        return mail.html(self.digest, sources)
+
+    @property
+    def text(self) -> str:
+        return mail.text(self.digest)
+
+
+def build(store: Store, settings: Settings, subscription: Subscription, today: date) -> Preview:
+    """The digest `subscription` would receive from a run today, with its charts drawn."""
+    digest = digests.build(subscription, Facts(store, settings, today))
+    found, error = pictures([digest])
+    return Preview(digest, found, error)
+
+
+def pictures(pending: list[Digest]) -> tuple[dict[str, bytes], str | None]:
+    """Every chart of these digests as PNG, by chart id, in one batch of the QBR pack's export; none,
+    with the reason, when Chromium fails (a digest still goes without its charts)."""
+    charts = {chart.id: chart for item in pending for chart in item.charts()}
+    if not charts:
+        return {}, None
+    try:
+        return dict(zip(charts, images.render_png([chart.figure for chart in charts.values()]))), None
+    except images.ImageError as error:
+        return {}, str(error)
+
+
+def as_test_message(preview: Preview, sender: str, to: str):
+    """The previewed digest as a message to `to`, marked as a test."""
+    message = mail.message(preview.digest, preview.pictures, sender)
+    message.replace_header("To", str(Address(addr_spec=to)))
+    message.replace_header("Subject", TEST_PREFIX + preview.digest.subject)
+    message.replace_header("Message-ID", make_msgid(domain=to.rpartition("@")[2] or "localhost"))
+    return message
+
+
+def send_test(settings: Settings, preview: Preview, to: str) -> None:
+    """Email the previewed digest to `to` through `[digest.smtp]`.
+
+    Raises:
+        SendError: no mail server is set up, or it did not take the message (the reason is safe to show).
+    """
+    config = settings.digest.smtp
+    if config is None:
+        raise SendError("no mail server: add [digest.smtp] to prodops.toml")
+    with Mailer(config, password(config)) as client:
+        client.send(as_test_message(preview, config.sender, to))
