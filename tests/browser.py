@@ -39,6 +39,7 @@ PAGES = {
     "checkins": "checkins",
     "surveys": "surveys",
     "data": "data",
+    "subscriptions": "subscriptions",
 }
 
 
