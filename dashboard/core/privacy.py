@@ -328,9 +328,9 @@ def protect(atoms: pd.DataFrame, slots: Sequence[str], k: int, size: str = "size
             if touched[mine[mine >= 0]].any():
                 continue
             fix = _cheapest_fix(target, patterns, sizes, cost, k, pinned)
-            fix = fix[~hidden[fix]]
-            if not len(fix):
+            if not len(fix) and not touched.any():  # judged on this round's classes, before any fix changed them
                 settled_patterns.add(mine.tobytes())
+            fix = fix[~hidden[fix]]
             hidden[fix] = True
             touched[fix] = True
     return Suppression(
