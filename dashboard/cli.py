@@ -113,7 +113,17 @@ def _sync(args: argparse.Namespace) -> int:
         with _progress_bar(source) as progress:
             outcomes.append(sync.run_one(store, settings, source, progress, wait=wait))
         print(outcomes[-1].log_line(), file=sys.stderr)
+        if settings.alerts and outcomes[-1].status != sync.BUSY:
+            _alerts_after_sync(store, settings)
     return sync.exit_code(outcomes)
+
+
+def _alerts_after_sync(store, settings) -> None:
+    """Evaluate the [[alerts]] after a source's run, succeeded or failed (a failing sync is one of them);
+    `after_sync` never raises, so no alert changes the sync's outcome or exit code."""
+    from dashboard.notify.alerts import after_sync
+
+    after_sync(store, settings, say=lambda line: print(line, file=sys.stderr))
 
 
 @contextmanager
@@ -270,12 +280,13 @@ def _digest(args: argparse.Namespace) -> int:
 
     settings = load_settings(args.config)
     store = open_store(settings)
-    if not subscriptions.every(store, settings):
+    every = subscriptions.every(store, settings)
+    if not every:
         print("error: no subscriptions: add [[digest.subscriptions]] to prodops.toml or add some on the "
               "Subscriptions page", file=sys.stderr)
         return 2
-    if args.send and settings.digest.smtp is None:
-        print("error: no mail server: add [digest.smtp] to prodops.toml", file=sys.stderr)
+    if args.send and settings.digest.smtp is None and any(s.channel == "email" for s in every):
+        print("error: no mail server for the email digests: add [digest.smtp] to prodops.toml", file=sys.stderr)
         return 2
     if not store.exists():
         print(f"error: no database at {store.location}: run `python -m dashboard demo` or a sync first", file=sys.stderr)
@@ -290,6 +301,32 @@ def _digest(args: argparse.Namespace) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     return run.exit_code(outcomes)
+
+
+def _alerts(args: argparse.Namespace) -> int:
+    """Evaluate the [[alerts]] rules now and send (or list) each occurrence not sent yet, as a sync does after it runs."""
+    from dashboard.notify import alerts
+    from dashboard.notify.smtp import SendError
+    from dashboard.sync import BUSY, EXIT_CODES
+
+    settings = load_settings(args.config)
+    store = open_store(settings)
+    if not settings.alerts:
+        print("error: no alerts: add [[alerts]] to prodops.toml", file=sys.stderr)
+        return 2
+    if not store.exists():
+        print(f"error: no database at {store.location}: run `python -m dashboard demo` or a sync first", file=sys.stderr)
+        return 2
+    try:
+        outcomes = alerts.run(store, settings, today(settings.org_timezone), send=args.send,
+                              say=lambda line: print(line, file=sys.stderr))
+    except SyncBusy as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_CODES[BUSY]
+    except (SendError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    return alerts.exit_code(outcomes)
 
 
 def _doctor(args: argparse.Namespace) -> int:
@@ -379,6 +416,14 @@ def parser() -> argparse.ArgumentParser:
     how.add_argument("--send", action="store_true", help="send what the sent-log does not hold yet")
     how.add_argument("--dry-run", action="store_true", help="list what would be sent, sending nothing")
     digest.set_defaults(run=_digest)
+
+    alerts = commands.add_parser(
+        "alerts", help="evaluate the [[alerts]] rules (as after every sync) and send what was not sent yet; "
+        "exit 0 all sent, 1 a message failed, 2 bad configuration, 75 another evaluation busy")
+    how = alerts.add_mutually_exclusive_group(required=True)
+    how.add_argument("--send", action="store_true", help="send each occurrence the alert state does not hold as sent")
+    how.add_argument("--dry-run", action="store_true", help="list what would be sent, sending and recording nothing")
+    alerts.set_defaults(run=_alerts)
 
     doctor = commands.add_parser(
         "doctor", help="check the configuration and reach every source; exit 0 all ready, 1 something missing, 2 bad configuration")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.app import auth, data_panels, data_views, ui
+from dashboard.notify import alerts
 
 auth.require("data")
 st.title("Data", anchor=False)
@@ -11,7 +12,7 @@ st.title("Data", anchor=False)
 # Sources come first: on an empty store they are how the first data gets in.
 st.subheader("Sources", anchor=False)
 data_panels.connections_panel()
-data_panels.sync_panel()
+data_panels.sync_panel(after=alerts.after_sync)
 data_panels.uploads_panel()
 
 ui.require_data()

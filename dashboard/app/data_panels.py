@@ -1,20 +1,25 @@
 """The Data page's sections: sources and their connections, loads, coverage and the calendar rules."""
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 import streamlit as st
 
 from connectors.calendar import IcsError
 from dashboard import doctor
 from dashboard.app import auth, data_views, ui, uploads, views
+from dashboard.core.config import Settings
+from dashboard.core.store import Store
 
 _LAST_SYNC = "_last_sync_outcomes"
 _LAST_LOAD = "_last_load_message"
 """Outcomes kept in the session across the rerun that follows a sync or a load."""
 
 
-def sync_panel() -> None:
-    """A "Sync now" control for the configured sources, with progress and each source's outcome."""
+def sync_panel(after: Callable[[Store, Settings], object] | None = None) -> None:
+    """A "Sync now" control for the configured sources, with progress and each source's outcome;
+    `after` runs when the sync is done, whatever its outcome (the alerts)."""
     sources = data_views.configured_sources()
     if not sources:
         st.info(
@@ -34,7 +39,7 @@ def sync_panel() -> None:
         def progress(stage: str, done: int, total: int | None) -> None:
             bar.progress(min(done / total, 1.0) if total else 0.0, text=f"{stage}: {done:,}" + (f" of {total:,}" if total else ""))
 
-        outcomes = data_views.run_sync(progress)
+        outcomes = data_views.run_sync(progress, after)
         _show_outcomes(outcomes)
         failed = any(o.status == "failed" for o in outcomes)
         status.update(label="Sync failed: the last good data stays on screen" if failed else "Sync finished", state="error" if failed else "complete")

@@ -1,6 +1,7 @@
 """The Data page's cached reads: what is stored, how fresh, where it came from, what it covers."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -13,7 +14,7 @@ from dashboard.analysis import coverage, rule_hits
 from dashboard.app.views import cache_key, has_data, settings, store, today
 from dashboard.core.config import Settings
 from dashboard.core.schema import DATED_COLUMNS, TABLES
-from dashboard.core.store import open_store
+from dashboard.core.store import Store, open_store
 
 
 @dataclass(frozen=True)
@@ -120,9 +121,13 @@ def configured_sources() -> list[str]:
     return sync.configured(settings())
 
 
-def run_sync(progress) -> list:
-    """Run every configured source now; the published version changes, so every cache refreshes."""
-    return sync.run(store(), settings(), configured_sources(), progress)
+def run_sync(progress, after: Callable[[Store, Settings], object] | None = None) -> list:
+    """Run every configured source now, then `after` (the alerts, which live in a layer above this
+    one); the published version changes, so every cache refreshes."""
+    outcomes = sync.run(store(), settings(), configured_sources(), progress)
+    if after is not None and settings().alerts:
+        after(store(), settings())
+    return outcomes
 
 
 @st.cache_data(max_entries=4, show_spinner=False)

@@ -21,6 +21,7 @@ from html import escape
 
 from dashboard.core.words import NO_VALUE
 from dashboard.notify.model import Digest
+from dashboard.report import images
 from dashboard.report.model import Section, Table
 
 STYLE = {
@@ -50,6 +51,18 @@ def message(digest: Digest, pictures: dict[str, bytes], sender: str) -> EmailMes
         related.add_related(pictures[chart_id], maintype="image", subtype="png", cid=cid,
                             filename=f"{chart_id}.png", disposition="inline")
     return mail
+
+
+def pictures(digests: list[Digest]) -> tuple[dict[str, bytes], str | None]:
+    """Every chart of these digests as PNG, by chart id, in one batch of the QBR pack's export; none,
+    with the reason, when Chromium fails (a digest still goes without its charts)."""
+    charts = {chart.id: chart for item in digests for chart in item.charts()}
+    if not charts:
+        return {}, None
+    try:
+        return dict(zip(charts, images.render_png([chart.figure for chart in charts.values()]))), None
+    except images.ImageError as error:
+        return {}, str(error)
 
 
 def message_id(key: str, sender: str) -> str:

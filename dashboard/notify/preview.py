@@ -22,7 +22,6 @@ from dashboard.notify import mail
 from dashboard.notify.facts import Facts
 from dashboard.notify.model import Digest
 from dashboard.notify.smtp import Mailer, SendError, password
-from dashboard.report import images
 
 TEST_PREFIX = "[Test] "
 
@@ -49,20 +48,8 @@ class Preview:
 def build(store: Store, settings: Settings, subscription: Subscription, today: date) -> Preview:
     """The digest `subscription` would receive from a run today, with its charts drawn."""
     digest = digests.build(subscription, Facts(store, settings, today))
-    found, error = pictures([digest])
+    found, error = mail.pictures([digest])
     return Preview(digest, found, error)
-
-
-def pictures(pending: list[Digest]) -> tuple[dict[str, bytes], str | None]:
-    """Every chart of these digests as PNG, by chart id, in one batch of the QBR pack's export; none,
-    with the reason, when Chromium fails (a digest still goes without its charts)."""
-    charts = {chart.id: chart for item in pending for chart in item.charts()}
-    if not charts:
-        return {}, None
-    try:
-        return dict(zip(charts, images.render_png([chart.figure for chart in charts.values()]))), None
-    except images.ImageError as error:
-        return {}, str(error)
 
 
 def as_test_message(preview: Preview, sender: str, to: str):

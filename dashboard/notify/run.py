@@ -4,23 +4,27 @@ Safe under cron, like `sync`: a run holds the store's `digest` lock (a second ru
 nothing and exits 75), skips every message the sent-log already holds, and sends the rest one by
 one, each written down as soon as the server took it. A message that fails is written down with
 its reason and the run goes on with the next; the next run tries it again.
+
+Each digest goes by its subscription's channel: an email through the mail server (connected only
+when the run has an email to send), a Slack or Teams message through its webhook, whose URL is
+looked up per message so a missing one fails that message alone.
 """
 from __future__ import annotations
 
 import json
 import logging
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass
 from datetime import date
 
-from dashboard.core.config import Settings, Subscription
+from dashboard.core.config import Settings, Subscription, Webhook
 from dashboard.core.store import Store
+from dashboard.notify import chat, mail, sent_log, subscriptions, webhook
 from dashboard.notify import digest as digests
-from dashboard.notify import mail, sent_log, subscriptions
 from dashboard.notify.facts import Facts
 from dashboard.notify.model import Digest, message_key
 from dashboard.notify.smtp import Mailer, SendError
-from dashboard.report import images
 
 log = logging.getLogger(__name__)
 
@@ -43,17 +47,22 @@ class Outcome:
         return json.dumps({"event": "digest", **asdict(self)})
 
 
+Post = Callable[..., None]
+"""`webhook.post`'s shape, (webhook, url, payload, *, name): tests pass one with their own retry policy."""
+
+
 def run(store: Store, settings: Settings, today: date, *, send: bool, mailer: Callable[[], Mailer] | None = None,
-        say: Callable[[str], None] = print) -> list[Outcome]:
+        post: Post = webhook.post, say: Callable[[str], None] = print) -> list[Outcome]:
     """Send (or with `send=False` only list) every subscription's digest not sent yet; `say` prints each outcome.
 
-    Raises `SyncBusy` when another run holds the lock, `SendError` when no password is found for a login.
+    Raises `SyncBusy` when another run holds the lock, `SendError` when an email is due and no password is
+    found for a login.
     """
     with store.sync_lock(LOCK):
-        return _run(store, settings, today, send, mailer, say)
+        return _run(store, settings, today, send, mailer, post, say)
 
 
-def _run(store: Store, settings: Settings, today: date, send: bool, mailer: Callable[[], Mailer] | None,
+def _run(store: Store, settings: Settings, today: date, send: bool, mailer: Callable[[], Mailer] | None, post: Post,
          say: Callable[[str], None]) -> list[Outcome]:
     facts = Facts(store, settings, today)
     done = sent_log.sent_keys(store)
@@ -76,13 +85,16 @@ def _run(store: Store, settings: Settings, today: date, send: bool, mailer: Call
             outcomes.append(_outcome(item.subscription, item.period, DRY, preview(item)))
             say(outcomes[-1].log_line())
         return outcomes
-    client = (mailer or (lambda: _mailer(settings)))()
-    pictures = _pictures(pending, say)
-    sender = settings.digest.smtp.sender
-    with client:
+    emails = [item for item in pending if item.subscription.channel == "email"]
+    client = (mailer or (lambda: _mailer(settings)))() if emails else None
+    pictures = _pictures(emails, say) if emails else {}
+    with client or nullcontext():
         for item in pending:
             try:
-                client.send(mail.message(item, pictures, sender))
+                if item.subscription.channel == "email":
+                    client.send(mail.message(item, pictures, settings.digest.smtp.sender))
+                else:
+                    _post(item, settings, post)
             except SendError as error:
                 outcomes.append(_failed(store, item.subscription, item.period, str(error)))
             else:
@@ -106,17 +118,32 @@ def _mailer(settings: Settings) -> Mailer:
     from dashboard.notify.smtp import password
 
     config = settings.digest.smtp
+    if config is None:
+        raise SendError("no mail server for the email digests: add [digest.smtp] to prodops.toml")
     return Mailer(config, password(config))
+
+
+def _post(item: Digest, settings: Settings, post: Post) -> None:
+    """The digest as its channel's chat message, to the subscription's webhook; `SendError` when it was not taken."""
+    name = item.subscription.webhook or ""
+    hook = _webhook(settings, name, item.subscription.channel)
+    post(hook, webhook.address(name, hook), chat.message(item, hook.kind), name=name)
+
+
+def _webhook(settings: Settings, name: str, channel: str) -> Webhook:
+    """The declared webhook a subscription names: one stored from the page may outlive its declaration."""
+    hook = settings.digest.webhooks.get(name)
+    if hook is None or hook.kind != channel:
+        raise SendError(f"no {channel} webhook named {name!r}: declare [digest.webhooks.{name}] in prodops.toml")
+    return hook
 
 
 def _pictures(pending: list[Digest], say: Callable[[str], None]) -> dict[str, bytes]:
     """Every chart of the run's digests as PNG, in one batch; none (the digests still go) when Chromium fails."""
-    charts = {chart.id: chart for item in pending for chart in item.charts()}
-    try:
-        return dict(zip(charts, images.render_png([chart.figure for chart in charts.values()])))
-    except images.ImageError as error:
-        say(json.dumps({"event": "digest", "status": "charts left out", "detail": str(error)}))
-        return {}
+    found, error = mail.pictures(pending)
+    if error:
+        say(json.dumps({"event": "digest", "status": "charts left out", "detail": error}))
+    return found
 
 
 def _outcome(subscription: Subscription, period: date, status: str, detail: str = "") -> Outcome:

@@ -17,6 +17,16 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 
+from dashboard.core.config import alerts as _alerts
+from dashboard.core.config.alerts import (
+    Alert,
+    MetricAlert,
+    MissedCheckinsAlert,
+    ReleaseReplannedAlert,
+    ReleaseSlipAlert,
+    RequestAgeAlert,
+    SyncFailingAlert,
+)
 from dashboard.core.config.base import CONFIG_ENV, DB_ENV, DEFAULT_CONFIG_FILE, DEFAULT_DB, ConfigError, _Strict
 from dashboard.core.config.calendar import DEFAULT_TITLE_SALT, Calendar, CalendarRule, GoogleCalendarSource, GraphCalendarSource, IcsCalendar
 from dashboard.core.config.checkins import WEEKDAY_NAMES, CheckinForm, CheckinKind, Checkins, Weekday
@@ -28,9 +38,10 @@ from dashboard.core.privacy import MIN_ALLOWED
 
 __all__ = [  # the source models, read through this module as before
     "CODEBOOKS", "CONFIG_ENV", "DB_ENV", "DEFAULT_CONFIG_FILE", "DEFAULT_DB", "DEFAULT_TITLE_SALT", "ROLES",
-    "SCALE_RANGES", "TEAM_ROLES", "WEEKDAY_NAMES", "Calendar", "CalendarRule", "CheckinForm", "CheckinKind",
+    "SCALE_RANGES", "TEAM_ROLES", "WEEKDAY_NAMES", "Alert", "Calendar", "CalendarRule", "CheckinForm", "CheckinKind",
     "Checkins", "ConfigError", "DataRequestSelector", "Digest", "GoogleCalendarSource", "GraphCalendarSource",
-    "IcsCalendar", "JiraSource", "Smtp", "Subscription", "SurveyMapping", "SurveyQuestion", "Webhook", "Weekday",
+    "IcsCalendar", "JiraSource", "MetricAlert", "MissedCheckinsAlert", "ReleaseReplannedAlert", "ReleaseSlipAlert",
+    "RequestAgeAlert", "Smtp", "Subscription", "SurveyMapping", "SurveyQuestion", "SyncFailingAlert", "Webhook", "Weekday",
 ]
 
 
@@ -159,6 +170,7 @@ class Settings(_Strict):
     database: str | None = None
     jira: JiraSource | None = None
     digest: Digest = Digest()
+    alerts: list[Alert] = Field(default_factory=list, description="[[alerts]]: rules evaluated after every sync")
 
     @field_validator("org_timezone")
     @classmethod
@@ -173,6 +185,11 @@ class Settings(_Strict):
     @classmethod
     def _merge_defaults(cls, value: dict[str, Target]) -> dict[str, Target]:
         return {**DEFAULT_TARGETS, **value}
+
+    @model_validator(mode="after")
+    def _alerts_refer_to_what_exists(self) -> Settings:
+        _alerts.check(self.alerts, self.digest, self.targets)
+        return self
 
     @property
     def tz(self) -> ZoneInfo:
