@@ -95,7 +95,11 @@ SECTIONS: dict[str, Callable[[Subscription, Facts, Grain, date], list[Section]]]
 
 def verdicts(facts: Facts, scope: Scope, scope_id: str) -> list[Verdict]:
     """Each signal's verdict for one scope, from its lead metric's published cells (as the Overview's)."""
-    monthly, weekly = (_cells(facts.series(grain, scope), scope_id) for grain in ("month", "week"))
+    return facts.shared(("verdicts", scope, scope_id), lambda: _verdicts(facts, scope, scope_id))
+
+
+def _verdicts(facts: Facts, scope: Scope, scope_id: str) -> list[Verdict]:
+    monthly, weekly = (facts.cells(grain, scope, scope_id) for grain in ("month", "week"))
     return [
         verdict(key, signal.question, METRICS[signal.lead], monthly[monthly["metric_id"] == signal.lead],
                 weekly[weekly["metric_id"] == signal.lead], facts.today, facts.settings.week_start)
@@ -131,9 +135,12 @@ def _verdict_section(facts: Facts, scope: Scope, scope_id: str, against_org: boo
 # -- a lead's scope against the organisation --------------------------------------------------------
 
 def _card(facts: Facts, metric: Metric, scope: Scope, scope_id: str) -> Card:
-    quarter = facts.quarter
-    quarterly = facts.series("quarter", scope)
-    return cards([metric], quarterly, scope_id, quarter, periods.quarters_back(quarter, 2), facts.settings.targets)[0]
+    def make() -> Card:
+        quarter = facts.quarter
+        quarterly = facts.cells("quarter", scope, scope_id)
+        return cards([metric], quarterly, scope_id, quarter, periods.quarters_back(quarter, 2), facts.settings.targets)[0]
+
+    return facts.shared(("card", metric.id, scope, scope_id), make)
 
 
 def _card_record(card: Card, scope_id: str, quarter: date) -> dict:
@@ -210,7 +217,7 @@ def _trends(facts: Facts, scope: Scope, scope_id: str, grain: Grain, period: dat
         metric = METRICS[signal.lead]
         reference = ORG if scope != "org" and metric.unit != "count" else None
         parts = [(scope, scope_id), *([("org", ORG)] if reference else [])]
-        frame = pd.concat([_window(facts.series(grain, level), metric.id, level_id, first, end)
+        frame = pd.concat([_window(facts.cells(grain, level, level_id), metric.id, level_id, first, end)
                            for level, level_id in parts], ignore_index=True)
         frame = frame.assign(name=frame["scope_id"].map(lambda i: names.get(i, i)))
         marks = facts.annotations
@@ -280,7 +287,3 @@ def _view_url(facts: Facts, page: str, subscription: Subscription, grain: Grain,
 def _bottleneck_url(facts: Facts, subscription: Subscription, row_id: str) -> str:
     """The Bottlenecks page on the ranked quarter, looking into this row (as the Overview's links)."""
     return _view_url(facts, "bottlenecks.py", subscription, "quarter", facts.quarter, {"focus": row_id})
-
-
-def _cells(frame: pd.DataFrame, scope_id: str) -> pd.DataFrame:
-    return frame[frame["scope_id"] == scope_id]

@@ -7,8 +7,10 @@ here either, and no digest can show it.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from functools import cached_property
+from typing import Any
 
 import pandas as pd
 
@@ -31,6 +33,8 @@ class Facts:
         self.store, self.settings, self.today = store, settings, today
         self.first = series_store.window_start(today, series_store.earliest(store.query))
         self._series: dict[tuple[Grain, Scope], pd.DataFrame] = {}
+        self._by_scope: dict[tuple[Grain, Scope], dict[str, pd.DataFrame]] = {}
+        self._shared: dict[tuple, Any] = {}
 
     def series(self, grain: Grain, scope: Scope) -> pd.DataFrame:
         """Every metric of one grain and scope over the dashboard's window, as the pages read it."""
@@ -39,6 +43,22 @@ class Facts:
             self._series[grain, scope] = found[0] if found is not None else compute_series(
                 self._tables, self.settings, grain, scope, self.first, self.today)
         return self._series[grain, scope]
+
+    def cells(self, grain: Grain, scope: Scope, scope_id: str) -> pd.DataFrame:
+        """The rows of `series(grain, scope)` of one scope, in their order: the series split once per
+        run, so that each of a large organisation's digests does not scan every team's rows again."""
+        if (grain, scope) not in self._by_scope:
+            series = self.series(grain, scope)
+            self._by_scope[grain, scope] = dict(iter(series.groupby("scope_id", sort=False, observed=True)))
+        found = self._by_scope[grain, scope].get(scope_id)
+        return found if found is not None else self.series(grain, scope).iloc[0:0]
+
+    def shared(self, key: tuple, make: Callable[[], Any]) -> Any:
+        """What many digests of one run read alike (the organisation's verdicts beside every lead's):
+        made by the first that asks, then handed to the others."""
+        if key not in self._shared:
+            self._shared[key] = make()
+        return self._shared[key]
 
     @cached_property
     def _tables(self) -> dict[str, pd.DataFrame]:
