@@ -59,7 +59,11 @@ def run(store: Store, settings: Settings, today: date, *, send: bool, mailer: Ca
     found for a login.
     """
     with store.sync_lock(LOCK):
-        return _run(store, settings, today, send, mailer, post, say)
+        sent_log.flush(store)  # what a killed run wrote down
+        try:
+            return _run(store, settings, today, send, mailer, post, say)
+        finally:
+            sent_log.flush(store)
 
 
 def _run(store: Store, settings: Settings, today: date, send: bool, mailer: Callable[[], Mailer] | None, post: Post,

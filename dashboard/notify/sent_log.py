@@ -1,10 +1,12 @@
 """Which digests were sent: one row per idempotency key (subscription and period) in `digest_sent`.
 
-A message is written down the moment the server has taken it, in a transaction of its own, so a
-run killed at any point leaves every message it sent on record and a re-run sends only the rest.
-(A kill between the server's acceptance and that write is the one gap: the re-run sends that
-message again, with the same Message-ID, which mail systems use to drop the copy.) A failure is
-written down with its reason and tried again by the next run.
+A message is written down the moment the server has taken it (`Store.append`: durable before the
+next message goes, without the price of a whole transaction per message on DuckDB), so a run
+killed at any point leaves every message it sent on record and a re-run sends only the rest; the
+run folds what it wrote into the table when it ends, and the next run first folds whatever a
+killed one left. (A kill between the server's acceptance and that write is the one gap: the re-run
+sends that message again, with the same Message-ID, which mail systems use to drop the copy.)
+A failure is written down with its reason and tried again by the next run.
 """
 from __future__ import annotations
 
@@ -17,25 +19,32 @@ SENT, FAILED = "sent", "failed"
 
 
 def sent_keys(store: Store) -> set[str]:
-    if not store.has_table(TABLE):
-        return set()
-    return set(store.query(f"SELECT message_key FROM {TABLE} WHERE status = ?", [SENT])["message_key"])
+    rows = log(store)
+    return set(rows.loc[rows["status"] == SENT, "message_key"])
 
 
 def record(store: Store, key: str, subscription: str, period: str, error: str | None = None) -> None:
     """Write down one attempt: sent when `error` is None, else failed with its reason."""
     now = utc_now()
-    with store.transaction() as tx:
-        before = tx.query(f"SELECT attempts, first_tried_at FROM {TABLE} WHERE message_key = ?", [key])
-        attempts = int(before["attempts"].iloc[0]) + 1 if len(before) else 1
-        first = before["first_tried_at"].iloc[0] if len(before) else now
-        tx.upsert(TABLE, pd.DataFrame([{
-            "message_key": key, "subscription": subscription, "period": period,
-            "status": FAILED if error else SENT, "attempts": attempts, "first_tried_at": first,
-            "last_tried_at": now, "sent_at": None if error else now, "error": error,
-        }]))
+    before = log(store)
+    before = before[before["message_key"] == key]
+    store.append(TABLE, {
+        "message_key": key, "subscription": subscription, "period": period,
+        "status": FAILED if error else SENT, "attempts": int(before["attempts"].iloc[0]) + 1 if len(before) else 1,
+        "first_tried_at": before["first_tried_at"].iloc[0].to_pydatetime() if len(before) else now,
+        "last_tried_at": now, "sent_at": None if error else now, "error": error,
+    })
+
+
+def flush(store: Store) -> None:
+    """Fold the attempts written down so far into the table."""
+    if store.exists():
+        store.fold(TABLE)
 
 
 def log(store: Store) -> pd.DataFrame:
-    """Every attempt on record, the newest first."""
-    return store.query(f"SELECT * FROM {TABLE} ORDER BY last_tried_at DESC")
+    """Every message on record with its latest attempt, the newest first."""
+    if not store.exists():
+        return pd.DataFrame(columns=["message_key", "subscription", "period", "status", "attempts", "first_tried_at",
+                                     "last_tried_at", "sent_at", "error"])
+    return store.with_appended(TABLE).sort_values("last_tried_at", ascending=False, ignore_index=True)

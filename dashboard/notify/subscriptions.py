@@ -86,8 +86,6 @@ def listing(store: Store, settings: Settings) -> pd.DataFrame:
 def last_attempts(store: Store) -> pd.DataFrame:
     """Per subscription, its latest message on record: the period, sent or failed, when, and why it failed."""
     columns = ["subscription_id", "last_period", "last_status", "last_tried_at", "last_error"]
-    if not store.has_table(sent_log.TABLE):
-        return pd.DataFrame(columns=columns)
     log = sent_log.log(store).sort_values(["last_tried_at", "period"], ascending=False)
     latest = log.drop_duplicates("subscription", keep="first")
     return pd.DataFrame({"subscription_id": latest["subscription"], "last_period": latest["period"],

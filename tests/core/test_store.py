@@ -225,3 +225,37 @@ def test_placeholders_are_one_style_and_urls_never_show_their_password():
     assert dialect('ALTER TABLE t ADD COLUMN IF NOT EXISTS x DOUBLE, "y" VARCHAR[]') == (
         'ALTER TABLE t ADD COLUMN IF NOT EXISTS x DOUBLE PRECISION, "y" TEXT[]'
     )
+
+
+def _attempt(key: str, status: str, minute: int) -> dict:
+    at = pd.Timestamp(2026, 12, 6, 9, minute).to_pydatetime()
+    return {"message_key": key, "subscription": "s", "period": "2026-11-30", "status": status, "attempts": 1,
+            "first_tried_at": at, "last_tried_at": at, "sent_at": at if status == "sent" else None, "error": None}
+
+
+def test_appended_rows_are_read_at_once_and_folded_into_the_table_once(store):
+    store.migrate()
+    store.append("digest_sent", _attempt("a", "failed", 1))
+    store.append("digest_sent", _attempt("b", "sent", 2))
+    store.append("digest_sent", _attempt("a", "sent", 3))
+    seen = store.with_appended("digest_sent").set_index("message_key")
+    assert seen["status"].to_dict() == {"a": "sent", "b": "sent"}, "the latest attempt per key, before any fold"
+    store.fold("digest_sent")
+    store.fold("digest_sent")
+    folded = store.table("digest_sent").set_index("message_key")
+    assert folded["status"].to_dict() == {"a": "sent", "b": "sent"}
+    assert folded.loc["a", "last_tried_at"] == pd.Timestamp(2026, 12, 6, 9, 3)
+    assert store.appended("digest_sent").empty
+
+
+@pytest.mark.duckdb_only("the rows kept aside are a file beside the DuckDB file")
+def test_an_append_publishes_no_new_version_and_a_line_cut_by_a_kill_is_ignored(store):
+    store.migrate()
+    version = store.version()
+    store.append("digest_sent", _attempt("a", "sent", 1))
+    assert store.version() == version, "no copy of the database per appended row"
+    with open(store._appended_file("digest_sent"), "a") as handle:
+        handle.write('{"message_key": "b", "stat')
+    assert store.appended("digest_sent")["message_key"].tolist() == ["a"]
+    store.fold("digest_sent")
+    assert store.table("digest_sent")["message_key"].tolist() == ["a"]

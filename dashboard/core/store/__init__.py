@@ -230,6 +230,32 @@ class Store(ABC):
         with self.reader() as con:
             return con.execute(sql, params or []).df()
 
+    def append(self, table: str, row: dict[str, Any]) -> None:
+        """Keep one row of `table` durably before returning, as cheaply as the backend allows.
+
+        For state written once per action that a kill must not lose (a digest handed to the mail
+        server): the row is kept at once, and reaches the table itself by `fold` at the latest.
+        Here it is a transaction of its own; a backend whose transactions are dear keeps the row
+        aside until `fold`. Read the table through `with_appended`.
+        """
+        with self.transaction() as tx:
+            tx.upsert(table, pd.DataFrame([row]))
+
+    def appended(self, table: str) -> pd.DataFrame:
+        """Rows `append` kept aside and `fold` has not written to the table yet, oldest first."""
+        return pd.DataFrame(columns=list(TABLES[table].columns))
+
+    def fold(self, table: str) -> None:  # noqa: B027 - nothing is kept aside unless a backend does
+        """Write every row `append` kept aside into the table, in one transaction."""
+
+    def with_appended(self, table: str) -> pd.DataFrame:
+        """The table's rows with those kept aside laid over them by key, as if folded."""
+        stored = self.table(table) if self.has_table(table) else pd.DataFrame(columns=list(TABLES[table].columns))
+        aside = self.appended(table)
+        if aside.empty:
+            return stored
+        return conform(table, pd.concat([stored, aside], ignore_index=True)).reset_index(drop=True)
+
     def has_table(self, name: str) -> bool:
         """Whether the database holds `name`: a store written before a migration lacks its tables
         until the next write brings the schema up to date, and a reader never migrates."""
