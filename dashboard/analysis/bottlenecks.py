@@ -233,8 +233,10 @@ def _by_release(releases: pd.DataFrame, dates: pd.Series) -> pd.Series:
     return pd.to_datetime(releases["release_id"].map(dates.to_dict()))
 
 
-def release_records(tables, settings, scope, scope_id, first: date, end: date, today: date) -> pd.DataFrame:
-    """Releases shipped in [first, end), and releases planned by then that have not shipped, worst first."""
+def release_records(tables, settings, scope, scope_id, first: date, end: date, today: date,
+                    unshipped: bool = False) -> pd.DataFrame:
+    """Releases shipped in [first, end), and releases planned by then that have not shipped (with
+    `unshipped`, every release not shipped, its plan ahead or not), worst first."""
     releases = tables["releases"].copy()
     ctx = Context(tables, settings, "quarter", "team", [first])
     releases["first_plan"] = _by_release(releases, first_plans(ctx))
@@ -245,7 +247,7 @@ def release_records(tables, settings, scope, scope_id, first: date, end: date, t
     shipped = releases["released"].fillna(False).astype(bool) & released_on.notna()
     start, stop, now = pd.Timestamp(first), pd.Timestamp(end), pd.Timestamp(today)
     in_period = shipped & (released_on >= start) & (released_on < stop)
-    overdue = ~shipped & releases["first_plan"].notna() & (releases["first_plan"] < min(stop, now))
+    overdue = ~shipped & (releases["first_plan"].notna() & (releases["first_plan"] < min(stop, now)) | unshipped)
     when = released_on.where(shipped, releases["first_plan"])
     chosen = releases[(in_period | overdue) & scope_teams(tables, scope, scope_id, releases["team_id"], when)].copy()
     if chosen.empty:

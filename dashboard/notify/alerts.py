@@ -198,9 +198,11 @@ def _missed_checkins(rule, ctx: Context) -> list[Occurrence]:
 
 
 def _releases(ctx: Context) -> pd.DataFrame:
-    """Open releases past their first plan and releases shipped in the last `RECENT_DAYS`, as the records panels list them."""
+    """Every release not shipped yet and those shipped in the last `RECENT_DAYS`, as the records panels list them
+    (a release re-planned again and again before its first date comes is one to hear about)."""
     first = ctx.today - timedelta(days=RECENT_DAYS)
-    return release_records(ctx.tables, ctx.settings, "org", "org", first, ctx.today + timedelta(days=1), ctx.today)
+    return release_records(ctx.tables, ctx.settings, "org", "org", first, ctx.today + timedelta(days=1), ctx.today,
+                           unshipped=True)
 
 
 def _release_occurrence(rule, ctx: Context, row: dict, title: str) -> Occurrence:

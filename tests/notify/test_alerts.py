@@ -70,6 +70,8 @@ def tables() -> dict[str, pd.DataFrame]:
              "released": False},
             {"release_id": "r2", "project": "APP", "team_id": "t2", "name": "2.0", "planned_date": date(2026, 11, 15),
              "released": False},
+            {"release_id": "r3", "project": "APP", "team_id": "t2", "name": "3.0", "planned_date": date(2026, 12, 20),
+             "released": False},
         ],
         release_plans=[  # r1: first plan 1 Nov, re-planned twice, 25 days late; r2: 10 Nov, once, 16 days late
             {"release_id": "r1", "observed_at": datetime(2026, 10, 1), "planned_date": date(2026, 11, 1)},
@@ -77,6 +79,10 @@ def tables() -> dict[str, pd.DataFrame]:
             {"release_id": "r1", "observed_at": datetime(2026, 11, 5), "planned_date": date(2026, 11, 20)},
             {"release_id": "r2", "observed_at": datetime(2026, 10, 1), "planned_date": date(2026, 11, 10)},
             {"release_id": "r2", "observed_at": datetime(2026, 11, 8), "planned_date": date(2026, 11, 15)},
+            # r3: re-planned twice before its first date has come: not late, but re-planned
+            {"release_id": "r3", "observed_at": datetime(2026, 10, 1), "planned_date": date(2026, 12, 10)},
+            {"release_id": "r3", "observed_at": datetime(2026, 11, 1), "planned_date": date(2026, 12, 15)},
+            {"release_id": "r3", "observed_at": datetime(2026, 11, 20), "planned_date": date(2026, 12, 20)},
         ],
         work_items=[  # 56 and 25 days open; REQ-3 was old but is resolved
             {"source": "jira", "item_id": "1", "key": "REQ-1", "kind": "data_request", "project": "REQ", "status": "Open",
@@ -120,8 +126,9 @@ RULES = [
 ]
 
 
-OCCURRENCES = 9
-"""What `RULES` find in `tables()`, one per destination: a rule each, the sync's two addresses, overhead on t1 and t2."""
+OCCURRENCES = 10
+"""What `RULES` find in `tables()`, one per destination: a rule each, a second re-planned release, the sync's two
+addresses, overhead on t1 and t2."""
 
 
 def settings_for(port: int = 25, rules: list[dict] | None = None, **extra) -> Settings:
@@ -149,7 +156,8 @@ def test_each_rule_fires_on_its_case_and_not_on_a_near_miss(store):
     hits = found(store, settings_for())
     assert [o.family for o in hits["checkins"]] == ["t1|weekly_status"], "t2 missed two in a row, under 3"
     assert hits["checkins"][0].rows[0][-1] == "4"
-    assert [o.family for o in hits["replans"]] == ["t1|1.0"], "2.0 was re-planned once"
+    assert sorted(o.family for o in hits["replans"]) == ["t1|1.0", "t2|3.0"], \
+        "2.0 was re-planned once; 3.0 twice, its first date still ahead"
     assert [o.family for o in hits["slip"]] == ["t1|1.0"], "2.0 is 16 days late, not over 20"
     assert hits["slip"][0].rows[0][5] == "25"
     assert [o.family for o in hits["requests"]] == ["REQ-1"], "REQ-2 is 25 days old; REQ-3 is resolved"
