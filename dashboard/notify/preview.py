@@ -6,6 +6,8 @@ the same chart images, which sit in the page as data: URLs instead of inline par
 is that digest sent to the person asking: its subject says it is a test, its Message-ID is its
 own (mail systems drop a second message with the same one, and the real digest must not be
 dropped as its copy) and the sent-log does not hear of it, so the subscriber's digest still goes.
+A Slack or Teams subscription's preview is the JSON its webhook would be sent, and its test is
+posted to that channel, titled as a test.
 """
 from __future__ import annotations
 
@@ -17,8 +19,8 @@ from email.utils import make_msgid
 
 from dashboard.core.config import Settings, Subscription
 from dashboard.core.store import Store
+from dashboard.notify import chat, mail, run, webhook
 from dashboard.notify import digest as digests
-from dashboard.notify import mail
 from dashboard.notify.facts import Facts
 from dashboard.notify.model import Digest
 from dashboard.notify.smtp import Mailer, SendError, password
@@ -44,11 +46,17 @@ class Preview:
     def text(self) -> str:
         return mail.text(self.digest)
 
+    @property
+    def chat(self) -> dict | None:
+        """What a Slack or Teams subscription's webhook is sent: its JSON, exactly; None for email."""
+        channel = self.digest.subscription.channel
+        return None if channel == "email" else chat.message(self.digest, channel)
+
 
 def build(store: Store, settings: Settings, subscription: Subscription, today: date) -> Preview:
     """The digest `subscription` would receive from a run today, with its charts drawn."""
     digest = digests.build(subscription, Facts(store, settings, today))
-    found, error = mail.pictures([digest])
+    found, error = mail.pictures([digest]) if subscription.channel == "email" else ({}, None)
     return Preview(digest, found, error)
 
 
@@ -72,3 +80,15 @@ def send_test(settings: Settings, preview: Preview, to: str) -> None:
         raise SendError("no mail server: add [digest.smtp] to prodops.toml")
     with Mailer(config, password(config)) as client:
         client.send(as_test_message(preview, config.sender, to))
+
+
+def post_test(settings: Settings, preview: Preview) -> None:
+    """Post the previewed chat digest to its subscription's webhook, its title marked as a test.
+
+    Raises:
+        SendError: the webhook is not declared, its URL not set, or the service did not take it.
+    """
+    digest = preview.digest
+    name, hook = run.webhook_of(settings, digest.subscription)
+    content = chat.Message(TEST_PREFIX + digest.subject, digest.as_of, digest.sections, digest.link)
+    webhook.post(hook, webhook.address(name, hook), chat.compose(content, hook.kind), name=name)

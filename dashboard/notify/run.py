@@ -129,17 +129,17 @@ def _mailer(settings: Settings) -> Mailer:
 
 def _post(item: Digest, settings: Settings, post: Post) -> None:
     """The digest as its channel's chat message, to the subscription's webhook; `SendError` when it was not taken."""
-    name = item.subscription.webhook or ""
-    hook = _webhook(settings, name, item.subscription.channel)
+    name, hook = webhook_of(settings, item.subscription)
     post(hook, webhook.address(name, hook), chat.message(item, hook.kind), name=name)
 
 
-def _webhook(settings: Settings, name: str, channel: str) -> Webhook:
-    """The declared webhook a subscription names: one stored from the page may outlive its declaration."""
+def webhook_of(settings: Settings, subscription: Subscription) -> tuple[str, Webhook]:
+    """The declared webhook a subscription names, with its name: one stored from the page may outlive its declaration."""
+    name, channel = subscription.webhook or "", subscription.channel
     hook = settings.digest.webhooks.get(name)
     if hook is None or hook.kind != channel:
         raise SendError(f"no {channel} webhook named {name!r}: declare [digest.webhooks.{name}] in prodops.toml")
-    return hook
+    return name, hook
 
 
 def _pictures(pending: list[Digest], say: Callable[[str], None]) -> dict[str, bytes]:

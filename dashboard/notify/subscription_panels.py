@@ -148,12 +148,30 @@ def preview_panel(every: list[Subscription], viewer: Viewer) -> None:
                 f"data as of {digest.as_of:%d %b %Y}")
     if found.charts_error:
         st.warning(f"The charts could not be drawn, so the digest would go without them: {found.charts_error}")
+    if found.chat is not None:
+        st.caption(f"The message posted to the {CHANNEL_LABEL[chosen.channel]} webhook `{chosen.webhook}`, as sent:")
+        with st.container(height=PREVIEW_PX, border=True, key="preview_chat"):
+            st.json(found.chat, expanded=True)
+        _post_test(found)
+        return
     html, text = st.tabs(["Email", "Plain text"])
     with html, st.container(height=PREVIEW_PX, border=True, key="preview_email"):
         st.html(found.html)  # sanitised, unlike an iframe: names in it come from Jira and the roster
     with text:
         st.code(found.text, language=None, wrap_lines=True)
     _send_test(found, viewer)
+
+
+def _post_test(found: previews.Preview) -> None:
+    destination = found.digest.subscription.destination
+    if not st.button(f"Post a test to {destination}", key="post_test", icon=":material/send:"):
+        return
+    try:
+        previews.post_test(views.settings(), found)
+    except SendError as error:
+        st.error(f"The test was not posted: {error}")
+        return
+    st.success(f"Posted a test of this digest to {destination}, titled as a test.")
 
 
 def _send_test(found: previews.Preview, viewer: Viewer) -> None:

@@ -1,16 +1,19 @@
 """The Subscriptions page in AppTest: list, add, refuse, remove, preview each role's digest and send a test."""
 from __future__ import annotations
 
+import json
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard.core.config import load_settings
 from dashboard.core.store import Store
-from dashboard.notify import digest, sent_log, subscriptions
+from dashboard.notify import chat, digest, sent_log, subscriptions
 from dashboard.notify.facts import Facts
 from dashboard.notify.mail import text
 from tests.conftest import DEMO_TODAY, ENTRYPOINT, page_file
 from tests.notify.smtp_server import PASSWORD, USER, SmtpServer
+from tests.notify.webhook_server import WebhookServer
 
 PAGE = page_file("subscriptions.py")
 DECLARED = "vp@example.com"
@@ -136,3 +139,25 @@ def test_the_preview_is_the_digest_a_run_would_send_and_a_test_reaches_only_the_
     assert sent["To"] == "me@example.com" and sent["Subject"] == f"[Test] {expected.subject}"
     assert not sent["Message-ID"].startswith("<digest-"), "a test must not share the real digest's Message-ID"
     assert sent_log.sent_keys(Store(configured)) == set(), "a test is not the subscriber's digest"
+
+
+def test_a_slack_subscription_previews_the_json_its_webhook_is_sent_and_posts_a_test_there(configured, monkeypatch):
+    at = open_page()
+    add(at, channel="slack", webhook="payments", role="lead", scope=("group", "Payments"))
+    choice = next(option for option in at.selectbox(key="preview_choice").options if option.startswith("slack:payments"))
+    at.selectbox(key="preview_choice").select(choice).run()
+    assert_clean(at, "slack preview")
+    settings = load_settings()
+    subscription = next(s for s in subscriptions.every(Store(configured), settings) if s.webhook == "payments")
+    expected = chat.message(digest.build(subscription, Facts(Store(configured), settings, DEMO_TODAY)), "slack")
+    assert len(at.json) == 1 and json.loads(at.json[0].value) == expected
+    assert not at.get("html"), "a chat digest has no email to show"
+
+    with WebhookServer() as server:
+        monkeypatch.setenv("SLACK_PAYMENTS_URL", server.url("payments"))
+        at.button(key="post_test").click().run()
+    assert_clean(at, "slack test post")
+    (posted,) = server.taken("payments")
+    assert posted["text"] == "[Test] " + expected["text"]
+    assert posted["blocks"][1:] == expected["blocks"][1:], "the same message, only its title marked"
+    assert sent_log.sent_keys(Store(configured)) == set()
