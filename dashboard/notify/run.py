@@ -113,9 +113,10 @@ def exit_code(outcomes: list[Outcome]) -> int:
 
 
 def preview(item: Digest) -> str:
-    """What a dry run says of a message: its subject, its sections and how many charts."""
+    """What a dry run says of a message: its subject, its sections and how many charts (a chat message draws none)."""
     sections = ", ".join(section.title for section in item.sections)
-    return f"{item.subject} [{sections}; {len(item.charts())} charts]"
+    carried = f"{len(item.charts())} charts" if item.subscription.channel == "email" else "charts named, not drawn"
+    return f"{item.subject} [{sections}; {carried}]"
 
 
 def _mailer(settings: Settings) -> Mailer:
