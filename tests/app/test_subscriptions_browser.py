@@ -19,6 +19,7 @@ pytestmark = pytest.mark.duckdb_only("the page's behaviour is Streamlit's and th
 
 RECIPIENTS = {"vp": "vp@example.com", "lead": "payments@example.com", "ops": "ops@example.com"}
 ME = "me@example.com"
+BUILD_MS = 180_000
 
 
 @pytest.fixture(scope="module")
@@ -57,11 +58,13 @@ def test_each_roles_digest_is_previewed_and_a_test_is_sent_from_the_page(dashboa
         recipient = page.get_by_test_id("stSelectbox").filter(has_text="Recipient")
         recipient.click()
         page.get_by_role("option").filter(has_text=RECIPIENTS[role]).click()
-        wait_for_app(page, timeout_ms=120_000)
+        # The rerun builds the digest and draws its charts in Chromium: seconds, more on a busy machine,
+        # and it may not have started when the click returns, so wait for its result, not for the app.
         email = page.locator(".st-key-preview_email")
-        expect(email.get_by_text(expected.subject, exact=True)).to_be_visible()
+        expect(email.get_by_text(expected.subject, exact=True)).to_be_visible(timeout=BUILD_MS)
+        wait_for_app(page, timeout_ms=BUILD_MS)
         images = email.locator('img[src^="data:image/png;base64,"]')
-        expect(images).to_have_count(len(expected.charts()))
+        expect(images).to_have_count(len(expected.charts()), timeout=BUILD_MS)
         for k in range(len(expected.charts())):
             assert images.nth(k).evaluate("image => image.complete && image.naturalWidth > 0"), "a chart did not load"
         first_row = next(table.rows[0] for section in expected.sections for table in section.tables if table.rows)
@@ -74,7 +77,7 @@ def test_each_roles_digest_is_previewed_and_a_test_is_sent_from_the_page(dashboa
         page.get_by_role("textbox", name="Send the test to").press("Enter")
         wait_for_app(page)
         page.get_by_role("button", name=f"Send me a test ({ME})").click()
-        expect(page.get_by_text(f"Sent a test of this digest to {ME}.")).to_be_visible(timeout=60_000)
+        expect(page.get_by_text(f"Sent a test of this digest to {ME}.")).to_be_visible(timeout=BUILD_MS)
         (sent,) = smtp.inbox.messages[before:]
         assert sent["To"] == ME and sent["Subject"] == f"[Test] {expected.subject}"
         assert not errors, "\n".join(errors)
