@@ -39,7 +39,7 @@ def evidence(found: Occurrence) -> Table:
 
 def text(found: Occurrence, today: date) -> str:
     lines = [found.title, "", f"Data as of {today:%d %b %Y}. Open it in the dashboard: {found.url}", ""]
-    lines += mail._text_table(evidence(found))
+    lines += mail.text_table(evidence(found))
     lines += ["--", _why(found)]
     return "\n".join(lines) + "\n"
 
@@ -48,7 +48,7 @@ def html(found: Occurrence, today: date) -> str:
     return "\n".join([
         f'<html><body style="{mail.STYLE["body"]}">', f'<h1 style="font-size:20px">{escape(found.title)}</h1>',
         f'<p>Data as of {today:%d %b %Y}. <a href="{escape(found.url)}">Open it in the dashboard</a></p>',
-        mail._html_table(evidence(found)),
+        mail.html_table(evidence(found)),
         f'<hr><p style="{mail.STYLE["note"]}">{escape(_why(found))}</p></body></html>',
     ])
 

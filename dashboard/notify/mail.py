@@ -86,7 +86,7 @@ def text(digest: Digest) -> str:
 def _text_section(section: Section) -> list[str]:
     lines = [section.title.upper(), *([section.subtitle] if section.subtitle else []), ""]
     for table in section.tables:
-        lines += _text_table(table)
+        lines += text_table(table)
     for chart in section.charts:
         lines.append(f"[chart] {chart.title}: {chart.caption}")
     if section.charts:
@@ -95,7 +95,7 @@ def _text_section(section: Section) -> list[str]:
     return [*lines, ""]
 
 
-def _text_table(table: Table) -> list[str]:
+def text_table(table: Table) -> list[str]:
     if not table.rows:
         return [f"{table.title}: {table.empty}", ""]
     lines = [f"{table.title}:"]
@@ -124,7 +124,7 @@ def _html_section(section: Section, sources: dict[str, str]) -> str:
     parts = [f"<h2 style=\"font-size:16px;margin-top:24px\">{escape(section.title)}</h2>"]
     if section.subtitle:
         parts.append(f'<p style="{STYLE["note"]}">{escape(section.subtitle)}</p>')
-    parts += [_html_table(table) for table in section.tables]
+    parts += [html_table(table) for table in section.tables]
     for chart in section.charts:
         if chart.id in sources:
             parts.append(f'<p><img src="{escape(sources[chart.id])}" alt="{escape(chart.title)}" width="640" '
@@ -135,7 +135,7 @@ def _html_section(section: Section, sources: dict[str, str]) -> str:
     return "\n".join(parts)
 
 
-def _html_table(table: Table) -> str:
+def html_table(table: Table) -> str:
     if not table.rows:
         return f"<p><strong>{escape(table.title)}</strong>: {escape(table.empty)}</p>"
     head = "".join(f'<th style="{STYLE["th"]}">{escape(column)}</th>' for column in table.columns)
