@@ -276,7 +276,6 @@ def _digest(args: argparse.Namespace) -> int:
     """Send (or list) each subscription's digest of its last whole week or month that is not sent yet."""
     from dashboard.notify import run, subscriptions
     from dashboard.notify.smtp import SendError
-    from dashboard.sync import BUSY, EXIT_CODES
 
     settings = load_settings(args.config)
     store = open_store(settings)
@@ -288,45 +287,39 @@ def _digest(args: argparse.Namespace) -> int:
     if args.send and settings.digest.smtp is None and any(s.channel == "email" for s in every):
         print("error: no mail server for the email digests: add [digest.smtp] to prodops.toml", file=sys.stderr)
         return 2
-    if not store.exists():
-        print(f"error: no database at {store.location}: run `python -m dashboard demo` or a sync first", file=sys.stderr)
-        return 2
-    try:
-        outcomes = run.run(store, settings, today(settings.org_timezone), send=args.send,
-                           say=lambda line: print(line, file=sys.stderr))
-    except SyncBusy as error:
-        print(f"error: {error}", file=sys.stderr)
-        return EXIT_CODES[BUSY]
-    except SendError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    return run.exit_code(outcomes)
+    return _send_or_list(store, settings, args.send, run.run, run.exit_code, (SendError,))
 
 
 def _alerts(args: argparse.Namespace) -> int:
     """Evaluate the [[alerts]] rules now and send (or list) each occurrence not sent yet, as a sync does after it runs."""
     from dashboard.notify import alerts
     from dashboard.notify.smtp import SendError
-    from dashboard.sync import BUSY, EXIT_CODES
 
     settings = load_settings(args.config)
     store = open_store(settings)
     if not settings.alerts:
         print("error: no alerts: add [[alerts]] to prodops.toml", file=sys.stderr)
         return 2
+    return _send_or_list(store, settings, args.send, alerts.run, alerts.exit_code, (SendError, ValueError))
+
+
+def _send_or_list(store, settings, send: bool, job, exit_code, refusals: tuple[type[Exception], ...]) -> int:
+    """Run a digest or alerts `job` with its outcome lines on stderr: 2 for no database or a refused
+    configuration (`refusals`), 75 when another run holds its lock, else the job's own exit code."""
+    from dashboard.sync import BUSY, EXIT_CODES
+
     if not store.exists():
         print(f"error: no database at {store.location}: run `python -m dashboard demo` or a sync first", file=sys.stderr)
         return 2
     try:
-        outcomes = alerts.run(store, settings, today(settings.org_timezone), send=args.send,
-                              say=lambda line: print(line, file=sys.stderr))
+        outcomes = job(store, settings, today(settings.org_timezone), send=send, say=lambda line: print(line, file=sys.stderr))
     except SyncBusy as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_CODES[BUSY]
-    except (SendError, ValueError) as error:
+    except refusals as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    return alerts.exit_code(outcomes)
+    return exit_code(outcomes)
 
 
 def _doctor(args: argparse.Namespace) -> int:
