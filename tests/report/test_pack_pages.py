@@ -14,7 +14,7 @@ the PATH; the test command does not install it (about 300 MB), so elsewhere each
 composed with Pillow instead: its pictures pasted where the deck places them, its text boxes and
 tables drawn as outlines. That sketch shows the layout, not PowerPoint's typesetting.
 
-Building the four files takes about half a minute (the charts go through kaleido and Chromium),
+Building the four files takes about half a minute (the charts go through plotly.js in Chromium),
 so each is built once for the module, and only on DuckDB: neither the rendering nor the layout
 depends on the store, and tests/report/test_report.py checks the pack's numbers on both.
 """
