@@ -14,6 +14,9 @@ digest twice (a run killed after the server took it, before the sent-log did) ca
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
+from concurrent.futures import Future
+from contextlib import ExitStack
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
@@ -53,16 +56,62 @@ def message(digest: Digest, pictures: dict[str, bytes], sender: str) -> EmailMes
     return mail
 
 
+class Pictures:
+    """The charts of a run's digests as PNG, drawn in the background by one Chromium (the QBR pack's
+    export) while the run builds the next digests: `order` a digest's charts as soon as it is built,
+    `of` waits for them. A chart shared by several digests is drawn once. When Chromium fails,
+    `on_error` is told why, once, and the digests from then on go without their charts."""
+
+    def __init__(self, on_error: Callable[[str], None]):
+        self._on_error = on_error
+        self._failed = False
+        self._stack = ExitStack()
+        self._renderer: images.Renderer | None = None
+        self._ordered: dict[str, tuple[Future, int]] = {}
+
+    def __enter__(self) -> Pictures:
+        try:
+            self._renderer = self._stack.enter_context(images.Renderer())
+        except images.ImageError as error:
+            self._fail(error)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stack.close()
+
+    def order(self, digest: Digest) -> None:
+        charts = [chart for chart in digest.charts() if chart.id not in self._ordered]
+        if self._renderer is None or self._failed or not charts:
+            return
+        drawn = self._renderer.draw([chart.figure for chart in charts])
+        self._ordered.update({chart.id: (drawn, index) for index, chart in enumerate(charts)})
+
+    def of(self, digest: Digest) -> dict[str, bytes]:
+        """The digest's charts by chart id; none once Chromium has failed."""
+        found = {}
+        for chart in digest.charts():
+            if chart.id in self._ordered and not self._failed:
+                drawn, index = self._ordered[chart.id]
+                try:
+                    found[chart.id] = drawn.result()[index]
+                except images.ImageError as error:
+                    self._fail(error)
+        return {} if self._failed else found
+
+    def _fail(self, error: images.ImageError) -> None:
+        self._failed = True
+        self._on_error(str(error))
+
+
 def pictures(digests: list[Digest]) -> tuple[dict[str, bytes], str | None]:
-    """Every chart of these digests as PNG, by chart id, in one batch of the QBR pack's export; none,
-    with the reason, when Chromium fails (a digest still goes without its charts)."""
-    charts = {chart.id: chart for item in digests for chart in item.charts()}
-    if not charts:
-        return {}, None
-    try:
-        return dict(zip(charts, images.render_png([chart.figure for chart in charts.values()]))), None
-    except images.ImageError as error:
-        return {}, str(error)
+    """Every chart of these digests as PNG, by chart id; none, with the reason, when Chromium fails
+    (a digest still goes without its charts)."""
+    errors: list[str] = []
+    with Pictures(errors.append) as drawing:
+        for item in digests:
+            drawing.order(item)
+        found = {chart_id: png for item in digests for chart_id, png in drawing.of(item).items()}
+    return found, (errors[0] if errors else None)
 
 
 def message_id(key: str, sender: str) -> str:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass
 from datetime import date
@@ -70,42 +70,56 @@ def _run(store: Store, settings: Settings, today: date, send: bool, mailer: Call
          say: Callable[[str], None]) -> list[Outcome]:
     facts = Facts(store, settings, today)
     done = sent_log.sent_keys(store)
-    outcomes, pending = [], []
+    outcomes, due = [], []
     for subscription in subscriptions.every(store, settings):
         _, period = digests.reporting_period(subscription.cadence, today, settings.week_start)
         if message_key(subscription, period) in done:
             outcomes.append(_outcome(subscription, period, SKIPPED))
-            continue
-        try:
-            pending.append(digests.build(subscription, facts))
-        except Exception as error:  # one subscription's fault must not stop the others
-            log.exception("digest for %s failed to build", subscription.id)
-            outcomes.append(_failed(store, subscription, period, f"could not build it: {type(error).__name__}: {error}",
-                                    record=send))
-    for outcome in outcomes:
-        say(outcome.log_line())
+            say(outcomes[-1].log_line())
+        else:
+            due.append((subscription, period))
     if not send:
-        for item in pending:
+        for item in _built(due, facts, store, outcomes, say, record=False):
             outcomes.append(_outcome(item.subscription, item.period, DRY, preview(item)))
             say(outcomes[-1].log_line())
         return outcomes
-    emails = [item for item in pending if item.subscription.channel == "email"]
+    emails = any(subscription.channel == "email" for subscription, _ in due)
     client = (mailer or (lambda: _mailer(settings)))() if emails else None
-    pictures = _pictures(emails, say) if emails else {}
-    with client or nullcontext():
-        for item in pending:
-            try:
-                if item.subscription.channel == "email":
-                    client.send(mail.message(item, pictures, settings.digest.smtp.sender))
+    with mail.Pictures(lambda error: _charts_left_out(error, say)) if emails else nullcontext() as pictures:
+        pending = []
+        for item in _built(due, facts, store, outcomes, say, record=True):
+            if item.subscription.channel == "email":
+                pictures.order(item)
+            pending.append(item)
+        with client or nullcontext():
+            for item in pending:
+                try:
+                    if item.subscription.channel == "email":
+                        client.send(mail.message(item, pictures.of(item), settings.digest.smtp.sender))
+                    else:
+                        _post(item, settings, post)
+                except SendError as error:
+                    outcomes.append(_failed(store, item.subscription, item.period, str(error)))
                 else:
-                    _post(item, settings, post)
-            except SendError as error:
-                outcomes.append(_failed(store, item.subscription, item.period, str(error)))
-            else:
-                sent_log.record(store, item.key, item.subscription.id, item.period.isoformat())
-                outcomes.append(_outcome(item.subscription, item.period, SENT, item.subject))
-            say(outcomes[-1].log_line())
+                    sent_log.record(store, item.key, item.subscription.id, item.period.isoformat())
+                    outcomes.append(_outcome(item.subscription, item.period, SENT, item.subject))
+                say(outcomes[-1].log_line())
     return outcomes
+
+
+def _built(due: list[tuple[Subscription, date]], facts: Facts, store: Store, outcomes: list[Outcome],
+           say: Callable[[str], None], record: bool) -> Iterator[Digest]:
+    """Each due subscription's digest; one that fails to build is an outcome (written down when `record`)."""
+    for subscription, period in due:
+        try:
+            item = digests.build(subscription, facts)
+        except Exception as error:  # one subscription's fault must not stop the others
+            log.exception("digest for %s failed to build", subscription.id)
+            outcomes.append(_failed(store, subscription, period, f"could not build it: {type(error).__name__}: {error}",
+                                    record=record))
+            say(outcomes[-1].log_line())
+            continue
+        yield item
 
 
 def exit_code(outcomes: list[Outcome]) -> int:
@@ -143,12 +157,9 @@ def webhook_of(settings: Settings, subscription: Subscription) -> tuple[str, Web
     return name, hook
 
 
-def _pictures(pending: list[Digest], say: Callable[[str], None]) -> dict[str, bytes]:
-    """Every chart of the run's digests as PNG, in one batch; none (the digests still go) when Chromium fails."""
-    found, error = mail.pictures(pending)
-    if error:
-        say(json.dumps({"event": "digest", "status": "charts left out", "detail": error}))
-    return found
+def _charts_left_out(error: str, say: Callable[[str], None]) -> None:
+    """The digests go without their charts when Chromium fails; the log says why, once."""
+    say(json.dumps({"event": "digest", "status": "charts left out", "detail": error}))
 
 
 def _outcome(subscription: Subscription, period: date, status: str, detail: str = "") -> Outcome:

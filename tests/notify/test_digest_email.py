@@ -163,3 +163,20 @@ def test_every_figure_is_a_published_cell_and_a_lead_reads_only_their_scope(demo
     if allowed == "team":
         assert any(r["value"] is None and r["n"] is None for r in made.records() if r.get("kind") in ("chart", "scorecard")), \
             "a lead's small-group cells stay hidden"
+
+
+def test_without_chromium_the_digests_go_without_charts_and_the_log_says_why_once(databases, demo_db, tmp_path,
+                                                                                 monkeypatch):
+    monkeypatch.setenv("BROWSER_PATH", str(tmp_path / "no-chromium"))
+    store = Store(databases.copy(demo_db, tmp_path, "digest_no_charts"))
+    with SmtpServer(tmp_path) as server:
+        settings = settings_for(server.port)
+        said: list[str] = []
+        outcomes = run.run(store, settings, DEMO_TODAY, send=True, mailer=mailer(server, settings), say=said.append)
+    assert [o.status for o in outcomes] == ["sent"] * 4
+    left_out = [line for line in said if "charts left out" in line]
+    assert len(left_out) == 1 and "no-chromium" in left_out[0]
+    for address in (VP, GROUP_LEAD, TEAM_LEAD, OPS):
+        (mail,) = server.inbox.to(address)
+        assert not [part for part in mail.walk() if part.get_content_type() == "image/png"]
+        assert "cid:" not in html_of(mail)
