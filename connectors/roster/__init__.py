@@ -5,10 +5,11 @@ The roster is a CSV export from the HR system, one row per person, read with exp
     person_id, name, email, role, team_id, group, time_zone, working_hours, start_date, end_date
     (optional: team_name, team_since)
 
-`role` is pm, ops, eng, design, leader or other; `team_id` may be blank except for PMs (operations
-is not in a product team); `working_hours` is blank (the configured default) or `09:00-17:00`,
-optionally followed by days (`mon-thu` or `mon,tue,wed`); dates are YYYY-MM-DD and `end_date` is
-the last working day. A missing column stops the load with an error naming the file and column;
+`role` is pm, ops (operations staff), prodops (the product-operations function), eng, design,
+leader or other; `team_id` may be blank except for PMs (operations is not in a product team);
+`working_hours` is blank (the configured default) or `09:00-17:00`, optionally followed by days
+(`mon-thu` or `mon,tue,wed`); dates are YYYY-MM-DD and `end_date` is the last working day. A
+missing column stops the load with an error naming the file and column;
 a bad row is reported with its file, row and column and left out, and the rest is loaded.
 
 Every load is a snapshot taken on `as_of`, and history is kept: when a person's team or role

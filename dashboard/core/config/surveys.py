@@ -11,7 +11,10 @@ from dashboard.core.config.base import _Strict
 SCALE_RANGES: dict[str, tuple[float, float]] = {
     "likert5": (1, 5), "likert7": (1, 7), "nps": (0, 10), "0-10": (0, 10), "percent": (0, 100),
 }
-ROLES = ("pm", "ops", "eng", "design", "leader", "other")
+Role = Literal["pm", "ops", "prodops", "eng", "design", "leader", "other"]
+"""A person's role in the roster and a survey respondent's: `ops` is operations staff (the other side
+of product/operations alignment), `prodops` the product-operations function itself."""
+ROLES: tuple[str, ...] = Role.__args__
 TEAM_ROLES = ("pm", "eng", "design")  # roles that belong to a product team; others answer for the organisation
 # Answer labels most tools write for the usual Likert items; a question names one with `values`.
 CODEBOOKS: dict[str, dict[str, float]] = {
@@ -82,12 +85,12 @@ class SurveyMapping(_Strict):
     date_order: Literal["dmy", "mdy", "ymd"] | None = Field(
         None, description="how slashed dates read (Google Forms, SurveyMonkey, Microsoft Forms follow the locale)"
     )
-    audience: list[Literal["pm", "ops", "eng", "design", "leader", "other"]] = Field(
+    audience: list[Role] = Field(
         default_factory=lambda: ["pm", "ops"], min_length=1, description="roles invited; the response rate's base"
     )
-    role: Literal["pm", "ops", "eng", "design", "leader", "other"] | None = None
+    role: Role | None = None
     role_question: str | None = None
-    role_values: dict[str, Literal["pm", "ops", "eng", "design", "leader", "other"]] = Field(default_factory=dict)
+    role_values: dict[str, Role] = Field(default_factory=dict)
     team_question: str | None = None
     team_aliases: dict[str, str] = Field(default_factory=dict, description="answer -> team_id")
     ignore: list[str] = Field(default_factory=list, description="columns that are not scored (comments, checkboxes)")
