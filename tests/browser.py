@@ -37,6 +37,7 @@ PAGES = {
     "releases": "releases",
     "alignment": "alignment",
     "checkins": "checkins",
+    "product_ops": "product-ops",
     "surveys": "surveys",
     "data": "data",
     "subscriptions": "subscriptions",

@@ -38,6 +38,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("releases.py", "Releases", ":material/rocket_launch:", "releases"),
     PageSpec("alignment.py", "Alignment", ":material/handshake:", "alignment"),
     PageSpec("checkins.py", "Check-ins", ":material/fact_check:", "checkins"),
+    PageSpec("product_ops.py", "Product ops itself", ":material/hub:", "product-ops"),
     PageSpec("surveys.py", "Surveys", ":material/forum:", "surveys"),
     PageSpec("data.py", "Data", ":material/database:", "data", needs="data"),
     PageSpec("subscriptions.py", "Subscriptions", ":material/forward_to_inbox:", "subscriptions", needs="subscribe"),

@@ -28,6 +28,7 @@ SIGNAL_PAGES = {
     page_file("releases.py"): ["S3"],
     page_file("alignment.py"): ["S4", "checkins"],
     page_file("checkins.py"): ["checkins"],
+    page_file("product_ops.py"): ["ops"],
 }
 LEADERSHIP_PAGES = [page_file("bottlenecks.py"), page_file("qbr.py")]
 PAGES = [page_file("overview.py"), *LEADERSHIP_PAGES, *SIGNAL_PAGES, page_file("surveys.py"), page_file("data.py")]
