@@ -1,7 +1,8 @@
 """The metric catalog as Markdown, written from the registry so the docs cannot drift from the code."""
 from __future__ import annotations
 
-from dashboard.metrics import METRICS, SIGNALS
+from dashboard.metrics import METRICS
+from dashboard.metrics.registry import GROUPS
 
 
 def catalog_markdown() -> str:
@@ -10,7 +11,7 @@ def catalog_markdown() -> str:
         lines.append(
             f"| {metric.signal} | `{metric.id}` | **{metric.title}.** {metric.definition} | {metric.better} | {metric.n_label} |"
         )
-    legend = "; ".join(f"**{key}** {signal.question}" for key, signal in SIGNALS.items())
+    legend = "; ".join(f"**{key}** {signal.question}" for key, signal in GROUPS.items())
     return "\n".join([legend + ".", "", *lines])
 
 

@@ -1,10 +1,11 @@
 """Product ops itself: the function's own health on one screen, for a VP and for product ops."""
 from __future__ import annotations
 
-from dashboard.app import product_ops_panels, product_ops_views, ui
+from dashboard.app import product_ops_panels, ui
+from dashboard.metrics.registry import PRODUCT_OPS
 
 filters = ui.require_filters()
-ui.page_header("Product ops itself", product_ops_views.QUESTION, filters)
+ui.page_header("Product ops itself", PRODUCT_OPS.question, filters)
 product_ops_panels.warnings(filters)
 product_ops_panels.founding()
 ui.metric_grid("ops", filters)

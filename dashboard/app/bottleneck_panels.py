@@ -11,7 +11,8 @@ from dashboard.analysis import bottlenecks
 from dashboard.app import navigation, ui, views
 from dashboard.core import periods, safe_text
 from dashboard.core.words import NO_VALUE
-from dashboard.metrics import METRICS, SIGNALS
+from dashboard.metrics import METRICS
+from dashboard.metrics.registry import GROUPS
 
 # ---------------------------------------------------------------------------------------------
 # Bottlenecks
@@ -102,7 +103,7 @@ def bottleneck_drilldown(focus: str, ranked: pd.DataFrame, filters: ui.Filters, 
         team_names = {team: names.get(team, team) for team in frame["Team"].unique()} if "Team" in frame else {}
         shown = frame.assign(Team=frame["Team"].map(team_names)) if team_names else frame
         st.dataframe(shown, hide_index=True, width="stretch", height="content" if len(shown) <= 12 else 400)
-    page = "surveys.py" if "survey" in metric.sources else SIGNALS[metric.signal].page if metric.signal in SIGNALS else "overview.py"
+    page = "surveys.py" if "survey" in metric.sources else GROUPS[metric.signal].page if metric.signal in GROUPS else "overview.py"
     title = navigation.title_of(page)
     params = ui.filter_params(focused)
     st.page_link(str(navigation.PAGES_DIR / page), label=f"See {metric.title.lower()} for {where} on the {title} page", icon=":material/open_in_new:",

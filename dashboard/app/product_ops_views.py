@@ -13,7 +13,6 @@ from dashboard.metrics import METRICS, SIGNALS, Scope
 
 FOUNDED = re.compile(r"product[ -]?op(eration)?s\b.*\bfounded|\bfounded\b.*product[ -]?op(eration)?s", re.IGNORECASE)
 """The annotation that dates the function: "Product ops team founded", "Founded product operations"."""
-QUESTION = "Is product ops building systems, close to product and to operations, and invested in on time?"
 
 
 def warnings(scope: Scope, scope_id: str, last_quarter: date) -> list[early_warnings.EarlyWarning]:

@@ -63,6 +63,13 @@ SIGNALS: dict[str, Signal] = {signal.id: signal for signal in (
     Signal("checkins", "Check-ins are delivered", "checkin_compliance_rate", "checkins.py",
            (("checkin_compliance_rate", "week"), ("checkin_on_time_rate", "week"))),
 )}
+PRODUCT_OPS = Signal("ops", "Product ops builds systems, close to product and operations, invested in on time",
+                     "pms_per_prodops", "product_ops.py")
+"""The function's own health: the guide's four common mistakes, as early warnings. A group of its
+own, kept out of `SIGNALS`, so the four signs' verdicts, scorecards, digests and QBR sections stay
+the four signs (and check-ins); its page is Product ops itself."""
+GROUPS: dict[str, Signal] = {**SIGNALS, PRODUCT_OPS.id: PRODUCT_OPS}
+"""Every group a metric's `signal` may name: the signs, check-ins and the function itself."""
 SERIES_COLUMNS = ["metric_id", "period_start", "grain", "scope", "scope_id", "value", "n"]
 ROSTER = ("teams", "people", "memberships", "team_groups")
 """Tables every metric reads, to place its records on teams and groups."""

@@ -37,7 +37,8 @@ from dashboard.core import periods
 from dashboard.core.config import Alert, Settings
 from dashboard.core.store import Store, SyncBusy, utc_now
 from dashboard.derive.checkins.compliance import open_misses
-from dashboard.metrics import METRICS, SIGNALS, load_tables
+from dashboard.metrics import METRICS, load_tables
+from dashboard.metrics.registry import GROUPS
 from dashboard.notify import alert_mail, chat, webhook
 from dashboard.notify.facts import Facts
 from dashboard.notify.health import ERROR_CHARS
@@ -166,7 +167,7 @@ def _metric(rule, ctx: Context) -> list[Occurrence]:
             rule, f"{metric.id}:{rule.scope}:{scope_id}", periods.label(since, rule.grain),
             f"{metric.title} in {ctx.name(scope_id)}: {rows[0][1]} against a target {sign} {metric.format(target.target)}"
             f" since {periods.label(since, rule.grain)}",
-            ["Period", "Value", "n", "Status"], rows, ctx.url(SIGNALS[metric.signal].page, rule.grain, group, team)))
+            ["Period", "Value", "n", "Status"], rows, ctx.url(GROUPS[metric.signal].page, rule.grain, group, team)))
     return found
 
 

@@ -97,6 +97,13 @@ DEFAULT_TARGETS: dict[str, Target] = {
     "alignment_gap": Target(target=5, tolerance=5),
     "checkin_compliance_rate": Target(target=0.95, tolerance=0.1),
     "checkin_on_time_rate": Target(target=0.85, tolerance=0.1),
+    # The bands of the four common mistakes' early warnings (dashboard/analysis/early_warnings.py).
+    "ops_decision_share": Target(target=0.15, tolerance=0.10),
+    "decision_rights_score": Target(target=65, tolerance=10),
+    "prodops_coordination_share": Target(target=0.35, tolerance=0.10),
+    "prodops_systems_work_share": Target(target=0.50, tolerance=0.15),
+    "prodops_time_with_pms_share": Target(target=0.30, tolerance=0.10),
+    "prodops_time_with_operations_share": Target(target=0.15, tolerance=0.05),
 }
 
 
