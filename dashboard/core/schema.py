@@ -55,6 +55,7 @@ TABLES: dict[str, Table] = {
         _table(
             "work_item_transitions", ("item_id", "at", "field", "to_value"),
             item_id="VARCHAR", at="TIMESTAMP", field="VARCHAR", from_value="VARCHAR", to_value="VARCHAR",
+            author_id="VARCHAR",
         ),
         _table(
             "releases", ("release_id",),
@@ -252,6 +253,11 @@ NOTIFY_TABLES = [
 ]
 MIGRATIONS.append([table.ddl() for table in NOTIFY_TABLES])  # 11
 TABLES.update({table.name: table for table in NOTIFY_TABLES})
+SCHEMA_VERSION = len(MIGRATIONS)
+
+# 12: who made each change (a roster person, else `jira:<id>`), and the decision fields besides status
+# (`dashboard.core.decisions`): product ops deciding instead of informing is read from the authors (issue 21).
+MIGRATIONS.append(["ALTER TABLE work_item_transitions ADD COLUMN IF NOT EXISTS author_id VARCHAR"])
 SCHEMA_VERSION = len(MIGRATIONS)
 
 PUBLICATION_TABLES = ("privacy_records", "privacy_cells", *(table.name for table in SERIES_TABLES))

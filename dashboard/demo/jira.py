@@ -281,7 +281,7 @@ def status_path(steps: int) -> list[tuple[str, str]]:
 def make_transitions(story: Story, items: pd.DataFrame, status_changes: tuple[int, int] = SMALL.status_changes
                      ) -> pd.DataFrame:
     """`status_changes` (2-4 in the small organisation) status changes for each resolved item, the last one
-    at its resolution; one for an item in progress."""
+    at its resolution; one for an item in progress. Each is made by the item's reporter, else its assignee."""
     rng = stream("transitions")
     done = items["resolved"].notna().to_numpy()
     lo, hi = status_changes
@@ -304,6 +304,7 @@ def make_transitions(story: Story, items: pd.DataFrame, status_changes: tuple[in
         "field": "status",
         "from_value": [p[0] for p in pairs],
         "to_value": [p[1] for p in pairs],
+        "author_id": items["reporter_id"].fillna(items["assignee_id"]).to_numpy()[row],
     })
 
 
@@ -379,11 +380,11 @@ def _issues(items: pd.DataFrame, ordered: pd.DataFrame, users: dict[str, dict], 
     created, updated, resolved = (_jira_times(items[column]) for column in ("created", "updated", "resolved"))
     at = _jira_times(ordered["at"])
     histories: dict[str, list[dict]] = {}
-    for n, (item_id, history_id, old, new) in enumerate(
-        zip(*(ordered[column].tolist() for column in ("item_id", "history_id", "from_value", "to_value")))
+    for n, (item_id, history_id, old, new, author) in enumerate(
+        zip(*(ordered[column].tolist() for column in ("item_id", "history_id", "from_value", "to_value", "author_id")))
     ):
         histories.setdefault(item_id, []).append({
-            "id": history_id, "created": at[n],
+            "id": history_id, "author": users.get(author) if isinstance(author, str) else None, "created": at[n],
             "items": [{"field": "status", "fieldtype": "jira", "fieldId": "status",
                        "from": STATUSES[old][0], "fromString": old, "to": STATUSES[new][0], "toString": new}],
         })
