@@ -265,7 +265,7 @@ PUBLICATION_TABLES = ("privacy_records", "privacy_cells", *(table.name for table
 has published more (and may hold a figure back) than one that received it in one."""
 
 SERIES_INPUTS = (
-    "teams", "people", "memberships", "pm_weeks", "work_items", "releases", "release_plans",
+    "teams", "people", "memberships", "pm_weeks", "work_items", "work_item_transitions", "releases", "release_plans",
     "checkins", "survey_questions", "survey_answers", "survey_waves", "team_groups", "privacy_cells",
 )
 """The tables metric series are computed from: a write to any of them makes stored series stale."""
