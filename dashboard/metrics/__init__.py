@@ -67,6 +67,7 @@ def read_tables(query: Callable[..., pd.DataFrame], names: tuple[str, ...] = NEE
     a mean summed in another order can differ in its last digit, and a series must depend on
     the tables' content only, not on how their rows lie in the file. With `recent`, only
     `RECENT_ROWS` from that day on, and the work of releases shipped from that day on or not yet.
+    A file written before the transitions had authors (schema 12) reads as if no author were known.
     """
     present = set(query("SELECT table_name FROM information_schema.tables")["table_name"])
     tables = {name: _read(query, name, recent) if name in present else pd.DataFrame(columns=list(TABLES[name].columns))
@@ -81,8 +82,10 @@ def read_tables(query: Callable[..., pd.DataFrame], names: tuple[str, ...] = NEE
         )
     if "work_item_transitions" in names and {"work_items", "work_item_transitions"} <= present:
         since = "" if recent is None else " AND t.\"at\" >= ?"
+        kept = query("SELECT column_name FROM information_schema.columns WHERE table_name = 'work_item_transitions'")
+        author = "t.author_id" if "author_id" in set(kept["column_name"]) else "CAST(NULL AS VARCHAR) AS author_id"
         tables["decision_edits"] = query(
-            "SELECT t.item_id, t.\"at\", t.field, t.to_value, t.author_id, w.project FROM work_item_transitions AS t "
+            f"SELECT t.item_id, t.\"at\", t.field, t.to_value, {author}, w.project FROM work_item_transitions AS t "
             f"JOIN work_items AS w ON w.item_id = t.item_id WHERE w.kind = 'work' AND {DECISION_ROWS}{since} "
             "ORDER BY t.item_id, t.\"at\", t.field, t.to_value",
             [] if recent is None else [recent],

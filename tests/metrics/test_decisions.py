@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from datetime import date
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pytest
 
 from dashboard.core.config import Settings
-from dashboard.metrics import compute_series
+from dashboard.core.schema import TABLES
+from dashboard.metrics import compute_series, read_tables
 from dashboard.metrics.registry import EVERY_SCOPE
 from tests.metrics.test_metrics import Q1, value
 from tests.tables import TEAMS, make_tables
@@ -171,3 +173,17 @@ def test_every_cell_agrees_with_a_recomputation_from_the_canonical_tables(grain,
     assert (series["value"].isna() == (series["n"].isna() | series["n"].eq(0))).all()
     together = compute_series(t, settings, grain, EVERY_SCOPE, *Q1, ["ops_decision_share"])
     pd.testing.assert_frame_equal(together[together["scope"] == scope].reset_index(drop=True), series.reset_index(drop=True))
+
+
+def test_a_store_written_before_transitions_had_authors_still_loads():
+    """A dashboard may open a file no write has migrated yet: the edits load, with no author known."""
+    con = duckdb.connect()
+    for name in ("work_items", "work_item_transitions"):
+        con.execute(TABLES[name].ddl())
+    con.execute("ALTER TABLE work_item_transitions DROP COLUMN author_id")
+    con.execute("INSERT INTO work_items (source, item_id, kind, project) VALUES ('jira', 'i1', 'work', 'ONE')")
+    con.execute("INSERT INTO work_item_transitions VALUES ('i1', TIMESTAMP '2026-01-05 10:00', 'priority', 'Low', 'High')")
+    tables = read_tables(lambda sql, params=None: con.execute(sql, params or []).df(), ("work_items", "work_item_transitions"))
+    edits = tables["decision_edits"]
+    assert edits[["item_id", "field", "project"]].values.tolist() == [["i1", "priority", "ONE"]]
+    assert edits["author_id"].isna().all()
