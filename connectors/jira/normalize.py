@@ -16,11 +16,16 @@ from datetime import UTC, date, datetime
 
 import pandas as pd
 
+from dashboard.core import decisions
 from dashboard.core.config import DataRequestSelector, JiraSource
 from dashboard.core.schema import TABLES
 
 SOURCE = "jira"
-STATUS = "status"
+STATUS = decisions.STATUS
+KEPT_FIELDS = {"status": decisions.STATUS, "priority": decisions.PRIORITY, "Fix Version": decisions.FIX_VERSION,
+               "Rank": decisions.RANK}
+"""Changelog field names (as Jira spells them in a history item's `field`, on Cloud and Data Center)
+kept as transitions, under their canonical names: the status history and the decision edits."""
 
 
 class NormalizeError(ValueError):
@@ -116,7 +121,7 @@ def normalize(
     for issue in issues:
         item = work_item(issue, rules)
         items.append(item)
-        transitions.extend(status_transitions(issue, item["item_id"]))
+        transitions.extend(field_changes(issue, item["item_id"], rules))
     releases, plans = [], []
     seen_at = utc(observed_at, "observed_at")
     for project, project_versions in versions.items():
@@ -191,30 +196,44 @@ def work_item(issue: dict, rules: Rules) -> dict:
     }
 
 
-def status_transitions(issue: dict, item_id: str) -> list[dict]:
-    """Every status change in the issue's changelog, in whatever order Jira listed the histories."""
+def field_changes(issue: dict, item_id: str, rules: Rules | None = None) -> list[dict]:
+    """Every change of a `KEPT_FIELDS` field in the issue's changelog, each with its author, in
+    whatever order Jira listed the histories.
+
+    Only Jira's own `status` field is the status (a custom field may be called "status" too).
+    A fix version is one item per version added (`toString` its name) or removed (`fromString`
+    its name, no `to`); two identical rows (same item, time, field and value) are one.
+    """
     log = issue.get("changelog")
     if not log:
         return []
+    rules = rules or Rules()
     key = issue.get("key") or item_id
     histories = log.get("histories") or []
     if log.get("total", len(histories)) > len(histories):
         raise NormalizeError(
             f"Jira issue {key}: changelog has {len(histories)} of {log['total']} histories; fetch the rest before normalizing"
         )
-    rows, seen = [], set()
+    rows, seen, kept = [], set(), set()
     for history in histories:
         if history.get("id") is not None:
             if history["id"] in seen:
                 continue
             seen.add(history["id"])
         at = utc(history.get("created"), f"{key} changelog history {history.get('id')} created")
+        author = rules.person(history.get("author"))
         for change in history.get("items") or []:
-            if change.get("field") == STATUS and change.get("fieldtype", "jira") == "jira":
-                rows.append({
-                    "item_id": item_id, "at": at, "field": STATUS,
-                    "from_value": change.get("fromString"), "to_value": change.get("toString") or change.get("to") or "",
-                })
+            field_name = KEPT_FIELDS.get(change.get("field"))
+            if field_name is None or (field_name == STATUS and change.get("fieldtype", "jira") != "jira"):
+                continue
+            to_value = change.get("toString") or change.get("to") or ""
+            if (at, field_name, to_value) in kept:
+                continue
+            kept.add((at, field_name, to_value))
+            rows.append({
+                "item_id": item_id, "at": at, "field": field_name,
+                "from_value": change.get("fromString"), "to_value": to_value, "author_id": author,
+            })
     return rows
 
 

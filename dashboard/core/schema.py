@@ -55,6 +55,7 @@ TABLES: dict[str, Table] = {
         _table(
             "work_item_transitions", ("item_id", "at", "field", "to_value"),
             item_id="VARCHAR", at="TIMESTAMP", field="VARCHAR", from_value="VARCHAR", to_value="VARCHAR",
+            author_id="VARCHAR",
         ),
         _table(
             "releases", ("release_id",),
@@ -254,12 +255,17 @@ MIGRATIONS.append([table.ddl() for table in NOTIFY_TABLES])  # 11
 TABLES.update({table.name: table for table in NOTIFY_TABLES})
 SCHEMA_VERSION = len(MIGRATIONS)
 
+# 12: who made each change (a roster person, else `jira:<id>`), and the decision fields besides status
+# (`dashboard.core.decisions`): product ops deciding instead of informing is read from the authors (issue 21).
+MIGRATIONS.append(["ALTER TABLE work_item_transitions ADD COLUMN IF NOT EXISTS author_id VARCHAR"])
+SCHEMA_VERSION = len(MIGRATIONS)
+
 PUBLICATION_TABLES = ("privacy_records", "privacy_cells", *(table.name for table in SERIES_TABLES))
 """What has been published, version by version: a store that received the same data in two writes
 has published more (and may hold a figure back) than one that received it in one."""
 
 SERIES_INPUTS = (
-    "teams", "people", "memberships", "pm_weeks", "work_items", "releases", "release_plans",
+    "teams", "people", "memberships", "pm_weeks", "work_items", "work_item_transitions", "releases", "release_plans",
     "checkins", "survey_questions", "survey_answers", "survey_waves", "team_groups", "privacy_cells",
 )
 """The tables metric series are computed from: a write to any of them makes stored series stale."""

@@ -12,6 +12,9 @@ data requests and check-ins are told apart, and people are matched to the roster
   is always close to the release day, which is why slip is measured against the first plan.
 - Three quarters ago a self-serve insights portal launches: ad-hoc data requests fall from
   about 3.5 to 1.2 per PM per month and are fulfilled twice as fast.
+- Release work is re-prioritised, re-ranked and planned into its fix version by the team's PMs;
+  once the roster has product-ops people, they make a few of those decisions, and in Growth
+  (`DECIDING_GROUP`) about half: product ops deciding instead of informing.
 """
 from __future__ import annotations
 
@@ -25,6 +28,7 @@ import pandas as pd
 
 from connectors.jira import JiraFrames, Rules, normalize, plan_changes, version_plans
 from dashboard.core.config import DataRequestSelector, JiraSource
+from dashboard.core.decisions import FIX_VERSION, PRIORITY, RANK
 from dashboard.demo.org import SLIPPING_GROUP, members_at
 from dashboard.demo.scale import SMALL, Scale
 from dashboard.demo.story import DAY, HOUR, SOURCE, Story, business_time, stream, timestamps, to_utc
@@ -35,6 +39,10 @@ JIRA_ZONE = "Europe/London"
 CHECKIN_TYPE = "Check-in"
 DATA_PROJECT = "DATA"
 CHECKIN_PROJECT = "CHK"
+DECIDING_GROUP = "Growth"
+"""The group whose release work product-ops people decide about half the time."""
+OPS_DECIDE = (0.08, 0.5)
+"""The chance a decision edit is made by a product-ops person: elsewhere, in `DECIDING_GROUP`."""
 
 
 def jira_source(org: pd.DataFrame) -> JiraSource:
@@ -281,7 +289,7 @@ def status_path(steps: int) -> list[tuple[str, str]]:
 def make_transitions(story: Story, items: pd.DataFrame, status_changes: tuple[int, int] = SMALL.status_changes
                      ) -> pd.DataFrame:
     """`status_changes` (2-4 in the small organisation) status changes for each resolved item, the last one
-    at its resolution; one for an item in progress."""
+    at its resolution; one for an item in progress. Each is made by the item's reporter, else its assignee."""
     rng = stream("transitions")
     done = items["resolved"].notna().to_numpy()
     lo, hi = status_changes
@@ -304,12 +312,47 @@ def make_transitions(story: Story, items: pd.DataFrame, status_changes: tuple[in
         "field": "status",
         "from_value": [p[0] for p in pairs],
         "to_value": [p[1] for p in pairs],
+        "author_id": items["reporter_id"].fillna(items["assignee_id"]).to_numpy()[row],
     })
 
 
+def make_decision_edits(items: pd.DataFrame, moves: pd.DataFrame, releases: pd.DataFrame, roster: pd.DataFrame,
+                        memberships: pd.DataFrame, deciding_teams: frozenset[str] = frozenset()) -> pd.DataFrame:
+    """One to three decision edits on each piece of release work that has moved: a priority
+    change, a re-rank, its planning into its fix version. Each lands before the item's last status
+    change, so `updated` stays that change. The author is a PM of the item's team, or with
+    `OPS_DECIDE`'s chance (the second in `deciding_teams`) a product-ops person of the roster."""
+    rng = stream("decision edits")
+    last = moves.groupby("item_id")["at"].max()
+    work = items[items["item_id"].isin(last.index) & items["fix_versions"].map(len).gt(0)]
+    work = work[~work["project"].isin([DATA_PROJECT, CHECKIN_PROJECT])].reset_index(drop=True)
+    counts = rng.integers(1, 4, len(work))
+    edits = work.loc[work.index.repeat(counts), ["item_id", "created", "fix_versions"]].reset_index(drop=True)
+    edits["team_id"] = edits["fix_versions"].str[0].map(releases.drop_duplicates("name").set_index("name")["team_id"])
+    ends = pd.to_datetime(edits["item_id"].map(last))
+    created = pd.to_datetime(edits["created"])
+    edits["at"] = timestamps(created + (ends - created) * rng.uniform(0.05, 0.95, len(edits)))
+    kind = rng.choice([PRIORITY, RANK, FIX_VERSION], size=len(edits), p=[0.4, 0.4, 0.2])
+    up = rng.random(len(edits)) < 0.5
+    edits["field"] = kind
+    edits["from_value"] = np.select([kind == PRIORITY, kind == RANK], ["Medium", ""], None)
+    edits["to_value"] = np.select(
+        [kind == PRIORITY, kind == RANK],
+        [np.where(up, "High", "Low"), np.where(up, "Ranked higher", "Ranked lower")], edits["fix_versions"].str[0])
+    edits["author_id"] = _pick_member(rng, memberships, edits[["team_id", "at"]].rename(columns={"at": "created"}))
+    ops = roster.loc[roster["role"] == "prodops", "person_id"].to_numpy()
+    chance = np.where(edits["team_id"].isin(deciding_teams), OPS_DECIDE[1], OPS_DECIDE[0])
+    by_ops = (rng.random(len(edits)) < chance) & (len(ops) > 0)
+    picked = ops[rng.integers(0, len(ops), len(edits))] if len(ops) else np.full(len(edits), None)
+    edits["author_id"] = edits["author_id"].where(~by_ops, pd.Series(picked, dtype=object))
+    return edits[["item_id", "at", "field", "from_value", "to_value", "author_id"]]
+
+
 def make_work_items(story: Story, releases: pd.DataFrame, roster: pd.DataFrame, memberships: pd.DataFrame,
-                    checkins: pd.DataFrame, scale: Scale = SMALL) -> pd.DataFrame:
-    """Release work, data requests and check-in tickets, numbered the way Jira would: by creation.
+                    checkins: pd.DataFrame, scale: Scale = SMALL, deciding_teams: frozenset[str] = frozenset()
+                    ) -> pd.DataFrame:
+    """Release work, data requests and check-in tickets, numbered the way Jira would: by creation,
+    with their status changes and decision edits (`make_decision_edits`).
 
     `updated` is the last change: the latest status change, else creation.
     """
@@ -328,7 +371,8 @@ def make_work_items(story: Story, releases: pd.DataFrame, roster: pd.DataFrame, 
     last = transitions.groupby("item_id")["at"].max()
     updated = items["item_id"].map(last)
     items["updated"] = timestamps(updated.where(updated.notna(), items["created"]))
-    return items, transitions
+    edits = make_decision_edits(items, transitions, releases, roster, memberships, deciding_teams)
+    return items, pd.concat([transitions, edits], ignore_index=True)
 
 
 # --- as Jira writes it ----------------------------------------------------------------------
@@ -373,19 +417,36 @@ def _numbered_histories(transitions: pd.DataFrame) -> pd.DataFrame:
     return ordered
 
 
+PRIORITY_IDS = {"High": "2", "Medium": "3", "Low": "4"}
+
+
+def _history_item(field: str, old, new, version_ids: dict[str, str]) -> dict:
+    """One changelog item as Jira writes it, from a transition row of the demo's model."""
+    if field == PRIORITY:
+        return {"field": "priority", "fieldtype": "jira", "fieldId": "priority", "from": PRIORITY_IDS[old],
+                "fromString": old, "to": PRIORITY_IDS[new], "toString": new}
+    if field == RANK:
+        return {"field": "Rank", "fieldtype": "custom", "fieldId": "customfield_10019", "from": "", "fromString": "",
+                "to": "", "toString": new}
+    if field == FIX_VERSION:
+        return {"field": "Fix Version", "fieldtype": "jira", "fieldId": "fixVersions", "from": None, "fromString": None,
+                "to": version_ids[new], "toString": new}
+    return {"field": "status", "fieldtype": "jira", "fieldId": "status",
+            "from": STATUSES[old][0], "fromString": old, "to": STATUSES[new][0], "toString": new}
+
+
 def _issues(items: pd.DataFrame, ordered: pd.DataFrame, users: dict[str, dict], version_ids: dict[str, str],
             projects: dict[str, str]) -> list[dict]:
     """`items` as the REST v2 search returns them, their changelogs from `ordered` (`_numbered_histories`)."""
     created, updated, resolved = (_jira_times(items[column]) for column in ("created", "updated", "resolved"))
     at = _jira_times(ordered["at"])
     histories: dict[str, list[dict]] = {}
-    for n, (item_id, history_id, old, new) in enumerate(
-        zip(*(ordered[column].tolist() for column in ("item_id", "history_id", "from_value", "to_value")))
+    for n, (item_id, history_id, field, old, new, author) in enumerate(
+        zip(*(ordered[column].tolist() for column in ("item_id", "history_id", "field", "from_value", "to_value", "author_id")))
     ):
         histories.setdefault(item_id, []).append({
-            "id": history_id, "created": at[n],
-            "items": [{"field": "status", "fieldtype": "jira", "fieldId": "status",
-                       "from": STATUSES[old][0], "fromString": old, "to": STATUSES[new][0], "toString": new}],
+            "id": history_id, "author": users.get(author) if isinstance(author, str) else None, "created": at[n],
+            "items": [_history_item(field, old, new, version_ids)],
         })
     statuses = {name: _status(name) for name in STATUSES}
     projects = {key: {"id": project_id, "key": key} for key, project_id in projects.items()}
@@ -491,11 +552,15 @@ class JiraExport:
     synced_at: datetime
 
 
+def deciding_teams(org: pd.DataFrame) -> frozenset[str]:
+    return frozenset(org.loc[org["group_name"] == DECIDING_GROUP, "team_id"])
+
+
 def jira_export(story: Story, org: pd.DataFrame, roster: pd.DataFrame, memberships: pd.DataFrame,
                 checkins: pd.DataFrame, scale: Scale = SMALL) -> JiraExport:
     """Releases, their plans and every work item, generated and written as Jira's REST JSON."""
     releases, plans = make_releases(story, org, scale)
-    items, transitions = make_work_items(story, releases, roster, memberships, checkins, scale)
+    items, transitions = make_work_items(story, releases, roster, memberships, checkins, scale, deciding_teams(org))
     projects = {project: str(10001 + n) for n, project in enumerate([*org["project"], DATA_PROJECT, CHECKIN_PROJECT])}
     return JiraExport(
         issues=issues_json(items, transitions, jira_users(roster), releases, projects),
@@ -512,7 +577,7 @@ def read_jira(story: Story, org: pd.DataFrame, roster: pd.DataFrame, memberships
     `Scale.jira_batch` at a time, so the whole REST JSON of a large organisation is never in memory."""
     scale = story.scale
     releases, plans = make_releases(story, org, scale)
-    items, transitions = make_work_items(story, releases, roster, memberships, checkins, scale)
+    items, transitions = make_work_items(story, releases, roster, memberships, checkins, scale, deciding_teams(org))
     projects = {project: str(10001 + n) for n, project in enumerate([*org["project"], DATA_PROJECT, CHECKIN_PROJECT])}
     source, synced_at = jira_source(org), story.synced_at.to_pydatetime()
     rules = Rules.from_settings(source, people)

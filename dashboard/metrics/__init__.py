@@ -8,6 +8,7 @@ from datetime import date
 import pandas as pd
 
 from dashboard.core.config import Settings
+from dashboard.core.decisions import DECISION_ROWS
 from dashboard.core.periods import Grain, period_starts
 from dashboard.core.schema import SERIES_INPUTS, TABLES
 from dashboard.core.store import Store
@@ -15,7 +16,7 @@ from dashboard.metrics.registry import EVERY_SCOPE, METRICS, SCOPE_MARK, SCOPES,
 
 __all__ = ["METRICS", "NEEDED_TABLES", "SCOPES", "SIGNALS", "Metric", "Scope", "compute_series", "level_of", "load_tables", "read_tables"]
 
-CATALOG = ("time_use", "surveys", "insights", "releases", "alignment", "checkins")
+CATALOG = ("time_use", "surveys", "insights", "releases", "alignment", "checkins", "decisions")
 """The metric modules in catalog order: importing one registers its metrics, so this is the
 order of the catalog, the CLI's output and every page's lists."""
 for _module in CATALOG:
@@ -26,10 +27,11 @@ NEEDED_TABLES = SERIES_INPUTS
 
 UNREAD_COLUMNS = {"work_items": ("labels", "components")}
 """Columns nothing that reads `load_tables` uses: lists per row, a large share of a large organisation's memory."""
-READ_ROWS = {"work_items": "kind = 'data_request'"}
+READ_ROWS = {"work_items": "kind = 'data_request'", "work_item_transitions": DECISION_ROWS}
 """The only rows of a table that readers of `load_tables` use: of the work items, the data requests
-(the issues reach the release metrics as `release_work`, one row per fix version). A large
-organisation's 600,000 issues are then never held whole."""
+(the issues reach the release metrics as `release_work`, one row per fix version); of their
+transitions, the decision edits (which reach their metric as `decision_edits`, with their item's
+project). A large organisation's 600,000 issues and their status moves are then never held whole."""
 
 
 def _columns(name: str) -> str:
@@ -47,6 +49,7 @@ RECENT_ROWS = {
     "pm_weeks": "week_start >= ?",
     "checkins": "due_at >= ?",
     "work_items": "(created >= ? OR resolved >= ?)",
+    "work_item_transitions": "\"at\" >= ?",
 }
 """With `recent` (an incremental refresh), the rows of these tables that can fall in a period from
 that day on; every other table is read whole (release intervals and survey waves need history)."""
@@ -59,10 +62,12 @@ def read_tables(query: Callable[..., pd.DataFrame], names: tuple[str, ...] = NEE
     A table a newer schema added and this file does not have yet (it was written before the
     migration; the next write migrates it) reads as empty, so the dashboard still opens.
     `UNREAD_COLUMNS` and rows outside `READ_ROWS` are left out, and `release_work` (each work
-    item's fix versions, one row each) is added, unnested by the store. Rows come in key order:
+    item's fix versions, one row each) and `decision_edits` (`dashboard.metrics.decisions`) are
+    added, made by the store. Rows come in key order:
     a mean summed in another order can differ in its last digit, and a series must depend on
     the tables' content only, not on how their rows lie in the file. With `recent`, only
     `RECENT_ROWS` from that day on, and the work of releases shipped from that day on or not yet.
+    A file written before the transitions had authors (schema 12) reads as if no author were known.
     """
     present = set(query("SELECT table_name FROM information_schema.tables")["table_name"])
     tables = {name: _read(query, name, recent) if name in present else pd.DataFrame(columns=list(TABLES[name].columns))
@@ -73,6 +78,16 @@ def read_tables(query: Callable[..., pd.DataFrame], names: tuple[str, ...] = NEE
         tables["release_work"] = query(
             "SELECT project, created, name FROM (SELECT project, created, unnest(fix_versions) AS name "
             f"FROM work_items WHERE kind = 'work') AS unnested WHERE name IS NOT NULL{shipped} ORDER BY project, name, created",
+            [] if recent is None else [recent],
+        )
+    if "work_item_transitions" in names and {"work_items", "work_item_transitions"} <= present:
+        since = "" if recent is None else " AND t.\"at\" >= ?"
+        kept = query("SELECT column_name FROM information_schema.columns WHERE table_name = 'work_item_transitions'")
+        author = "t.author_id" if "author_id" in set(kept["column_name"]) else "CAST(NULL AS VARCHAR) AS author_id"
+        tables["decision_edits"] = query(
+            f"SELECT t.item_id, t.\"at\", t.field, t.to_value, {author}, w.project FROM work_item_transitions AS t "
+            f"JOIN work_items AS w ON w.item_id = t.item_id WHERE w.kind = 'work' AND {DECISION_ROWS}{since} "
+            "ORDER BY t.item_id, t.\"at\", t.field, t.to_value",
             [] if recent is None else [recent],
         )
     return tables

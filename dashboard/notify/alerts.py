@@ -167,8 +167,13 @@ def _metric(rule, ctx: Context) -> list[Occurrence]:
             rule, f"{metric.id}:{rule.scope}:{scope_id}", periods.label(since, rule.grain),
             f"{metric.title} in {ctx.name(scope_id)}: {rows[0][1]} against a target {sign} {metric.format(target.target)}"
             f" since {periods.label(since, rule.grain)}",
-            ["Period", "Value", "n", "Status"], rows, ctx.url(GROUPS[metric.signal].page, rule.grain, group, team)))
+            ["Period", "Value", "n", "Status"], rows, ctx.url(_page(metric), rule.grain, group, team)))
     return found
+
+
+def _page(metric) -> str:
+    """The page that shows a metric: its group's, or the Overview for a group without a page."""
+    return GROUPS[metric.signal].page if metric.signal in GROUPS else "overview.py"
 
 
 def _filters(ctx: Context, scope: str, scope_id: str) -> tuple[str | None, str | None]:

@@ -384,9 +384,14 @@ def test_work_items_and_transitions_are_consistent(db):
     assert set(work["fix_versions"].map(lambda v: v[0])) <= set(db["releases"]["name"])
     per_release = work["fix_versions"].map(lambda v: v[0]).value_counts()
     assert per_release.between(1, 30).all() and per_release.median() >= 15
-    joined = transitions.merge(items[["item_id", "created", "resolved"]], on="item_id")
+    joined = transitions.merge(items[["item_id", "created", "resolved", "updated"]], on="item_id")
     assert (joined["at"] >= joined["created"]).all()
     assert (joined["resolved"].isna() | (joined["at"] <= joined["resolved"])).all()
+    assert (joined["at"] <= joined["updated"]).all()
+    decisions = transitions[transitions["field"] != "status"]
+    assert set(decisions["field"]) == {"priority", "rank", "fix_version"}
+    assert decisions["item_id"].isin(work["item_id"]).all() and decisions["author_id"].notna().mean() > 0.9
+    transitions = transitions[transitions["field"] == "status"]
     chain = transitions.sort_values(["item_id", "at"])
     previous = chain.groupby("item_id")["to_value"].shift().fillna("To Do")
     assert (chain["from_value"] == previous).all()

@@ -22,7 +22,11 @@ STATUSES: dict[str, tuple[str, int, str, str, str]] = {
     "In Progress": ("3", 4, "indeterminate", "yellow", "In Progress"),
     "In Review": ("10001", 4, "indeterminate", "yellow", "In Progress"),
     "Done": ("10002", 3, "done", "green", "Done"),
+    "Won't Do": ("10003", 3, "done", "green", "Done"),
 }
+PRIORITIES = {"Highest": "1", "High": "2", "Medium": "3", "Low": "4", "Lowest": "5"}
+RANK_FIELD = "customfield_10019"
+"""The id Jira Cloud gives the Rank field (a custom field, `fieldtype` "custom", in every history)."""
 ISSUE_TYPES = {"Epic": "10000", "Story": "10001", "Task": "10002", "Bug": "10004", "Sub-task": "10003",
                "Data Request": "10010", "Check-in": "10011"}
 AVATAR = "https://secure.gravatar.com/avatar/0a7841feac7218131ce7b427283c24ef?d=identicon"
@@ -64,6 +68,7 @@ class Issue:
     fix_versions: list[str] = field(default_factory=list)
     duedate: date | None = None
     parent: str | None = None
+    priority: str = "Medium"
     histories: list[History] = field(default_factory=list)
 
 
@@ -163,6 +168,28 @@ class JiraSite:
             issue.resolved = None
         issue.status = to
         self.change(issue, items, at, author)
+
+    def prioritise(self, key: str, priority: str, at: datetime | None = None, author: str | None = None) -> None:
+        issue = self.by_key[key]
+        items = [{"field": "priority", "fieldtype": "jira", "fieldId": "priority", "from": PRIORITIES[issue.priority],
+                  "fromString": issue.priority, "to": PRIORITIES[priority], "toString": priority}]
+        issue.priority = priority
+        self.change(issue, items, at, author)
+
+    def plan_for(self, key: str, version_id: str, *, remove: bool = False, at: datetime | None = None,
+                 author: str | None = None) -> None:
+        """Add a fix version to an issue, or take it off: one history item per version, as Jira writes it."""
+        issue, version = self.by_key[key], self.versions[version_id]
+        moved = {"from": version.id, "fromString": version.name, "to": None, "toString": None} if remove else \
+            {"from": None, "fromString": None, "to": version.id, "toString": version.name}
+        issue.fix_versions = [v for v in issue.fix_versions if v != version_id] + ([] if remove else [version_id])
+        self.change(issue, [{"field": "Fix Version", "fieldtype": "jira", "fieldId": "fixVersions", **moved}], at, author)
+
+    def rank(self, key: str, higher: bool = True, at: datetime | None = None, author: str | None = None) -> None:
+        """Move an issue up or down the backlog: Jira's history names no neighbour, only the direction."""
+        items = [{"field": "Rank", "fieldtype": "custom", "fieldId": RANK_FIELD, "from": "", "fromString": "",
+                  "to": "", "toString": f"Ranked {'higher' if higher else 'lower'}"}]
+        self.change(self.by_key[key], items, at, author)
 
     def relabel(self, key: str, labels: list[str], at: datetime | None = None) -> None:
         issue = self.by_key[key]
@@ -271,8 +298,9 @@ class JiraSite:
                             "description": ""} for c in issue.components],
             "duedate": issue.duedate.isoformat() if issue.duedate else None,
             "summary": issue.summary,
-            "priority": {"self": self.url("priority/3"), "iconUrl": f"{self.base_url}/images/icons/priorities/medium.svg",
-                         "name": "Medium", "id": "3"},
+            "priority": {"self": self.url(f"priority/{PRIORITIES[issue.priority]}"), "name": issue.priority,
+                         "iconUrl": f"{self.base_url}/images/icons/priorities/{issue.priority.lower()}.svg",
+                         "id": PRIORITIES[issue.priority]},
             "versions": [],
             "subtasks": [],
             "issuelinks": [],

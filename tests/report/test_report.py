@@ -136,7 +136,7 @@ def test_markdown_renders_tables_and_images(built, series):
     assert html.count("<table>") == sum(len(section.tables) for section in made.sections)
     assert html.count('<img src="data:image/png;base64,') == len(made.charts())
     assert html.count("<h2>") == len(made.sections)
-    rows = [line.split(" | ") for line in text.splitlines() if line.startswith(("| S", "| Check-ins"))]
+    rows = [line.split(" | ") for line in text.splitlines() if line.startswith(("| S", "| Check-ins", "| ops"))]
     shown = {cells[1]: cells[2] for cells in rows if len(cells) > 3}
     assert {m: shown[METRICS[m].title] for m in METRICS} == {m: expected_text(series, m) for m in METRICS}
 

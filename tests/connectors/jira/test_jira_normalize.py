@@ -218,3 +218,27 @@ def test_epoch_dates_from_the_api_spec_examples_are_read_too():
     frames = normalize([], {"P": [{"id": "10", "name": "1.0", "releaseDate": 1278385482288, "released": False}]}, SEEN)
     assert frames.releases["planned_date"].iloc[0] == pd.Timestamp("2010-07-06")
     assert frames.release_plans.values.tolist() == [["10", pd.Timestamp(SEEN), pd.Timestamp("2010-07-06")]]
+
+
+def test_decision_fields_are_kept_under_their_canonical_names_with_their_author():
+    """Rank is a custom field and keeps its name; a custom field called "status" is no status; a
+    history without author has none; two versions taken off in one history are one row (the key
+    holds no from-value), as the store would keep them."""
+    author = {"accountId": "5b10ac", "emailAddress": "Ada@Example.com"}
+    edits = history("1", "2026-01-01T09:00:00.000+0000", ("priority", "Medium", "High"), ("Fix Version", None, "1.0"),
+                    ("Rank", "", "Ranked higher"), ("status", "To Do", "Won't Do"), ("Sprint", "", "S1"))
+    edits["items"].append({"field": "status", "fieldtype": "custom", "fromString": "a", "toString": "b"})
+    removed = history("2", "2026-01-02T09:00:00.000+0000", ("Fix Version", "1.0", None), ("Fix Version", "1.1", None))
+    raw = issue(changelog={"startAt": 0, "maxResults": 2, "total": 2,
+                           "histories": [edits | {"author": author}, removed | {"author": None}]})
+    rules = Rules(people={"ada@example.com": "p-ada"})
+    transitions = normalize([raw], {}, SEEN, rules).work_item_transitions
+    assert transitions[["field", "from_value", "to_value", "author_id"]].fillna("-").values.tolist() == [
+        ["priority", "Medium", "High", "p-ada"],
+        ["fix_version", "-", "1.0", "p-ada"],
+        ["rank", "", "Ranked higher", "p-ada"],
+        ["status", "To Do", "Won't Do", "p-ada"],
+        ["fix_version", "1.0", "", "-"],
+    ]
+    stranger = normalize([raw], {}, SEEN).work_item_transitions["author_id"].iloc[0]
+    assert stranger == "jira:5b10ac"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from dashboard.core.config import Checkins
+from dashboard.core.decisions import STATUS
 from dashboard.derive.checkins.evidence.columns import EVIDENCE_COLUMNS
 from dashboard.derive.checkins.evidence.teams import person_teams
 
@@ -22,12 +23,14 @@ def _labels(value) -> list[str]:
 
 
 def submitted_times(items: pd.DataFrame, transitions: pd.DataFrame, status: str | None) -> pd.Series:
-    """When each ticket counts as submitted (NaT when it never has)."""
+    """When each ticket counts as submitted (NaT when it never has). A ticket born in the status
+    is one that never changed status, whatever else changed on it."""
     created = pd.to_datetime(items["created"])
     if not status:
         return created
     wanted = status.strip().lower()
-    moves = transitions[(transitions["field"] == "status") & (transitions["to_value"].str.lower() == wanted)]
+    transitions = transitions[transitions["field"] == STATUS]
+    moves = transitions[transitions["to_value"].str.lower() == wanted]
     first = moves.groupby("item_id", as_index=False)["at"].min()
     arrived = items[["item_id"]].merge(first, on="item_id", how="left")["at"].set_axis(items.index)
     arrived = pd.to_datetime(arrived).astype("datetime64[us]")
