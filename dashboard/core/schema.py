@@ -94,6 +94,7 @@ TABLES: dict[str, Table] = {
             person_id="VARCHAR", week_start="DATE", team_id="VARCHAR", working_hours="DOUBLE",
             meeting_hours="DOUBLE", overhead_hours="DOUBLE", strategy_hours="DOUBLE",
             focus_hours="DOUBLE", ooo_hours="DOUBLE", short_focus_hours="DOUBLE", fragmented_hours="DOUBLE",
+            enablement_hours="DOUBLE",
         ),
         # Event titles, written only when `calendar.keep_titles` asks for them (privacy by default).
         _table(
@@ -252,6 +253,11 @@ NOTIFY_TABLES = [
 ]
 MIGRATIONS.append([table.ddl() for table in NOTIFY_TABLES])  # 11
 TABLES.update({table.name: table for table in NOTIFY_TABLES})
+SCHEMA_VERSION = len(MIGRATIONS)
+
+# 12: enablement hours per PM-week (issue 21, sign 3's enablement half). Weeks derived before it
+# read as missing until the PM-weeks are rebuilt, never as zero.
+MIGRATIONS.append(["ALTER TABLE pm_weeks ADD COLUMN IF NOT EXISTS enablement_hours DOUBLE"])
 SCHEMA_VERSION = len(MIGRATIONS)
 
 PUBLICATION_TABLES = ("privacy_records", "privacy_cells", *(table.name for table in SERIES_TABLES))

@@ -35,7 +35,7 @@ def test_every_metric_is_declared_completely():
         "release_on_time_rate", "release_slip_days", "release_lead_time_days", "alignment_score_pm",
         "alignment_score_ops", "alignment_gap", "checkin_compliance_rate", "checkin_on_time_rate",
         "checkin_median_lateness_hours",
-        "pm_strategy_share_reported",
+        "pm_strategy_share_reported", "enablement_reach", "enablement_hours_per_pm",
     }
     assert set(METRICS) == expected
     for metric in METRICS.values():
