@@ -7,7 +7,8 @@ number of teams and the grain (a quarter holds three months of sessions), while 
 PM-week reads the same at every grain and scope and sits beside S1's per-PM-week hours, so a
 rise in enablement can be weighed against the overhead it should bring down.
 Both stand on PMs' calendars, so they are published through the calendar's privacy rules
-(`dashboard.metrics.enablement_cells`).
+(`dashboard.metrics.enablement_cells`). Beside them, the survey's process-knowledge score: whether
+the people taught say they know how the release and planning processes work.
 """
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ import pandas as pd
 from dashboard.metrics import enablement_cells
 from dashboard.metrics.aggregate import aggregate
 from dashboard.metrics.calendar_cells import as_published
-from dashboard.metrics.registry import Context, metric
+from dashboard.metrics.registry import SURVEY, Context, metric
+from dashboard.metrics.surveys import survey_series
 from dashboard.metrics.time_use import placed_weeks
 
 CALENDAR = ("calendar",)
@@ -57,3 +59,15 @@ def enablement_hours_per_pm(ctx: Context) -> pd.DataFrame:
     hours = pd.to_numeric(ctx.tables["pm_weeks"]["enablement_hours"], errors="coerce").astype(float)
     return _published(ctx, aggregate(ctx, _weekly(ctx, hours), "mean", unit="person_id"), enablement_cells.HOURS,
                       enablement_cells.HOURS)
+
+
+@metric(
+    id="process_knowledge_score", title="Knowing the processes (survey)", signal="S3", unit="score", better="higher",
+    definition="Mean 0-100 score of the survey's process-knowledge questions (\"I know how our release and "
+    "planning processes work\"); a 1-5 answer v scores (v-1)/4*100. A wave counts in the period holding its "
+    "median response day.",
+    sources=("survey",), n_label="respondents", needs=SURVEY,
+)
+def process_knowledge_score(ctx: Context) -> pd.DataFrame:
+    """What enablement is for, as the people taught report it: the calendar says who was in the room."""
+    return survey_series(ctx, "process_knowledge")
