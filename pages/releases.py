@@ -4,5 +4,5 @@ from __future__ import annotations
 from dashboard.app import ui, views
 
 filters = ui.require_filters()
-ui.page_header("Releases", views.signals()["S3"], filters)
+ui.page_header("Releases and enablement", views.signals()["S3"], filters)
 ui.metric_grid("S3", filters)

@@ -356,7 +356,7 @@ def lateness_records(tables, settings, scope, scope_id, first: date, end: date, 
     return _checkin_rows(chosen[late], state[late], settings, {"Hours late": hours[late]})
 
 
-PM_WEEK_METRICS = ("pm_overhead_share", "pm_strategy_share", "pm_focus_hours", "pm_meeting_hours")
+PM_WEEK_METRICS = ("pm_overhead_share", "pm_strategy_share", "pm_focus_hours", "pm_meeting_hours", "enablement_hours_per_pm")
 UNCOUNTED = "uncounted"
 """The `attrs` key of records that do not add up to the value they stand behind, holding the
 sentence that says why: `summary` says it, and `from_records` offers no count."""
@@ -412,6 +412,19 @@ def _weighted_weeks(metric: Metric, rows: pd.DataFrame) -> float:
     """The weeks' values weighted by their PMs: the mean over the PM-weeks behind them."""
     column, factor = week_column(metric)
     return float((rows[column] * rows["PMs"]).sum() / rows["PMs"].sum() / factor)
+
+
+def reach_records(metric: Metric, tables, settings, scope, scope_id, first: date, end: date, grain: Grain) -> pd.DataFrame:
+    """The scope's reach as published, and nothing finer: who attended is person-level calendar data,
+    and with teams of two or three PMs the privacy rules hide most teams (a team all of whose PMs
+    attended tells each of them), so no listing of teams would add up to the value either."""
+    value = _value(metric, tables, settings, grain, scope, scope_id, first, end - timedelta(days=1))
+    cells = compute_series(tables, settings, grain, scope, first, end - timedelta(days=1), [metric.id])
+    n = cells.loc[(cells["scope_id"] == scope_id) & (cells["period_start"] == first), "n"]
+    column, factor = week_column(metric)
+    if np.isnan(value) or not len(n):
+        return pd.DataFrame(columns=["Scope", column, "PMs"])
+    return pd.DataFrame({"Scope": [scope_id], column: [value * factor], "PMs": [int(n.iloc[0])]})
 
 
 REQUEST_DAY = {"data_requests_per_pm": "created", "data_request_days_to_fulfil": "resolved"}
@@ -473,6 +486,8 @@ def records(
         return lead_time_records(tables, settings, scope, scope_id, period, through)
     if metric.id.startswith("release_"):
         return release_records(tables, settings, scope, scope_id, period, through, today)
+    if metric.id == "enablement_reach":
+        return reach_records(metric, tables, settings, scope, scope_id, period, through, grain)
     if metric.id in PM_WEEK_METRICS:
         return pm_week_records(metric, tables, settings, scope, scope_id, period, through, grain)
     if metric.id in REQUEST_DAY:
@@ -517,7 +532,7 @@ RECOUNT: dict[str, Callable[[Metric, pd.DataFrame], float | None]] = {
     "checkin_median_lateness_hours": lambda _, rows: _median(rows["Hours late"]),
     "data_requests_per_pm": _per_pm,
     "data_request_days_to_fulfil": lambda _, rows: _median(rows["Days"]),
-    **dict.fromkeys(PM_WEEK_METRICS, _weighted_weeks),
+    **dict.fromkeys((*PM_WEEK_METRICS, "enablement_reach"), _weighted_weeks),
 }
 """Each metric's value from the records `records` lists, by its definition: a count, rate, mean or
 median of the rows, the requests over their stated divisor, the weeks weighted by their PMs."""
@@ -570,6 +585,9 @@ def _what_they_are(metric: Metric, frame: pd.DataFrame, period: str) -> str:
                 f"÷ {_amount(pms)} PMs on average in this scope ÷ {_amount(months)} month{'s' if months != 1 else ''}.")
     if metric.id == "data_request_days_to_fulfil":
         return f"{len(frame)} requests resolved in the {period}; Days runs from creation to resolution."
+    if metric.id == "enablement_reach":
+        return (f"The share of this scope's PMs who attended an enablement session in the {period}. Who attended is "
+                "never listed: it is each PM's own calendar.")
     return f"{len(frame)} weeks, worst first; each is the mean over the PMs of the week, and PMs says how many."
 
 

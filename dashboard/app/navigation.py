@@ -35,7 +35,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("qbr.py", "QBR", ":material/summarize:", "qbr"),
     PageSpec("pm_time.py", "PM time", ":material/schedule:", "pm-time"),
     PageSpec("insights.py", "Insights", ":material/query_stats:", "insights"),
-    PageSpec("releases.py", "Releases", ":material/rocket_launch:", "releases"),
+    PageSpec("releases.py", "Releases and enablement", ":material/rocket_launch:", "releases"),
     PageSpec("alignment.py", "Alignment", ":material/handshake:", "alignment"),
     PageSpec("checkins.py", "Check-ins", ":material/fact_check:", "checkins"),
     PageSpec("product_ops.py", "Product ops itself", ":material/hub:", "product-ops"),

@@ -95,6 +95,7 @@ TABLES: dict[str, Table] = {
             person_id="VARCHAR", week_start="DATE", team_id="VARCHAR", working_hours="DOUBLE",
             meeting_hours="DOUBLE", overhead_hours="DOUBLE", strategy_hours="DOUBLE",
             focus_hours="DOUBLE", ooo_hours="DOUBLE", short_focus_hours="DOUBLE", fragmented_hours="DOUBLE",
+            enablement_hours="DOUBLE",
         ),
         # Event titles, written only when `calendar.keep_titles` asks for them (privacy by default).
         _table(
@@ -258,6 +259,11 @@ SCHEMA_VERSION = len(MIGRATIONS)
 # 12: who made each change (a roster person, else `jira:<id>`), and the decision fields besides status
 # (`dashboard.core.decisions`): product ops deciding instead of informing is read from the authors (issue 21).
 MIGRATIONS.append(["ALTER TABLE work_item_transitions ADD COLUMN IF NOT EXISTS author_id VARCHAR"])
+SCHEMA_VERSION = len(MIGRATIONS)
+
+# 13: enablement hours per PM-week (issue 21, sign 3's enablement half). Weeks derived before it
+# read as missing until the PM-weeks are rebuilt, never as zero.
+MIGRATIONS.append(["ALTER TABLE pm_weeks ADD COLUMN IF NOT EXISTS enablement_hours DOUBLE"])
 SCHEMA_VERSION = len(MIGRATIONS)
 
 PUBLICATION_TABLES = ("privacy_records", "privacy_cells", *(table.name for table in SERIES_TABLES))

@@ -3,7 +3,8 @@
 Before product ops a PM's 40-hour week holds about 14 hours of status syncs, process ceremonies
 and ad-hoc reporting and 4 hours of strategy. Over the three quarters after it is founded the
 recurring status meetings are retired one by one: overhead falls towards a fifth of the week,
-strategy rises to a fifth, enablement sessions appear and focus blocks grow longer.
+strategy rises to a fifth, enablement sessions appear (a monthly product ops training that more
+PMs attend as it beds in, and ad-hoc workshops and office hours) and focus blocks grow longer.
 
 The weeks are laid out on a grid of half-hour slots first (series keep their slot; one-offs
 are fitted around them; a few meetings are double-booked), then each PM's calendar is written
@@ -370,6 +371,52 @@ def _one_offs(story: Story, weeks: pd.DataFrame, open_days: np.ndarray, occupied
     return events
 
 
+TRAINING = "Product ops training"
+TRAINING_ATTENDANCE = (0.45, 0.85)
+"""Share of PMs at the monthly training in its first month and once product ops has bedded in:
+most come, never all (a release, a customer, a day off)."""
+
+
+def _trainings(story: Story, weeks: pd.DataFrame, open_days: np.ndarray, occupied: np.ndarray) -> pd.DataFrame:
+    """Product ops' monthly training, from the month it is founded: an hour in each PM's calendar in
+    the month's first week (the one whose Monday is among its first seven days), for the PMs who go.
+
+    Placed after every other meeting, into free time only, from a stream of its own: the rest of
+    each calendar is exactly what it was without the trainings.
+    """
+    rng = stream("trainings")
+    first_week = (weeks["week"].dt.day <= 7) & (weeks["week"] >= pd.Timestamp(monday(story.founded)))
+    start, settled = TRAINING_ATTENDANCE
+    attends = rng.random(len(weeks)) < start + (settled - start) * story.progress(weeks["week"])
+    rows = np.flatnonzero(first_week.to_numpy() & attends & open_days.any(axis=1))
+    length = np.full(len(rows), 2)
+    day, slot, free, possible = _place(occupied, rows, length, open_days, rng, np.ones(len(rows)))
+    keep = free & possible
+    rows, day, slot, length = rows[keep], day[keep], slot[keep], length[keep]
+    _mark(occupied, rows, day, slot, length)
+    events = pd.DataFrame({
+        "pw": rows, "category": "enablement", "title": TRAINING, "length": length, "attendee_count": 3, "group": GUILD,
+        "day": day, "slot": slot, "free": True, "recurring": False, "override": False, "response": "accepted",
+    })
+    events["person_id"] = weeks["person_id"].to_numpy()[rows]
+    events["week"] = weeks["week"].to_numpy()[rows]
+    events["uid"] = events["person_id"] + "-" + events["week"].dt.strftime("%Y%m%d") + "-training@" + DOMAIN
+    return events
+
+
+KEEN = 0.4
+"""Share of PMs who go to product ops' ad-hoc workshops and office hours; the others decline the
+invitations and are reached by the monthly training alone, so reach stays short of everyone."""
+
+
+def _keen_only(story: Story, pms: pd.DataFrame, one_offs: pd.DataFrame) -> pd.DataFrame:
+    """The one-offs with the ad-hoc enablement sessions of the PMs who are not keen declined, from a
+    stream of their own: every other answer is what it was."""
+    keen = pd.Series(stream("keen").random(len(pms)) < KEEN, index=pms["person_id"].to_numpy())
+    declines = (one_offs["category"] == "enablement") & ~one_offs["person_id"].map(keen).fillna(False).astype(bool)
+    return one_offs.assign(response=one_offs["response"].where(~declines, "declined"))
+
+
 def _responses(rng: np.random.Generator, events: pd.DataFrame) -> np.ndarray:
     """Mostly accepted; a clash is often declined or left tentative; self-holds are always accepted."""
     u = rng.random(len(events))
@@ -454,7 +501,8 @@ def make_calendars(story: Story, roster: pd.DataFrame, org: pd.DataFrame, settin
     open_days = employed & ~ooo
     occupied = ~open_days[:, :, None].repeat(slots, axis=2)
     series, recurring, skipped = _recurring(story, weeks, employed, open_days, occupied, slots)
-    one_offs = _one_offs(story, weeks, open_days, occupied)
+    one_offs = _keen_only(story, pms, _one_offs(story, weeks, open_days, occupied))
+    trainings = _trainings(story, weeks, open_days, occupied)
     days_off = _days_off(weeks, ooo)
 
     zone = pms.set_index("person_id")["tz"]
@@ -465,7 +513,7 @@ def make_calendars(story: Story, roster: pd.DataFrame, org: pd.DataFrame, settin
     def local(frame: pd.DataFrame, slot_column: str = "slot") -> pd.Series:
         return frame["week"] + pd.to_timedelta(frame["day"], unit="D") + day_start + frame[slot_column] * SLOT
 
-    timed = pd.concat([recurring, one_offs], ignore_index=True)
+    timed = pd.concat([recurring, one_offs, trainings], ignore_index=True)
     timed["local_start"] = local(timed)
     timed["local_end"] = timed["local_start"] + timed["length"] * SLOT
     timed["original_start"] = local(timed.assign(slot=timed["original_slot"].fillna(timed["slot"]).astype(int)))

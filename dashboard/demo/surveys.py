@@ -40,7 +40,13 @@ QUESTIONS = pd.DataFrame.from_records([
     ("ops_understands_needs", "Operations understands what product teams need", "alignment", "likert5", True),
     ("ops_support", "I am satisfied with the support from product operations", "ops_satisfaction", "likert5", True),
     ("recommend", "How likely are you to recommend working here?", "enps", "nps", True),
+    ("know_processes", "I know how our release and planning processes work", "process_knowledge", "likert5", True),
+    ("product_decides", "Product decisions are made by the product team, informed by product ops", "decision_rights",
+     "likert5", True),
 ], columns=["question_id", "text", "construct", "scale", "asked_of_ops"])
+OPERATING_MODEL = ("know_processes", "product_decides")
+"""Questions added after the first waves' design: answered from a stream of their own, so every
+other answer is what it was before they were asked."""
 TOOLS = ("google_forms",) * 2 + ("surveymonkey",) * 3 + ("qualtrics",) * 3
 """The tool each of the last eight waves was run with, oldest first (any earlier wave used the first)."""
 ROLE_ANSWERS = {"pm": "Product manager", "ops": "Product operations"}
@@ -137,13 +143,29 @@ def _answer_values(story: Story, answers: pd.DataFrame) -> np.ndarray:
     ).astype(float)
 
 
+def _operating_model_values(story: Story, answers: pd.DataFrame) -> np.ndarray:
+    """PMs come to know the release and planning processes as product ops teaches them (from ~40
+    to ~75/100), and to see that product decides and product ops informs (~50 to ~70); operations
+    knew the processes all along."""
+    noise = _stratified_normal(stream("operating-model-answers"), answers)
+    progress = story.progress(answers["opens"])
+    pm = (answers["role"] == "pm").to_numpy()
+    knows = np.where(pm, 2.6 + 1.4 * progress, 4.0 + 0.1 * progress)
+    decides = np.where(pm, 3.0 + 0.8 * progress, 3.6 + 0.4 * progress)
+    mean = np.where(answers["question_id"].to_numpy() == "know_processes", knows, decides)
+    return _likert(mean, noise)
+
+
 def make_responses(story: Story, waves: pd.DataFrame, roster: pd.DataFrame, memberships: pd.DataFrame) -> pd.DataFrame:
     """One row per respondent and wave with their answers as points on each question's scale
     (a column per question id, NaN where the question was not asked of them)."""
     respondents = _respondents(story, waves, roster, memberships)
     answers = respondents.merge(QUESTIONS, how="cross")
     answers = answers[(answers["role"] == "pm") | answers["asked_of_ops"]].reset_index(drop=True)
-    answers["value"] = _answer_values(story, answers)
+    added = answers["question_id"].isin(OPERATING_MODEL).to_numpy()
+    answers["value"] = np.nan
+    answers.loc[~added, "value"] = _answer_values(story, answers[~added])
+    answers.loc[added, "value"] = _operating_model_values(story, answers[added])
     wide = answers.pivot_table(index=["survey_id", "person_id"], columns="question_id", values="value", aggfunc="first")
     out = respondents.join(wide, on=["survey_id", "person_id"])
     return out.sort_values(["survey_id", "submitted_at", "person_id"], kind="stable").reset_index(drop=True)
@@ -174,7 +196,7 @@ def _team_names(wave: pd.DataFrame, teams: pd.DataFrame) -> list[str]:
 GOOGLE_ZONE, MONKEY_ZONE, QUALTRICS_ZONE = "Europe/London", "America/New_York", "Europe/London"
 GF_ROLE, GF_TEAM, GF_COMMENT = "What is your role?", "Which team are you on?", "Anything else you want to tell us?"
 SM_MATRIX = "How much do you agree?"
-SM_MATRIX_ROWS = ("insights_without_asking", "shared_priorities", "ops_understands_needs", "ops_support")
+SM_MATRIX_ROWS = ("insights_without_asking", "shared_priorities", "ops_understands_needs", "ops_support", *OPERATING_MODEL)
 
 
 def google_forms_export(wave: pd.DataFrame, teams: pd.DataFrame) -> str:
@@ -226,7 +248,8 @@ QUALTRICS_METADATA = (
 QUALTRICS_QUESTIONS = (
     ("Q1", "QID1_TEXT", "strategy_share"), ("Q2_1", "QID2_1", "insights_without_asking"),
     ("Q2_2", "QID2_2", "shared_priorities"), ("Q2_3", "QID2_3", "ops_understands_needs"),
-    ("Q2_4", "QID2_4", "ops_support"), ("Q3", "QID3", "recommend"),
+    ("Q2_4", "QID2_4", "ops_support"), ("Q2_5", "QID2_5", "know_processes"), ("Q2_6", "QID2_6", "product_decides"),
+    ("Q3", "QID3", "recommend"),
 )
 """Column name, ImportId and question id of each scored question."""
 
@@ -249,7 +272,7 @@ def qualtrics_export(wave: pd.DataFrame, teams: pd.DataFrame, wave_id: str) -> s
     duration = ((wave["submitted_at"] - wave["started_at"]).dt.total_seconds()).astype(int)
     rows = [names, labels, ids]
     preview = [start.iloc[0], end.iloc[0], "1", "", "100", "60", "1", end.iloc[0], _qualtrics_id(wave_id, "preview"),
-               "", "", "", "", "", "", "preview", "EN", "50", "3", "3", "3", "3", "5", "", "pm", ""]
+               "", "", "", "", "", "", "preview", "EN", "50", "3", "3", "3", "3", "3", "3", "5", "", "pm", ""]
     rows.append(preview)
     for (_, person), began, ended, seconds, team in zip(wave.iterrows(), start, end, duration, _team_names(wave, teams)):
         rows.append([began, ended, "0", "", "100", str(seconds), "1", ended, _qualtrics_id(wave_id, person["person_id"]),

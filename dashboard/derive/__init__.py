@@ -19,7 +19,7 @@ from dashboard.derive.checkins import derive_checkins, moment
 from dashboard.derive.checkins.engine import context_from, rederived_from
 from dashboard.derive.pm_weeks import build_pm_weeks
 from dashboard.derive.series_store import refresh_series
-from dashboard.metrics import calendar_cells, surveys
+from dashboard.metrics import calendar_cells, enablement_cells, surveys
 
 CALENDAR_LEDGER_INPUTS = ("pm_weeks", "teams", "team_groups")
 SURVEY_LEDGER_INPUTS = ("survey_answers", "survey_questions", "survey_waves", "teams", "team_groups")
@@ -87,6 +87,8 @@ def publish_people(tx: Transaction, settings: Settings, since: date | None = Non
                                       [] if first is None else [first])
         found = calendar_cells.records(tables, settings)
         _advance(tx, calendar_cells.family(settings, found), found, first)
+        for family, found in enablement_cells.families(tables, settings):
+            _advance(tx, family, found, first)
     if tx.touched & set(SURVEY_LEDGER_INPUTS):
         tables.update({name: tx.query(f"SELECT * FROM {name}") for name in ("survey_answers", "survey_questions", "survey_waves")})
         for construct in sorted(tables["survey_questions"]["construct"].dropna().unique()):

@@ -13,6 +13,8 @@ Definitions (DESIGN.md, metric catalog):
   hours, where free means no meeting, no hold and no absence (a declared focus block is free);
   *short focus hours* are free blocks from `calendar.short_focus_min_minutes` (60) up to that,
   and *fragmented hours* the shorter free gaps between them;
+- *enablement hours* are accepted occurrences classified `enablement` (trainings, onboarding,
+  office hours), overlaps counted once: the time a PM spends being taught the processes and tools;
 - an all-day occurrence is a marker, not eight hours of anything, unless it is time out of
   office: only then does it take time out of the working day.
 """
@@ -29,11 +31,11 @@ from dashboard.core.teams import team_at
 
 PM_WEEK_COLUMNS = [
     "person_id", "week_start", "team_id", "working_hours", "meeting_hours", "overhead_hours",
-    "strategy_hours", "focus_hours", "ooo_hours", "short_focus_hours", "fragmented_hours",
+    "strategy_hours", "focus_hours", "ooo_hours", "short_focus_hours", "fragmented_hours", "enablement_hours",
 ]
 HOUR_COLUMNS = [
     "working_hours", "meeting_hours", "overhead_hours", "strategy_hours", "focus_hours", "ooo_hours",
-    "short_focus_hours", "fragmented_hours",
+    "short_focus_hours", "fragmented_hours", "enablement_hours",
 ]
 
 
@@ -167,6 +169,7 @@ def build_pm_weeks(tables: dict[str, pd.DataFrame], settings: Settings, as_of: d
     per_day["meeting_hours"] = _covered(meetings, keys)
     per_day["overhead_hours"] = _covered(meetings[meetings["category"] == "overhead"], keys)
     per_day["strategy_hours"] = _covered(segments[accepted & (segments["category"] == "strategy")], keys)
+    per_day["enablement_hours"] = _covered(segments[accepted & (segments["category"] == "enablement")], keys)
     gaps = _free_blocks(busy, days)
     focus_at, short_at = settings.calendar.focus_min_minutes / 60, settings.calendar.short_focus_minutes / 60
     bands = {

@@ -106,7 +106,12 @@ _FIRST: OrderedDict[tuple, pd.DataFrame] = OrderedDict()
 def suppress(ctx: Context, result: pd.DataFrame, name: str) -> pd.DataFrame:
     """The series of measure `name` as published: each cell's last published value and n, and
     neither where nothing was published (a hidden cell publishes no n)."""
-    cells = ctx.shared("calendar publication", lambda: published(ctx.tables, ctx.settings))
+    return as_published(ctx, result, name, ctx.shared("calendar publication", lambda: published(ctx.tables, ctx.settings)))
+
+
+def as_published(ctx: Context, result: pd.DataFrame, name: str, cells: pd.DataFrame) -> pd.DataFrame:
+    """`suppress` for any family whose slots are the calendar's (grain x level): `cells` are its
+    published cell versions."""
     if ctx.scope == EVERY_SCOPE:
         split = result["scope_id"].str.split(SCOPE_MARK, n=1, expand=True)
         levels, nodes = split[0], split[1]

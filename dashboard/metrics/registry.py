@@ -57,7 +57,7 @@ SIGNALS: dict[str, Signal] = {signal.id: signal for signal in (
            (("pm_overhead_share", "week"), ("pm_focus_hours", "week"))),
     Signal("S2", "Insights reach teams without custom requests", "data_requests_per_pm", "insights.py",
            (("data_requests_per_pm", "month"), ("data_request_days_to_fulfil", "month"))),
-    Signal("S3", "Releases run smoothly at scale", "release_on_time_rate", "releases.py",
+    Signal("S3", "Releases and enablement run smoothly at scale", "release_on_time_rate", "releases.py",
            (("release_on_time_rate", "month"), ("release_slip_days", "month"))),
     Signal("S4", "Product and operations align", "alignment_gap", "alignment.py"),
     Signal("checkins", "Check-ins are delivered", "checkin_compliance_rate", "checkins.py",

@@ -42,6 +42,8 @@ ALL = "all"  # the role filter "everyone"
 CONSTRUCTS = {
     "pm_time_on_strategy_pct": "Time on strategy (self-reported)",
     "insights_self_serve": "Insights without asking",
+    "process_knowledge": "Knowing the release and planning processes",
+    "decision_rights": "Product decides, product ops informs",
     "alignment": "Product-operations alignment",
     "ops_satisfaction": "Satisfaction with product operations",
     "enps": "eNPS",
@@ -51,6 +53,8 @@ CONSTRUCTS = {
 FEATURED: dict[str, tuple[str, ...]] = {
     "alignment": ("pm", "ops"),
     "insights_self_serve": (ALL,),
+    "process_knowledge": (ALL,),
+    "decision_rights": (ALL,),
     "pm_time_on_strategy_pct": ("pm",),
 }
 FEATURED_WEIGHT = 4.0

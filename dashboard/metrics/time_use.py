@@ -10,9 +10,9 @@ from dashboard.metrics.registry import Context, metric
 CALENDAR = ("calendar",)
 
 
-def _placed_weeks(ctx: Context) -> pd.DataFrame:
-    """The PM-weeks of the asked periods placed on scopes, once for the four metrics that read them
-    (the index is `pm_weeks`'s, so each metric adds its own value)."""
+def placed_weeks(ctx: Context) -> pd.DataFrame:
+    """The PM-weeks of the asked periods placed on scopes, once for every metric that reads them
+    (S1's and enablement's; the index is `pm_weeks`'s, so each metric adds its own value)."""
     def build() -> pd.DataFrame:
         weeks = ctx.tables["pm_weeks"]
         observations = pd.DataFrame({"date": pd.to_datetime(weeks["week_start"]), "team_id": weeks["team_id"],
@@ -25,7 +25,7 @@ def _placed_weeks(ctx: Context) -> pd.DataFrame:
 def _mean_over_pm_weeks(ctx: Context, name: str) -> pd.DataFrame:
     """Mean over PM-weeks of one of their `measures`; n is distinct PMs, and a cell the calendar
     privacy rules hide shows neither."""
-    placed = _placed_weeks(ctx)
+    placed = placed_weeks(ctx)
     values = ctx.shared("pm_week measures", lambda: measures(ctx.tables["pm_weeks"]))[name]
     observations = placed.assign(value=values.reindex(placed.index))
     return suppress(ctx, aggregate(ctx, observations, "mean", unit="person_id"), name)

@@ -237,7 +237,7 @@ def test_clicking_a_link_in_the_browser_carries_its_group(server, browser):
         page.goto(f"{server}/bottlenecks?focus=release_slip_days:group:{SLIPPING_GROUP}")
         wait_for_app(page)
         expect(sidebar_choice(page, "Group")).to_have_value("All groups")
-        page.get_by_test_id("stPageLink").filter(has_text="on the Releases page").click()
+        page.get_by_test_id("stPageLink").filter(has_text="on the Releases and enablement page").click()
         page.wait_for_url("**/releases?**")
         wait_for_app(page)
         expect(sidebar_choice(page, "Group")).to_have_value(SLIPPING_GROUP)

