@@ -15,7 +15,7 @@ from dashboard.metrics.registry import EVERY_SCOPE, METRICS, SCOPE_MARK, SCOPES,
 
 __all__ = ["METRICS", "NEEDED_TABLES", "SCOPES", "SIGNALS", "Metric", "Scope", "compute_series", "level_of", "load_tables", "read_tables"]
 
-CATALOG = ("time_use", "surveys", "insights", "releases", "alignment", "checkins")
+CATALOG = ("time_use", "surveys", "insights", "releases", "alignment", "checkins", "product_ops")
 """The metric modules in catalog order: importing one registers its metrics, so this is the
 order of the catalog, the CLI's output and every page's lists."""
 for _module in CATALOG:

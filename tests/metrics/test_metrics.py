@@ -9,6 +9,7 @@ import pytest
 
 from dashboard.core.config import Settings
 from dashboard.metrics import METRICS, SIGNALS, compute_series
+from dashboard.metrics.product_ops import SIGNAL as PRODUCT_OPS
 from tests.tables import TEAMS, make_tables
 
 Q1 = (date(2026, 1, 1), date(2026, 3, 31))
@@ -35,11 +36,11 @@ def test_every_metric_is_declared_completely():
         "release_on_time_rate", "release_slip_days", "release_lead_time_days", "alignment_score_pm",
         "alignment_score_ops", "alignment_gap", "checkin_compliance_rate", "checkin_on_time_rate",
         "checkin_median_lateness_hours",
-        "pm_strategy_share_reported",
+        "pm_strategy_share_reported", "pms_per_prodops",
     }
     assert set(METRICS) == expected
     for metric in METRICS.values():
-        assert metric.signal in SIGNALS and metric.definition and metric.sources and metric.title
+        assert metric.signal in {*SIGNALS, PRODUCT_OPS} and metric.definition and metric.sources and metric.title
 
 
 def test_overhead_share_is_mean_over_pm_weeks_of_overhead_over_working_hours():
