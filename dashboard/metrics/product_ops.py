@@ -2,14 +2,18 @@
 
 Issue 21's mistakes are about the function, not the PMs it serves: investing in it late (PMs
 per product-ops person grows while PM overhead rises) and running it as project management
-instead of building systems. The signal is "ops".
+instead of building systems (their own calendar time, from `prodops_weeks`: the PM-week columns for
+product-ops people, shown under the same calendar minimum of people as PM figures, decided in a
+privacy family of their own). The signal is "ops".
 """
 from __future__ import annotations
 
 import pandas as pd
 
+from dashboard.metrics.calendar_cells import PRODUCT_OPS_WEEKS
 from dashboard.metrics.headcount import headcount
 from dashboard.metrics.registry import CLOCK, Context, metric
+from dashboard.metrics.time_use import CALENDAR, mean_over_weeks
 
 SIGNAL = "ops"
 ROSTER_SOURCE = ("roster",)
@@ -36,3 +40,25 @@ def pms_per_prodops(ctx: Context) -> pd.DataFrame:
     result["n"] = result["people"].fillna(0).astype(int)
     return result[[*cells, "value", "n"]]
 
+
+@metric(
+    id="prodops_coordination_share", title="Product-ops time on status and coordination", signal=SIGNAL,
+    unit="share", better="lower",
+    definition="Mean over product-ops people's weeks of hours in status and coordination meetings (the "
+    "process-overhead category) divided by working hours less time out of office: product ops running "
+    "projects instead of building systems.",
+    sources=CALENDAR, n_label="product-ops people", needs=("prodops_weeks", "privacy_cells"),
+)
+def prodops_coordination_share(ctx: Context) -> pd.DataFrame:
+    return mean_over_weeks(ctx, "overhead_share", PRODUCT_OPS_WEEKS)
+
+
+@metric(
+    id="prodops_focus_hours", title="Product-ops focus hours per week", signal=SIGNAL, unit="hours",
+    better="higher",
+    definition="Mean over product-ops people's weeks of hours in free blocks of at least the focus minimum "
+    "(2 h by default) inside their own working hours: the time systems get built in.",
+    sources=CALENDAR, n_label="product-ops people", needs=("prodops_weeks", "privacy_cells"),
+)
+def prodops_focus_hours(ctx: Context) -> pd.DataFrame:
+    return mean_over_weeks(ctx, "focus_hours", PRODUCT_OPS_WEEKS)

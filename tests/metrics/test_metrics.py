@@ -36,7 +36,7 @@ def test_every_metric_is_declared_completely():
         "release_on_time_rate", "release_slip_days", "release_lead_time_days", "alignment_score_pm",
         "alignment_score_ops", "alignment_gap", "checkin_compliance_rate", "checkin_on_time_rate",
         "checkin_median_lateness_hours",
-        "pm_strategy_share_reported", "pms_per_prodops",
+        "pm_strategy_share_reported", "pms_per_prodops", "prodops_coordination_share", "prodops_focus_hours",
     }
     assert set(METRICS) == expected
     for metric in METRICS.values():
