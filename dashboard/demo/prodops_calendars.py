@@ -43,7 +43,7 @@ def _days(story: Story, people: pd.DataFrame, settings: Settings) -> pd.DataFram
     """Each product-ops person's working days from joining (or the window's start) up to today."""
     weekdays = set(settings.working_hours.weekdays)
     days = pd.date_range(story.start, story.today, freq="D")
-    days = days[days.weekday.isin(weekdays)]
+    days = days[days.day_of_week.isin(weekdays)]
     grid = people[["person_id", "tz", "active_from", "active_to"]].merge(pd.DataFrame({"day": days}), how="cross")
     until = grid["active_to"].fillna(pd.Timestamp("2262-01-01"))
     return grid[(grid["day"] >= grid["active_from"]) & (grid["day"] < until)].reset_index(drop=True)

@@ -26,9 +26,9 @@ def headcount(ctx: Context, role: str) -> pd.DataFrame:
     )
     pairs = days.merge(held, how="cross")
     held = pairs[(pairs["valid_from"] <= pairs["day"]) & ~(pairs["valid_to"] <= pairs["day"])]
-    if held.empty:
-        return grid(ctx).assign(headcount=np.nan, people=0)
     sampled = with_scope(ctx, held[["period_start", "day", "team_id", "person_id"]].reset_index(drop=True), date_column="day")
+    if sampled.empty:
+        return grid(ctx).assign(headcount=np.nan, people=0)
     cells = ["period_start", "scope_id"]
     days_per_period = sampled.groupby("period_start")["day"].nunique().rename("days")
     total = sampled.groupby(cells).agg(person_days=("day", "size"), people=("person_id", "nunique")).reset_index()

@@ -51,11 +51,15 @@ def test_ratio_is_average_pm_headcount_over_average_prodops_headcount():
 
 
 def test_product_ops_has_no_team_so_groups_and_teams_have_no_ratio():
-    frame = series(make_tables(teams=TEAMS, memberships=ROSTER))
+    tables = make_tables(teams=TEAMS, memberships=ROSTER)
+    frame = series(tables)
     assert cell(frame, "org")[0] > 0
     for scope_id in ("G1", "G2", "t1", "t3"):
         value, n = cell(frame, scope_id)
         assert np.isnan(value) and n == 0
+    for scope, scope_id in (("group", "G1"), ("team", "t3")):
+        value, n = cell(series(tables, scope=scope), scope_id)
+        assert np.isnan(value) and n == 0, "asked for one scope alone, too"
 
 
 def test_no_one_in_product_ops_is_no_ratio_not_an_infinite_one():
