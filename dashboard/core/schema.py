@@ -266,6 +266,14 @@ SCHEMA_VERSION = len(MIGRATIONS)
 MIGRATIONS.append(["ALTER TABLE pm_weeks ADD COLUMN IF NOT EXISTS enablement_hours DOUBLE"])
 SCHEMA_VERSION = len(MIGRATIONS)
 
+# 14: issue 21, product ops's own time: each product-ops person's weeks with the PM-week columns
+# (`build_pm_weeks(role="prodops")`), in a table of their own so no PM figure, nor the privacy
+# decisions behind one, can take in a product-ops person's week.
+PRODUCT_OPS_TABLES = [_table("prodops_weeks", TABLES["pm_weeks"].key, **TABLES["pm_weeks"].columns)]
+MIGRATIONS.append([table.ddl() for table in PRODUCT_OPS_TABLES])  # 14
+TABLES.update({table.name: table for table in PRODUCT_OPS_TABLES})
+SCHEMA_VERSION = len(MIGRATIONS)
+
 PUBLICATION_TABLES = ("privacy_records", "privacy_cells", *(table.name for table in SERIES_TABLES))
 """What has been published, version by version: a store that received the same data in two writes
 has published more (and may hold a figure back) than one that received it in one."""
@@ -273,6 +281,7 @@ has published more (and may hold a figure back) than one that received it in one
 SERIES_INPUTS = (
     "teams", "people", "memberships", "pm_weeks", "work_items", "work_item_transitions", "releases", "release_plans",
     "checkins", "survey_questions", "survey_answers", "survey_waves", "team_groups", "privacy_cells",
+    "prodops_weeks",
 )
 """The tables metric series are computed from: a write to any of them makes stored series stale."""
 SERIES_STATE = "metric_series_state"

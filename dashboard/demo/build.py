@@ -16,10 +16,11 @@ import pandas as pd
 
 from dashboard.core.config import Settings
 from dashboard.core.store import Store
-from dashboard.demo.calendars import Calendars, make_calendars, read_calendars
+from dashboard.demo.calendars import Calendars, read_calendars
 from dashboard.demo.checkins import demo_checkin_settings, form_tables, make_checkins, review_events
 from dashboard.demo.jira import JiraExport, jira_export, read_jira
 from dashboard.demo.org import load_roster_exports, make_org, make_roster, roster_snapshots
+from dashboard.demo.prodops_calendars import all_calendars
 from dashboard.demo.scale import SMALL, Scale
 from dashboard.demo.story import SOURCE, Story, make_annotations, make_story, timestamps
 from dashboard.demo.surveys import survey_exports, survey_tables
@@ -83,7 +84,7 @@ def demo_sources(settings: Settings, today: date, scale: Scale = SMALL) -> Sourc
     return Sources(
         story=story,
         roster_exports=exports,
-        calendars=make_calendars(story, roster, org, settings),
+        calendars=all_calendars(story, roster, org, settings),
         jira=jira_export(story, org, roster, known["memberships"], checkins, scale),
         survey_exports=survey_exports(story, roster, known["memberships"], known["teams"]),
         checkins=checkins,
@@ -111,7 +112,7 @@ def demo_tables(settings: Settings, today: date, timings: dict[str, float] | Non
         tables = load_roster_exports(roster_snapshots(story, org, roster))
         memberships = tables["memberships"]
     with _stage(timings, "calendars: generate ICS"):
-        calendars = make_calendars(story, roster, org, settings)
+        calendars = all_calendars(story, roster, org, settings)
         # what the generator meant the calendars to hold is for tests; reading needs only the texts
         calendars = replace(calendars, intended=calendars.intended.iloc[:0])
     with read_calendars(calendars, settings, workers) as reading:

@@ -167,6 +167,24 @@ def make_ops(story: Story, count: int = SMALL.ops) -> pd.DataFrame:
     })
 
 
+def make_prodops(story: Story, scale: Scale = SMALL) -> pd.DataFrame:
+    """The product-ops team, outside the product teams: its founders start the day it is founded
+    and a hiring wave comes late (`Story.prodops_hiring`), a few a week over a month, so PMs per
+    product-ops person grows for most of a year first."""
+    rng = stream("prodops")
+    founders = [pd.Timestamp(story.founded)] * scale.prodops_founders
+    hires = [pd.Timestamp(story.prodops_hiring) + pd.Timedelta(weeks=n % 4) for n in range(scale.prodops_hires)]
+    count = len(founders) + len(hires)
+    return pd.DataFrame({
+        "team_id": None,
+        "tz": _zones(rng, np.full(count, "Europe/London", dtype=object), at_home=0.7),
+        "active_from": founders + hires,
+        "active_to": pd.NaT,
+        "previous_team": None,
+        "role": "prodops",
+    })
+
+
 def make_leaders(story: Story, org: pd.DataFrame) -> pd.DataFrame:
     """A leader per group, sitting with the group's first team, and a VP over all of them."""
     rng = stream("leaders")
@@ -184,12 +202,18 @@ def make_leaders(story: Story, org: pd.DataFrame) -> pd.DataFrame:
 def make_roster(story: Story, org: pd.DataFrame, scale: Scale = SMALL) -> pd.DataFrame:
     """Everyone, with ids, generated names and emails; `previous_team` marks the reorg movers.
 
-    `active_to` is exclusive here (the first day no longer there), as memberships hold it.
+    `active_to` is exclusive here (the first day no longer there), as memberships hold it. The
+    product-ops team comes last and draws its names from its own stream among those left, so
+    everyone else keeps the id and name they had before it existed.
     """
     rng = stream("names")
     roster = pd.concat([make_pms(story, org, scale), make_ops(story, scale.ops), make_leaders(story, org)],
                        ignore_index=True)
     picks = rng.choice(len(FIRST_NAMES) * len(LAST_NAMES), size=len(roster), replace=False)
+    prodops = make_prodops(story, scale)
+    unused = np.setdiff1d(np.arange(len(FIRST_NAMES) * len(LAST_NAMES)), picks)
+    picks = np.concatenate([picks, stream("prodops-names").choice(unused, size=len(prodops), replace=False)])
+    roster = pd.concat([roster, prodops], ignore_index=True)
     first = [FIRST_NAMES[i // len(LAST_NAMES)] for i in picks]
     last = [LAST_NAMES[i % len(LAST_NAMES)] for i in picks]
     roster["person_id"] = [f"p{i + 1:03d}" for i in range(len(roster))]

@@ -2,7 +2,7 @@
 
 `SMALL` is the organisation the dashboard ships with (6 groups, 24 teams, about 60 PMs over
 eight quarters); `LARGE` is a large product organisation (40 groups, 160 teams, 400 PMs and
-80 people in product operations over three years) for the benchmarks. Both go through the same
+80 operations staff and 20 product-ops people over three years) for the benchmarks. Both go through the same
 generators and connectors; only these numbers differ.
 """
 from __future__ import annotations
@@ -18,7 +18,7 @@ class Scale:
     groups: int
     """Product groups of four teams each: the six of the story first, then generated ones."""
     ops: int
-    """People in product operations."""
+    """Operations staff (the other side of product/operations alignment), outside the product teams."""
     joiners: int
     """PMs who join inside the window; half of them replace a PM who left."""
     movers: int
@@ -34,6 +34,11 @@ class Scale:
     export is never held at once (None: all of them in one go)."""
     store_batch: int | None = None
     """Rows of a table written to the store at a time (None: each table in one write)."""
+    prodops_founders: int = 3
+    """Product-ops people (role `prodops`) in post from the day the team is founded: at least the
+    calendar privacy minimum, so figures about them can be shown."""
+    prodops_hires: int = 2
+    """Product-ops people hired in one wave, late: until then PMs join and product ops does not."""
     eng_leads: int = 0
     """Weekly 30-minute 1:1s a PM has with each of this many engineering leads (a large team has
     several squads), on top of the fortnightly 1:1 with the engineering lead."""
@@ -63,7 +68,7 @@ SMALL = Scale(
 LARGE = Scale(
     name="large", quarters=12, groups=40, ops=80, joiners=24, movers=20,
     release_cadences=(21, 28, 42), items_per_release=(70, 110), status_changes=(3, 7),
-    jira_batch=25_000, store_batch=500_000,
+    prodops_founders=6, prodops_hires=14, jira_batch=25_000, store_batch=500_000,
     eng_leads=4, cross_team_syncs=5, meetings=2.4, meeting_slots=2,
     sprint_demo=True, pulses_per_quarter=3, pulse_response=(0.55, 0.6),
 )

@@ -84,6 +84,10 @@ class Story:
     portal: date
     release_process: date
     silent_since: date
+    systems_turn: date
+    """When the product-ops team turns from running status and coordination meetings to building systems."""
+    prodops_hiring: date
+    """The late hiring wave of product-ops people; until then PMs per product-ops person only grows."""
     scale: Scale = SMALL
     """How big the organisation is; every generator reads its own knobs from here."""
 
@@ -123,6 +127,8 @@ def make_story(today: date, quarters: int = 8, scale: Scale = SMALL) -> Story:
         portal=monday_on_or_after(quarter(3) + timedelta(days=40)),
         release_process=monday_on_or_after(quarter(2) + timedelta(days=10)),
         silent_since=quarter(2) + timedelta(days=21),
+        systems_turn=monday_on_or_after(quarter(3) + timedelta(days=7)),
+        prodops_hiring=monday_on_or_after(quarter(1) + timedelta(days=14)),
         scale=scale,
     )
 

@@ -21,7 +21,7 @@ from dashboard.derive.pm_weeks import build_pm_weeks
 from dashboard.derive.series_store import refresh_series
 from dashboard.metrics import calendar_cells, enablement_cells, surveys
 
-CALENDAR_LEDGER_INPUTS = ("pm_weeks", "teams", "team_groups")
+CALENDAR_LEDGER_INPUTS = ("pm_weeks", "prodops_weeks", "teams", "team_groups")
 SURVEY_LEDGER_INPUTS = ("survey_answers", "survey_questions", "survey_waves", "teams", "team_groups")
 CHECKIN_INPUTS = ("teams", "people", "memberships", "work_items", "work_item_transitions", "checkin_forms")
 PM_WEEK_INPUTS = ("calendar_events", "people", "memberships", "person_hours")
@@ -56,11 +56,17 @@ def rebuild(tx: Transaction, settings: Settings, as_of: date | None = None) -> N
     refresh(tx, settings, as_of)
 
 
+PERSON_WEEKS = {"pm_weeks": "pm", "prodops_weeks": "prodops"}
+"""Each derived table of person-weeks and the role whose calendars it holds."""
+
+
 def _refresh_pm_weeks(tx: Transaction, settings: Settings, as_of: date, since: date | None) -> None:
+    """Rebuild the PM-weeks and the product-ops people's weeks (`PERSON_WEEKS`) from the same read."""
     tables = {name: tx.query(f"SELECT * FROM {name}") for name in ("people", "memberships", "person_hours")}
     if since is None:
         tables["calendar_events"] = tx.query("SELECT * FROM calendar_events")
-        tx.replace("pm_weeks", build_pm_weeks(tables, settings, as_of))
+        for table, role in PERSON_WEEKS.items():
+            tx.replace(table, build_pm_weeks(tables, settings, as_of, role=role))
         return
     week = floor_date(since, "week", settings.week_start)
     # an occurrence's UTC day can be a day either side of its owner's: read a margin, cut on local days
@@ -71,9 +77,10 @@ def _refresh_pm_weeks(tx: Transaction, settings: Settings, as_of: date, since: d
         " UNION ALL "
         "SELECT person_id, max(start_utc), max(start_utc) FROM calendar_events GROUP BY person_id"
     )
-    weeks = build_pm_weeks(tables, settings, as_of, since=week, extent=extent)
-    tx.execute("DELETE FROM pm_weeks WHERE week_start >= ?", [week])
-    tx.upsert("pm_weeks", weeks)
+    for table, role in PERSON_WEEKS.items():
+        weeks = build_pm_weeks(tables, settings, as_of, since=week, extent=extent, role=role)
+        tx.execute(f"DELETE FROM {table} WHERE week_start >= ?", [week])
+        tx.upsert(table, weeks)
 
 
 def publish_people(tx: Transaction, settings: Settings, since: date | None = None) -> None:
@@ -83,10 +90,11 @@ def publish_people(tx: Transaction, settings: Settings, since: date | None = Non
     first = None if since is None else floor_date(since, "quarter").isoformat()
     tables = {name: tx.query(f"SELECT * FROM {name}") for name in ("teams", "team_groups")}
     if tx.touched & set(CALENDAR_LEDGER_INPUTS):
-        tables["pm_weeks"] = tx.query("SELECT * FROM pm_weeks" + ("" if first is None else " WHERE week_start >= ?"),
-                                      [] if first is None else [first])
-        found = calendar_cells.records(tables, settings)
-        _advance(tx, calendar_cells.family(settings, found), found, first)
+        for whose in (calendar_cells.PM_WEEKS, calendar_cells.PRODUCT_OPS_WEEKS):
+            tables[whose.table] = tx.query(f"SELECT * FROM {whose.table}" + ("" if first is None else " WHERE week_start >= ?"),
+                                           [] if first is None else [first])
+            found = calendar_cells.records(tables, settings, whose)
+            _advance(tx, calendar_cells.family(settings, found, whose), found, first)
         for family, found in enablement_cells.families(tables, settings):
             _advance(tx, family, found, first)
     if tx.touched & set(SURVEY_LEDGER_INPUTS):

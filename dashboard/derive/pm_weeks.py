@@ -127,8 +127,11 @@ def _in_window(frame: pd.DataFrame, windows: pd.DataFrame) -> pd.DataFrame:
 
 
 def build_pm_weeks(tables: dict[str, pd.DataFrame], settings: Settings, as_of: date | None = None,
-                   since: date | None = None, extent: pd.DataFrame | None = None) -> pd.DataFrame:
+                   since: date | None = None, extent: pd.DataFrame | None = None, role: str = "pm") -> pd.DataFrame:
     """One row per PM per complete week between the PM's first and last calendar occurrence.
+
+    With `role`, the same weeks of the people of another role (`prodops`: product ops's own
+    time, `prodops_weeks`); a person without a team has none in the row.
 
     A week that has not ended by `as_of` is left out: its days still to come would read as
     free time (and calendars hold future meetings), so a running week is not a PM-week yet.
@@ -140,7 +143,7 @@ def build_pm_weeks(tables: dict[str, pd.DataFrame], settings: Settings, as_of: d
     which is where their weeks begin and end.
     """
     people, events = tables["people"], tables["calendar_events"]
-    pms = people[people["role"] == "pm"]
+    pms = people[people["role"] == role]
     events = events[events["person_id"].isin(pms["person_id"])]
     if events.empty:
         return pd.DataFrame(columns=PM_WEEK_COLUMNS)

@@ -17,7 +17,7 @@ from dashboard.metrics.registry import EVERY_SCOPE, METRICS, SCOPE_MARK, SCOPES,
 __all__ = ["METRICS", "NEEDED_TABLES", "SCOPES", "SIGNALS", "Metric", "Scope", "compute_series", "level_of", "load_tables", "read_tables"]
 
 CATALOG = ("time_use", "surveys", "insights", "releases", "enablement", "ramp", "alignment", "checkins",
-           "decisions", "decision_rights")
+           "product_ops", "decisions", "decision_rights")
 """The metric modules in catalog order: importing one registers its metrics, so this is the
 order of the catalog, the CLI's output and every page's lists."""
 for _module in CATALOG:
@@ -48,6 +48,7 @@ def load_tables(store: Store, names: tuple[str, ...] = NEEDED_TABLES) -> dict[st
 
 RECENT_ROWS = {
     "pm_weeks": "week_start >= ?",
+    "prodops_weeks": "week_start >= ?",
     "checkins": "due_at >= ?",
     "work_items": "(created >= ? OR resolved >= ?)",
     "work_item_transitions": "\"at\" >= ?",

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import OrderedDict
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -29,6 +30,24 @@ LEVELS = ("org", "group", "team")
 MEASURES = ("overhead_share", "strategy_share", "focus_hours", "meeting_hours")
 """What the PM-week metrics publish of each PM-week: one interval check each."""
 FAMILY = "calendar"
+RANGE_FLOORS = {"overhead_share": 1.0, "strategy_share": 1.0, "focus_hours": 40.0, "meeting_hours": 40.0}
+
+
+@dataclass(frozen=True)
+class Weeks:
+    """Whose person-weeks a family of calendar figures stands on: the derived table that holds
+    them, the ledger family that decides their cells, and the measures published of them.
+
+    Product-ops people's weeks are a family of their own: their figures never share a cell with
+    PMs', so they are decided apart, at the same minimum."""
+
+    table: str
+    family: str
+    measures: tuple[str, ...]
+
+
+PM_WEEKS = Weeks("pm_weeks", FAMILY, MEASURES)
+PRODUCT_OPS_WEEKS = Weeks("prodops_weeks", "prodops_calendar", ("overhead_share", "focus_hours"))
 
 
 def measures(weeks: pd.DataFrame) -> pd.DataFrame:
@@ -49,9 +68,9 @@ def slot(grain: str, level: str) -> str:
     return f"{grain}|{level}"
 
 
-def records(tables: dict[str, pd.DataFrame], settings: Settings) -> pd.DataFrame:
-    """One record per PM-week: its person, its quarter, the cell holding it in every slot, its measures."""
-    weeks = tables["pm_weeks"]
+def records(tables: dict[str, pd.DataFrame], settings: Settings, whose: Weeks = PM_WEEKS) -> pd.DataFrame:
+    """One record per person-week: its person, its quarter, the cell holding it in every slot, its measures."""
+    weeks = tables[whose.table]
     days = pd.to_datetime(weeks["week_start"])
     found = pd.DataFrame({"record_id": weeks["person_id"].astype(str) + "|" + days.dt.date.astype(str),
                           "unit": weeks["person_id"].to_numpy()}, index=weeks.index)
@@ -63,37 +82,37 @@ def records(tables: dict[str, pd.DataFrame], settings: Settings) -> pd.DataFrame
             node = nodes[level]
             found[slot(grain, level)] = cell_keys([period, node], node.notna())
     found["part"] = found[slot("quarter", "org")].str.split("|").str[0] if len(weeks) else ""
-    return pd.concat([found, measures(weeks)], axis=1).reset_index(drop=True)
+    return pd.concat([found, measures(weeks)[list(whose.measures)]], axis=1).reset_index(drop=True)
 
 
-def ranges(found: pd.DataFrame) -> np.ndarray:
-    """The highest value an attacker is assumed to know a PM-week can take, per measure: what the
+def ranges(found: pd.DataFrame, whose: Weeks = PM_WEEKS) -> np.ndarray:
+    """The highest value an attacker is assumed to know a person-week can take, per measure: what the
     data holds, at least a whole share or a 40-hour week (a tighter bound protects no less)."""
-    floors = np.array([1.0, 1.0, 40.0, 40.0])
-    observed = found[list(MEASURES)].max().fillna(0).to_numpy(dtype=float)
+    floors = np.array([RANGE_FLOORS[name] for name in whose.measures])
+    observed = found[list(whose.measures)].max().fillna(0).to_numpy(dtype=float)
     return np.maximum(floors, observed)
 
 
-def family(settings: Settings, found: pd.DataFrame) -> Family:
+def family(settings: Settings, found: pd.DataFrame, whose: Weeks = PM_WEEKS) -> Family:
     """The calendar's figures: each measure decided on its own (its protection interval depends
     on its values), over every grain and level."""
-    return Family(name=FAMILY, slots=tuple(slot(g, level) for g in GRAINS for level in LEVELS),
-                  guarded={name: (name,) for name in MEASURES}, high=dict(zip(MEASURES, ranges(found))),
+    return Family(name=whose.family, slots=tuple(slot(g, level) for g in GRAINS for level in LEVELS),
+                  guarded={name: (name,) for name in whose.measures}, high=dict(zip(whose.measures, ranges(found, whose))),
                   k=settings.privacy.min_calendar_group)
 
 
-def published(tables: dict[str, pd.DataFrame], settings: Settings) -> pd.DataFrame:
+def published(tables: dict[str, pd.DataFrame], settings: Settings, whose: Weeks = PM_WEEKS) -> pd.DataFrame:
     """What readers see: the ledger's cell versions, or, for data no ledger has published yet
     (a store written before the ledger, or tables made by hand), what a first version would publish."""
-    return published_cells(tables, FAMILY, lambda: _first(tables, settings))
+    return published_cells(tables, whose.family, lambda: _first(tables, settings, whose))
 
 
-def _first(tables: dict[str, pd.DataFrame], settings: Settings) -> pd.DataFrame:
-    found = records(tables, settings)
-    key = (settings.privacy.min_calendar_group, hashlib.sha1(
+def _first(tables: dict[str, pd.DataFrame], settings: Settings, whose: Weeks) -> pd.DataFrame:
+    found = records(tables, settings, whose)
+    key = (whose, settings.privacy.min_calendar_group, hashlib.sha1(
         pd.util.hash_pandas_object(found.astype(str), index=False).values.tobytes()).digest())
     if key not in _FIRST:
-        _FIRST[key] = first_publication(family(settings, found), found)
+        _FIRST[key] = first_publication(family(settings, found, whose), found)
         if len(_FIRST) > 16:
             _FIRST.popitem(last=False)
     return _FIRST[key]
@@ -103,10 +122,11 @@ _FIRST: OrderedDict[tuple, pd.DataFrame] = OrderedDict()
 """First publications already worked out: every grain and scope of one computation asks for the same."""
 
 
-def suppress(ctx: Context, result: pd.DataFrame, name: str) -> pd.DataFrame:
+def suppress(ctx: Context, result: pd.DataFrame, name: str, whose: Weeks = PM_WEEKS) -> pd.DataFrame:
     """The series of measure `name` as published: each cell's last published value and n, and
     neither where nothing was published (a hidden cell publishes no n)."""
-    return as_published(ctx, result, name, ctx.shared("calendar publication", lambda: published(ctx.tables, ctx.settings)))
+    cells = ctx.shared(f"{whose.family} publication", lambda: published(ctx.tables, ctx.settings, whose))
+    return as_published(ctx, result, name, cells)
 
 
 def as_published(ctx: Context, result: pd.DataFrame, name: str, cells: pd.DataFrame) -> pd.DataFrame:

@@ -1,12 +1,12 @@
 """S2: do insights reach teams without custom requests?"""
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from dashboard.core.periods import MONTHS_IN, next_start
 from dashboard.core.teams import team_at
-from dashboard.metrics.aggregate import grid, near_periods, org_dates, summarise, with_scope
+from dashboard.metrics.aggregate import near_periods, org_dates, summarise
+from dashboard.metrics.headcount import headcount
 from dashboard.metrics.registry import CLOCK, SURVEY, Context, metric
 from dashboard.metrics.surveys import survey_series
 
@@ -17,28 +17,8 @@ def _requests(ctx: Context) -> pd.DataFrame:
 
 
 def pm_headcount(ctx: Context) -> pd.DataFrame:
-    """Average PM headcount per period and scope, sampled every seven days from the period's first day
-    up to its end or the last day asked for."""
-    memberships = ctx.tables["memberships"]
-    pms = memberships[memberships["role"] == "pm"]
-    pms = pd.DataFrame({"team_id": pms["team_id"], "valid_from": pd.to_datetime(pms["valid_from"]),
-                        "valid_to": pd.to_datetime(pms["valid_to"])})
-    days = pd.DataFrame(
-        [(start, day) for start in ctx.periods
-         for day in pd.date_range(ctx.covered(start)[0], pd.Timestamp(ctx.covered(start)[1]) - pd.Timedelta(days=1), freq="7D")],
-        columns=["period_start", "day"],
-    )
-    pairs = days.merge(pms, how="cross")
-    held = pairs[(pairs["valid_from"] <= pairs["day"]) & ~(pairs["valid_to"] <= pairs["day"])]
-    if held.empty:
-        return grid(ctx).assign(headcount=np.nan)
-    sampled = with_scope(ctx, held[["period_start", "day", "team_id"]].reset_index(drop=True), date_column="day")
-    per_day = sampled.groupby(["period_start", "scope_id", "day"]).size().rename("people").reset_index()
-    days_per_period = sampled.groupby("period_start")["day"].nunique().rename("days")
-    total = per_day.groupby(["period_start", "scope_id"])["people"].sum().reset_index()
-    total = total.merge(days_per_period, left_on="period_start", right_index=True)
-    total["headcount"] = total["people"] / total["days"]
-    return grid(ctx).merge(total[["period_start", "scope_id", "headcount"]], how="left")
+    """Average PM headcount per period and scope (`dashboard.metrics.headcount`)."""
+    return headcount(ctx, "pm").drop(columns="people")
 
 
 @metric(

@@ -4,31 +4,32 @@ from __future__ import annotations
 import pandas as pd
 
 from dashboard.metrics.aggregate import aggregate, near_periods, place
-from dashboard.metrics.calendar_cells import measures, suppress
+from dashboard.metrics.calendar_cells import PM_WEEKS, Weeks, measures, suppress
 from dashboard.metrics.registry import Context, metric
 
 CALENDAR = ("calendar",)
 
 
-def placed_weeks(ctx: Context) -> pd.DataFrame:
-    """The PM-weeks of the asked periods placed on scopes, once for every metric that reads them
-    (S1's and enablement's; the index is `pm_weeks`'s, so each metric adds its own value)."""
+def placed_weeks(ctx: Context, whose: Weeks = PM_WEEKS) -> pd.DataFrame:
+    """The person-weeks (PM-weeks unless `whose` says) of the asked periods placed on scopes, once for
+    every metric that reads them (S1's, enablement's, product ops's own; the index is the weeks
+    table's, so each metric adds its own value)."""
     def build() -> pd.DataFrame:
-        weeks = ctx.tables["pm_weeks"]
+        weeks = ctx.tables[whose.table]
         observations = pd.DataFrame({"date": pd.to_datetime(weeks["week_start"]), "team_id": weeks["team_id"],
                                      "person_id": weeks["person_id"]})
         return place(ctx, near_periods(ctx, observations, "date"))
 
-    return ctx.shared("pm_weeks placed", build)
+    return ctx.shared(f"{whose.table} placed", build)
 
 
-def _mean_over_pm_weeks(ctx: Context, name: str) -> pd.DataFrame:
-    """Mean over PM-weeks of one of their `measures`; n is distinct PMs, and a cell the calendar
-    privacy rules hide shows neither."""
-    placed = placed_weeks(ctx)
-    values = ctx.shared("pm_week measures", lambda: measures(ctx.tables["pm_weeks"]))[name]
+def mean_over_weeks(ctx: Context, name: str, whose: Weeks = PM_WEEKS) -> pd.DataFrame:
+    """Mean over person-weeks (PM-weeks unless `whose` says) of one of their `measures`; n is
+    distinct people, and a cell the calendar privacy rules hide shows neither."""
+    placed = placed_weeks(ctx, whose)
+    values = ctx.shared(f"{whose.table} measures", lambda: measures(ctx.tables[whose.table]))[name]
     observations = placed.assign(value=values.reindex(placed.index))
-    return suppress(ctx, aggregate(ctx, observations, "mean", unit="person_id"), name)
+    return suppress(ctx, aggregate(ctx, observations, "mean", unit="person_id"), name, whose)
 
 
 @metric(
@@ -38,7 +39,7 @@ def _mean_over_pm_weeks(ctx: Context, name: str) -> pd.DataFrame:
     sources=CALENDAR, n_label="PMs", needs=("pm_weeks", "privacy_cells"),
 )
 def pm_overhead_share(ctx: Context) -> pd.DataFrame:
-    return _mean_over_pm_weeks(ctx, "overhead_share")
+    return mean_over_weeks(ctx, "overhead_share")
 
 
 @metric(
@@ -48,7 +49,7 @@ def pm_overhead_share(ctx: Context) -> pd.DataFrame:
     sources=CALENDAR, n_label="PMs", needs=("pm_weeks", "privacy_cells"),
 )
 def pm_strategy_share(ctx: Context) -> pd.DataFrame:
-    return _mean_over_pm_weeks(ctx, "strategy_share")
+    return mean_over_weeks(ctx, "strategy_share")
 
 
 @metric(
@@ -58,7 +59,7 @@ def pm_strategy_share(ctx: Context) -> pd.DataFrame:
     sources=CALENDAR, n_label="PMs", needs=("pm_weeks", "privacy_cells"),
 )
 def pm_focus_hours(ctx: Context) -> pd.DataFrame:
-    return _mean_over_pm_weeks(ctx, "focus_hours")
+    return mean_over_weeks(ctx, "focus_hours")
 
 
 @metric(
@@ -68,4 +69,4 @@ def pm_focus_hours(ctx: Context) -> pd.DataFrame:
     sources=CALENDAR, n_label="PMs", needs=("pm_weeks", "privacy_cells"),
 )
 def pm_meeting_hours(ctx: Context) -> pd.DataFrame:
-    return _mean_over_pm_weeks(ctx, "meeting_hours")
+    return mean_over_weeks(ctx, "meeting_hours")

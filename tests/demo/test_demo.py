@@ -334,7 +334,7 @@ def test_pm_weeks_show_overhead_falling_and_strategy_rising(db):
 
 def test_calendar_events_sit_in_local_working_hours_on_half_hour_boundaries(db):
     events = db["calendar_events"].merge(db["people"][["person_id", "tz", "role"]], on="person_id")
-    assert (events["role"] == "pm").all() and (events["source"] == "demo").all()
+    assert events["role"].isin(["pm", "prodops"]).all() and (events["source"] == "demo").all()
     assert (events["start_utc"] < STORY.cutoff).all() and (events["end_utc"] > events["start_utc"]).all()
     assert set(events["category"]) == {"overhead", "strategy", "focus", "one_on_one", "enablement", "other", "ooo"}
     local = pd.concat([

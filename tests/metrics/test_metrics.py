@@ -38,7 +38,7 @@ def test_every_metric_is_declared_completely():
         "checkin_median_lateness_hours",
         "pm_strategy_share_reported", "enablement_reach", "enablement_hours_per_pm",
         "new_pm_days_to_first_checkin", "new_pm_days_to_first_release", "ops_decision_share", "process_knowledge_score",
-        "decision_rights_score",
+        "decision_rights_score", "pms_per_prodops", "prodops_coordination_share", "prodops_focus_hours",
     }
     assert set(METRICS) == expected
     for metric in METRICS.values():

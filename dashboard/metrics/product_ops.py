@@ -1,0 +1,64 @@
+"""Product operations itself: early warnings of the common mistakes a product-ops function makes.
+
+Issue 21's mistakes are about the function, not the PMs it serves: investing in it late (PMs
+per product-ops person grows while PM overhead rises) and running it as project management
+instead of building systems (their own calendar time, from `prodops_weeks`: the PM-week columns for
+product-ops people, shown under the same calendar minimum of people as PM figures, decided in a
+privacy family of their own). The signal is "ops".
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from dashboard.metrics.calendar_cells import PRODUCT_OPS_WEEKS
+from dashboard.metrics.headcount import headcount
+from dashboard.metrics.registry import CLOCK, PRODUCT_OPS, Context, metric
+from dashboard.metrics.time_use import CALENDAR, mean_over_weeks
+
+SIGNAL = PRODUCT_OPS.id
+ROSTER_SOURCE = ("roster",)
+
+
+@metric(
+    id="pms_per_prodops", title="PMs per product-ops person", signal=SIGNAL, unit="count", better="lower",
+    definition="Average PM headcount in the scope divided by the average headcount of product-ops people "
+    "(roster role prodops) in the period, both sampled weekly. Product ops is a central function without "
+    "a team, so the ratio is the organisation's; a group or team has none.",
+    sources=ROSTER_SOURCE, n_label="product-ops people", needs=(CLOCK,),
+)
+def pms_per_prodops(ctx: Context) -> pd.DataFrame:
+    """The ratio per period; n is the product-ops people in post on a sampled day of the period.
+
+    A product-ops person has no team, so only the organisation's cells have a denominator; a
+    period with no one in product ops has no ratio (there is nothing to divide by), not an infinite one.
+    """
+    cells = ["period_start", "scope_id"]
+    pms = headcount(ctx, "pm").drop(columns="people").rename(columns={"headcount": "pms"})
+    prodops = headcount(ctx, "prodops")
+    result = pms.merge(prodops, on=cells, how="left")
+    result["value"] = result["pms"] / result["headcount"].where(result["headcount"] > 0)
+    result["n"] = result["people"].fillna(0).astype(int)
+    return result[[*cells, "value", "n"]]
+
+
+@metric(
+    id="prodops_coordination_share", title="Product-ops time on status and coordination", signal=SIGNAL,
+    unit="share", better="lower",
+    definition="Mean over product-ops people's weeks of hours in status and coordination meetings (the "
+    "process-overhead category) divided by working hours less time out of office: product ops running "
+    "projects instead of building systems.",
+    sources=CALENDAR, n_label="product-ops people", needs=("prodops_weeks", "privacy_cells"),
+)
+def prodops_coordination_share(ctx: Context) -> pd.DataFrame:
+    return mean_over_weeks(ctx, "overhead_share", PRODUCT_OPS_WEEKS)
+
+
+@metric(
+    id="prodops_focus_hours", title="Product-ops focus hours per week", signal=SIGNAL, unit="hours",
+    better="higher",
+    definition="Mean over product-ops people's weeks of hours in free blocks of at least the focus minimum "
+    "(2 h by default) inside their own working hours: the time systems get built in.",
+    sources=CALENDAR, n_label="product-ops people", needs=("prodops_weeks", "privacy_cells"),
+)
+def prodops_focus_hours(ctx: Context) -> pd.DataFrame:
+    return mean_over_weeks(ctx, "focus_hours", PRODUCT_OPS_WEEKS)
