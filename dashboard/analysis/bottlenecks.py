@@ -469,12 +469,20 @@ def _divisor(ctx: Context, scope_id: str) -> tuple[float, float]:
     return (float(pms.iloc[0]) if len(pms) else np.nan), months_counted(ctx, ctx.periods[0])
 
 
+UNLISTED = frozenset({"ops_decision_share", "pms_per_prodops", "prodops_coordination_share", "prodops_focus_hours"})
+"""Figures about the product-ops people themselves, a handful: their records (each one's weeks, each
+one's decision edits) would point at them, so none are listed, as no survey answer is."""
+
+
 def records(
     metric: Metric, tables: dict[str, pd.DataFrame], settings: Settings, scope: str, scope_id: str,
     period: date, end: date, today: date, grain: Grain = "quarter",
 ) -> pd.DataFrame | None:
     """The records behind one value, the `grain` period [period, end) of a ranked row or a chart's
-    point, that add up to it (`from_records`); None when the metric has none to show (surveys)."""
+    point, that add up to it (`from_records`); None when the metric has none to show (surveys,
+    `UNLISTED`)."""
+    if metric.id in UNLISTED:
+        return None
     if metric.id == "checkin_median_lateness_hours":
         return lateness_records(tables, settings, scope, scope_id, period, end, today)
     if metric.id.startswith("checkin_"):
@@ -550,6 +558,9 @@ def from_records(metric: Metric, frame: pd.DataFrame | None) -> float | None:
 def summary(metric: Metric, frame: pd.DataFrame | None, period: str = "quarter") -> str:
     """One line over the records of a `period` ("quarter", "month", ...): what they are, what a reader
     needs to add them up, and why they do not when they do not."""
+    if frame is None and metric.id in UNLISTED:
+        return ("Not listed: these records are the few product-ops people's own (their weeks, their edits), and a "
+                "list would point at them. The value and its n are the published ones.")
     if frame is None:
         return ("Survey answers are anonymous: no one is listed. The Surveys page counts the respondents behind "
                 "each score (click a score there).")

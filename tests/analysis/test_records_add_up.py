@@ -196,6 +196,9 @@ def test_every_demo_value_adds_up_from_its_records(demo_tables, grain, period):
         for cell in cells.itertuples():
             metric = METRICS[cell.metric_id]
             rows = bottlenecks.records(metric, demo_tables, Settings(), scope, scope_id, period, next_start(period, grain), DEMO_TODAY, grain)
+            if rows is None:
+                assert metric.id in bottlenecks.UNLISTED, (cell, "a value with no records lister")
+                continue
             counted = bottlenecks.from_records(metric, rows)
             if rows.empty:
                 assert cell.value == 0, (cell, "a value with no records behind it")
