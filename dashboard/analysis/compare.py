@@ -40,6 +40,7 @@ MIN_SPREAD: dict[str, float] = {
     "score": 2.0,
     "points": 2.0,
     "per_pm_month": 0.1,
+    "ratio": 0.5,
 }
 FLAG = 1.5
 """Spreads worse than the peers' median from which a cell counts as a problem (a bottleneck, or a

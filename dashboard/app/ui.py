@@ -300,6 +300,12 @@ def metric_chart(
             st.error("This metric could not be computed; the server log has the details.", icon=":material/error:")
             return
         frame = views.trend_series(metric_id, filters.grain, filters.start, filters.end, view)
+        if frame.empty or frame["value"].isna().all():
+            st.caption(f"{NOTHING_TO_DRAW} in {span(filters)}: every point is hidden by the privacy rules (too few "
+                       f"{metric.n_label} behind it) or there is no data yet.")
+            with st.expander("About this metric"):
+                about(metric_id, frame, filters.grain)
+            return
         target = views.target(metric_id)
         figure = charts.trend(
             metric, frame, grain=filters.grain, annotations=views.annotations(view.shown),
@@ -319,6 +325,10 @@ def metric_chart(
         record_panels.behind_a_point(metric, frame, filters.grain, f"trend_{metric_id}")
         with st.expander("About this metric"):
             about(metric_id, frame, filters.grain)
+
+
+NOTHING_TO_DRAW = ":material/visibility_off: Nothing to draw"
+"""What a trend tile says instead of an empty chart."""
 
 
 def about(metric_id: str, frame: pd.DataFrame, grain: Grain) -> None:

@@ -20,7 +20,7 @@ ROSTER_SOURCE = ("roster",)
 
 
 @metric(
-    id="pms_per_prodops", title="PMs per product-ops person", signal=SIGNAL, unit="count", better="lower",
+    id="pms_per_prodops", title="PMs per product-ops person", signal=SIGNAL, unit="ratio", better="lower",
     definition="Average PM headcount in the scope divided by the average headcount of product-ops people "
     "(roster role prodops) in the period, both sampled weekly. Product ops is a central function without "
     "a team, so the ratio is the organisation's; a group or team has none.",

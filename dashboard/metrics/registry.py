@@ -123,7 +123,7 @@ class Metric:
     id: str
     title: str
     signal: str
-    unit: Literal["share", "hours", "days", "count", "score", "per_pm_month", "points"]
+    unit: Literal["share", "hours", "days", "count", "score", "per_pm_month", "points", "ratio"]
     better: Literal["higher", "lower"]
     definition: str
     sources: tuple[str, ...]
@@ -144,6 +144,8 @@ class Metric:
             return f"{value:.0f}"
         if self.unit == "per_pm_month":
             return f"{value:.2f}"
+        if self.unit == "ratio":
+            return f"{value:.1f}"
         return f"{value:.0f}"
 
 
