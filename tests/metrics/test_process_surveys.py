@@ -12,7 +12,7 @@ from dashboard.core.config import Settings
 from dashboard.core.store import Store
 from dashboard.metrics import METRICS, compute_series, load_tables
 from tests.metrics.test_metrics import answers, value
-from tests.tables import TEAMS, make_tables
+from tests.tables import TEAMS, make_tables, recount
 
 QUESTIONS = [
     {"survey_id": "s", "question_id": "know", "text": "I know how our release and planning processes work",
@@ -49,7 +49,7 @@ def test_agrees_with_the_mean_of_the_answers_rescaled(metric_id, question, signa
                                                       ("decision_rights_score", "decision_rights")])
 def test_the_demo_agrees_with_each_waves_answers_and_pms_come_to_know_the_processes(demo_db, metric_id, construct):
     store = Store(demo_db)
-    scored = store.query(
+    scored = recount(store,
         "SELECT a.survey_id, a.response_id, avg((a.value - 1) / 4 * 100) AS score, median(a.submitted_at) OVER "
         "(PARTITION BY a.survey_id) AS middle FROM survey_answers a JOIN survey_questions q USING (survey_id, question_id) "
         "WHERE q.construct = ? GROUP BY a.survey_id, a.response_id, a.submitted_at", [construct])

@@ -11,7 +11,7 @@ from dashboard.core.config import Settings
 from dashboard.core.store import Store
 from dashboard.metrics import METRICS, compute_series, load_tables
 from tests.metrics.test_metrics import value
-from tests.tables import TEAMS, make_tables
+from tests.tables import TEAMS, make_tables, recount
 
 
 def pm(person, team, joined, active_from="2020-01-01", before=None):
@@ -77,10 +77,10 @@ def test_fewer_new_pms_than_the_calendar_minimum_show_neither_value_nor_n():
 def test_the_demo_agrees_with_a_recomputation_from_its_roster_releases_and_checkins(demo_db):
     store = Store(demo_db)
     tables = load_tables(store)
-    joined = store.query("SELECT m.person_id, min(m.valid_from) AS joined, arg_min(m.team_id, m.valid_from) AS team_id "
-                         "FROM memberships m JOIN people p USING (person_id) WHERE p.role = 'pm' AND m.role = 'pm' "
+    joined = recount(store, "SELECT m.person_id, min(m.valid_from) AS joined, arg_min(m.team_id, m.valid_from) AS team_id "
+                                 "FROM memberships m JOIN people p USING (person_id) WHERE p.role = 'pm' AND m.role = 'pm' "
                          "GROUP BY m.person_id")
-    first = store.query("SELECT j.person_id, min(r.released_on) AS day FROM (SELECT m.person_id, min(m.valid_from) AS joined, "
+    first = recount(store, "SELECT j.person_id, min(r.released_on) AS day FROM (SELECT m.person_id, min(m.valid_from) AS joined, "
                         "arg_min(m.team_id, m.valid_from) AS team_id FROM memberships m JOIN people p USING (person_id) "
                         "WHERE p.role = 'pm' AND m.role = 'pm' GROUP BY m.person_id) j JOIN releases r "
                         "ON r.team_id = j.team_id AND r.released AND r.released_on >= j.joined GROUP BY j.person_id")
