@@ -60,7 +60,8 @@ def first_team_releases(ctx: Context, new: pd.DataFrame) -> pd.Series:
 
 def _median_days(ctx: Context, reached) -> pd.DataFrame:
     new = joiners(ctx.tables)
-    days = (new["person_id"].map(reached(ctx, new)) - new["joined"]) / DAY
+    first = reached(ctx, new).to_dict()  # a dict: mapping through an empty datetime Series raises
+    days = (pd.to_datetime(new["person_id"].map(first)) - pd.to_datetime(new["joined"])) / DAY
     observations = pd.DataFrame({"date": new["joined"], "team_id": new["team_id"], "value": days}).dropna(subset=["value"])
     result = summarise(ctx, observations, "median")
     small = result["n"].between(1, ctx.settings.privacy.min_calendar_group - 1)
