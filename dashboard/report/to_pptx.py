@@ -63,6 +63,19 @@ def _table(slide, table: Table, left, top, width, row_height, size: float) -> in
     return row_height * (len(rows) + 1)
 
 
+MIN_TABLE_PT = 7.0
+
+
+def _fitted(table: Table, room: int, row_height: int, size: float) -> tuple[int, float]:
+    """The row height and type size that fit the table's rows in `room`, never above the given
+    ones: a scorecard of every metric is taller than a slide at the usual size."""
+    rows = max(len(table.rows), 1) + 1
+    if row_height * rows <= room:
+        return row_height, size
+    fitted = int(room // rows)
+    return fitted, max(MIN_TABLE_PT, size * fitted / row_height)
+
+
 def _section(deck, report: Report, section: Section, images: dict[str, bytes]) -> None:
     slide = deck.slides.add_slide(deck.slide_layouts[6])  # blank
     inner = WIDE - 2 * MARGIN
@@ -96,7 +109,8 @@ def _section(deck, report: Report, section: Section, images: dict[str, bytes]) -
         if titled:
             _text(slide, table.title, MARGIN, top, inner, Inches(0.3), 12, bold=True)
             top += Inches(0.35)
-        top += _table(slide, table, MARGIN, top, inner, Inches(0.27 if dense else 0.3), 9.5 if dense else 10.5)
+        row_height, size = _fitted(table, TALL - MARGIN - top, Inches(0.27 if dense else 0.3), 9.5 if dense else 10.5)
+        top += _table(slide, table, MARGIN, top, inner, row_height, size)
         top += Inches(0.1)
     if section.note:
         # The box takes the rest of the slide and PowerPoint shrinks a long note to fit it; the
