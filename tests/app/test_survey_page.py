@@ -207,11 +207,12 @@ def test_a_withheld_score_shows_only_why(survey_db, monkeypatch):
 
 @pytest.mark.duckdb_only("the click and its panel are Streamlit's, the same over either store; the tests over the "
                          "survey exports above count the answers on both")
-@pytest.mark.parametrize(("chart_key", "points"), [("survey_trend", 5), ("survey_sides", 8)])
+@pytest.mark.parametrize(("chart_key", "points"), [("survey_trend", 7), ("survey_sides", 12)])
 def test_a_click_on_the_demo_organisation_counts_to_the_score_clicked(demo_env, monkeypatch, chart_key, points):
-    """Each construct's newest point (three scores, eNPS, time on strategy), and every bar of the
-    last wave: PMs and operations for alignment, satisfaction and eNPS, PMs alone for the two
-    questions only PMs are asked (insights, time on strategy)."""
+    """Each construct's newest point (five scores, eNPS, time on strategy), and every bar of the
+    last wave: PMs and operations for alignment, satisfaction, eNPS and the two constructs issue 21
+    added (knowing the processes, decision rights), PMs alone for the two questions only PMs are
+    asked (insights, time on strategy)."""
     at = AppTest.from_file(PAGE, default_timeout=120)
     at.session_state["_filters"] = Filters(date(2025, 1, 1), date(2026, 10, 1), "quarter", None, None, date(2026, 11, 26))
     at.run()
