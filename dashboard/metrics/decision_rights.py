@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dashboard.metrics.registry import SURVEY, Context, metric
+from dashboard.metrics.registry import PRODUCT_OPS, SURVEY, Context, metric
 from dashboard.metrics.surveys import survey_series
 
 
 @metric(
-    id="decision_rights_score", title="Product decides, product ops informs (survey)", signal="ops", unit="score",
+    id="decision_rights_score", title="Product decides, product ops informs (survey)", signal=PRODUCT_OPS.id, unit="score",
     better="higher",
     definition="Mean 0-100 score of the survey's decision-rights questions (\"Product decisions are made by "
     "the product team, informed by product ops\"); a 1-5 answer v scores (v-1)/4*100. A wave counts in the "

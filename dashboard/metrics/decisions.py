@@ -12,7 +12,7 @@ import pandas as pd
 
 from dashboard.core.decisions import STATUS, wont_do
 from dashboard.metrics.aggregate import grid, near_periods, org_dates, place
-from dashboard.metrics.registry import Context, metric
+from dashboard.metrics.registry import PRODUCT_OPS, Context, metric
 
 DECIDERS = ("pm", "prodops")
 """The roles whose decision edits are counted: a PM deciding is the norm, product ops deciding the warning."""
@@ -75,7 +75,7 @@ def shown(authors: pd.DataFrame, k: int) -> pd.Series:
 
 
 @metric(
-    id="ops_decision_share", title="Decisions made by product ops", signal="ops", unit="share", better="lower",
+    id="ops_decision_share", title="Decisions made by product ops", signal=PRODUCT_OPS.id, unit="share", better="lower",
     definition="Of the decision edits on product work in the period (a change of priority, fix version or rank, "
     "or a close as won't do) made by PMs or product-ops people, the share product-ops people made; each "
     "person's role is the one they had on the day, and an edit counts for the team of the item's project. "
