@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from dashboard.core.decisions import STATUS, wont_do
-from dashboard.metrics.aggregate import grid, near_periods, org_dates, place
+from dashboard.metrics.person_shares import Share, share
 from dashboard.metrics.registry import PRODUCT_OPS, Context, metric
 
 DECIDERS = ("pm", "prodops")
@@ -62,16 +62,17 @@ def role_at(tables: dict[str, pd.DataFrame], people: pd.Series, moments: pd.Seri
     return pd.Series(found.to_numpy(), index=people.index).fillna(pd.Series(roster, index=people.index))
 
 
-def shown(authors: pd.DataFrame, k: int) -> pd.Series:
-    """Whether a cell may be published, per (period_start, scope_id): it stands on at least `k`
-    people, and each of the two roles in it on none or at least `k`, so the share tells nothing
-    about one or two product-ops people (or PMs) that the cell's other people would not hide."""
-    per_role = authors.drop_duplicates(["period_start", "scope_id", "role", "author_id"]) \
-        .groupby(["period_start", "scope_id", "role"]).size().unstack("role", fill_value=0) \
-        .reindex(columns=list(DECIDERS), fill_value=0)
-    total = per_role.sum(axis=1)
-    each = ((per_role == 0) | (per_role >= k)).all(axis=1)
-    return (total >= k) & each
+def edit_events(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """The decision edits as `person_shares` events: counted when a product-ops person made it."""
+    edits = decision_edits(tables)
+    roles = role_at(tables, edits["author_id"], edits["at"]) if len(edits) else pd.Series(dtype=object)
+    return pd.DataFrame({
+        "person_id": edits["author_id"], "role": roles, "at": edits["at"],
+        "team_id": edits["project"].map(project_teams(tables["releases"])), "counted": roles.eq("prodops"),
+    }, index=edits.index)
+
+
+DECISIONS = Share("ops_decisions", DECIDERS, edit_events)
 
 
 @metric(
@@ -83,24 +84,4 @@ def shown(authors: pd.DataFrame, k: int) -> pd.Series:
     sources=("jira",), n_label="decision edits", needs=("work_items", "work_item_transitions", "releases"),
 )
 def ops_decision_share(ctx: Context) -> pd.DataFrame:
-    edits = near_periods(ctx, decision_edits(ctx.tables), "at")
-    roles = role_at(ctx.tables, edits["author_id"], edits["at"]) if len(edits) else pd.Series(dtype=object)
-    observations = pd.DataFrame({
-        "date": org_dates(ctx, edits["at"]),
-        "team_id": edits["project"].map(project_teams(ctx.tables["releases"])),
-        "author_id": edits["author_id"], "role": roles,
-    }, index=edits.index)
-    observations = observations[observations["role"].isin(DECIDERS)]
-    observations["value"] = (observations["role"] == "prodops").astype(float)
-    placed = place(ctx, observations) if len(observations) else observations.assign(period_start=None, scope_id=None)
-    result = grid(ctx)
-    if placed.empty:
-        return result.assign(value=np.nan, n=0)
-    grouped = placed.groupby(["period_start", "scope_id"])
-    cells = pd.concat([grouped["value"].mean(), grouped.size().rename("n")], axis=1)
-    cells["shown"] = shown(placed, ctx.settings.privacy.min_calendar_group)
-    result = result.merge(cells.reset_index(), on=["period_start", "scope_id"], how="left")
-    hidden = result["shown"].eq(False)
-    result["n"] = result["n"].astype("Int64").fillna(0).mask(hidden, pd.NA)
-    result["value"] = result["value"].where(~hidden)
-    return result.drop(columns="shown")
+    return share(ctx, DECISIONS)
