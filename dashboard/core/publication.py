@@ -58,6 +58,9 @@ class Family:
     """The highest value one record can take, per guarded measure (the lowest is 0)."""
     k: int
     weight: Callable[[Cell], float] | None = field(default=None, compare=False)
+    totals: bool = False
+    """Publish each cell's sum rather than its mean: the same knowledge to a reader who knows how many
+    records a cell holds (the auditor's assumption), for counts whose records are not one per person."""
 
     @property
     def measures(self) -> list[str]:
@@ -267,7 +270,7 @@ def _publish(family: Family, atoms: pd.DataFrame, changed: pd.DataFrame, publish
                                     **{m: atoms[m].to_numpy(dtype=float)[picked] for m in shared}})
             grouped = members.groupby("cell", sort=True)
             n = grouped["unit"].nunique()
-            means = grouped[list(shared)].mean()
+            means = grouped[list(shared)].sum() if family.totals else grouped[list(shared)].mean()
             rows += [pd.DataFrame({"family": family.name, "measure": m, "slot": slot, "cell": n.index.astype(str),
                                    "version": version, "value": means[m].to_numpy(dtype=float), "n": n.to_numpy()})
                      for m in shared]

@@ -19,7 +19,7 @@ from dashboard.derive.checkins import derive_checkins, moment
 from dashboard.derive.checkins.engine import context_from, rederived_from
 from dashboard.derive.pm_weeks import build_pm_weeks
 from dashboard.derive.series_store import refresh_series
-from dashboard.metrics import calendar_cells, enablement_cells, surveys
+from dashboard.metrics import calendar_cells, enablement_cells, person_shares, read_tables, surveys
 
 CALENDAR_LEDGER_INPUTS = ("pm_weeks", "prodops_weeks", "teams", "team_groups")
 SURVEY_LEDGER_INPUTS = ("survey_answers", "survey_questions", "survey_waves", "teams", "team_groups")
@@ -43,7 +43,7 @@ def refresh(tx: Transaction, settings: Settings, as_of: date | None = None, sinc
         _refresh_pm_weeks(tx, settings, day, since)
     if tx.touched & {*CHECKIN_INPUTS, "calendar_events"}:
         changed_from.append(refresh_checkins(tx, settings, as_of, since))
-    if tx.touched & {*CALENDAR_LEDGER_INPUTS, *SURVEY_LEDGER_INPUTS}:
+    if tx.touched & {*CALENDAR_LEDGER_INPUTS, *SURVEY_LEDGER_INPUTS, *_share_inputs()}:
         publish_people(tx, settings, since)
     if tx.touched & set(SERIES_INPUTS):
         refresh_series(tx, settings, day, min(d for d in changed_from if d) if since else None)
@@ -86,7 +86,8 @@ def _refresh_pm_weeks(tx: Transaction, settings: Settings, as_of: date, since: d
 def publish_people(tx: Transaction, settings: Settings, since: date | None = None) -> None:
     """Advance the privacy ledger (`dashboard.core.publication`) with the figures about people as the
     data now stands: the PM-weeks from the quarter holding `since` (every quarter without it),
-    and every survey construct. What the calendar and survey metrics publish is what it holds."""
+    every survey construct, and the shares of a few people's actions whose tables were written.
+    What the calendar, survey and those share metrics publish is what it holds."""
     first = None if since is None else floor_date(since, "quarter").isoformat()
     tables = {name: tx.query(f"SELECT * FROM {name}") for name in ("teams", "team_groups")}
     if tx.touched & set(CALENDAR_LEDGER_INPUTS):
@@ -104,6 +105,21 @@ def publish_people(tx: Transaction, settings: Settings, since: date | None = Non
             family = surveys.family(surveys.family_name(construct), found, settings.privacy.min_group_size,
                                     surveys.FEATURED.get(construct, ()))
             _advance(tx, family, found, None)
+    _publish_shares(tx, settings)
+
+
+def _share_inputs() -> set[str]:
+    return {name for share in person_shares.SHARES.values() for name in share.tables}
+
+
+def _publish_shares(tx: Transaction, settings: Settings) -> None:
+    """Each role's family of every share of a few people's actions (`person_shares`) whose tables
+    this write touched, over their whole history: their records are per period and few."""
+    for share in person_shares.SHARES.values():
+        if tx.touched & set(share.tables):
+            tables = read_tables(tx.query, share.tables)
+            for family, found in person_shares.families(tables, settings, share):
+                _advance(tx, family, found, None)
 
 
 def _advance(tx: Transaction, family, found: pd.DataFrame, first: str | None) -> None:

@@ -72,7 +72,8 @@ def edit_events(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     }, index=edits.index)
 
 
-DECISIONS = Share("ops_decisions", DECIDERS, edit_events)
+DECISIONS = Share("ops_decisions", DECIDERS, edit_events, counts=("prodops",),
+                  tables=("work_items", "work_item_transitions", "releases", "memberships", "people", "teams", "team_groups"))
 
 
 @metric(
@@ -80,8 +81,9 @@ DECISIONS = Share("ops_decisions", DECIDERS, edit_events)
     definition="Of the decision edits on product work in the period (a change of priority, fix version or rank, "
     "or a close as won't do) made by PMs or product-ops people, the share product-ops people made; each "
     "person's role is the one they had on the day, and an edit counts for the team of the item's project. "
-    "A figure resting on fewer people than the product-ops minimum, of either role, is not shown.",
-    sources=("jira",), n_label="decision edits", needs=("work_items", "work_item_transitions", "releases"),
+    "Each role's edits pass the privacy rules on their own (the calendar minimum of people, no working it out "
+    "by subtraction or across versions): a figure is shown only where every role with people in it is.",
+    sources=("jira",), n_label="decision edits", needs=("work_items", "work_item_transitions", "releases", "privacy_cells"),
 )
 def ops_decision_share(ctx: Context) -> pd.DataFrame:
     return share(ctx, DECISIONS)

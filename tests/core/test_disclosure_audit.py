@@ -284,7 +284,7 @@ def audit_versions(family_of, versions: list[pd.DataFrame], high: dict[str, floa
                     if (slot_name, key) in shown_now:
                         row = out[(out["slot"] == slot_name) & (out["cell"] == key)].iloc[0]
                         assert row["n"] == alive.loc[members, "unit"].nunique() >= k
-                        equations.append((members, row["value"] * len(members)))
+                        equations.append((members, row["value"] if family.totals else row["value"] * len(members)))
                     elif alive.loc[members, "unit"].nunique() < k:
                         hidden.append((version, slot_name, key, members))
         known.append(len(equations))
