@@ -20,8 +20,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from dashboard.core.config import Settings
-from dashboard.metrics import compute_series
-from dashboard.metrics import person_shares
+from dashboard.metrics import compute_series, person_shares
 from dashboard.metrics.decisions import DECISIONS
 from dashboard.metrics.person_shares import EVENTS_FLOOR
 from tests.core.test_disclosure_audit import audit, audit_versions
