@@ -19,7 +19,7 @@ from typing import Literal
 
 import pandas as pd
 
-from dashboard.analysis import scorecard
+from dashboard.analysis import investment, scorecard
 from dashboard.core.config import Target
 from dashboard.core.periods import quarter_label, quarters_back
 from dashboard.metrics.registry import Metric
@@ -96,6 +96,16 @@ def evaluate(quarterly: pd.DataFrame, scope_id: str, quarter: date, metrics: Map
     return found
 
 
+def history(quarterly: pd.DataFrame, scope_id: str, quarters: list[date], metrics: Mapping[str, Metric],
+            targets: Mapping[str, Target]) -> pd.DataFrame:
+    """Each mistake's state in each of `quarters` (`mistake`, `title`, `quarter`, `state`, `reason`):
+    when a warning first fired and when it cleared, which one quarter's cards cannot tell."""
+    rows = [{"mistake": warning.mistake.id, "title": warning.mistake.title, "quarter": quarter,
+             "state": warning.state, "reason": warning.reason}
+            for quarter in quarters for warning in evaluate(quarterly, scope_id, quarter, metrics, targets)]
+    return pd.DataFrame(rows, columns=["mistake", "title", "quarter", "state", "reason"])
+
+
 def _evidence(cells: pd.DataFrame, metric: Metric, quarter: date, target: Target | None) -> Evidence:
     value, n = _cell(cells, metric.id, quarter)
     return Evidence(metric, value, n, scorecard.status(metric, value, target))
@@ -135,19 +145,18 @@ def _late(mistake: Mistake, cells: pd.DataFrame, quarter: date, metrics: Mapping
     if ratio_id not in metrics or overhead_id not in metrics:
         return EarlyWarning(mistake, "unknown", "The staffing ratio or PM overhead is not measured.", evidence, quarter)
     quarters = [quarters_back(quarter, TREND_QUARTERS + 1 - step) for step in range(TREND_QUARTERS + 1)]
-    ratio = [_cell(cells, ratio_id, q)[0] for q in quarters]
-    overhead = [_cell(cells, overhead_id, q)[0] for q in quarters]
     span = f"{quarter_label(quarters[0])} to {quarter_label(quarter)}"
-    if any(value is None for value in (ratio[0], ratio[-1], overhead[0], overhead[-1])):
+    found = investment.trend(*(pd.Series([_cell(cells, metric_id, q)[0] for q in quarters], index=quarters, dtype=float)
+                               for metric_id in (ratio_id, overhead_id)), periods=len(quarters))
+    if found is None:
         return EarlyWarning(mistake, "unknown", f"Not enough quarters from {span} to see a trend.", evidence, quarter)
     ratio_metric, overhead_metric = metrics[ratio_id], metrics[overhead_id]
-    moves = (f"{ratio_metric.title} {ratio_metric.format(ratio[0])} to {ratio_metric.format(ratio[-1])}, "
-             f"{overhead_metric.title.lower()} {overhead_metric.format(overhead[0])} to {overhead_metric.format(overhead[-1])}, "
-             f"{span}")
-    growing, rising = ratio[-1] > ratio[0], overhead[-1] > overhead[0]
-    if growing and rising:
+    moves = (f"{ratio_metric.title} {ratio_metric.format(found.ratio[0])} to {ratio_metric.format(found.ratio[1])}, "
+             f"{overhead_metric.title} {overhead_metric.format(found.overhead[0])} to "
+             f"{overhead_metric.format(found.overhead[1])}, {span}")
+    if found.growing and found.rising:
         return EarlyWarning(mistake, "warning", f"Each product-ops person serves more PMs while overhead rises: {moves}.",
                             evidence, quarter)
-    if growing or rising:
+    if found.growing or found.rising:
         return EarlyWarning(mistake, "watch", f"One of the two is rising: {moves}.", evidence, quarter)
     return EarlyWarning(mistake, "clear", f"Neither is rising: {moves}.", evidence, quarter)

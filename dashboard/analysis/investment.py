@@ -6,8 +6,8 @@ PMs join, product ops does not, and overhead climbs. Two readings of the org-lev
 - `investing_late`: over the last `periods` periods, PMs per product-ops person grew and PM
   overhead rose too. Both are compared end to start of the window, so one noisy period in the
   middle does not silence the warning, and both must have a value at each end.
-- `founding_against_target`: the day the "product ops team founded" annotation names against the
-  first period PM overhead was worse than its target: a positive lag is how long PMs were over
+- `founding_against_target`: the day product ops was founded (the annotation that says so) against
+  the first period PM overhead was worse than its target: a positive lag is how long PMs were over
   target before the team existed.
 
 Pure functions over series indexed by period start; the caller picks grain and scope.
@@ -21,27 +21,33 @@ import pandas as pd
 
 from dashboard.core.config import Target
 
-FOUNDED_LABEL = "product ops team founded"
-"""The annotation that dates the team (matched without regard to case)."""
 PERIODS = 3
 
 
 @dataclass(frozen=True)
 class LateInvestment:
-    """The window the warning read, and each series at its two ends."""
+    """The window a trend read, and each series at its two ends."""
 
     first: date
     last: date
     ratio: tuple[float, float]
     overhead: tuple[float, float]
 
+    @property
+    def growing(self) -> bool:
+        return self.ratio[1] > self.ratio[0]
 
-def investing_late(ratio: pd.Series, overhead: pd.Series, periods: int = PERIODS) -> LateInvestment | None:
-    """The warning when PMs per product-ops person and PM overhead both rose over the last `periods`
-    periods (the last period either series has, and the `periods - 1` before it); else None.
+    @property
+    def rising(self) -> bool:
+        return self.overhead[1] > self.overhead[0]
 
-    The window is the same periods for both series; a period missing from either at the window's
-    ends means there is nothing to compare, so no warning.
+
+def trend(ratio: pd.Series, overhead: pd.Series, periods: int = PERIODS) -> LateInvestment | None:
+    """Both series at the two ends of the last `periods` periods (the last period either series has,
+    and the `periods - 1` before it); None when either end of either is missing.
+
+    The window is the same periods for both series, and only its ends are compared, so one noisy
+    period in the middle does not hide a trend.
     """
     if periods < 2:
         raise ValueError(f"a trend needs at least two periods, not {periods}")
@@ -49,15 +55,18 @@ def investing_late(ratio: pd.Series, overhead: pd.Series, periods: int = PERIODS
     starts = sorted(set(ratio.index) | set(overhead.index))
     if len(starts) < periods:
         return None
-    window = starts[-periods:]
-    first, last = window[0], window[-1]
+    first, last = starts[-periods], starts[-1]
     ends = [ratio.get(first), ratio.get(last), overhead.get(first), overhead.get(last)]
     if any(value is None or pd.isna(value) for value in ends):
         return None
     r0, r1, o0, o1 = (float(value) for value in ends)
-    if r1 > r0 and o1 > o0:
-        return LateInvestment(first=first, last=last, ratio=(r0, r1), overhead=(o0, o1))
-    return None
+    return LateInvestment(first=first, last=last, ratio=(r0, r1), overhead=(o0, o1))
+
+
+def investing_late(ratio: pd.Series, overhead: pd.Series, periods: int = PERIODS) -> LateInvestment | None:
+    """The `trend` when PMs per product-ops person and PM overhead both rose over it; else None."""
+    found = trend(ratio, overhead, periods)
+    return found if found is not None and found.growing and found.rising else None
 
 
 @dataclass(frozen=True)
@@ -76,15 +85,13 @@ class FoundingLag:
         return (self.founded - self.over_target).days
 
 
-def founding_against_target(annotations: pd.DataFrame, overhead: pd.Series, target: Target,
+def founding_against_target(founded: date | pd.Timestamp | None, overhead: pd.Series, target: Target,
                             better: str = "lower") -> FoundingLag:
-    """The founding annotation's date (the earliest, if several) and the first period of `overhead`
-    worse than `target.target` (above it when lower is better, below it otherwise)."""
-    labels = annotations["label"].astype(str).str.strip().str.lower()
-    founded = pd.to_datetime(annotations.loc[labels == FOUNDED_LABEL, "on_date"])
+    """The founding day against the first period of `overhead` worse than `target.target` (above it
+    when lower is better, below it otherwise)."""
     values = _dated(overhead).dropna()
     worse = values > target.target if better == "lower" else values < target.target
-    return FoundingLag(founded=founded.min().date() if len(founded) else None,
+    return FoundingLag(founded=None if founded is None else pd.Timestamp(founded).date(),
                        over_target=min(values.index[worse]) if worse.any() else None)
 
 

@@ -4,8 +4,11 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.analysis import early_warnings, milestones
+from dashboard.analysis.investment import FoundingLag
 from dashboard.app import product_ops_views, ui, verdict_panels
+from dashboard.charts import investment as investment_chart
 from dashboard.core import safe_text
+from dashboard.core.periods import quarter_label
 
 BADGE = {"warning": "red", "watch": "orange", "clear": "green", "unknown": "gray"}
 RULE = ("Each warning reads the last whole quarter's published figures against their targets (prodops.toml): "
@@ -41,3 +44,55 @@ def founding() -> None:
     for impact in product_ops_views.founding_impacts():
         st.markdown(f"{verdict_panels.badge(impact.outcome)} {safe_text.markdown(impact.headline())}  \n"
                     f":small[{safe_text.markdown(impact.reason())}]")
+
+
+HISTORY_RULE = ("Each mistake's warning as it read at the end of each whole quarter of the chosen range: when a "
+                "warning first fired, and whether it cleared. The same rules as the cards above.")
+INVESTMENT_RULE = ("PMs per product-ops person (roster) and PM time on process overhead (calendars), for the "
+                   "organisation, month by month. Investing late shows as the ratio climbing while overhead is over "
+                   "its target; the marks show when overhead first went over its target and when product ops was "
+                   "founded (the Overview's annotation that says so).")
+
+
+def warning_history(filters: ui.Filters) -> None:
+    """Every mistake's state quarter by quarter: a row per mistake, a column per quarter."""
+    found = product_ops_views.warning_history(filters.scope, filters.scope_id, filters.first_quarter,
+                                              filters.last_quarter)
+    st.subheader("The warnings quarter by quarter", anchor=False, help=HISTORY_RULE)
+    if found.empty:
+        st.caption("No whole quarter in the chosen range.")
+        return
+    found["shown"] = found["state"].map(early_warnings.STATE_LABEL)
+    table = found.pivot(index="title", columns="quarter", values="shown")
+    table = table.reindex([m.title for m in early_warnings.MISTAKES])
+    table.columns = [quarter_label(q) for q in table.columns]
+    st.dataframe(table.style.map(lambda label: f"color: {STATE_COLOUR.get(label, 'inherit')}"),
+                 width="stretch")
+
+
+STATE_COLOUR = {early_warnings.STATE_LABEL[state]: colour for state, colour in
+                {"warning": "#C92A2A", "watch": "#E8590C", "clear": "#2B8A3E", "unknown": "#868E96"}.items()}
+
+
+def investment(filters: ui.Filters) -> None:
+    """The staffing ratio against overhead, with how late the founding came."""
+    found = product_ops_views.investment_timeline(filters.first_quarter)
+    st.subheader("Investment timeline", anchor=False, help=INVESTMENT_RULE)
+    st.markdown(founding_lag_text(found.lag))
+    figure = investment_chart.timeline(found.monthly, found.lag.founded, found.lag.over_target, found.target)
+    st.plotly_chart(figure, key="investment_timeline", config=ui.PLOTLY_CONFIG)
+
+
+def founding_lag_text(lag: FoundingLag) -> str:
+    """The founding against overhead's target, in words."""
+    if lag.founded is None:
+        return "No annotation says when product ops was founded."
+    founded = f"{lag.founded:%d %b %Y}"
+    if lag.over_target is None:
+        return f"Product ops was founded on {founded}; PM overhead has not been over its target in the data."
+    months = round(lag.days_late / 30.4)
+    late = f"{months} months" if months >= 2 else f"{lag.days_late} days"
+    if lag.days_late > 0:
+        return (f"**Product ops was founded on {founded}, {late} after PM overhead first went over its "
+                f"target** ({lag.over_target:%b %Y}, the first month over it in the data).")
+    return f"Product ops was founded on {founded}, before PM overhead went over its target ({lag.over_target:%b %Y})."

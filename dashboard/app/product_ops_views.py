@@ -2,17 +2,20 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date
 
 import pandas as pd
 
-from dashboard.analysis import early_warnings, milestones
+from dashboard.analysis import early_warnings, investment, milestones
 from dashboard.app.views import annotations, group_of, scorecard_quarter, series, settings, today
 from dashboard.core import periods
 from dashboard.metrics import METRICS, SIGNALS, Scope
 
 FOUNDED = re.compile(r"product[ -]?op(eration)?s\b.*\bfounded|\bfounded\b.*product[ -]?op(eration)?s", re.IGNORECASE)
 """The annotation that dates the function: "Product ops team founded", "Founded product operations"."""
+RATIO = "pms_per_prodops"
+OVERHEAD = "pm_overhead_share"
 
 
 def warnings(scope: Scope, scope_id: str, last_quarter: date) -> list[early_warnings.EarlyWarning]:
@@ -21,6 +24,39 @@ def warnings(scope: Scope, scope_id: str, last_quarter: date) -> list[early_warn
     first = periods.quarters_back(quarter, early_warnings.TREND_QUARTERS + 1)
     quarterly = series("quarter", scope, first, today())
     return early_warnings.evaluate(quarterly, scope_id, quarter, METRICS, settings().targets)
+
+
+def warning_history(scope: Scope, scope_id: str, first_quarter: date, last_quarter: date) -> pd.DataFrame:
+    """Each mistake's state in every whole quarter of the chosen range (`early_warnings.history`)."""
+    last = scorecard_quarter(last_quarter).quarter
+    shown = [q for q in periods.period_starts(first_quarter, last, "quarter") if q <= last]
+    quarterly = series("quarter", scope, periods.quarters_back(shown[0], early_warnings.TREND_QUARTERS + 1), today())
+    return early_warnings.history(quarterly, scope_id, shown, METRICS, settings().targets)
+
+
+@dataclass(frozen=True)
+class Investment:
+    """The organisation's staffing of product ops against PM overhead, month by month."""
+
+    monthly: pd.DataFrame
+    """`period_start`, `ratio` (PMs per product-ops person), `overhead` (PM time on process overhead)."""
+    lag: investment.FoundingLag
+    target: float | None
+
+
+def investment_timeline(first_quarter: date) -> Investment:
+    """Monthly org figures from `first_quarter` on, and when the founding came against overhead's target."""
+    frame = series("month", "org", first_quarter, today())
+    wide = frame[frame["metric_id"].isin([RATIO, OVERHEAD])].pivot_table(
+        index="period_start", columns="metric_id", values="value", aggfunc="first", dropna=False)
+    wide = wide.reindex(columns=[RATIO, OVERHEAD]).rename(columns={RATIO: "ratio", OVERHEAD: "overhead"})
+    target = settings().targets.get(OVERHEAD)
+    mark = founding()
+    every = series("month", "org", periods.quarters_back(today(), 40), today())
+    overhead = every[every["metric_id"] == OVERHEAD].set_index("period_start")["value"]
+    lag = investment.founding_against_target(None if mark is None else mark["on_date"], overhead, target) \
+        if target else investment.FoundingLag(None if mark is None else mark["on_date"], None)
+    return Investment(wide.reset_index(), lag, target.target if target else None)
 
 
 def founding() -> pd.Series | None:

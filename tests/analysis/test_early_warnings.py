@@ -102,7 +102,7 @@ def test_investing_late_is_the_ratio_and_overhead_rising_together_over_three_qua
     assert found.state == state
     if state == "warning":
         assert found.reason == ("Each product-ops person serves more PMs while overhead rises: Pms per prodops 10 to 16, "
-                                "pm overhead share 20% to 30%, Q4 2025 to Q3 2026.")
+                                "Pm overhead share 20% to 30%, Q4 2025 to Q3 2026.")
 
 
 def test_a_mistake_whose_metrics_are_not_measured_says_so():

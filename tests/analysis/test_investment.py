@@ -43,28 +43,26 @@ def test_a_window_of_one_period_is_refused():
         investing_late(monthly(1, 2), monthly(1, 2), periods=1)
 
 
-ANNOTATIONS = pd.DataFrame({"on_date": [date(2026, 4, 14), date(2026, 2, 1)],
-                            "scope": "org", "label": ["Product ops team founded", "Reorg"]})
+FOUNDED = date(2026, 4, 14)
 
 
 def test_founding_lag_counts_from_the_first_period_over_target():
     overhead = monthly(0.22, 0.24, 0.27, 0.31, 0.26)
-    lag = founding_against_target(ANNOTATIONS, overhead, Target(target=0.25, tolerance=0.05))
+    lag = founding_against_target(FOUNDED, overhead, Target(target=0.25, tolerance=0.05))
     assert (lag.founded, lag.over_target) == (date(2026, 4, 14), date(2026, 3, 1))
     assert lag.days_late == 44
 
 
 def test_higher_is_better_counts_the_first_period_under_target_and_an_early_team_is_negative():
     strategy = monthly(0.25, 0.25, 0.15)
-    lag = founding_against_target(ANNOTATIONS, strategy, Target(target=0.20), better="higher")
+    lag = founding_against_target(FOUNDED, strategy, Target(target=0.20), better="higher")
     assert lag.over_target == date(2026, 3, 1) and lag.days_late == 44
-    calm = founding_against_target(ANNOTATIONS.assign(on_date=[date(2026, 1, 5), date(2026, 2, 1)]),
-                                   monthly(0.2, 0.2, 0.3), Target(target=0.25))
+    calm = founding_against_target(date(2026, 1, 5), monthly(0.2, 0.2, 0.3), Target(target=0.25))
     assert calm.days_late == -55
 
 
-def test_no_annotation_or_never_over_target_has_no_lag():
-    never = founding_against_target(ANNOTATIONS, monthly(0.2, 0.2), Target(target=0.25))
+def test_no_founding_or_never_over_target_has_no_lag():
+    never = founding_against_target(FOUNDED, monthly(0.2, 0.2), Target(target=0.25))
     assert never.over_target is None and never.days_late is None
-    unfounded = founding_against_target(ANNOTATIONS.iloc[1:], monthly(0.3), Target(target=0.25))
+    unfounded = founding_against_target(None, monthly(0.3), Target(target=0.25))
     assert unfounded.founded is None and unfounded.days_late is None

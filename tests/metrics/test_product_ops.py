@@ -119,7 +119,7 @@ def test_demo_ratio_matches_the_roster_and_tells_the_late_investment_story(demo_
     assert shown.iloc[-1] < 0.75 * shown.max(), "the late hiring wave brings the ratio down"
 
     overhead = compute_series(tables, Settings(), "quarter", "org", date(2024, 1, 1), DEMO_TODAY, ["pm_overhead_share"])
-    lag = founding_against_target(annotations, overhead.set_index("period_start")["value"],
+    lag = founding_against_target(founded, overhead.set_index("period_start")["value"],
                                   Settings().targets["pm_overhead_share"])
     assert lag.over_target == make_story(DEMO_TODAY).start and lag.days_late > 90, "PMs were over target long before product ops"
 

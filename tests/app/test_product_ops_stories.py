@@ -1,0 +1,58 @@
+"""On the demo organisation, the Product ops itself page finds each story planted in the data
+(issue 21): the page is read as a person reads it, in process with AppTest, and what it says is
+checked against the story's dates, which the page never sees."""
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from dashboard.core.periods import floor_date, quarter_label, quarters_back
+from dashboard.demo import make_story
+from tests.app.test_pages import assert_clean, open_page
+from tests.app.test_records import values
+from tests.conftest import DEMO_TODAY, page_file
+
+STORY = make_story(DEMO_TODAY)
+PAGE = page_file("product_ops.py")
+
+
+@pytest.fixture()
+def page(demo_env):
+    first = quarters_back(DEMO_TODAY, 7)
+    at = open_page(PAGE, **{"from": f"{first.year}Q{(first.month - 1) // 3 + 1}"})
+    assert_clean(at, "Product ops itself over the demo's eight quarters")
+    return at
+
+
+def history(at) -> pd.DataFrame:
+    tables = [frame.value for frame in at.dataframe if "Investing late" in frame.value.index]
+    assert len(tables) == 1, "one table of the warnings quarter by quarter"
+    return tables[0]
+
+
+def test_the_team_that_ran_projects_and_turned_to_systems_is_warned_about_until_the_turn(page):
+    row = history(page).loc["Project management instead of systems"]
+    turn = list(row.index).index(quarter_label(floor_date(STORY.systems_turn, "quarter")))
+    before = [label for label in row.index[:turn] if row[label] != "Not enough data"]
+    after = list(row.index[turn + 1:])
+    assert before and all(row[label] == "Warning" for label in before), row
+    assert after and all(row[label] != "Warning" for label in after), row
+
+
+def test_the_late_founding_is_dated_against_when_overhead_went_over_its_target(page):
+    said = " ".join(block.value for block in page.markdown)
+    months = round((STORY.founded - STORY.start).days / 30.4)
+    assert (f"Product ops was founded on {STORY.founded:%d %b %Y}, {months} months after PM overhead first went "
+            f"over its target** ({STORY.start:%b %Y}") in said
+
+
+def test_the_timeline_shows_the_ratio_climbing_until_the_hiring_wave_and_falling_after(page):
+    chart = next(c for c in page.get("plotly_chart") if "investment_timeline" in c.proto.id)
+    ratio = next(trace for trace in json.loads(chart.proto.spec)["data"] if trace["name"].startswith("PMs per"))
+    monthly = pd.Series(values(ratio["y"]), index=pd.to_datetime(values(ratio["x"]))).dropna()
+    hiring = pd.Timestamp(STORY.prodops_hiring)
+    before, after = monthly[monthly.index < hiring - pd.offsets.MonthBegin(1)], monthly[monthly.index > hiring + pd.Timedelta(days=45)]
+    assert before.iloc[-1] > before.iloc[0], "PMs join while product ops does not"
+    assert after.max() < 0.8 * before.max(), "the hiring wave brings the ratio down"
