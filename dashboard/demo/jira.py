@@ -48,9 +48,14 @@ OPS_DECIDE = (0.08, 0.5)
 """The chance a decision edit is made by a product-ops person: elsewhere, in `DECIDING_GROUP`."""
 
 
+def project_keys(org: pd.DataFrame) -> list[str]:
+    """Every project of the demo's Jira, in the order their ids are given: the teams', then the others."""
+    return [*org["project"], DATA_PROJECT, CHECKIN_PROJECT, OPS_PROJECT]
+
+
 def jira_source(org: pd.DataFrame) -> JiraSource:
     """The demo organisation's `[jira]` section: its projects, what a request or a check-in is, whose releases."""
-    projects = [*org["project"], DATA_PROJECT, CHECKIN_PROJECT, OPS_PROJECT]
+    projects = project_keys(org)
     return JiraSource(
         url=SITE, email="prodops-sync@example.com", projects=projects,
         data_request=DataRequestSelector(projects=[DATA_PROJECT], issue_types=["Data Request"]),
@@ -374,10 +379,11 @@ def make_work_items(story: Story, releases: pd.DataFrame, roster: pd.DataFrame, 
     numbered = items["project"] + "-" + (items.groupby("project").cumcount() + 1).astype(str)
     items["key"] = items["key"].where(items["key"].notna(), numbered)
     own = (items["project"] == OPS_PROJECT).to_numpy()
-    transitions = pd.concat([
-        make_transitions(story, items[~own].reset_index(drop=True), scale.status_changes),
-        make_transitions(story, items[own].reset_index(drop=True), (2, 3), "prodops-transitions"),
-    ], ignore_index=True)
+    transitions = make_transitions(story, items[~own].reset_index(drop=True), scale.status_changes)
+    if own.any():
+        transitions = pd.concat([
+            transitions, make_transitions(story, items[own].reset_index(drop=True), (2, 3), "prodops-transitions"),
+        ], ignore_index=True)
     last = transitions.groupby("item_id")["at"].max()
     updated = items["item_id"].map(last)
     items["updated"] = timestamps(updated.where(updated.notna(), items["created"]))
@@ -573,7 +579,7 @@ def jira_export(story: Story, org: pd.DataFrame, roster: pd.DataFrame, membershi
     """Releases, their plans and every work item, generated and written as Jira's REST JSON."""
     releases, plans = make_releases(story, org, scale)
     items, transitions = make_work_items(story, releases, roster, memberships, checkins, scale, deciding_teams(org))
-    projects = {project: str(10001 + n) for n, project in enumerate([*org["project"], DATA_PROJECT, CHECKIN_PROJECT, OPS_PROJECT])}
+    projects = {project: str(10001 + n) for n, project in enumerate(project_keys(org))}
     return JiraExport(
         issues=issues_json(items, transitions, jira_users(roster), releases, projects),
         versions=versions_json(releases, projects),
@@ -590,7 +596,7 @@ def read_jira(story: Story, org: pd.DataFrame, roster: pd.DataFrame, memberships
     scale = story.scale
     releases, plans = make_releases(story, org, scale)
     items, transitions = make_work_items(story, releases, roster, memberships, checkins, scale, deciding_teams(org))
-    projects = {project: str(10001 + n) for n, project in enumerate([*org["project"], DATA_PROJECT, CHECKIN_PROJECT, OPS_PROJECT])}
+    projects = {project: str(10001 + n) for n, project in enumerate(project_keys(org))}
     source, synced_at = jira_source(org), story.synced_at.to_pydatetime()
     rules = Rules.from_settings(source, people)
     versions = versions_json(releases, projects)
