@@ -100,6 +100,8 @@ def _jira(answers: Answers) -> list[str]:
     lines.append('token_env = "JIRA_API_TOKEN"')
     lines.append(f"projects = {_list(answers.jira_project)}")
     lines.append("# [jira.data_request]        # which issues are ad-hoc data requests, e.g. projects = [\"DATA\"]")
+    lines.append("# [[jira.work_classes]]      # product ops's own work: systems or coordination, before the built-in rules,")
+    lines.append("#                            # e.g. name = \"ops tooling\", class = \"systems\", components = [\"Ops Tooling\"]")
     return lines
 
 

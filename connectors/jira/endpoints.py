@@ -55,11 +55,12 @@ def deployment_of(server_info: dict) -> Deployment:
     return CLOUD if server_info.get("deploymentType") == "Cloud" else DATACENTER
 
 
-# The issue fields the canonical `work_items` table is built from. Asking for these instead of
+# The issue fields the canonical `work_items` table is built from, and the summary its work class
+# is read from (never stored). Asking for these instead of
 # the client's default `*all` keeps pages small (Cloud returns more issues per page that way).
 ISSUE_FIELDS: tuple[str, ...] = (
     "project", "issuetype", "status", "created", "updated", "resolutiondate", "assignee", "reporter",
-    "labels", "components", "fixVersions", "duedate", "parent",
+    "labels", "components", "fixVersions", "duedate", "parent", "summary",
 )
 SEARCH_EXPAND = "changelog"
 CHANGELOG_PAGE = 100

@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime
 
 import pandas as pd
 
+from connectors.jira.classify import DEFAULT_WORK_CLASSES, WorkClassifier
 from dashboard.core import decisions
 from dashboard.core.config import DataRequestSelector, JiraSource
 from dashboard.core.schema import TABLES
@@ -41,6 +42,8 @@ class Rules:
     project_teams: Mapping[str, str] = field(default_factory=dict)
     people: Mapping[str, str] = field(default_factory=dict)
     """Jira identity (accountId, user key, username or email) -> person_id; matched ignoring case."""
+    work_class: WorkClassifier = field(default_factory=lambda: WorkClassifier(DEFAULT_WORK_CLASSES))
+    """Systems or coordination, from the summary (read here, never stored), type, labels and components."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "people", {identity.lower(): person for identity, person in self.people.items()})
@@ -54,7 +57,8 @@ class Rules:
                 if isinstance(email, str) and email.strip():
                     identities[email.strip().lower()] = person_id
         identities.update({identity.lower(): person_id for identity, person_id in source.people.items()})  # config wins
-        return cls(source.data_request, source.checkin_issue_type, dict(source.project_teams), identities)
+        return cls(source.data_request, source.checkin_issue_type, dict(source.project_teams), identities,
+                   WorkClassifier.from_source(source))
 
     def kind(self, project: str | None, issue_type: str | None, labels: list[str]) -> str:
         """`checkin` for the check-in issue type, `data_request` when every given criterion holds."""
@@ -169,6 +173,7 @@ def work_item(issue: dict, rules: Rules) -> dict:
     project = (fields.get("project") or {}).get("key")
     issue_type = (fields.get("issuetype") or {}).get("name")
     labels = [str(label) for label in fields.get("labels") or []]
+    components = [c.get("name") for c in fields.get("components") or [] if c.get("name")]
     status = fields.get("status") or {}
 
     def when(name: str) -> datetime | None:
@@ -189,10 +194,11 @@ def work_item(issue: dict, rules: Rules) -> dict:
         "assignee_id": rules.person(fields.get("assignee")),
         "reporter_id": rules.person(fields.get("reporter")),
         "labels": labels,
-        "components": [c.get("name") for c in fields.get("components") or [] if c.get("name")],
+        "components": components,
         "fix_versions": [v.get("name") for v in fields.get("fixVersions") or [] if v.get("name")],
         "due_date": day(fields.get("duedate"), f"{key} fields.duedate"),
         "parent_key": (fields.get("parent") or {}).get("key"),
+        "work_class": rules.work_class(fields.get("summary"), issue_type, labels, components),
     }
 
 

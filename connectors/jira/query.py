@@ -13,6 +13,7 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from connectors.jira.classify import effective_work_classes
 from dashboard.core.config import JiraSource
 from dashboard.pipeline.source import Cursor
 
@@ -64,13 +65,19 @@ def search_jql(scope: str, since: datetime | None, overlap_minutes: int) -> str:
 
 
 def signature(source: JiraSource) -> str:
-    """A short hash of the settings that decide which issues are pulled and what they become."""
+    """A short hash of the settings that decide which issues are pulled and what they become.
+
+    The work-class rules are in it with the built-in ones they fall back on: a change of either
+    (or the upgrade that brought them) re-reads every issue, so stored items are classified by the
+    rules of the day, not half by old ones, and items synced before there were classes get one.
+    """
     relevant = {
         "url": source.url,
         "scope": scope_jql(source),
         "data_request": source.data_request.model_dump() if source.data_request else None,
         "checkin_issue_type": source.checkin_issue_type,
         "people": dict(sorted(source.people.items())),
+        "work_classes": [rule.model_dump() for rule in effective_work_classes(source)],
     }
     return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()[:16]
 

@@ -469,9 +469,11 @@ def _divisor(ctx: Context, scope_id: str) -> tuple[float, float]:
     return (float(pms.iloc[0]) if len(pms) else np.nan), months_counted(ctx, ctx.periods[0])
 
 
-UNLISTED = frozenset({"ops_decision_share", "pms_per_prodops", "prodops_coordination_share", "prodops_focus_hours"})
+UNLISTED = frozenset({"ops_decision_share", "pms_per_prodops", "prodops_coordination_share", "prodops_focus_hours",
+                      "prodops_systems_work_share"})
 """Figures about the product-ops people themselves, a handful: their records (each one's weeks, each
-one's decision edits) would point at them, so none are listed, as no survey answer is."""
+one's decision edits, each one's closed work items) would point at them, so none are listed, as no
+survey answer is."""
 
 
 def records(
@@ -559,8 +561,8 @@ def summary(metric: Metric, frame: pd.DataFrame | None, period: str = "quarter")
     """One line over the records of a `period` ("quarter", "month", ...): what they are, what a reader
     needs to add them up, and why they do not when they do not."""
     if frame is None and metric.id in UNLISTED:
-        return ("Not listed: these records are the few product-ops people's own (their weeks, their edits), and a "
-                "list would point at them. The value and its n are the published ones.")
+        return ("Not listed: these records are the few product-ops people's own (their weeks, their edits, their "
+                "work items), and a list would point at them. The value and its n are the published ones.")
     if frame is None:
         return ("Survey answers are anonymous: no one is listed. The Surveys page counts the respondents behind "
                 "each score (click a score there).")

@@ -50,7 +50,7 @@ TABLES: dict[str, Table] = {
             type="VARCHAR", status="VARCHAR", status_category="VARCHAR", created="TIMESTAMP",
             updated="TIMESTAMP", resolved="TIMESTAMP", assignee_id="VARCHAR", reporter_id="VARCHAR",
             labels="VARCHAR[]", components="VARCHAR[]", fix_versions="VARCHAR[]", due_date="DATE",
-            parent_key="VARCHAR",
+            parent_key="VARCHAR", work_class="VARCHAR",
         ),
         _table(
             "work_item_transitions", ("item_id", "at", "field", "to_value"),
@@ -272,6 +272,12 @@ SCHEMA_VERSION = len(MIGRATIONS)
 PRODUCT_OPS_TABLES = [_table("prodops_weeks", TABLES["pm_weeks"].key, **TABLES["pm_weeks"].columns)]
 MIGRATIONS.append([table.ddl() for table in PRODUCT_OPS_TABLES])  # 14
 TABLES.update({table.name: table for table in PRODUCT_OPS_TABLES})
+SCHEMA_VERSION = len(MIGRATIONS)
+
+# 16 (after 15, added beside it): whether a work item builds systems or coordinates (`connectors.jira.classify`),
+# for product ops running projects instead of building systems (issue 21, mistake 3). Items synced
+# before it have none until a sync reads them again.
+MIGRATIONS.append(["ALTER TABLE work_items ADD COLUMN IF NOT EXISTS work_class VARCHAR"])
 SCHEMA_VERSION = len(MIGRATIONS)
 
 PUBLICATION_TABLES = ("privacy_records", "privacy_cells", *(table.name for table in SERIES_TABLES))

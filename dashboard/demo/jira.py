@@ -15,6 +15,8 @@ data requests and check-ins are told apart, and people are matched to the roster
 - Release work is re-prioritised, re-ranked and planned into its fix version by the team's PMs;
   once the roster has product-ops people, they make a few of those decisions, and in Growth
   (`DECIDING_GROUP`) about half: product ops deciding instead of informing.
+- The product-ops team's own tickets (`prodops_work`, project OPS) are mostly coordination until
+  it turns to building systems, mostly systems after.
 """
 from __future__ import annotations
 
@@ -30,6 +32,7 @@ from connectors.jira import JiraFrames, Rules, normalize, plan_changes, version_
 from dashboard.core.config import DataRequestSelector, JiraSource
 from dashboard.core.decisions import FIX_VERSION, PRIORITY, RANK
 from dashboard.demo.org import SLIPPING_GROUP, members_at
+from dashboard.demo.prodops_work import OPS_PROJECT, make_prodops_work
 from dashboard.demo.scale import SMALL, Scale
 from dashboard.demo.story import DAY, HOUR, SOURCE, Story, business_time, stream, timestamps, to_utc
 
@@ -45,9 +48,14 @@ OPS_DECIDE = (0.08, 0.5)
 """The chance a decision edit is made by a product-ops person: elsewhere, in `DECIDING_GROUP`."""
 
 
+def project_keys(org: pd.DataFrame) -> list[str]:
+    """Every project of the demo's Jira, in the order their ids are given: the teams', then the others."""
+    return [*org["project"], DATA_PROJECT, CHECKIN_PROJECT, OPS_PROJECT]
+
+
 def jira_source(org: pd.DataFrame) -> JiraSource:
     """The demo organisation's `[jira]` section: its projects, what a request or a check-in is, whose releases."""
-    projects = [*org["project"], DATA_PROJECT, CHECKIN_PROJECT]
+    projects = project_keys(org)
     return JiraSource(
         url=SITE, email="prodops-sync@example.com", projects=projects,
         data_request=DataRequestSelector(projects=[DATA_PROJECT], issue_types=["Data Request"]),
@@ -286,11 +294,12 @@ def status_path(steps: int) -> list[tuple[str, str]]:
     return [*path, (now, "Done")]
 
 
-def make_transitions(story: Story, items: pd.DataFrame, status_changes: tuple[int, int] = SMALL.status_changes
-                     ) -> pd.DataFrame:
+def make_transitions(story: Story, items: pd.DataFrame, status_changes: tuple[int, int] = SMALL.status_changes,
+                     name: str = "transitions") -> pd.DataFrame:
     """`status_changes` (2-4 in the small organisation) status changes for each resolved item, the last one
-    at its resolution; one for an item in progress. Each is made by the item's reporter, else its assignee."""
-    rng = stream("transitions")
+    at its resolution; one for an item in progress. Each is made by the item's reporter, else its assignee.
+    Drawn from the stream `name`, so another set of items drawn from its own leaves these as they were."""
+    rng = stream(name)
     done = items["resolved"].notna().to_numpy()
     lo, hi = status_changes
     steps = np.where(done, rng.integers(lo, hi + 1, len(items)), (items["status"] == "In Progress").to_numpy().astype(int))
@@ -351,7 +360,8 @@ def make_decision_edits(items: pd.DataFrame, moves: pd.DataFrame, releases: pd.D
 def make_work_items(story: Story, releases: pd.DataFrame, roster: pd.DataFrame, memberships: pd.DataFrame,
                     checkins: pd.DataFrame, scale: Scale = SMALL, deciding_teams: frozenset[str] = frozenset()
                     ) -> pd.DataFrame:
-    """Release work, data requests and check-in tickets, numbered the way Jira would: by creation,
+    """Release work, data requests, check-in tickets and product ops's own tickets (`prodops_work`),
+    numbered the way Jira would: by creation,
     with their status changes and decision edits (`make_decision_edits`).
 
     `updated` is the last change: the latest status change, else creation.
@@ -360,6 +370,7 @@ def make_work_items(story: Story, releases: pd.DataFrame, roster: pd.DataFrame, 
         _release_work(story, releases, memberships, scale.items_per_release).drop(columns=["team_id", "name", "day", "released", "done_by"]),
         _data_requests(story, roster),
         _checkin_tickets(checkins),
+        make_prodops_work(story, roster),
     ], ignore_index=True)
     items["created"] = timestamps(items["created"])
     items["resolved"] = timestamps(items["resolved"])
@@ -367,7 +378,12 @@ def make_work_items(story: Story, releases: pd.DataFrame, roster: pd.DataFrame, 
     items["item_id"] = (10001 + np.arange(len(items))).astype(str)
     numbered = items["project"] + "-" + (items.groupby("project").cumcount() + 1).astype(str)
     items["key"] = items["key"].where(items["key"].notna(), numbered)
-    transitions = make_transitions(story, items, scale.status_changes)
+    own = (items["project"] == OPS_PROJECT).to_numpy()
+    transitions = make_transitions(story, items[~own].reset_index(drop=True), scale.status_changes)
+    if own.any():
+        transitions = pd.concat([
+            transitions, make_transitions(story, items[own].reset_index(drop=True), (2, 3), "prodops-transitions"),
+        ], ignore_index=True)
     last = transitions.groupby("item_id")["at"].max()
     updated = items["item_id"].map(last)
     items["updated"] = timestamps(updated.where(updated.notna(), items["created"]))
@@ -451,9 +467,11 @@ def _issues(items: pd.DataFrame, ordered: pd.DataFrame, users: dict[str, dict], 
     statuses = {name: _status(name) for name in STATUSES}
     projects = {key: {"id": project_id, "key": key} for key, project_id in projects.items()}
     columns = ["item_id", "key", "project", "type", "status", "assignee_id", "reporter_id", "labels", "components",
-               "fix_versions", "due_date"]
+               "fix_versions", "due_date", "summary"]
+    if "summary" not in items.columns:
+        items = items.assign(summary=None)
     out = []
-    for n, (item_id, key, project, kind, status, assignee, reporter, labels, components, fixes, due) in enumerate(
+    for n, (item_id, key, project, kind, status, assignee, reporter, labels, components, fixes, due, summary) in enumerate(
         zip(*(items[column].tolist() for column in columns))
     ):
         log = histories.get(item_id, [])
@@ -465,7 +483,7 @@ def _issues(items: pd.DataFrame, ordered: pd.DataFrame, users: dict[str, dict], 
             "fields": {
                 "project": projects[project],
                 "issuetype": {"name": kind, "subtask": False},
-                "summary": f"{kind} {key}",
+                "summary": summary if isinstance(summary, str) else f"{kind} {key}",
                 "status": statuses[status],
                 "created": created[n],
                 "updated": updated[n],
@@ -561,7 +579,7 @@ def jira_export(story: Story, org: pd.DataFrame, roster: pd.DataFrame, membershi
     """Releases, their plans and every work item, generated and written as Jira's REST JSON."""
     releases, plans = make_releases(story, org, scale)
     items, transitions = make_work_items(story, releases, roster, memberships, checkins, scale, deciding_teams(org))
-    projects = {project: str(10001 + n) for n, project in enumerate([*org["project"], DATA_PROJECT, CHECKIN_PROJECT])}
+    projects = {project: str(10001 + n) for n, project in enumerate(project_keys(org))}
     return JiraExport(
         issues=issues_json(items, transitions, jira_users(roster), releases, projects),
         versions=versions_json(releases, projects),
@@ -578,7 +596,7 @@ def read_jira(story: Story, org: pd.DataFrame, roster: pd.DataFrame, memberships
     scale = story.scale
     releases, plans = make_releases(story, org, scale)
     items, transitions = make_work_items(story, releases, roster, memberships, checkins, scale, deciding_teams(org))
-    projects = {project: str(10001 + n) for n, project in enumerate([*org["project"], DATA_PROJECT, CHECKIN_PROJECT])}
+    projects = {project: str(10001 + n) for n, project in enumerate(project_keys(org))}
     source, synced_at = jira_source(org), story.synced_at.to_pydatetime()
     rules = Rules.from_settings(source, people)
     versions = versions_json(releases, projects)

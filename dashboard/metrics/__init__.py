@@ -17,7 +17,7 @@ from dashboard.metrics.registry import EVERY_SCOPE, METRICS, SCOPE_MARK, SCOPES,
 __all__ = ["METRICS", "NEEDED_TABLES", "SCOPES", "SIGNALS", "Metric", "Scope", "compute_series", "level_of", "load_tables", "read_tables"]
 
 CATALOG = ("time_use", "surveys", "insights", "releases", "enablement", "ramp", "alignment", "checkins",
-           "product_ops", "decisions", "decision_rights")
+           "product_ops", "systems_work", "decisions", "decision_rights")
 """The metric modules in catalog order: importing one registers its metrics, so this is the
 order of the catalog, the CLI's output and every page's lists."""
 for _module in CATALOG:
@@ -26,8 +26,10 @@ for _module in CATALOG:
 NEEDED_TABLES = SERIES_INPUTS
 
 
-UNREAD_COLUMNS = {"work_items": ("labels", "components")}
-"""Columns nothing that reads `load_tables` uses: lists per row, a large share of a large organisation's memory."""
+UNREAD_COLUMNS = {"work_items": ("labels", "components", "work_class")}
+"""Columns nothing that reads `load_tables` uses: lists per row, a large share of a large organisation's memory;
+the work class reaches its metric with the few items it is about (`prodops_work`), and a file written
+before it (schema 16) still opens."""
 READ_ROWS = {"work_items": "kind = 'data_request'", "work_item_transitions": DECISION_ROWS}
 """The only rows of a table that readers of `load_tables` use: of the work items, the data requests
 (the issues reach the release metrics as `release_work`, one row per fix version); of their
@@ -64,8 +66,8 @@ def read_tables(query: Callable[..., pd.DataFrame], names: tuple[str, ...] = NEE
     A table a newer schema added and this file does not have yet (it was written before the
     migration; the next write migrates it) reads as empty, so the dashboard still opens.
     `UNREAD_COLUMNS` and rows outside `READ_ROWS` are left out, and `release_work` (each work
-    item's fix versions, one row each) and `decision_edits` (`dashboard.metrics.decisions`) are
-    added, made by the store. Rows come in key order:
+    item's fix versions, one row each), `decision_edits` (`dashboard.metrics.decisions`) and
+    `prodops_work` (`dashboard.metrics.systems_work`) are added, made by the store. Rows come in key order:
     a mean summed in another order can differ in its last digit, and a series must depend on
     the tables' content only, not on how their rows lie in the file. With `recent`, only
     `RECENT_ROWS` from that day on, and the work of releases shipped from that day on or not yet.
@@ -92,7 +94,27 @@ def read_tables(query: Callable[..., pd.DataFrame], names: tuple[str, ...] = NEE
             "ORDER BY t.item_id, t.\"at\", t.field, t.to_value",
             [] if recent is None else [recent],
         )
+    if "work_items" in names and {"work_items", "people", "memberships"} <= present:
+        tables["prodops_work"] = _prodops_work(query, recent)
     return tables
+
+
+OPS_WORK_COLUMNS = ("item_id", "resolved", "assignee_id", "work_class")
+
+
+def _prodops_work(query: Callable[..., pd.DataFrame], recent: date | None) -> pd.DataFrame:
+    """The classified work items resolved by someone who is product ops on some day (the metric
+    decides the day); a file written before work classes (schema 16) has none."""
+    kept = query("SELECT column_name FROM information_schema.columns WHERE table_name = 'work_items'")
+    if "work_class" not in set(kept["column_name"]):
+        return pd.DataFrame(columns=list(OPS_WORK_COLUMNS))
+    since = "" if recent is None else " AND resolved >= ?"
+    return query(
+        f"SELECT {', '.join(OPS_WORK_COLUMNS)} FROM work_items WHERE work_class IS NOT NULL AND resolved IS NOT NULL "
+        "AND assignee_id IN (SELECT person_id FROM people WHERE role = 'prodops' "
+        f"UNION SELECT person_id FROM memberships WHERE role = 'prodops'){since} ORDER BY source, item_id",
+        [] if recent is None else [recent],
+    )
 
 
 def _read(query: Callable[..., pd.DataFrame], name: str, recent: date | None) -> pd.DataFrame:

@@ -100,7 +100,12 @@ def records(events: pd.DataFrame, settings: Settings, tables: dict[str, pd.DataF
 
 
 def _joined(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
-    return frame[columns].astype(str).agg("|".join, axis=1)
+    """The columns' values joined by "|", a missing one as nothing."""
+    parts = [frame[c].astype(object).where(frame[c].notna(), "").astype(str) for c in columns]
+    joined = parts[0]
+    for part in parts[1:]:
+        joined = joined + "|" + part
+    return joined
 
 
 def family(settings: Settings, of: Share, role: str, found: pd.DataFrame) -> Family:

@@ -13,7 +13,7 @@ from dashboard.demo import LARGE, SMALL
 from dashboard.demo.build import _organisation
 from dashboard.demo.calendars import _calendar_weeks, make_calendars
 from dashboard.demo.checkins import demo_checkin_settings, make_checkins
-from dashboard.demo.jira import issue_pages, make_releases, make_work_items, status_path
+from dashboard.demo.jira import issue_pages, make_releases, make_work_items, project_keys, status_path
 from dashboard.demo.org import load_roster_exports, roster_snapshots
 from dashboard.demo.surveys import QUESTIONS, make_responses, survey_waves
 from dashboard.derive import refresh
@@ -98,7 +98,7 @@ def test_issue_pages_are_the_whole_export_a_page_at_a_time():
     checkins = make_checkins(small_story, small_known, Settings())
     releases, _ = make_releases(small_story, small_org)
     items, transitions = make_work_items(small_story, releases, small_roster, small_known["memberships"], checkins)
-    projects = {project: str(n) for n, project in enumerate([*small_org["project"], "DATA", "CHK"])}
+    projects = {project: str(n) for n, project in enumerate(project_keys(small_org))}
     whole = next(issue_pages(items, transitions, {}, releases, projects, None))
     paged = [issue for page in issue_pages(items, transitions, {}, releases, projects, 5_000) for issue in page]
     assert len(whole) == len(items) and paged == whole

@@ -31,7 +31,7 @@ from dashboard.core.config.base import CONFIG_ENV, DB_ENV, DEFAULT_CONFIG_FILE, 
 from dashboard.core.config.calendar import DEFAULT_TITLE_SALT, Calendar, CalendarRule, GoogleCalendarSource, GraphCalendarSource, IcsCalendar
 from dashboard.core.config.checkins import WEEKDAY_NAMES, CheckinForm, CheckinKind, Checkins, Weekday
 from dashboard.core.config.digest import Digest, Smtp, Subscription, Webhook
-from dashboard.core.config.jira import DataRequestSelector, JiraSource
+from dashboard.core.config.jira import DataRequestSelector, JiraSource, WorkClassRule
 from dashboard.core.config.surveys import CODEBOOKS, ROLES, SCALE_RANGES, TEAM_ROLES, SurveyMapping, SurveyQuestion
 from dashboard.core.file_limits import SHOWN_ITEMS, FileRefused, excerpt, read_toml
 from dashboard.core.privacy import MIN_ALLOWED
@@ -42,6 +42,7 @@ __all__ = [  # the source models, read through this module as before
     "Checkins", "ConfigError", "DataRequestSelector", "Digest", "GoogleCalendarSource", "GraphCalendarSource",
     "IcsCalendar", "JiraSource", "MetricAlert", "MissedCheckinsAlert", "ReleaseReplannedAlert", "ReleaseSlipAlert",
     "RequestAgeAlert", "Smtp", "Subscription", "SurveyMapping", "SurveyQuestion", "SyncFailingAlert", "Webhook", "Weekday",
+    "WorkClassRule",
 ]
 
 

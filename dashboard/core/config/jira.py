@@ -1,9 +1,11 @@
-"""Settings of the Jira source: the site, the scope of work read, and what counts as a data request."""
+"""Settings of the Jira source: the site, the scope of work read, what counts as a data request,
+and which work items build systems and which coordinate."""
 from __future__ import annotations
 
+import re
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from dashboard.core.config.base import _ENV_NAME, _Strict
 
@@ -19,6 +21,40 @@ class DataRequestSelector(_Strict):
     def _something_selected(self) -> DataRequestSelector:
         if not (self.projects or self.issue_types or self.labels):
             raise ValueError("name at least one of projects, issue_types or labels")
+        return self
+
+
+class WorkClassRule(_Strict):
+    """One `[[jira.work_classes]]` entry: every matcher given must hold; the first matching rule wins.
+
+    The summary is read at sync time and never stored, so a rule on it applies to what is synced
+    from then on; labels, components and the issue type can be checked against the stored items.
+    """
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    name: str = Field(min_length=1)
+    work_class: Literal["systems", "coordination"] = Field(alias="class")
+    labels: list[str] = Field(default_factory=list, description="an item carrying any of these labels (any case)")
+    components: list[str] = Field(default_factory=list, description="an item in any of these components (any case)")
+    issue_types: list[str] = Field(default_factory=list, description="issue type names (any case)")
+    summary: list[str] = Field(default_factory=list, description="keywords; one must start a word of the summary")
+    summary_regex: str | None = Field(None, description="a regular expression searched in the summary, ignoring case")
+
+    @field_validator("summary_regex")
+    @classmethod
+    def _compiles(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                re.compile(value)
+            except re.error as error:
+                raise ValueError(f"not a valid regular expression: {error}") from None
+        return value
+
+    @model_validator(mode="after")
+    def _matches_something(self) -> WorkClassRule:
+        if not (self.labels or self.components or self.issue_types or self.summary or self.summary_regex):
+            raise ValueError("name at least one of labels, components, issue_types, summary or summary_regex")
         return self
 
 
@@ -43,6 +79,10 @@ class JiraSource(_Strict):
     people: dict[str, str] = Field(
         default_factory=dict, description="Jira accountId, username, user key or email -> person_id"
     )
+    work_classes: list[WorkClassRule] = Field(
+        default_factory=list, description="systems or coordination work: tried first, in order"
+    )
+    default_work_classes: bool = Field(True, description="try the built-in work-class rules after `work_classes`")
     page_size: int = Field(100, ge=1, le=1000)
     overlap_minutes: int = Field(10, ge=0, le=24 * 60)
     max_retries: int = Field(4, ge=0, le=10)
