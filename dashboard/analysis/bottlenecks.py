@@ -469,7 +469,8 @@ def _divisor(ctx: Context, scope_id: str) -> tuple[float, float]:
     return (float(pms.iloc[0]) if len(pms) else np.nan), months_counted(ctx, ctx.periods[0])
 
 
-UNLISTED = frozenset({"ops_decision_share", "pms_per_prodops", "prodops_coordination_share", "prodops_focus_hours"})
+UNLISTED = frozenset({"ops_decision_share", "pms_per_prodops", "prodops_coordination_share", "prodops_focus_hours",
+                      "prodops_time_with_pms_share", "prodops_time_with_operations_share"})
 """Figures about the product-ops people themselves, a handful: their records (each one's weeks, each
 one's decision edits) would point at them, so none are listed, as no survey answer is."""
 

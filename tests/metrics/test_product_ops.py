@@ -232,3 +232,33 @@ def test_demo_prodops_time_matches_their_calendars_and_turns_to_systems_work(dem
     assert len(before) >= 2 and len(after) >= 2
     assert before["prodops_coordination_share"].min() > 0.5 > after["prodops_coordination_share"].max()
     assert 3 * before["prodops_focus_hours"].max() < after["prodops_focus_hours"].min()
+
+
+def met(person, meetings, with_pms, with_ops, start="2026-01-05"):
+    return week(person, start=start) | {"meeting_hours": meetings, "hours_with_pms": with_pms,
+                                        "hours_with_operations": with_ops}
+
+
+def test_time_with_pms_and_with_operations_are_means_over_prodops_weeks_of_shares_of_meeting_time():
+    weeks = [met("x", 10, 8, 0), met("y", 20, 5, 10), met("z", 4, 4, 1), met("x", 8, 2, 2, start="2026-01-12"),
+             met("y", 0, 0, 0, start="2026-01-12"),  # no meetings: no share, not a zero one
+             met("z", 6, None, None, start="2026-01-12")]  # roles not known: no share either
+    tables = make_tables(teams=TEAMS, people=OPS_PEOPLE, prodops_weeks=weeks)
+    pms, n = prodops_value(tables, "prodops_time_with_pms_share")
+    assert pms == pytest.approx((8 / 10 + 5 / 20 + 4 / 4 + 2 / 8) / 4) and n == 3
+    ops, n = prodops_value(tables, "prodops_time_with_operations_share")
+    assert ops == pytest.approx((0 + 10 / 20 + 1 / 4 + 2 / 8) / 4) and n == 3
+
+
+def test_time_with_pms_and_operations_hide_under_the_calendar_minimum_and_only_the_org_has_one():
+    two = make_tables(teams=TEAMS, people=OPS_PEOPLE, prodops_weeks=[met("x", 10, 5, 5), met("y", 10, 5, 5)])
+    for metric_id in ("prodops_time_with_pms_share", "prodops_time_with_operations_share"):
+        value, n = prodops_value(two, metric_id)
+        assert np.isnan(value) and pd.isna(n)
+    three = make_tables(teams=TEAMS, people=OPS_PEOPLE, prodops_weeks=[met(p, 10, 5, 2) for p in "xyz"])
+    frame = compute_series(three, Settings(), "quarter", EVERY_SCOPE, *Q1,
+                           ["prodops_time_with_pms_share", "prodops_time_with_operations_share"])
+    shown = frame.dropna(subset=["value"]).set_index("metric_id")
+    assert set(shown["scope"]) == {"org"}
+    assert shown.loc["prodops_time_with_pms_share", "value"] == pytest.approx(0.5)
+    assert shown.loc["prodops_time_with_operations_share", "value"] == pytest.approx(0.2)
