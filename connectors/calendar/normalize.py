@@ -241,6 +241,12 @@ def other_attendees(owner: Owner, attendees: list[str], organizer: str = "") -> 
     return tuple(sorted(people - owner.emails))
 
 
+def roster_roles(people: pd.DataFrame) -> dict[str, str]:
+    """Each roster address (lower case) to its person's role: what `to_rows` names attendees by."""
+    return {email.strip().lower(): role for email, role in zip(people["email"], people["role"], strict=True)
+            if isinstance(email, str) and email.strip() and isinstance(role, str) and role}
+
+
 def attendee_roles(others: tuple[str, ...], roles: Mapping[str, str]) -> str:
     """The distinct roster roles of `others`, sorted and comma-joined ("" when none is on the roster)."""
     return ",".join(sorted({roles[address] for address in others if address in roles}))
