@@ -7,5 +7,6 @@ from dashboard.metrics.registry import PRODUCT_OPS
 filters = ui.require_filters()
 ui.page_header("Product ops itself", PRODUCT_OPS.question, filters)
 product_ops_panels.warnings(filters)
+product_ops_panels.meeting_partners(filters)
 product_ops_panels.founding()
 ui.metric_grid("ops", filters)
