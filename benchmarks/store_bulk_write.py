@@ -25,7 +25,8 @@ def occurrences(rows: int) -> pd.DataFrame:
         "source": "bench", "event_uid": np.char.add("ev", np.arange(rows).astype(str)),
         "person_id": np.char.add("p", (np.arange(rows) % 400).astype(str)), "start_utc": start,
         "end_utc": start + pd.Timedelta(minutes=30), "all_day": False, "category": "overhead",
-        "attendee_count": 4, "recurring": True, "response": "accepted", "title_hash": "x",
+        "attendee_count": 4, "recurring": True, "response": "accepted", "title_hash": "x", "rule": "status",
+        "attendee_roles": "eng,pm",
     })
 
 

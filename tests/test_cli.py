@@ -24,7 +24,8 @@ def run(*args: str, env_db) -> subprocess.CompletedProcess:
 DEMO_QUARTERS_SHOWN = {
     # Product ops is founded in Q3 2025: no training, no product-ops people before it.
     "enablement_hours_per_pm": 6, "enablement_reach": 5, "pms_per_prodops": 6,
-    "prodops_coordination_share": 7, "prodops_focus_hours": 7,
+    "prodops_coordination_share": 7, "prodops_focus_hours": 7, "prodops_time_with_pms_share": 7,
+    "prodops_time_with_operations_share": 7,
     # Its first tickets, opened in its last days of June, are resolved in July.
     "prodops_systems_work_share": 6,
     # Too few PMs join in any quarter to show a median over them (issue 21 leaves the demo's joiners to grow).

@@ -29,7 +29,7 @@ from urllib.parse import quote
 import requests
 
 from connectors.calendar.http import DEFAULT_POLICY, ApiError, ResyncRequired, full_pull, get_json, post_token
-from connectors.calendar.normalize import UTC, Fetched, Occurrence, Owner, Window, attendee_count, local_midnight
+from connectors.calendar.normalize import UTC, Fetched, Occurrence, Owner, Window, local_midnight, other_attendees
 from connectors.retry import RetryPolicy
 from dashboard.core.config import GoogleCalendarSource
 
@@ -196,6 +196,7 @@ def google_occurrence(item: dict, owner: Owner) -> Occurrence:
             if not people or (item.get("organizer") or {}).get("self") or organizer in owner.emails
             else "needsAction"
         )
+    others = other_attendees(owner, people, organizer)
     event_type = item.get("eventType", "default")
     show_as = {"outOfOffice": "oof", "workingLocation": "workingElsewhere"}.get(event_type)
     if show_as is None:
@@ -206,10 +207,11 @@ def google_occurrence(item: dict, owner: Owner) -> Occurrence:
         end_utc=max(end, start),
         all_day=all_day,
         title=item.get("summary", ""),
-        attendee_count=attendee_count(owner, people, organizer),
+        attendee_count=len(others) + 1,
         response=response,
         recurring="recurringEventId" in item,
         show_as=show_as,
         organizer=organizer,
+        others=others,
         event_type=event_type,
     )

@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import requests
 
 from connectors.calendar.http import DEFAULT_POLICY, ApiError, ResyncRequired, full_pull, get_json, post_token
-from connectors.calendar.normalize import UTC, Fetched, Occurrence, Owner, Window, attendee_count, local_midnight
+from connectors.calendar.normalize import UTC, Fetched, Occurrence, Owner, Window, local_midnight, other_attendees
 from connectors.retry import RetryPolicy
 from dashboard.core.config import GraphCalendarSource
 
@@ -170,6 +170,7 @@ def graph_occurrence(item: dict, owner: Owner) -> Occurrence:
     attendees = item.get("attendees", [])
     people = [(a.get("emailAddress") or {}).get("address", "") for a in attendees if a.get("type") != "resource"]
     organizer = ((item.get("organizer") or {}).get("emailAddress") or {}).get("address", "").lower()
+    others = other_attendees(owner, people, organizer)
     said = (item.get("responseStatus") or {}).get("response", "none")
     if said in _RESPONSES:
         response = _RESPONSES[said]
@@ -181,10 +182,11 @@ def graph_occurrence(item: dict, owner: Owner) -> Occurrence:
         end_utc=max(start, end),
         all_day=all_day,
         title=item.get("subject") or "",
-        attendee_count=attendee_count(owner, people, organizer),
+        attendee_count=len(others) + 1,
         response=response,
         recurring=item.get("type") in ("occurrence", "exception") or bool(item.get("seriesMasterId")),
         show_as=_SHOW_AS.get(item.get("showAs", "busy"), "busy"),
         organizer=organizer,
+        others=others,
         categories=tuple(item.get("categories") or ()),
     )

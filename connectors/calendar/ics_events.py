@@ -7,7 +7,7 @@ from typing import NamedTuple
 
 import icalendar
 
-from connectors.calendar.normalize import UTC, Occurrence, Owner, attendee_count, local_midnight
+from connectors.calendar.normalize import UTC, Occurrence, Owner, local_midnight, other_attendees
 
 _PARTSTAT = {
     "ACCEPTED": "accepted",
@@ -31,7 +31,7 @@ class _Facts(NamedTuple):
 
     title: str
     organizer: str
-    attendee_count: int
+    others: tuple[str, ...]
     response: str
     show_as: str
     cancelled: bool
@@ -63,13 +63,14 @@ def _occurrence(event: icalendar.Event, start: date | datetime, end: date | date
         end_utc=end_utc,
         all_day=not isinstance(start, datetime),
         title=facts.title,
-        attendee_count=facts.attendee_count,
+        attendee_count=len(facts.others) + 1,
         response=facts.response,
         recurring=uid in recurring,
         show_as=facts.show_as,
         cancelled=facts.cancelled,
         organizer=facts.organizer,
         categories=facts.categories,
+        others=facts.others,
     )
 
 
@@ -91,7 +92,7 @@ def _facts(event: icalendar.Event, props: dict, owner: Owner, memo: dict) -> _Fa
     facts = _Facts(
         title,
         organizer,
-        attendee_count(owner, people, organizer),
+        other_attendees(owner, people, organizer),
         response,
         _show_as(props),
         status == "CANCELLED" or title.lower().startswith(_CANCELLED_PREFIXES),

@@ -15,8 +15,10 @@ What is stored (the choice the schema leaves open):
 - `category` holds the classification; an occurrence no rule matched is stored as
   `unclassified`, so its hours are shown rather than hidden in "other".
 
-Descriptions and attendee lists never get this far: an `Occurrence` has only a count of
-attendees. The title is used for classification, and only a salted hash of it goes into the row
+Descriptions never get this far, and attendee lists no further: an `Occurrence` carries the other
+attendees' addresses only so that `to_rows` can name their roster roles (`attendee_roles`, e.g.
+"ops,pm"), which is what product ops's distance from product and operations is read from; no
+address is stored. The title is used for classification, and only a salted hash of it goes into the row
 (the title itself goes into `calendar_titles` only when the config asks for that).
 """
 
@@ -109,7 +111,8 @@ class Occurrence:
 
     `uid` is unique per owner and stable across syncs (UID plus RECURRENCE-ID for ICS, the
     instance id for Google and Graph), so a moved instance replaces itself instead of doubling.
-    `attendee_count` counts people, the owner included, rooms and resources left out.
+    `attendee_count` counts people, the owner included, rooms and resources left out; `others`
+    are the other people's addresses (lower case), there to be matched to the roster and dropped.
     """
 
     uid: str
@@ -125,6 +128,7 @@ class Occurrence:
     organizer: str = ""
     event_type: str = "default"
     categories: tuple[str, ...] = field(default=())
+    others: tuple[str, ...] = ()
 
     @property
     def minutes(self) -> float:
@@ -184,11 +188,13 @@ def to_rows(
     window: Window,
     salt: str,
     keep_titles: bool = False,
+    roles: Mapping[str, str] | None = None,
 ) -> Rows:
     """Classify, filter and flatten one owner's occurrences into table rows.
 
     `classify` is a `classify.Classifier`: its `match` names the rule and category. Only occurrences that
-    start inside `window` are kept; of two with the same uid the first wins.
+    start inside `window` are kept; of two with the same uid the first wins. `roles` maps roster
+    addresses (lower case) to their roles (`sync.Owners.roles`); without it `attendee_roles` is left unknown (NULL).
     """
     records, titles, seen = [], [], set()
     for occurrence in occurrences:
@@ -212,6 +218,7 @@ def to_rows(
                 occurrence.response,
                 title_hash(occurrence.title, salt),
                 rule,
+                None if roles is None else attendee_roles(occurrence.others, roles),
             )
         )
         if keep_titles:
@@ -225,9 +232,21 @@ def to_rows(
     return Rows(events, pd.DataFrame.from_records(titles, columns=TITLE_COLUMNS))
 
 
-def attendee_count(owner: Owner, attendees: list[str], organizer: str = "") -> int:
-    """People at an occurrence, the owner counted once; the organiser counts when others were invited."""
-    people = {address.strip().lower() for address in attendees if address}
+def other_attendees(owner: Owner, attendees: list[str], organizer: str = "") -> tuple[str, ...]:
+    """The people at an occurrence besides its owner (lower case, sorted): its `attendee_count` is
+    one more. The organiser is one of them when others were invited."""
+    people = {address.strip().lower() for address in attendees if address and address.strip()}
     if people and organizer:
         people.add(organizer.strip().lower())
-    return len((people - owner.emails) | {owner.email.lower()})
+    return tuple(sorted(people - owner.emails))
+
+
+def roster_roles(people: pd.DataFrame) -> dict[str, str]:
+    """Each roster address (lower case) to its person's role: what `to_rows` names attendees by."""
+    return {email.strip().lower(): role for email, role in zip(people["email"], people["role"], strict=True)
+            if isinstance(email, str) and email.strip() and isinstance(role, str) and role}
+
+
+def attendee_roles(others: tuple[str, ...], roles: Mapping[str, str]) -> str:
+    """The distinct roster roles of `others`, sorted and comma-joined ("" when none is on the roster)."""
+    return ",".join(sorted({roles[address] for address in others if address in roles}))

@@ -13,7 +13,8 @@ How rows are replaced, which is what makes a second sync of the same calendars c
 All ICS calendars of one person are one unit (the rows do not say which file they came from):
 if one of them fails, that person's ICS rows all stay as they were until it reads again.
 
-Calendar owners are people by email: `[calendar.owners]` first, then the roster's `email`.
+Calendar owners are people by email: `[calendar.owners]` first, then the roster's `email`. The
+other attendees of each occurrence are looked up the same way, to store their roster roles.
 """
 
 from __future__ import annotations
@@ -79,7 +80,8 @@ def sync_window(settings: Settings, today: date | None = None) -> Window:
 
 
 class Owners:
-    """Calendar owner addresses to people, with their roster time zone and their other addresses."""
+    """Calendar owner addresses to people, with their roster time zone and their other addresses;
+    and every known address to its person's roster role (`roles`), to name who an owner meets."""
 
     def __init__(self, people: pd.DataFrame, settings: Settings):
         self.default_tz = settings.org_timezone
@@ -91,6 +93,10 @@ class Owners:
         self.person_of.update(settings.calendar.owners)
         zones = zip(people.get("person_id", []), people.get("tz", []), strict=True)
         self.tz_of = {person: tz for person, tz in zones if isinstance(tz, str) and tz}
+        role_of = {person: role for person, role in zip(people.get("person_id", []), people.get("role", []), strict=True)
+                   if isinstance(role, str) and role}
+        self.roles: dict[str, str] = {address: role_of[person] for address, person in self.person_of.items()
+                                      if person in role_of}
 
     def owner(self, email: str) -> Owner:
         address = email.strip().lower()
@@ -126,7 +132,7 @@ class Calendars:
         policy = self.policy or RetryPolicy(max_retries=settings.calendar.max_retries)
         window = sync_window(settings, self.today)
         store = context.store
-        people = store.table("people") if store.exists() else pd.DataFrame(columns=["person_id", "email", "tz"])
+        people = store.table("people") if store.exists() else pd.DataFrame(columns=["person_id", "email", "tz", "role"])
         owners, classifier = Owners(people, settings), Classifier.from_settings(settings)
         previous = dict(context.cursor.marks) if context.cursor else {}
         context.progress("calendars", 0, None)
@@ -140,8 +146,8 @@ class Calendars:
         calendar = settings.calendar
         salt = title_salt(settings, env)
         batches = [
-            _Batch(source, owner, to_rows(source, f.occurrences, owner, classifier, window, salt, calendar.keep_titles),
-                   f.full, f.touched)
+            _Batch(source, owner, to_rows(source, f.occurrences, owner, classifier, window, salt, calendar.keep_titles,
+                                          owners.roles), f.full, f.touched)
             for source, owner, f in pulls
         ]
         context.progress("calendars", len(batches), len(batches))

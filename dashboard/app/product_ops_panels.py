@@ -1,4 +1,5 @@
-"""The Product ops itself page's sections: the four early warnings, and what the founding moved."""
+"""The Product ops itself page's sections: the four early warnings, who product ops meets, and what
+the founding moved."""
 from __future__ import annotations
 
 import streamlit as st
@@ -6,8 +7,10 @@ import streamlit as st
 from dashboard.analysis import early_warnings, milestones
 from dashboard.analysis.investment import FoundingLag
 from dashboard.app import product_ops_views, ui, verdict_panels
+from dashboard.app.views import scorecard_quarter, settings
 from dashboard.charts import investment as investment_chart
-from dashboard.core import safe_text
+from dashboard.charts.meeting_partners import meeting_partners_figure
+from dashboard.core import periods, safe_text
 from dashboard.core.periods import quarter_label
 
 BADGE = {"warning": "red", "watch": "orange", "clear": "green", "unknown": "gray"}
@@ -30,6 +33,24 @@ def warnings(filters: ui.Filters) -> None:
                 st.markdown(safe_text.markdown(warning.reason))
                 for item in warning.evidence:
                     st.markdown(f":small[{safe_text.markdown(item.text())}]")
+
+
+PARTNERS_RULE = ("The share of product-ops people's meeting time spent in meetings with at least one PM, and with at "
+                 "least one operations person, matched by the roster's emails; a meeting with both counts in both. "
+                 "The organisation's figure for the last whole quarter, never a person's.")
+
+
+def meeting_partners(filters: ui.Filters) -> None:
+    """Bars of the published shares of product-ops meeting time with PMs and with operations staff."""
+    shares = product_ops_views.meeting_partners(filters.last_quarter)
+    st.subheader("Who product ops meets", anchor=False, help=PARTNERS_RULE)
+    if shares["value"].isna().all():
+        st.caption(f"Not shown: it needs the calendars of at least {settings().privacy.min_calendar_group} "
+                   "product-ops people in the quarter, with their attendees' roles known.")
+        return
+    quarter = scorecard_quarter(filters.last_quarter).quarter
+    st.caption(f"{periods.quarter_label(quarter)} · the organisation · n is product-ops people")
+    st.plotly_chart(meeting_partners_figure(shares), key="meeting_partners", config=ui.PLOTLY_CONFIG)
 
 
 def founding() -> None:

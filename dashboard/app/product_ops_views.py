@@ -1,4 +1,5 @@
-"""The Product ops itself page's data: the early warnings and the founding date's before and after."""
+"""The Product ops itself page's data: the early warnings, who product ops meets, and the founding
+date's before and after."""
 from __future__ import annotations
 
 import re
@@ -57,6 +58,22 @@ def investment_timeline(first_quarter: date) -> Investment:
     lag = investment.founding_against_target(None if mark is None else mark["on_date"], overhead, target) \
         if target else investment.FoundingLag(None if mark is None else mark["on_date"], None)
     return Investment(wide.reset_index(), lag, target.target if target else None)
+
+
+MEETING_PARTNERS = {"prodops_time_with_pms_share": "PMs", "prodops_time_with_operations_share": "Operations staff"}
+"""The published figures behind "who product ops meets", and the role each one names."""
+
+
+def meeting_partners(last_quarter: date) -> pd.DataFrame:
+    """The organisation's share of product-ops meeting time with each role in the last whole quarter
+    (`role`, `value`, `n`), as published: a figure the privacy rules hide has no value."""
+    quarter = scorecard_quarter(last_quarter).quarter
+    frame = series("quarter", "org", quarter, today())
+    rows = frame[frame["metric_id"].isin(MEETING_PARTNERS) & (frame["period_start"] == quarter)]
+    order = {metric_id: n for n, metric_id in enumerate(MEETING_PARTNERS)}
+    rows = rows.sort_values("metric_id", key=lambda ids: ids.map(order))
+    return pd.DataFrame({"role": rows["metric_id"].map(MEETING_PARTNERS).to_numpy(), "value": rows["value"].to_numpy(),
+                         "n": rows["n"].to_numpy()})
 
 
 def founding() -> pd.Series | None:

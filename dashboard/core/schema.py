@@ -42,7 +42,7 @@ TABLES: dict[str, Table] = {
             "calendar_events", ("source", "event_uid", "person_id", "start_utc"),
             source="VARCHAR", event_uid="VARCHAR", person_id="VARCHAR", start_utc="TIMESTAMP",
             end_utc="TIMESTAMP", all_day="BOOLEAN", category="VARCHAR", attendee_count="INTEGER",
-            recurring="BOOLEAN", response="VARCHAR", title_hash="VARCHAR", rule="VARCHAR",
+            recurring="BOOLEAN", response="VARCHAR", title_hash="VARCHAR", rule="VARCHAR", attendee_roles="VARCHAR",
         ),
         _table(
             "work_items", ("source", "item_id"),
@@ -95,7 +95,7 @@ TABLES: dict[str, Table] = {
             person_id="VARCHAR", week_start="DATE", team_id="VARCHAR", working_hours="DOUBLE",
             meeting_hours="DOUBLE", overhead_hours="DOUBLE", strategy_hours="DOUBLE",
             focus_hours="DOUBLE", ooo_hours="DOUBLE", short_focus_hours="DOUBLE", fragmented_hours="DOUBLE",
-            enablement_hours="DOUBLE",
+            enablement_hours="DOUBLE", hours_with_pms="DOUBLE", hours_with_operations="DOUBLE",
         ),
         # Event titles, written only when `calendar.keep_titles` asks for them (privacy by default).
         _table(
@@ -274,7 +274,15 @@ MIGRATIONS.append([table.ddl() for table in PRODUCT_OPS_TABLES])  # 14
 TABLES.update({table.name: table for table in PRODUCT_OPS_TABLES})
 SCHEMA_VERSION = len(MIGRATIONS)
 
-# 16 (after 15, added beside it): whether a work item builds systems or coordinates (`connectors.jira.classify`),
+# 15: issue 21, product ops too far from product or operations. Each occurrence keeps the roster roles of
+# its other attendees (sorted, comma-joined, never their addresses; NULL where the sync did not resolve
+# them), and each person-week the meeting hours spent with a PM and with an operations person.
+MIGRATIONS.append([
+    "ALTER TABLE calendar_events ADD COLUMN IF NOT EXISTS attendee_roles VARCHAR",
+    *(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} DOUBLE"
+      for table in ("pm_weeks", "prodops_weeks") for column in ("hours_with_pms", "hours_with_operations")),
+])
+# 16: whether a work item builds systems or coordinates (`connectors.jira.classify`),
 # for product ops running projects instead of building systems (issue 21, mistake 3). Items synced
 # before it have none until a sync reads them again.
 MIGRATIONS.append(["ALTER TABLE work_items ADD COLUMN IF NOT EXISTS work_class VARCHAR"])

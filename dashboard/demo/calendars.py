@@ -24,13 +24,13 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import numpy as np
 import pandas as pd
 
-from connectors.calendar import Owner, Window, ics_tables
+from connectors.calendar import Owner, Window, ics_tables, roster_roles
 from dashboard.core.config import CalendarRule, Settings
 from dashboard.core.schema import TABLES
 from dashboard.demo.story import DAY, SLOT, SOURCE, WEEKDAYS, Story, monday, stream, to_utc
@@ -457,6 +457,8 @@ class Calendars:
     intended: pd.DataFrame
     """One row per occurrence: what `ics_tables` should read back (category as the generator meant it)."""
     window: Window
+    roles: dict[str, str] = field(default_factory=dict)
+    """The roster's addresses and roles, which the connector names the other attendees by, as a sync does."""
 
 
 def _stamp(values: pd.Series) -> pd.Series:
@@ -538,13 +540,14 @@ def make_calendars(story: Story, roster: pd.DataFrame, org: pd.DataFrame, settin
             "event_uid": timed["uid"] + "/" + timed["instance_utc"].dt.strftime("%Y%m%dT%H%M%SZ"),
             "start_utc": timed["start_utc"], "end_utc": timed["end_utc"], "all_day": False,
             "category": timed["category"], "attendee_count": timed["attendees"], "recurring": timed["recurring"],
-            "response": timed["response"], "title": timed["title"],
+            "response": timed["response"], "title": timed["title"], "attendee_roles": "",
         }),
         pd.DataFrame({
             "person_id": days_off["person_id"],
             "event_uid": days_off["uid"] + "/" + days_off["local_start"].dt.strftime("%Y-%m-%d"),
             "start_utc": days_off["start_utc"], "end_utc": days_off["end_utc"], "all_day": True, "category": "ooo",
             "attendee_count": 1, "recurring": False, "response": "accepted", "title": "Out of office",
+            "attendee_roles": "",
         }),
     ], ignore_index=True)
     intended = intended[intended["start_utc"] < story.cutoff]
@@ -554,7 +557,7 @@ def make_calendars(story: Story, roster: pd.DataFrame, org: pd.DataFrame, settin
     owners = [Owner(person, email[person], zone[person]) for person in pms["person_id"]]
     window = Window(datetime.combine(story.start, datetime.min.time(), UTC) - DAY.to_pytimedelta(),
                     story.cutoff.to_pydatetime().replace(tzinfo=UTC))
-    return Calendars(owners, [texts[person] for person in pms["person_id"]], intended, window)
+    return Calendars(owners, [texts[person] for person in pms["person_id"]], intended, window, roster_roles(roster))
 
 
 def _ics_texts(story: Story, pms: pd.DataFrame, series: pd.DataFrame, timed: pd.DataFrame, skipped: pd.DataFrame,
@@ -644,11 +647,11 @@ def _ics_texts(story: Story, pms: pd.DataFrame, series: pd.DataFrame, timed: pd.
 
 # --- through the connector ------------------------------------------------------------------------
 
-def _read(task: tuple[str, Owner, Window, Settings]) -> tuple[pd.DataFrame, pd.DataFrame, float]:
+def _read(task: tuple[str, Owner, Window, Settings, dict[str, str]]) -> tuple[pd.DataFrame, pd.DataFrame, float]:
     """One PM's calendar through the connector, and the CPU seconds it took."""
     began = time.process_time()
-    text, owner, window, settings = task
-    rows = ics_tables(text, owner, window, settings, source=SOURCE)
+    text, owner, window, settings, roles = task
+    rows = ics_tables(text, owner, window, settings, source=SOURCE, roles=roles)
     return rows.events, rows.titles, time.process_time() - began
 
 
@@ -711,7 +714,8 @@ def read_calendars(calendars: Calendars, settings: Settings, workers: int | None
     Results come back in the PMs' order, so the tables do not depend on how the work was split.
     """
     settings = demo_settings(settings)
-    tasks = [(text, owner, calendars.window, settings) for text, owner in zip(calendars.texts, calendars.owners)]
+    tasks = [(text, owner, calendars.window, settings, calendars.roles)
+             for text, owner in zip(calendars.texts, calendars.owners)]
     workers = workers if workers is not None else min(2, os.cpu_count() or 1)
     if workers <= 1:
         yield CalendarReading(tasks, None)

@@ -6,6 +6,12 @@ building systems, with long focus blocks and a coordination meeting or so a day.
 calendar is written as ICS (one-off events in UTC, as a calendar exports them) and read by the
 calendar connector beside the PMs', so the categories are the classification rules' reading of
 the titles. Kept apart from `calendars.py`, whose PM weeks other parts of the story shape.
+
+Who they meet is the other story (product ops too far from product or operations): each person
+partners one product group, and most of their meetings have PMs of that group in them, some
+operations staff too; the invitations name real roster people, so the connector reads their roles.
+But the partner of the first group never meets operations, which holds the organisation's share
+of product-ops meeting time with operations near its target rather than on it.
 """
 from __future__ import annotations
 
@@ -14,7 +20,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from connectors.calendar import Owner
+from connectors.calendar import Owner, roster_roles
 from dashboard.core.config import Settings
 from dashboard.demo.calendars import DOMAIN, Calendars, make_calendars
 from dashboard.demo.story import HOUR, Story, stream, to_utc
@@ -29,12 +35,16 @@ SYSTEMS = "Focus time"
 MEETINGS_BEFORE = (4, 7)
 """Fewest and most (exclusive) one-hour coordination meetings a day before the turn."""
 MEETINGS_AFTER = (0, 2)
+WITH_PMS = 0.8
+"""The chance a product-ops meeting has PMs of the person's partner group in it."""
+WITH_OPERATIONS = 0.15
+"""The chance it has operations staff in it, for everyone but the partner who never meets them."""
 
 
 def all_calendars(story: Story, roster: pd.DataFrame, org: pd.DataFrame, settings: Settings) -> Calendars:
     """The PMs' calendars (`calendars.make_calendars`) and then the product-ops people's."""
     pms = make_calendars(story, roster, org, settings)
-    ops = make_prodops_calendars(story, roster, settings, pms.window)
+    ops = make_prodops_calendars(story, roster, org, settings, pms.window)
     intended = pd.concat([pms.intended, ops.intended], ignore_index=True)
     return replace(pms, owners=pms.owners + ops.owners, texts=pms.texts + ops.texts, intended=intended)
 
@@ -77,21 +87,47 @@ def _events(story: Story, days: pd.DataFrame, settings: Settings) -> pd.DataFram
     return events[events["start_utc"] < story.cutoff].reset_index(drop=True)
 
 
-def make_prodops_calendars(story: Story, roster: pd.DataFrame, settings: Settings, window) -> Calendars:
+def _guests(events: pd.DataFrame, people: pd.DataFrame, roster: pd.DataFrame) -> pd.Series:
+    """Each meeting's other attendees' addresses: PMs of the owner's partner group (groups dealt out in
+    roster order), operations people, then invitees from outside the roster up to its head count. The
+    first product-ops person's partner group is the first; they alone never meet operations."""
+    rng = stream("prodops-guests")
+    groups = sorted(roster["group"].dropna().unique())
+    partner = {person: groups[n % len(groups)] for n, person in enumerate(people["person_id"])}
+    isolated = people["person_id"].iloc[0] if len(people) else None
+    pms = roster[roster["role"] == "pm"].groupby("group")["email"].agg(list).to_dict()
+    ops = roster.loc[roster["role"] == "ops", "email"].tolist()
+    out = []
+    for person, count in zip(events["person_id"], events["attendees"]):
+        seats, chosen = count - 1, []
+        if seats > 0 and rng.random() < WITH_PMS and pms.get(partner[person]):
+            group = pms[partner[person]]
+            chosen += list(rng.choice(group, size=min(len(group), int(rng.integers(1, 4)), seats), replace=False))
+        if seats > len(chosen) and person != isolated and ops and rng.random() < WITH_OPERATIONS:
+            chosen += list(rng.choice(ops, size=min(len(ops), int(rng.integers(1, 3)), seats - len(chosen)),
+                                      replace=False))
+        out.append([*chosen, *(f"team-lead.{n}@example.com" for n in range(1, seats - len(chosen) + 1))])
+    return pd.Series(out, index=events.index, dtype=object)
+
+
+def make_prodops_calendars(story: Story, roster: pd.DataFrame, org: pd.DataFrame, settings: Settings, window
+                           ) -> Calendars:
     """Every product-ops person's calendar over the window as ICS text, with what it is meant to hold."""
     people = roster[roster["role"] == "prodops"]
     events = _events(story, _days(story, people, settings), settings)
+    guests = _guests(events, people, roster.assign(group=roster["team_id"].map(org.set_index("team_id")["group_name"])))
+    roles = roster_roles(roster)
     stamp = "%Y%m%dT%H%M%SZ"
     starts, ends = events["start_utc"].dt.strftime(stamp), events["end_utc"].dt.strftime(stamp)
     email = people.set_index("person_id")["email"]
     parts: dict[str, list[str]] = {person: [] for person in people["person_id"]}
-    for person, uid, title, start, end, attendees in zip(events["person_id"], events["uid"], events["title"], starts,
-                                                         ends, events["attendees"]):
-        guests = "" if attendees <= 1 else (
+    for person, uid, title, start, end, others in zip(events["person_id"], events["uid"], events["title"], starts,
+                                                      ends, guests):
+        lines = "" if not others else (
             f"ORGANIZER:mailto:{email[person]}\r\nATTENDEE;PARTSTAT=ACCEPTED:mailto:{email[person]}\r\n"
-            + "".join(f"ATTENDEE:mailto:team-lead.{n}@example.com\r\n" for n in range(1, attendees)))
+            + "".join(f"ATTENDEE:mailto:{address}\r\n" for address in others))
         parts[person].append(f"BEGIN:VEVENT\r\nUID:{uid}\r\nSUMMARY:{title}\r\nDTSTART:{start}\r\nDTEND:{end}\r\n"
-                             f"{guests}END:VEVENT\r\n")
+                             f"{lines}END:VEVENT\r\n")
     zone = people.set_index("person_id")["tz"]
     texts = [
         "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Product Ops Health//Demo organisation//EN\r\n"
@@ -105,5 +141,6 @@ def make_prodops_calendars(story: Story, roster: pd.DataFrame, settings: Setting
         "start_utc": events["start_utc"], "end_utc": events["end_utc"], "all_day": False,
         "category": events["category"], "attendee_count": events["attendees"], "recurring": False,
         "response": "accepted", "title": events["title"],
+        "attendee_roles": [",".join(sorted({roles[a] for a in others if a in roles})) for others in guests],
     })
-    return Calendars(owners, texts, intended, window)
+    return Calendars(owners, texts, intended, window, roles)

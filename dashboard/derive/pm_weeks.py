@@ -15,6 +15,10 @@ Definitions (DESIGN.md, metric catalog):
   and *fragmented hours* the shorter free gaps between them;
 - *enablement hours* are accepted occurrences classified `enablement` (trainings, onboarding,
   office hours), overlaps counted once: the time a PM spends being taught the processes and tools;
+- *hours with PMs* and *hours with operations* are meeting hours (overlaps counted once) in meetings
+  where at least one other attendee is on the roster as a PM, as an operations person
+  (`calendar_events.attendee_roles`); a week holding a meeting whose attendees' roles are not
+  known (stored before they were) has neither, rather than too few;
 - an all-day occurrence is a marker, not eight hours of anything, unless it is time out of
   office: only then does it take time out of the working day.
 """
@@ -32,10 +36,13 @@ from dashboard.core.teams import team_at
 PM_WEEK_COLUMNS = [
     "person_id", "week_start", "team_id", "working_hours", "meeting_hours", "overhead_hours",
     "strategy_hours", "focus_hours", "ooo_hours", "short_focus_hours", "fragmented_hours", "enablement_hours",
+    "hours_with_pms", "hours_with_operations",
 ]
+WITH_ROLES = {"hours_with_pms": "pm", "hours_with_operations": "ops"}
+"""Each column of meeting hours with someone of a role, and that roster role."""
 HOUR_COLUMNS = [
     "working_hours", "meeting_hours", "overhead_hours", "strategy_hours", "focus_hours", "ooo_hours",
-    "short_focus_hours", "fragmented_hours", "enablement_hours",
+    "short_focus_hours", "fragmented_hours", "enablement_hours", *WITH_ROLES,
 ]
 
 
@@ -92,6 +99,12 @@ def _free_blocks(busy: pd.DataFrame, days: pd.DataFrame) -> pd.DataFrame:
     tail = days[[*keys, "open_at", "close_at"]].merge(last, on=keys, how="left")
     tail["gap"] = tail["close_at"] - tail["last"].fillna(tail["open_at"]).clip(lower=tail["open_at"])
     return pd.concat([inner, tail[[*keys, "gap"]]], ignore_index=True)
+
+
+def _roles(meetings: pd.DataFrame) -> pd.Series:
+    """Each meeting's other attendees' roles as ",ops,pm," (so a role is found whole), NaN where unknown."""
+    known = meetings["attendee_roles"] if "attendee_roles" in meetings else pd.Series(None, index=meetings.index)
+    return ("," + known.astype("string") + ",").astype(object).where(known.notna())
 
 
 def _hour_of_day(value) -> float:
@@ -173,6 +186,10 @@ def build_pm_weeks(tables: dict[str, pd.DataFrame], settings: Settings, as_of: d
     per_day["overhead_hours"] = _covered(meetings[meetings["category"] == "overhead"], keys)
     per_day["strategy_hours"] = _covered(segments[accepted & (segments["category"] == "strategy")], keys)
     per_day["enablement_hours"] = _covered(segments[accepted & (segments["category"] == "enablement")], keys)
+    roles = _roles(meetings)
+    for column, role in WITH_ROLES.items():
+        per_day[column] = _covered(meetings[roles.str.contains(f",{role},", regex=False).fillna(False).astype(bool)], keys)
+    per_day["unknown_roles"] = roles.isna().groupby([meetings[k] for k in keys]).any()
     gaps = _free_blocks(busy, days)
     focus_at, short_at = settings.calendar.focus_min_minutes / 60, settings.calendar.short_focus_minutes / 60
     bands = {
@@ -187,7 +204,10 @@ def build_pm_weeks(tables: dict[str, pd.DataFrame], settings: Settings, as_of: d
 
     per_day = per_day.reset_index()
     per_day["week_start"] = floor(per_day["day"], "week", settings.week_start)
-    weeks = per_day.groupby(["person_id", "week_start"], as_index=False)[HOUR_COLUMNS].sum()
+    grouped = per_day.groupby(["person_id", "week_start"], as_index=False)
+    weeks = grouped[HOUR_COLUMNS].sum()
+    unknown = grouped["unknown_roles"].any()["unknown_roles"].astype(bool).to_numpy()
+    weeks.loc[unknown, list(WITH_ROLES)] = np.nan
     weeks = weeks[weeks["working_hours"] > 0]
     if as_of is not None:
         weeks = weeks[weeks["week_start"] + pd.Timedelta(days=6) <= pd.Timestamp(as_of)]

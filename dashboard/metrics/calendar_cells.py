@@ -30,7 +30,8 @@ LEVELS = ("org", "group", "team")
 MEASURES = ("overhead_share", "strategy_share", "focus_hours", "meeting_hours")
 """What the PM-week metrics publish of each PM-week: one interval check each."""
 FAMILY = "calendar"
-RANGE_FLOORS = {"overhead_share": 1.0, "strategy_share": 1.0, "focus_hours": 40.0, "meeting_hours": 40.0}
+RANGE_FLOORS = {"overhead_share": 1.0, "strategy_share": 1.0, "focus_hours": 40.0, "meeting_hours": 40.0,
+                "with_pms_share": 1.0, "with_operations_share": 1.0}
 
 
 @dataclass(frozen=True)
@@ -47,20 +48,28 @@ class Weeks:
 
 
 PM_WEEKS = Weeks("pm_weeks", FAMILY, MEASURES)
-PRODUCT_OPS_WEEKS = Weeks("prodops_weeks", "prodops_calendar", ("overhead_share", "focus_hours"))
+PRODUCT_OPS_WEEKS = Weeks("prodops_weeks", "prodops_calendar",
+                          ("overhead_share", "focus_hours", "with_pms_share", "with_operations_share"))
 
 
 def measures(weeks: pd.DataFrame) -> pd.DataFrame:
     """Each PM-week's value of every published calendar measure (NaN where it has none).
 
-    The shares are of working hours less time out of office; a week with none has no share.
+    The overhead and strategy shares are of working hours less time out of office; the shares of
+    meeting time with PMs and with operations are of the week's meeting hours. A week with none
+    of what a share is of has no share, and neither has one whose hours with a role are unknown.
     """
     working = weeks["working_hours"].where(weeks["working_hours"] > 0)
+    meeting = weeks["meeting_hours"].astype(float)
+    with_role = {column: weeks[column] if column in weeks else pd.Series(np.nan, index=weeks.index)
+                 for column in ("hours_with_pms", "hours_with_operations")}
     return pd.DataFrame({
         "overhead_share": weeks["overhead_hours"] / working,
         "strategy_share": weeks["strategy_hours"] / working,
         "focus_hours": weeks["focus_hours"].astype(float),
-        "meeting_hours": weeks["meeting_hours"].astype(float),
+        "meeting_hours": meeting,
+        "with_pms_share": with_role["hours_with_pms"].astype(float) / meeting.where(meeting > 0),
+        "with_operations_share": with_role["hours_with_operations"].astype(float) / meeting.where(meeting > 0),
     }, index=weeks.index)
 
 

@@ -4,7 +4,9 @@ Issue 21's mistakes are about the function, not the PMs it serves: investing in 
 per product-ops person grows while PM overhead rises) and running it as project management
 instead of building systems (their own calendar time, from `prodops_weeks`: the PM-week columns for
 product-ops people, shown under the same calendar minimum of people as PM figures, decided in a
-privacy family of their own). The signal is "ops".
+privacy family of their own), and sitting too far from product or from operations (the share of
+their meeting time with PMs, and with operations staff, from the roster roles of who they meet).
+The signal is "ops".
 """
 from __future__ import annotations
 
@@ -62,3 +64,29 @@ def prodops_coordination_share(ctx: Context) -> pd.DataFrame:
 )
 def prodops_focus_hours(ctx: Context) -> pd.DataFrame:
     return mean_over_weeks(ctx, "focus_hours", PRODUCT_OPS_WEEKS)
+
+
+@metric(
+    id="prodops_time_with_pms_share", title="Product-ops meeting time with PMs", signal=SIGNAL, unit="share",
+    better="higher",
+    definition="Mean over product-ops people's weeks of meeting hours in meetings with at least one PM (roster "
+    "role pm, matched by attendee email) divided by the week's meeting hours, overlaps counted once: product "
+    "ops bridging to product. A week without meetings, or with meetings synced before attendees' roles "
+    "were kept, has no share.",
+    sources=CALENDAR, n_label="product-ops people", needs=("prodops_weeks", "privacy_cells"),
+)
+def prodops_time_with_pms_share(ctx: Context) -> pd.DataFrame:
+    return mean_over_weeks(ctx, "with_pms_share", PRODUCT_OPS_WEEKS)
+
+
+@metric(
+    id="prodops_time_with_operations_share", title="Product-ops meeting time with operations", signal=SIGNAL,
+    unit="share", better="higher",
+    definition="Mean over product-ops people's weeks of meeting hours in meetings with at least one operations "
+    "person (roster role ops, matched by attendee email) divided by the week's meeting hours, overlaps "
+    "counted once: product ops bridging to operations. A week without meetings, or with meetings synced "
+    "before attendees' roles were kept, has no share.",
+    sources=CALENDAR, n_label="product-ops people", needs=("prodops_weeks", "privacy_cells"),
+)
+def prodops_time_with_operations_share(ctx: Context) -> pd.DataFrame:
+    return mean_over_weeks(ctx, "with_operations_share", PRODUCT_OPS_WEEKS)

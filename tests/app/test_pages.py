@@ -499,3 +499,15 @@ def test_test_connection_runs_the_doctors_check_for_one_source(demo_copy, tmp_pa
         assert any("signed in to Jira Cloud" in s.value for s in at.success)
         assert [e.value for e in at.error if "WEB" in e.value and "Browse Projects" in e.value]
     assert "jira" not in set(Store(demo_copy).table("sync_runs")["source"]), "testing a connection writes nothing"
+
+
+def test_product_ops_page_shows_who_product_ops_meets_as_the_published_shares(demo_env, demo_db):
+    at = open_page(page_file("product_ops.py"))
+    assert_clean(at, "product ops")
+    charts = [chart for chart in at.get("plotly_chart") if "meeting_partners" in chart.proto.id]
+    assert len(charts) == 1
+    bars = json.loads(charts[0].proto.spec)["data"][0]
+    assert list(bars["y"]) == ["PMs", "Operations staff"]
+    assert all("n = " in text for text in bars["text"]) and "@" not in charts[0].proto.spec
+    pms, operations = (int(text.split("%")[0]) for text in bars["text"])
+    assert pms > operations > 0, "the demo's product ops meets PMs far more than operations"

@@ -105,3 +105,31 @@ def test_roster_hours_replace_the_default_window_for_that_person():
     assert row["focus_hours"] == pytest.approx(3 + 3 * 4)  # Mon 09-12, then three free mornings
     default = weeks(part_time).iloc[0]
     assert default["working_hours"] == pytest.approx(40) and default["meeting_hours"] == pytest.approx(2)  # 08:00 is before the default day
+
+
+def met(uid, start, end, roles, **kw):
+    return event(uid, start, end, "overhead", **kw) | {"attendee_roles": roles}
+
+
+def test_hours_with_pms_and_with_operations_are_meeting_hours_with_one_of_them_there():
+    week = [
+        met("a", "2026-11-23 08:00", "2026-11-23 09:00", "pm"),
+        met("b", "2026-11-23 08:30", "2026-11-23 09:30", "ops,pm"),  # overlaps a: 09:00-10:30 local with PMs
+        met("c", "2026-11-24 08:00", "2026-11-24 10:00", "eng,ops"),
+        met("d", "2026-11-25 08:00", "2026-11-25 09:00", ""),  # no one from the roster
+        met("e", "2026-11-25 10:00", "2026-11-25 11:00", "ops", response="declined"),
+        met("f", "2026-11-26 08:00", "2026-11-26 09:00", "pm", attendees=1),  # a hold, not a meeting
+        met("g", "2026-11-27 08:00", "2026-11-27 09:00", "opsx,pmo"),  # roles are matched whole
+    ]
+    row = weeks(week).iloc[0]
+    assert row["meeting_hours"] == pytest.approx(1.5 + 2 + 1 + 1)
+    assert row["hours_with_pms"] == pytest.approx(1.5)
+    assert row["hours_with_operations"] == pytest.approx(1 + 2)
+
+
+def test_a_week_with_a_meeting_whose_roles_are_unknown_has_no_hours_with_either():
+    week = [met("a", "2026-11-23 08:00", "2026-11-23 09:00", "pm"), met("b", "2026-11-24 08:00", "2026-11-24 09:00", None),
+            met("c", "2026-11-30 08:00", "2026-11-30 09:00", "ops")]
+    got = weeks(week).set_index(weeks(week)["week_start"].astype(str))
+    assert pd.isna(got.loc["2026-11-23", "hours_with_pms"]) and pd.isna(got.loc["2026-11-23", "hours_with_operations"])
+    assert got.loc["2026-11-30", "hours_with_pms"] == 0 and got.loc["2026-11-30", "hours_with_operations"] == 1

@@ -232,3 +232,73 @@ def test_demo_prodops_time_matches_their_calendars_and_turns_to_systems_work(dem
     assert len(before) >= 2 and len(after) >= 2
     assert before["prodops_coordination_share"].min() > 0.5 > after["prodops_coordination_share"].max()
     assert 3 * before["prodops_focus_hours"].max() < after["prodops_focus_hours"].min()
+
+
+def met(person, meetings, with_pms, with_ops, start="2026-01-05"):
+    return week(person, start=start) | {"meeting_hours": meetings, "hours_with_pms": with_pms,
+                                        "hours_with_operations": with_ops}
+
+
+def test_time_with_pms_and_with_operations_are_means_over_prodops_weeks_of_shares_of_meeting_time():
+    weeks = [met("x", 10, 8, 0), met("y", 20, 5, 10), met("z", 4, 4, 1), met("x", 8, 2, 2, start="2026-01-12"),
+             met("y", 0, 0, 0, start="2026-01-12"),  # no meetings: no share, not a zero one
+             met("z", 6, None, None, start="2026-01-12")]  # roles not known: no share either
+    tables = make_tables(teams=TEAMS, people=OPS_PEOPLE, prodops_weeks=weeks)
+    pms, n = prodops_value(tables, "prodops_time_with_pms_share")
+    assert pms == pytest.approx((8 / 10 + 5 / 20 + 4 / 4 + 2 / 8) / 4) and n == 3
+    ops, n = prodops_value(tables, "prodops_time_with_operations_share")
+    assert ops == pytest.approx((0 + 10 / 20 + 1 / 4 + 2 / 8) / 4) and n == 3
+
+
+def test_time_with_pms_and_operations_hide_under_the_calendar_minimum_and_only_the_org_has_one():
+    two = make_tables(teams=TEAMS, people=OPS_PEOPLE, prodops_weeks=[met("x", 10, 5, 5), met("y", 10, 5, 5)])
+    for metric_id in ("prodops_time_with_pms_share", "prodops_time_with_operations_share"):
+        value, n = prodops_value(two, metric_id)
+        assert np.isnan(value) and pd.isna(n)
+    three = make_tables(teams=TEAMS, people=OPS_PEOPLE, prodops_weeks=[met(p, 10, 5, 2) for p in "xyz"])
+    frame = compute_series(three, Settings(), "quarter", EVERY_SCOPE, *Q1,
+                           ["prodops_time_with_pms_share", "prodops_time_with_operations_share"])
+    shown = frame.dropna(subset=["value"]).set_index("metric_id")
+    assert set(shown["scope"]) == {"org"}
+    assert shown.loc["prodops_time_with_pms_share", "value"] == pytest.approx(0.5)
+    assert shown.loc["prodops_time_with_operations_share", "value"] == pytest.approx(0.2)
+
+
+def test_demo_prodops_time_with_pms_and_operations_matches_their_calendars_and_one_never_meets_operations(demo_db):
+    """Worked out afresh from the stored occurrences: the demo books product-ops meetings as whole hours
+    at distinct hours of a day, so a week's meeting hours are its meetings, and its hours with PMs (with
+    operations) those whose attendees' roles name pm (ops)."""
+    from dashboard.core.store import Store
+    from dashboard.metrics import load_tables
+    from tests.conftest import DEMO_TODAY
+
+    with Store(demo_db).reader() as con:
+        people = con.execute("SELECT * FROM people WHERE role = 'prodops'").df().set_index("person_id")
+        events = con.execute("SELECT * FROM calendar_events").df()
+    events = events[events["person_id"].isin(people.index) & (events["attendee_count"] >= 2)
+                    & (events["category"] != "focus")]
+    assert events["attendee_roles"].notna().all()
+    local = [pd.Timestamp(start).tz_localize("UTC").tz_convert(people.loc[person, "tz"]).tz_localize(None)
+             for person, start in zip(events["person_id"], events["start_utc"])]
+    events = events.assign(week_start=[t.normalize() - pd.Timedelta(days=t.weekday()) for t in local],
+                           pm=events["attendee_roles"].str.split(",").apply(lambda r: "pm" in r),
+                           ops=events["attendee_roles"].str.split(",").apply(lambda r: "ops" in r))
+    weeks = events.groupby(["person_id", "week_start"]).agg(meetings=("pm", "size"), pm=("pm", "sum"), ops=("ops", "sum"))
+    weeks = weeks.reset_index()
+    weeks = weeks[weeks["week_start"] + pd.Timedelta(days=6) <= pd.Timestamp(DEMO_TODAY)]
+    weeks["quarter"] = weeks["week_start"].dt.to_period("Q").dt.start_time.dt.date
+    expected = weeks.assign(pms=weeks["pm"] / weeks["meetings"], ops=weeks["ops"] / weeks["meetings"]
+                            ).groupby("quarter")[["pms", "ops"]].mean()
+
+    metric_ids = ["prodops_time_with_pms_share", "prodops_time_with_operations_share"]
+    frame = compute_series(load_tables(Store(demo_db)), Settings(), "quarter", "org", date(2025, 1, 1), DEMO_TODAY, metric_ids)
+    shown = frame.dropna(subset=["value"]).pivot(index="period_start", columns="metric_id", values="value")
+    assert len(shown) >= 5
+    assert shown["prodops_time_with_pms_share"].to_numpy() == pytest.approx(expected.loc[shown.index, "pms"].to_numpy())
+    assert shown["prodops_time_with_operations_share"].to_numpy() == pytest.approx(expected.loc[shown.index, "ops"].to_numpy())
+
+    by_person = weeks.groupby("person_id")[["pm", "ops"]].sum()
+    assert (by_person["ops"] == 0).sum() == 1 and (by_person["pm"] > 0).all(), "one partner never meets operations"
+    target = Settings().targets["prodops_time_with_operations_share"]
+    assert (shown["prodops_time_with_operations_share"] < target.target).all(), "and the organisation's share shows it"
+    assert (shown["prodops_time_with_pms_share"] > Settings().targets["prodops_time_with_pms_share"].target).all()
