@@ -56,3 +56,16 @@ def test_the_timeline_shows_the_ratio_climbing_until_the_hiring_wave_and_falling
     before, after = monthly[monthly.index < hiring - pd.offsets.MonthBegin(1)], monthly[monthly.index > hiring + pd.Timedelta(days=45)]
     assert before.iloc[-1] > before.iloc[0], "PMs join while product ops does not"
     assert after.max() < 0.8 * before.max(), "the hiring wave brings the ratio down"
+
+
+def test_product_ops_that_never_meets_operations_is_too_far_from_them(page):
+    """One product-ops partner never meets operations staff, which holds the organisation's share of
+    product-ops meeting time with operations under its target while the share with PMs meets its own."""
+    row = history(page).loc["Too far from product or operations"]
+    founded = list(row.index).index(quarter_label(floor_date(STORY.founded, "quarter")))
+    after = list(row.index[founded + 1:])
+    assert after and all(row[label] in ("Warning", "Watch") for label in after), row
+    chart = next(c for c in page.get("plotly_chart") if "meeting_partners" in c.proto.id)
+    bars = json.loads(chart.proto.spec)["data"][0]
+    shares = dict(zip(values(bars["y"]), values(bars["x"]), strict=True))
+    assert shares["Operations staff"] < 0.15 <= shares["PMs"], shares
