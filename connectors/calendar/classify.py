@@ -22,6 +22,7 @@ import pandas as pd
 
 from connectors.calendar.normalize import Occurrence, kept
 from dashboard.core.config import CalendarRule, Settings
+from dashboard.core.keywords import keyword_pattern
 
 UNCLASSIFIED = "unclassified"
 CATEGORIES = ("overhead", "strategy", "focus", "one_on_one", "enablement", "other", "ooo", UNCLASSIFIED)
@@ -62,16 +63,6 @@ DEFAULT_RULES: tuple[CalendarRule, ...] = (
 # fmt: on
 
 
-def _keyword_pattern(keywords: Sequence[str]) -> re.Pattern | None:
-    if not keywords:
-        return None
-    parts = []
-    for keyword in keywords:
-        words = [re.escape(word) for word in re.split(r"[\s\-_]+", keyword.strip()) if word]
-        parts.append(r"[\s\-_]*".join(words))
-    return re.compile(r"(?<![0-9a-z])(?:" + "|".join(parts) + ")", re.IGNORECASE)
-
-
 @dataclass(frozen=True)
 class _Compiled:
     """A rule with its patterns compiled once and its lists turned into sets."""
@@ -88,7 +79,7 @@ class _Compiled:
     def of(cls, rule: CalendarRule) -> _Compiled:
         return cls(
             rule,
-            _keyword_pattern(rule.title),
+            keyword_pattern(rule.title),
             re.compile(rule.title_regex, re.IGNORECASE) if rule.title_regex else None,
             frozenset(o.lower() for o in rule.organizer),
             frozenset(rule.event_type),

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from dashboard.core.config import JiraSource, WorkClassRule
+from dashboard.core.keywords import keyword_pattern
 
 SYSTEMS = "systems"
 COORDINATION = "coordination"
@@ -45,18 +46,6 @@ DEFAULT_WORK_CLASSES: tuple[WorkClassRule, ...] = (
 # fmt: on
 
 
-def _keyword_pattern(keywords: Sequence[str]) -> re.Pattern | None:
-    """Keywords as one pattern: each must start a word; spaces, hyphens and underscores between
-    its words are interchangeable ("follow up" finds "follow-up" and "followup")."""
-    if not keywords:
-        return None
-    parts = []
-    for keyword in keywords:
-        words = [re.escape(word) for word in re.split(r"[\s\-_]+", keyword.strip()) if word]
-        parts.append(r"[\s\-_]*".join(words))
-    return re.compile(r"(?<![0-9a-z])(?:" + "|".join(parts) + ")", re.IGNORECASE)
-
-
 @dataclass(frozen=True)
 class _Compiled:
     rule: WorkClassRule
@@ -73,7 +62,7 @@ class _Compiled:
             frozenset(label.casefold() for label in rule.labels),
             frozenset(component.casefold() for component in rule.components),
             frozenset(kind.casefold() for kind in rule.issue_types),
-            _keyword_pattern(rule.summary),
+            keyword_pattern(rule.summary),
             re.compile(rule.summary_regex, re.IGNORECASE) if rule.summary_regex else None,
         )
 

@@ -6,6 +6,7 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from dashboard.core.config.base import _ENV_NAME, _Strict
+from dashboard.core.keywords import valid_regex
 
 DEFAULT_TITLE_SALT = "prodops-health/calendar-title/v1"  # public: set PRODOPS_TITLE_SALT for a private one
 
@@ -31,14 +32,7 @@ class CalendarRule(_Strict):
     @field_validator("title_regex")
     @classmethod
     def _compiles(cls, value: str | None) -> str | None:
-        import re
-
-        if value is not None:
-            try:
-                re.compile(value)
-            except re.error as error:
-                raise ValueError(f"not a valid regular expression: {error}") from None
-        return value
+        return valid_regex(value)
 
 
 class IcsCalendar(_Strict):

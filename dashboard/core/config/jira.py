@@ -2,12 +2,12 @@
 and which work items build systems and which coordinate."""
 from __future__ import annotations
 
-import re
 from typing import Literal
 
 from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from dashboard.core.config.base import _ENV_NAME, _Strict
+from dashboard.core.keywords import valid_regex
 
 
 class DataRequestSelector(_Strict):
@@ -44,12 +44,7 @@ class WorkClassRule(_Strict):
     @field_validator("summary_regex")
     @classmethod
     def _compiles(cls, value: str | None) -> str | None:
-        if value is not None:
-            try:
-                re.compile(value)
-            except re.error as error:
-                raise ValueError(f"not a valid regular expression: {error}") from None
-        return value
+        return valid_regex(value)
 
     @model_validator(mode="after")
     def _matches_something(self) -> WorkClassRule:
