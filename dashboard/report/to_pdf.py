@@ -57,6 +57,31 @@ class _Pdf(FPDF):
         self.multi_cell(width, height or size * 0.45, self.text_of(text), new_x="LMARGIN", new_y="NEXT")
 
 
+PADDING = 0.8
+LINE = 0.52
+"""A table row's line height per point of type, in mm; each row also has `PADDING` above and below."""
+SMALLEST_TABLE_TYPE = 5.5
+
+
+def _table_height(pdf: _Pdf, table: Table, width: float, size: float) -> float:
+    """How tall `table` is set at `size`, its title included: each row as tall as its longest cell wraps."""
+    pdf.font(size)
+    widths = [w * width - 2 * PADDING for w in table.shares()]
+    rows = [table.columns, *(table.rows or [["–"]])]
+    lines = sum(max(len(pdf.multi_cell(w, size * LINE, pdf.text_of(text), dry_run=True, output="LINES"))
+                    for w, text in zip(widths, row)) for row in rows)
+    return 9 * 0.45 + lines * size * LINE + len(rows) * 2 * PADDING
+
+
+def _fitted_size(pdf: _Pdf, table: Table, width: float, room: float, largest: float) -> float:
+    """The largest type, from `largest` down to `SMALLEST_TABLE_TYPE`, at which the table fits in
+    `room` mm, so a long scorecard shrinks instead of running off its page."""
+    size = largest
+    while size > SMALLEST_TABLE_TYPE and _table_height(pdf, table, width, size) > room:
+        size -= 0.25
+    return size
+
+
 def _table(pdf: _Pdf, table: Table, x: float, width: float, size: float = 8) -> None:
     pdf.set_xy(x, pdf.get_y())
     pdf.write_block(table.title, 9, bold=True, width=width)
@@ -64,8 +89,8 @@ def _table(pdf: _Pdf, table: Table, x: float, width: float, size: float = 8) -> 
     pdf.font(size)
     widths = table.shares()
     with pdf.table(
-        col_widths=[w * width for w in widths], width=width, align="LEFT", text_align="LEFT", line_height=size * 0.52,
-        headings_style=FontFace(emphasis="BOLD", color=GREY, fill_color=(241, 243, 245)), padding=0.8,
+        col_widths=[w * width for w in widths], width=width, align="LEFT", text_align="LEFT", line_height=size * LINE,
+        headings_style=FontFace(emphasis="BOLD", color=GREY, fill_color=(241, 243, 245)), padding=PADDING,
         borders_layout="HORIZONTAL_LINES",
     ) as grid:
         header = grid.row()
@@ -109,13 +134,15 @@ def _section(pdf: _Pdf, report: Report, section: Section, images: dict[str, byte
             bottoms.append(pdf.get_y())
         pdf.set_y(max(bottoms))
         tables = tables[2:]
-    for table in tables:
-        _table(pdf, table, MARGIN, CONTENT_W, size=7.5 if len(table.rows) > 12 else 8)
-    pdf.set_x(MARGIN)
     footnotes = "  ".join(section.footnotes)
+    reserved = _height(pdf, footnotes, 6.2, 2.9) + 1.5 if footnotes else 0
+    for n, table in enumerate(tables):
+        room = (PAGE_H - MARGIN - pdf.get_y() - reserved) / (len(tables) - n) - 3
+        _table(pdf, table, MARGIN, CONTENT_W,
+               size=_fitted_size(pdf, table, CONTENT_W, room, 7.5 if len(table.rows) > 12 else 8))
+    pdf.set_x(MARGIN)
     if section.note:
         pdf.write_block("Notes", 9, bold=True)
-        reserved = _height(pdf, footnotes, 6.2, 2.9) + 1.5 if footnotes else 0
         _fitted_note(pdf, section.note, PAGE_H - MARGIN - pdf.get_y() - reserved)
     if footnotes:
         pdf.ln(1.5)
