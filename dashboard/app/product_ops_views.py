@@ -47,16 +47,16 @@ class Investment:
 
 def investment_timeline(first_quarter: date) -> Investment:
     """Monthly org figures from `first_quarter` on, and when the founding came against overhead's target."""
-    frame = series("month", "org", first_quarter, today())
+    every = series("month", "org", periods.quarters_back(today(), 40), today())
+    frame = every[every["period_start"] >= first_quarter]
     wide = frame[frame["metric_id"].isin([RATIO, OVERHEAD])].pivot_table(
         index="period_start", columns="metric_id", values="value", aggfunc="first", dropna=False)
     wide = wide.reindex(columns=[RATIO, OVERHEAD]).rename(columns={RATIO: "ratio", OVERHEAD: "overhead"})
     target = settings().targets.get(OVERHEAD)
     mark = founding()
-    every = series("month", "org", periods.quarters_back(today(), 40), today())
+    founded = None if mark is None else mark["on_date"]
     overhead = every[every["metric_id"] == OVERHEAD].set_index("period_start")["value"]
-    lag = investment.founding_against_target(None if mark is None else mark["on_date"], overhead, target) \
-        if target else investment.FoundingLag(None if mark is None else mark["on_date"], None)
+    lag = investment.founding_against_target(founded, overhead, target) if target else investment.FoundingLag(founded, None)
     return Investment(wide.reset_index(), lag, target.target if target else None)
 
 

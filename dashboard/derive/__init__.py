@@ -114,12 +114,13 @@ def _share_inputs() -> set[str]:
 
 def _publish_shares(tx: Transaction, settings: Settings) -> None:
     """Each role's family of every share of a few people's actions (`person_shares`) whose tables
-    this write touched, over their whole history: their records are per period and few."""
-    for share in person_shares.SHARES.values():
-        if tx.touched & set(share.tables):
-            tables = read_tables(tx.query, share.tables)
-            for family, found in person_shares.families(tables, settings, share):
-                _advance(tx, family, found, None)
+    this write touched, over their whole history (their records are per period and few), from one
+    read of the tables they need between them."""
+    touched = [share for share in person_shares.SHARES.values() if tx.touched & set(share.tables)]
+    tables = read_tables(tx.query, tuple(sorted({name for share in touched for name in share.tables}))) if touched else {}
+    for share in touched:
+        for family, found in person_shares.families(tables, settings, share):
+            _advance(tx, family, found, None)
 
 
 def _advance(tx: Transaction, family, found: pd.DataFrame, first: str | None) -> None:

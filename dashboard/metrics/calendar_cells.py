@@ -138,14 +138,19 @@ def suppress(ctx: Context, result: pd.DataFrame, name: str, whose: Weeks = PM_WE
     return as_published(ctx, result, name, cells)
 
 
+def levels_and_nodes(ctx: Context, result: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """Each row's level (org, group, team) and its node in that level, from its `scope_id` (which
+    names its level too when the context asked for every scope)."""
+    if ctx.scope == EVERY_SCOPE:
+        split = result["scope_id"].str.split(SCOPE_MARK, n=1, expand=True)
+        return split[0], split[1]
+    return pd.Series(ctx.scope, index=result.index), result["scope_id"]
+
+
 def as_published(ctx: Context, result: pd.DataFrame, name: str, cells: pd.DataFrame) -> pd.DataFrame:
     """`suppress` for any family whose slots are the calendar's (grain x level): `cells` are its
     published cell versions."""
-    if ctx.scope == EVERY_SCOPE:
-        split = result["scope_id"].str.split(SCOPE_MARK, n=1, expand=True)
-        levels, nodes = split[0], split[1]
-    else:
-        levels, nodes = pd.Series(ctx.scope, index=result.index), result["scope_id"]
+    levels, nodes = levels_and_nodes(ctx, result)
     keys = result["period_start"].astype(str) + "|" + nodes.astype(str)
     value = pd.Series(np.nan, index=result.index)
     n = pd.Series(pd.NA, index=result.index, dtype="Int64")

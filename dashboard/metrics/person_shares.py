@@ -34,8 +34,8 @@ from dashboard.core.config import Settings
 from dashboard.core.periods import floor, local_dates
 from dashboard.core.publication import Family, cell_keys, first_publication, latest, published_cells
 from dashboard.metrics.aggregate import grid, group_at
-from dashboard.metrics.calendar_cells import GRAINS, LEVELS, slot
-from dashboard.metrics.registry import EVERY_SCOPE, SCOPE_MARK, Context
+from dashboard.metrics.calendar_cells import GRAINS, LEVELS, levels_and_nodes, slot
+from dashboard.metrics.registry import Context
 
 EVENT_COLUMNS = ["person_id", "role", "at", "team_id", "counted"]
 EVENTS = "events"
@@ -151,7 +151,7 @@ def share(ctx: Context, of: Share) -> pd.DataFrame:
     events that count, n the events behind it; a hidden cell has neither, an empty one n = 0."""
     found = ctx.shared(f"{of.name} records", lambda: records(_events(ctx.tables, of), ctx.settings, ctx.tables))
     result = grid(ctx)
-    levels, nodes = _levels(ctx, result)
+    levels, nodes = levels_and_nodes(ctx, result)
     keys = (result["period_start"].astype(str) + "|" + nodes.astype(str)).astype(object)
     events = pd.Series(0.0, index=result.index)
     counted = pd.Series(0.0, index=result.index)
@@ -174,13 +174,6 @@ def share(ctx: Context, of: Share) -> pd.DataFrame:
     value = (counted / events.where(some)).where(~hidden)
     n = events.round().astype("Int64").mask(hidden, pd.NA)
     return result.assign(value=value.astype(float), n=n)
-
-
-def _levels(ctx: Context, result: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
-    if ctx.scope == EVERY_SCOPE:
-        split = result["scope_id"].str.split(SCOPE_MARK, n=1, expand=True)
-        return split[0], split[1]
-    return pd.Series(ctx.scope, index=result.index), result["scope_id"]
 
 
 def _totals(cells: pd.DataFrame, measure: str, where: str) -> pd.Series:
