@@ -30,6 +30,8 @@ DEMO_QUARTERS_SHOWN = {
     "prodops_systems_work_share": 6,
     # Too few PMs join in any quarter to show a median over them (issue 21 leaves the demo's joiners to grow).
     "new_pm_days_to_first_checkin": 0, "new_pm_days_to_first_release": 0,
+    # A figure of each product group product ops meets: the organisation has none.
+    "prodops_time_with_group_share": 0,
 }
 """Of the demo's eight quarters, how many show a value where not all of them do, and why."""
 

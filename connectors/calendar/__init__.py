@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from connectors.calendar.classify import CATEGORIES, DEFAULT_RULES, UNCLASSIFIED, Classifier, effective_rules, rules_preview
 from connectors.calendar.ics import IcsError, ics_occurrences, ics_tables, ics_to_rows
-from connectors.calendar.normalize import Occurrence, Owner, Window, roster_roles, title_hash
+from connectors.calendar.normalize import Occurrence, Owner, Window, roster_roles, roster_teams, title_hash
 from connectors.calendar.sync import Calendars, SyncResult, sync_calendars, sync_window
 
 __all__ = [
@@ -28,6 +28,7 @@ __all__ = [
     "ics_tables",
     "ics_to_rows",
     "roster_roles",
+    "roster_teams",
     "rules_preview",
     "sync_calendars",
     "sync_window",

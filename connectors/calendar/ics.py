@@ -173,14 +173,15 @@ def ics_occurrences(
 
 def ics_to_rows(
     ics: bytes | str, owner: Owner, window: Window, settings: Settings | None = None, *, source: str = SOURCE,
-    roles: Mapping[str, str] | None = None,
+    roles: Mapping[str, str] | None = None, teams: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """`calendar_events` rows of one owner's ICS text: the whole connector as one pure function.
 
     Classification rules, the title salt and the window semantics are those of a sync with the
     same `settings`. Titles are never returned; `ics_tables` gives them too when they are kept.
     """
-    return ics_tables(ics, owner, window, settings, source=source, keep_titles=False, roles=roles).events
+    return ics_tables(ics, owner, window, settings, source=source, keep_titles=False, roles=roles,
+                      teams=teams).events
 
 
 def ics_tables(
@@ -192,12 +193,13 @@ def ics_tables(
     source: str = SOURCE,
     keep_titles: bool | None = None,
     roles: Mapping[str, str] | None = None,
+    teams: Mapping[str, str] | None = None,
 ) -> Rows:
     """`calendar_events` rows and, when titles are kept, `calendar_titles` rows of one owner's ICS text.
 
     What the demo organisation goes through. `keep_titles` defaults to `calendar.keep_titles`
-    of the settings, as in a sync; `roles` (roster address to role) names the other attendees'
-    roles, as a sync does from the roster.
+    of the settings, as in a sync; `roles` (roster address to role) and `teams` (to team) name the
+    other attendees' roles and teams, as a sync does from the roster.
     """
     settings = settings or Settings()
     return to_rows(
@@ -209,6 +211,7 @@ def ics_tables(
         title_salt(settings),
         keep_titles=settings.calendar.keep_titles if keep_titles is None else keep_titles,
         roles=roles,
+        teams=teams,
     )
 
 

@@ -17,9 +17,10 @@ What is stored (the choice the schema leaves open):
 
 Descriptions never get this far, and attendee lists no further: an `Occurrence` carries the other
 attendees' addresses only so that `to_rows` can name their roster roles (`attendee_roles`, e.g.
-"ops,pm"), which is what product ops's distance from product and operations is read from; no
-address is stored. The title is used for classification, and only a salted hash of it goes into the row
-(the title itself goes into `calendar_titles` only when the config asks for that).
+"ops,pm") and teams (`attendee_teams`, team ids), which is what product ops's distance from product
+and operations, and from each product group, is read from; no address is stored. The title is used
+for classification, and only a salted hash of it goes into the row (the title itself goes into
+`calendar_titles` only when the config asks for that).
 """
 
 from __future__ import annotations
@@ -189,12 +190,14 @@ def to_rows(
     salt: str,
     keep_titles: bool = False,
     roles: Mapping[str, str] | None = None,
+    teams: Mapping[str, str] | None = None,
 ) -> Rows:
     """Classify, filter and flatten one owner's occurrences into table rows.
 
     `classify` is a `classify.Classifier`: its `match` names the rule and category. Only occurrences that
     start inside `window` are kept; of two with the same uid the first wins. `roles` maps roster
-    addresses (lower case) to their roles (`sync.Owners.roles`); without it `attendee_roles` is left unknown (NULL).
+    addresses (lower case) to their roles (`sync.Owners.roles`), `teams` to their teams (`sync.Owners.teams`);
+    without one, `attendee_roles` or `attendee_teams` is left unknown (NULL).
     """
     records, titles, seen = [], [], set()
     for occurrence in occurrences:
@@ -219,6 +222,7 @@ def to_rows(
                 title_hash(occurrence.title, salt),
                 rule,
                 None if roles is None else attendee_roles(occurrence.others, roles),
+                None if teams is None else attendee_roles(occurrence.others, teams),
             )
         )
         if keep_titles:
@@ -247,6 +251,13 @@ def roster_roles(people: pd.DataFrame) -> dict[str, str]:
             if isinstance(email, str) and email.strip() and isinstance(role, str) and role}
 
 
+def roster_teams(people: pd.DataFrame) -> dict[str, str]:
+    """Each roster address (lower case) to its person's team: what `to_rows` names attendees' teams by."""
+    return {email.strip().lower(): team for email, team in zip(people["email"], people["team_id"], strict=True)
+            if isinstance(email, str) and email.strip() and isinstance(team, str) and team}
+
+
 def attendee_roles(others: tuple[str, ...], roles: Mapping[str, str]) -> str:
-    """The distinct roster roles of `others`, sorted and comma-joined ("" when none is on the roster)."""
+    """The distinct values `roles` gives `others` (their roster roles, or their teams), sorted and
+    comma-joined ("" when none is on the roster)."""
     return ",".join(sorted({roles[address] for address in others if address in roles}))

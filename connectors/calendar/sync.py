@@ -81,7 +81,8 @@ def sync_window(settings: Settings, today: date | None = None) -> Window:
 
 class Owners:
     """Calendar owner addresses to people, with their roster time zone and their other addresses;
-    and every known address to its person's roster role (`roles`), to name who an owner meets."""
+    and every known address to its person's roster role (`roles`) and team (`teams`), to name who an
+    owner meets."""
 
     def __init__(self, people: pd.DataFrame, settings: Settings):
         self.default_tz = settings.org_timezone
@@ -97,6 +98,10 @@ class Owners:
                    if isinstance(role, str) and role}
         self.roles: dict[str, str] = {address: role_of[person] for address, person in self.person_of.items()
                                       if person in role_of}
+        team_of = {person: team for person, team in zip(people.get("person_id", []), people.get("team_id", []), strict=True)
+                   if isinstance(team, str) and team}
+        self.teams: dict[str, str] = {address: team_of[person] for address, person in self.person_of.items()
+                                      if person in team_of}
 
     def owner(self, email: str) -> Owner:
         address = email.strip().lower()
@@ -147,7 +152,7 @@ class Calendars:
         salt = title_salt(settings, env)
         batches = [
             _Batch(source, owner, to_rows(source, f.occurrences, owner, classifier, window, salt, calendar.keep_titles,
-                                          owners.roles), f.full, f.touched)
+                                          owners.roles, owners.teams), f.full, f.touched)
             for source, owner, f in pulls
         ]
         context.progress("calendars", len(batches), len(batches))

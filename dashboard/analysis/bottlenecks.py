@@ -471,7 +471,7 @@ def _divisor(ctx: Context, scope_id: str) -> tuple[float, float]:
 
 UNLISTED = frozenset({"ops_decision_share", "pms_per_prodops", "prodops_coordination_share", "prodops_focus_hours",
                       "prodops_time_with_pms_share", "prodops_time_with_operations_share",
-                      "prodops_systems_work_share"})
+                      "prodops_time_with_group_share", "prodops_systems_work_share"})
 """Figures about the product-ops people themselves, a handful: their records (each one's weeks, each
 one's decision edits, each one's closed work items) would point at them, so none are listed, as no
 survey answer is."""

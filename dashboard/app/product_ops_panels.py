@@ -2,6 +2,7 @@
 the founding moved."""
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from dashboard.analysis import early_warnings, milestones
@@ -9,7 +10,7 @@ from dashboard.analysis.investment import FoundingLag
 from dashboard.app import product_ops_views, ui, verdict_panels
 from dashboard.app.views import scorecard_quarter, settings
 from dashboard.charts import investment as investment_chart
-from dashboard.charts.meeting_partners import meeting_partners_figure
+from dashboard.charts.meeting_partners import meeting_partners_figure, network_figure
 from dashboard.core import periods, safe_text
 from dashboard.core.periods import quarter_label
 
@@ -51,6 +52,31 @@ def meeting_partners(filters: ui.Filters) -> None:
     quarter = scorecard_quarter(filters.last_quarter).quarter
     st.caption(f"{periods.quarter_label(quarter)} · the organisation · n is product-ops people")
     st.plotly_chart(meeting_partners_figure(shares), key="meeting_partners", config=ui.PLOTLY_CONFIG)
+    groups_met(filters, shares)
+
+
+GROUPS_RULE = ("Each product group's share of product-ops people's meeting time spent in meetings with at least one "
+               "person of the group (their roster team's group), beside the share with operations staff. Every "
+               "product-ops person's weeks count for every group, so a figure is the function's, never its partner's "
+               "for that group. A red dashed link is a group product ops did not meet at all in the quarter.")
+
+
+def groups_met(filters: ui.Filters, roles: pd.DataFrame) -> None:
+    """The network of product ops, operations staff and every product group, and the groups it never met."""
+    groups = product_ops_views.groups_met(filters.last_quarter)
+    if groups["value"].isna().all():
+        return
+    st.markdown("**By product group**", help=GROUPS_RULE)
+    operations = roles[roles["role"] == "Operations staff"]
+    partners = pd.concat([
+        pd.DataFrame({"partner": operations["role"], "kind": "role", "value": operations["value"], "n": operations["n"]}),
+        pd.DataFrame({"partner": groups["group"], "kind": "group", "value": groups["value"], "n": groups["n"]}),
+    ], ignore_index=True)
+    st.plotly_chart(network_figure(partners), key="groups_met", config=ui.PLOTLY_CONFIG)
+    never = groups.loc[groups["value"] == 0, "group"].tolist()
+    if never:
+        st.warning("Product ops spent no meeting time with " + safe_text.markdown(", ".join(never))
+                   + " this quarter: no one bridges it to product operations.", icon=":material/link_off:")
 
 
 def founding() -> None:

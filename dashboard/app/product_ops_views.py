@@ -76,6 +76,19 @@ def meeting_partners(last_quarter: date) -> pd.DataFrame:
                          "n": rows["n"].to_numpy()})
 
 
+GROUPS_MET = "prodops_time_with_group_share"
+
+
+def groups_met(last_quarter: date) -> pd.DataFrame:
+    """Each product group's published share of product-ops meeting time with someone of the group in
+    the last whole quarter (`group`, `value`, `n`), largest first; a hidden figure has no value."""
+    quarter = scorecard_quarter(last_quarter).quarter
+    frame = series("quarter", "group", quarter, today())
+    rows = frame[(frame["metric_id"] == GROUPS_MET) & (frame["period_start"] == quarter)]
+    rows = rows.sort_values(["value", "scope_id"], ascending=[False, True], na_position="last")
+    return pd.DataFrame({"group": rows["scope_id"].to_numpy(), "value": rows["value"].to_numpy(), "n": rows["n"].to_numpy()})
+
+
 def founding() -> pd.Series | None:
     """The organisation-wide annotation that says product ops was founded, the earliest if several."""
     marks = annotations()

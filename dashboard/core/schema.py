@@ -43,6 +43,7 @@ TABLES: dict[str, Table] = {
             source="VARCHAR", event_uid="VARCHAR", person_id="VARCHAR", start_utc="TIMESTAMP",
             end_utc="TIMESTAMP", all_day="BOOLEAN", category="VARCHAR", attendee_count="INTEGER",
             recurring="BOOLEAN", response="VARCHAR", title_hash="VARCHAR", rule="VARCHAR", attendee_roles="VARCHAR",
+            attendee_teams="VARCHAR",
         ),
         _table(
             "work_items", ("source", "item_id"),
@@ -288,6 +289,21 @@ MIGRATIONS.append([
 MIGRATIONS.append(["ALTER TABLE work_items ADD COLUMN IF NOT EXISTS work_class VARCHAR"])
 SCHEMA_VERSION = len(MIGRATIONS)
 
+# 17: issue 21, who product ops meets by group. Each occurrence keeps the roster teams of its other
+# attendees (sorted, comma-joined team ids, never their addresses; NULL where the sync did not resolve
+# them), and each product-ops person-week its meeting hours with someone of every product group,
+# none included, so a group's figure always stands on every product-ops person.
+PARTNER_TABLES = [_table(
+    "prodops_group_weeks", ("person_id", "week_start", "group_name"),
+    person_id="VARCHAR", week_start="DATE", group_name="VARCHAR", meeting_hours="DOUBLE", hours_with_group="DOUBLE",
+)]
+MIGRATIONS.append([
+    "ALTER TABLE calendar_events ADD COLUMN IF NOT EXISTS attendee_teams VARCHAR",
+    *(table.ddl() for table in PARTNER_TABLES),
+])
+TABLES.update({table.name: table for table in PARTNER_TABLES})
+SCHEMA_VERSION = len(MIGRATIONS)
+
 PUBLICATION_TABLES = ("privacy_records", "privacy_cells", *(table.name for table in SERIES_TABLES))
 """What has been published, version by version: a store that received the same data in two writes
 has published more (and may hold a figure back) than one that received it in one."""
@@ -295,7 +311,7 @@ has published more (and may hold a figure back) than one that received it in one
 SERIES_INPUTS = (
     "teams", "people", "memberships", "pm_weeks", "work_items", "work_item_transitions", "releases", "release_plans",
     "checkins", "survey_questions", "survey_answers", "survey_waves", "team_groups", "privacy_cells",
-    "prodops_weeks",
+    "prodops_weeks", "prodops_group_weeks",
 )
 """The tables metric series are computed from: a write to any of them makes stored series stale."""
 SERIES_STATE = "metric_series_state"

@@ -30,7 +30,7 @@ from datetime import UTC, datetime
 import numpy as np
 import pandas as pd
 
-from connectors.calendar import Owner, Window, ics_tables, roster_roles
+from connectors.calendar import Owner, Window, ics_tables, roster_roles, roster_teams
 from dashboard.core.config import CalendarRule, Settings
 from dashboard.core.schema import TABLES
 from dashboard.demo.story import DAY, SLOT, SOURCE, WEEKDAYS, Story, monday, stream, to_utc
@@ -459,6 +459,8 @@ class Calendars:
     window: Window
     roles: dict[str, str] = field(default_factory=dict)
     """The roster's addresses and roles, which the connector names the other attendees by, as a sync does."""
+    teams: dict[str, str] = field(default_factory=dict)
+    """The roster's addresses and teams, likewise."""
 
 
 def _stamp(values: pd.Series) -> pd.Series:
@@ -541,13 +543,14 @@ def make_calendars(story: Story, roster: pd.DataFrame, org: pd.DataFrame, settin
             "start_utc": timed["start_utc"], "end_utc": timed["end_utc"], "all_day": False,
             "category": timed["category"], "attendee_count": timed["attendees"], "recurring": timed["recurring"],
             "response": timed["response"], "title": timed["title"], "attendee_roles": "",
+            "attendee_teams": "",
         }),
         pd.DataFrame({
             "person_id": days_off["person_id"],
             "event_uid": days_off["uid"] + "/" + days_off["local_start"].dt.strftime("%Y-%m-%d"),
             "start_utc": days_off["start_utc"], "end_utc": days_off["end_utc"], "all_day": True, "category": "ooo",
             "attendee_count": 1, "recurring": False, "response": "accepted", "title": "Out of office",
-            "attendee_roles": "",
+            "attendee_roles": "", "attendee_teams": "",
         }),
     ], ignore_index=True)
     intended = intended[intended["start_utc"] < story.cutoff]
@@ -557,7 +560,8 @@ def make_calendars(story: Story, roster: pd.DataFrame, org: pd.DataFrame, settin
     owners = [Owner(person, email[person], zone[person]) for person in pms["person_id"]]
     window = Window(datetime.combine(story.start, datetime.min.time(), UTC) - DAY.to_pytimedelta(),
                     story.cutoff.to_pydatetime().replace(tzinfo=UTC))
-    return Calendars(owners, [texts[person] for person in pms["person_id"]], intended, window, roster_roles(roster))
+    return Calendars(owners, [texts[person] for person in pms["person_id"]], intended, window, roster_roles(roster),
+                     roster_teams(roster))
 
 
 def _ics_texts(story: Story, pms: pd.DataFrame, series: pd.DataFrame, timed: pd.DataFrame, skipped: pd.DataFrame,
@@ -647,11 +651,12 @@ def _ics_texts(story: Story, pms: pd.DataFrame, series: pd.DataFrame, timed: pd.
 
 # --- through the connector ------------------------------------------------------------------------
 
-def _read(task: tuple[str, Owner, Window, Settings, dict[str, str]]) -> tuple[pd.DataFrame, pd.DataFrame, float]:
+def _read(task: tuple[str, Owner, Window, Settings, dict[str, str], dict[str, str]]
+          ) -> tuple[pd.DataFrame, pd.DataFrame, float]:
     """One PM's calendar through the connector, and the CPU seconds it took."""
     began = time.process_time()
-    text, owner, window, settings, roles = task
-    rows = ics_tables(text, owner, window, settings, source=SOURCE, roles=roles)
+    text, owner, window, settings, roles, teams = task
+    rows = ics_tables(text, owner, window, settings, source=SOURCE, roles=roles, teams=teams)
     return rows.events, rows.titles, time.process_time() - began
 
 
@@ -714,7 +719,7 @@ def read_calendars(calendars: Calendars, settings: Settings, workers: int | None
     Results come back in the PMs' order, so the tables do not depend on how the work was split.
     """
     settings = demo_settings(settings)
-    tasks = [(text, owner, calendars.window, settings, calendars.roles)
+    tasks = [(text, owner, calendars.window, settings, calendars.roles, calendars.teams)
              for text, owner in zip(calendars.texts, calendars.owners)]
     workers = workers if workers is not None else min(2, os.cpu_count() or 1)
     if workers <= 1:

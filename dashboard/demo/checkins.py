@@ -18,7 +18,7 @@ from datetime import UTC, datetime, time, timedelta
 import numpy as np
 import pandas as pd
 
-from connectors.calendar import Owner, Window, ics_tables, roster_roles
+from connectors.calendar import Owner, Window, ics_tables, roster_roles, roster_teams
 from connectors.checkins import form_rows, stored_rows
 from connectors.survey import read_text
 from dashboard.core.config import CheckinForm, CheckinKind, Checkins, Settings
@@ -192,7 +192,7 @@ def review_events(checkins: pd.DataFrame, tables: dict[str, pd.DataFrame], setti
                     story.cutoff.to_pydatetime().replace(tzinfo=UTC))
     names = tables["teams"].set_index("team_id")["name"]
     zones = {team.team_id: team.tz for team in teams(tables, settings)}
-    roles = roster_roles(tables["people"])
-    frames = [ics_tables(text, owner, window, settings, source=SOURCE, roles=roles).events
+    roles, teams_of = roster_roles(tables["people"]), roster_teams(tables["people"])
+    frames = [ics_tables(text, owner, window, settings, source=SOURCE, roles=roles, teams=teams_of).events
               for owner, text in review_calendars(checkins, tables["people"], names, zones)]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()

@@ -11,7 +11,9 @@ Who they meet is the other story (product ops too far from product or operations
 partners one product group, and most of their meetings have PMs of that group in them, some
 operations staff too; the invitations name real roster people, so the connector reads their roles.
 But the partner of the first group never meets operations, which holds the organisation's share
-of product-ops meeting time with operations near its target rather than on it.
+of product-ops meeting time with operations near its target rather than on it. And there are fewer
+product-ops people than product groups: the groups left over in name order have no partner, and
+product ops never meets them at all.
 """
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from connectors.calendar import Owner, roster_roles
+from connectors.calendar import Owner, roster_roles, roster_teams
 from dashboard.core.config import Settings
 from dashboard.demo.calendars import DOMAIN, Calendars, make_calendars
 from dashboard.demo.story import HOUR, Story, stream, to_utc
@@ -116,7 +118,7 @@ def make_prodops_calendars(story: Story, roster: pd.DataFrame, org: pd.DataFrame
     people = roster[roster["role"] == "prodops"]
     events = _events(story, _days(story, people, settings), settings)
     guests = _guests(events, people, roster.assign(group=roster["team_id"].map(org.set_index("team_id")["group_name"])))
-    roles = roster_roles(roster)
+    roles, teams = roster_roles(roster), roster_teams(roster)
     stamp = "%Y%m%dT%H%M%SZ"
     starts, ends = events["start_utc"].dt.strftime(stamp), events["end_utc"].dt.strftime(stamp)
     email = people.set_index("person_id")["email"]
@@ -142,5 +144,6 @@ def make_prodops_calendars(story: Story, roster: pd.DataFrame, org: pd.DataFrame
         "category": events["category"], "attendee_count": events["attendees"], "recurring": False,
         "response": "accepted", "title": events["title"],
         "attendee_roles": [",".join(sorted({roles[a] for a in others if a in roles})) for others in guests],
+        "attendee_teams": [",".join(sorted({teams[a] for a in others if a in teams})) for others in guests],
     })
-    return Calendars(owners, texts, intended, window, roles)
+    return Calendars(owners, texts, intended, window, roles, teams)

@@ -17,14 +17,14 @@ from dashboard.core.schema import SERIES_INPUTS, TABLES
 from dashboard.core.store import Transaction
 from dashboard.derive.checkins import derive_checkins, moment
 from dashboard.derive.checkins.engine import context_from, rederived_from
-from dashboard.derive.pm_weeks import build_pm_weeks
+from dashboard.derive.pm_weeks import build_group_weeks, build_pm_weeks
 from dashboard.derive.series_store import refresh_series
 from dashboard.metrics import calendar_cells, enablement_cells, person_shares, read_tables, surveys
 
-CALENDAR_LEDGER_INPUTS = ("pm_weeks", "prodops_weeks", "teams", "team_groups")
+CALENDAR_LEDGER_INPUTS = ("pm_weeks", "prodops_weeks", "prodops_group_weeks", "teams", "team_groups")
 SURVEY_LEDGER_INPUTS = ("survey_answers", "survey_questions", "survey_waves", "teams", "team_groups")
 CHECKIN_INPUTS = ("teams", "people", "memberships", "work_items", "work_item_transitions", "checkin_forms")
-PM_WEEK_INPUTS = ("calendar_events", "people", "memberships", "person_hours")
+PM_WEEK_INPUTS = ("calendar_events", "people", "memberships", "person_hours", "teams", "team_groups")
 
 
 def refresh(tx: Transaction, settings: Settings, as_of: date | None = None, since: date | None = None) -> None:
@@ -58,15 +58,20 @@ def rebuild(tx: Transaction, settings: Settings, as_of: date | None = None) -> N
 
 PERSON_WEEKS = {"pm_weeks": "pm", "prodops_weeks": "prodops"}
 """Each derived table of person-weeks and the role whose calendars it holds."""
+GROUP_WEEKS = "prodops_group_weeks"
 
 
 def _refresh_pm_weeks(tx: Transaction, settings: Settings, as_of: date, since: date | None) -> None:
-    """Rebuild the PM-weeks and the product-ops people's weeks (`PERSON_WEEKS`) from the same read."""
-    tables = {name: tx.query(f"SELECT * FROM {name}") for name in ("people", "memberships", "person_hours")}
+    """Rebuild the PM-weeks, the product-ops people's weeks (`PERSON_WEEKS`) and their weeks by the
+    product group they met (`build_group_weeks`) from the same read."""
+    tables = {name: tx.query(f"SELECT * FROM {name}")
+              for name in ("people", "memberships", "person_hours", "teams", "team_groups")}
     if since is None:
         tables["calendar_events"] = tx.query("SELECT * FROM calendar_events")
-        for table, role in PERSON_WEEKS.items():
-            tx.replace(table, build_pm_weeks(tables, settings, as_of, role=role))
+        built = {table: build_pm_weeks(tables, settings, as_of, role=role) for table, role in PERSON_WEEKS.items()}
+        built[GROUP_WEEKS] = build_group_weeks(tables, settings, built["prodops_weeks"])
+        for table, weeks in built.items():
+            tx.replace(table, weeks)
         return
     week = floor_date(since, "week", settings.week_start)
     # an occurrence's UTC day can be a day either side of its owner's: read a margin, cut on local days
@@ -77,8 +82,10 @@ def _refresh_pm_weeks(tx: Transaction, settings: Settings, as_of: date, since: d
         " UNION ALL "
         "SELECT person_id, max(start_utc), max(start_utc) FROM calendar_events GROUP BY person_id"
     )
-    for table, role in PERSON_WEEKS.items():
-        weeks = build_pm_weeks(tables, settings, as_of, since=week, extent=extent, role=role)
+    built = {table: build_pm_weeks(tables, settings, as_of, since=week, extent=extent, role=role)
+             for table, role in PERSON_WEEKS.items()}
+    built[GROUP_WEEKS] = build_group_weeks(tables, settings, built["prodops_weeks"], since=week, extent=extent)
+    for table, weeks in built.items():
         tx.execute(f"DELETE FROM {table} WHERE week_start >= ?", [week])
         tx.upsert(table, weeks)
 
@@ -91,7 +98,7 @@ def publish_people(tx: Transaction, settings: Settings, since: date | None = Non
     first = None if since is None else floor_date(since, "quarter").isoformat()
     tables = {name: tx.query(f"SELECT * FROM {name}") for name in ("teams", "team_groups")}
     if tx.touched & set(CALENDAR_LEDGER_INPUTS):
-        for whose in (calendar_cells.PM_WEEKS, calendar_cells.PRODUCT_OPS_WEEKS):
+        for whose in (calendar_cells.PM_WEEKS, calendar_cells.PRODUCT_OPS_WEEKS, calendar_cells.PRODUCT_OPS_GROUPS):
             tables[whose.table] = tx.query(f"SELECT * FROM {whose.table}" + ("" if first is None else " WHERE week_start >= ?"),
                                            [] if first is None else [first])
             found = calendar_cells.records(tables, settings, whose)

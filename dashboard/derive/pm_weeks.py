@@ -31,7 +31,9 @@ import pandas as pd
 
 from dashboard.core.config import Settings
 from dashboard.core.periods import floor, floor_date
+from dashboard.core.schema import TABLES
 from dashboard.core.teams import team_at
+from dashboard.metrics.aggregate import group_at
 
 PM_WEEK_COLUMNS = [
     "person_id", "week_start", "team_id", "working_hours", "meeting_hours", "overhead_hours",
@@ -40,6 +42,7 @@ PM_WEEK_COLUMNS = [
 ]
 WITH_ROLES = {"hours_with_pms": "pm", "hours_with_operations": "ops"}
 """Each column of meeting hours with someone of a role, and that roster role."""
+PARTNER_WEEK_COLUMNS = TABLES["prodops_group_weeks"].columns
 HOUR_COLUMNS = [
     "working_hours", "meeting_hours", "overhead_hours", "strategy_hours", "focus_hours", "ooo_hours",
     "short_focus_hours", "fragmented_hours", "enablement_hours", *WITH_ROLES,
@@ -155,29 +158,14 @@ def build_pm_weeks(tables: dict[str, pd.DataFrame], settings: Settings, as_of: d
     first and last occurrence over all of them (`person_id, start_utc, end_utc`, one row each),
     which is where their weeks begin and end.
     """
-    people, events = tables["people"], tables["calendar_events"]
-    pms = people[people["role"] == role]
-    events = events[events["person_id"].isin(pms["person_id"])]
-    if events.empty:
+    found = _working_segments(tables, settings, role, since, extent)
+    if found is None:
         return pd.DataFrame(columns=PM_WEEK_COLUMNS)
-
-    windows = working_windows(pms, tables.get("person_hours"), settings)
-    segments = _in_window(_day_segments(_local(events, pms, settings.org_timezone)), windows)
-    segments["s"] = segments["s"].clip(lower=segments["open_at"])
-    segments["e"] = segments["e"].clip(upper=segments["close_at"])
-    segments = segments[segments["e"] > segments["s"]]
-    segments = segments[~segments["all_day"].fillna(False).astype(bool) | (segments["category"] == "ooo")]
-
-    extent = events if extent is None else extent[extent["person_id"].isin(pms["person_id"])]
-    first_week = None if since is None else pd.Timestamp(floor_date(since, "week", settings.week_start))
-    days = _in_window(_working_days(extent, pms, settings, first_week), windows)
-    if first_week is not None:
-        days = days[days["day"] >= first_week].reset_index(drop=True)
-        segments = segments[segments["day"] >= first_week]
+    segments, days = found
     keys = ["person_id", "day"]
     accepted = segments["response"].fillna("accepted") != "declined"
     ooo = segments[accepted & (segments["category"] == "ooo")]
-    meetings = segments[accepted & (segments["attendee_count"].fillna(1) >= 2) & ~segments["category"].isin(["focus", "ooo"])]
+    meetings = _meetings(segments)
     busy = segments[accepted & (segments["category"] != "focus")]
 
     per_day = days.set_index(keys)[["open_at", "close_at"]]
@@ -214,6 +202,77 @@ def build_pm_weeks(tables: dict[str, pd.DataFrame], settings: Settings, as_of: d
     weeks["team_id"] = team_at(tables["memberships"], weeks["person_id"], weeks["week_start"])
     weeks["week_start"] = weeks["week_start"].dt.date
     return weeks[PM_WEEK_COLUMNS].reset_index(drop=True)
+
+
+def _working_segments(tables: dict[str, pd.DataFrame], settings: Settings, role: str, since: date | None,
+                      extent: pd.DataFrame | None) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+    """The occurrences of `role`'s people cut into pieces per local day inside their working windows
+    (hours `s` to `e`; all-day markers left out), and their working days; None when they have none."""
+    people, events = tables["people"], tables["calendar_events"]
+    pms = people[people["role"] == role]
+    events = events[events["person_id"].isin(pms["person_id"])]
+    if events.empty:
+        return None
+    windows = working_windows(pms, tables.get("person_hours"), settings)
+    segments = _in_window(_day_segments(_local(events, pms, settings.org_timezone)), windows)
+    segments["s"] = segments["s"].clip(lower=segments["open_at"])
+    segments["e"] = segments["e"].clip(upper=segments["close_at"])
+    segments = segments[segments["e"] > segments["s"]]
+    segments = segments[~segments["all_day"].fillna(False).astype(bool) | (segments["category"] == "ooo")]
+
+    extent = events if extent is None else extent[extent["person_id"].isin(pms["person_id"])]
+    first_week = None if since is None else pd.Timestamp(floor_date(since, "week", settings.week_start))
+    days = _in_window(_working_days(extent, pms, settings, first_week), windows)
+    if first_week is not None:
+        days = days[days["day"] >= first_week].reset_index(drop=True)
+        segments = segments[segments["day"] >= first_week]
+    return segments, days
+
+
+def _meetings(segments: pd.DataFrame) -> pd.DataFrame:
+    """The pieces that are meetings: accepted (or not answered), with someone else, neither focus nor absence."""
+    accepted = segments["response"].fillna("accepted") != "declined"
+    return segments[accepted & (segments["attendee_count"].fillna(1) >= 2) & ~segments["category"].isin(["focus", "ooo"])]
+
+
+def build_group_weeks(tables: dict[str, pd.DataFrame], settings: Settings, weeks: pd.DataFrame,
+                      since: date | None = None, extent: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Each product-ops person-week of `weeks` (`prodops_weeks` as `build_pm_weeks` made them, over
+    the same `since` and `extent`) once per product group: its meeting hours, and those in meetings
+    with someone of that group (`calendar_events.attendee_teams`, a team's group on the day, overlaps
+    counted once), none included.
+
+    Every group has a row for every person-week, so a group's figure stands on every product-ops
+    person, not on the one who partners it. A week holding a meeting whose attendees' teams are not
+    known (stored before they were) has no hours with any group, rather than too few.
+    """
+    weeks = weeks[weeks["meeting_hours"].notna()]
+    if weeks.empty:
+        return pd.DataFrame(columns=list(PARTNER_WEEK_COLUMNS))
+    found = _working_segments(tables, settings, "prodops", since, extent)
+    meetings = _meetings(found[0]) if found else pd.DataFrame(columns=["person_id", "day", "s", "e", "attendee_teams"])
+    known = meetings["attendee_teams"] if "attendee_teams" in meetings else pd.Series(None, index=meetings.index, dtype=object)
+    met = meetings.assign(team=known.astype(object).where(known.notna(), "").str.split(",")).explode("team")
+    met = met[met["team"].astype(bool)]
+    met = met.assign(group_name=group_at(tables, met["team"], met["day"]).to_numpy()).dropna(subset=["group_name"])
+    keys = ["person_id", "week_start", "group_name"]
+    hours = pd.DataFrame(columns=[*keys, "hours_with_group"])
+    if not met.empty:
+        by_day = _covered(met, ["person_id", "day", "group_name"]).rename("hours_with_group").reset_index()
+        by_day["week_start"] = floor(by_day["day"], "week", settings.week_start).dt.date
+        hours = by_day.groupby(keys, as_index=False)["hours_with_group"].sum()
+    unknown = meetings.loc[known.isna(), ["person_id", "day"]]
+    unknown_weeks = set(zip(unknown["person_id"], floor(unknown["day"], "week", settings.week_start).dt.date))
+
+    groups = sorted(set(tables["teams"]["group_name"].dropna()) | set(met["group_name"]))
+    if not groups:
+        return pd.DataFrame(columns=list(PARTNER_WEEK_COLUMNS))
+    grid = weeks[["person_id", "week_start", "meeting_hours"]].merge(pd.DataFrame({"group_name": groups}), how="cross")
+    grid = grid.merge(hours, on=keys, how="left")
+    grid["hours_with_group"] = grid["hours_with_group"].astype(float).fillna(0.0)
+    blank = [(person, week) in unknown_weeks for person, week in zip(grid["person_id"], grid["week_start"])]
+    grid.loc[blank, "hours_with_group"] = np.nan
+    return grid[list(PARTNER_WEEK_COLUMNS)].sort_values(keys).reset_index(drop=True)
 
 
 def _working_days(events: pd.DataFrame, pms: pd.DataFrame, settings: Settings, since: pd.Timestamp | None = None

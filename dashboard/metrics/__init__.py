@@ -51,6 +51,7 @@ def load_tables(store: Store, names: tuple[str, ...] = NEEDED_TABLES) -> dict[st
 RECENT_ROWS = {
     "pm_weeks": "week_start >= ?",
     "prodops_weeks": "week_start >= ?",
+    "prodops_group_weeks": "week_start >= ?",
     "checkins": "due_at >= ?",
     "work_items": "(created >= ? OR resolved >= ?)",
     "work_item_transitions": "\"at\" >= ?",

@@ -31,7 +31,7 @@ MEASURES = ("overhead_share", "strategy_share", "focus_hours", "meeting_hours")
 """What the PM-week metrics publish of each PM-week: one interval check each."""
 FAMILY = "calendar"
 RANGE_FLOORS = {"overhead_share": 1.0, "strategy_share": 1.0, "focus_hours": 40.0, "meeting_hours": 40.0,
-                "with_pms_share": 1.0, "with_operations_share": 1.0}
+                "with_pms_share": 1.0, "with_operations_share": 1.0, "with_group_share": 1.0}
 
 
 @dataclass(frozen=True)
@@ -45,11 +45,15 @@ class Weeks:
     table: str
     family: str
     measures: tuple[str, ...]
+    by_group_met: bool = False
+    """Rows are person-weeks once per product group met (`prodops_group_weeks`): the group level's
+    cells are the groups met, and the organisation and the teams have none."""
 
 
 PM_WEEKS = Weeks("pm_weeks", FAMILY, MEASURES)
 PRODUCT_OPS_WEEKS = Weeks("prodops_weeks", "prodops_calendar",
                           ("overhead_share", "focus_hours", "with_pms_share", "with_operations_share"))
+PRODUCT_OPS_GROUPS = Weeks("prodops_group_weeks", "prodops_groups_met", ("with_group_share",), by_group_met=True)
 
 
 def measures(weeks: pd.DataFrame) -> pd.DataFrame:
@@ -59,17 +63,20 @@ def measures(weeks: pd.DataFrame) -> pd.DataFrame:
     meeting time with PMs and with operations are of the week's meeting hours. A week with none
     of what a share is of has no share, and neither has one whose hours with a role are unknown.
     """
-    working = weeks["working_hours"].where(weeks["working_hours"] > 0)
     meeting = weeks["meeting_hours"].astype(float)
-    with_role = {column: weeks[column] if column in weeks else pd.Series(np.nan, index=weeks.index)
-                 for column in ("hours_with_pms", "hours_with_operations")}
+    missing = pd.Series(np.nan, index=weeks.index)
+    column = {name: weeks[name].astype(float) if name in weeks else missing
+              for name in ("working_hours", "overhead_hours", "strategy_hours", "focus_hours", "hours_with_pms",
+                           "hours_with_operations", "hours_with_group")}
+    working = column["working_hours"].where(column["working_hours"] > 0)
     return pd.DataFrame({
-        "overhead_share": weeks["overhead_hours"] / working,
-        "strategy_share": weeks["strategy_hours"] / working,
-        "focus_hours": weeks["focus_hours"].astype(float),
+        "overhead_share": column["overhead_hours"] / working,
+        "strategy_share": column["strategy_hours"] / working,
+        "focus_hours": column["focus_hours"],
         "meeting_hours": meeting,
-        "with_pms_share": with_role["hours_with_pms"].astype(float) / meeting.where(meeting > 0),
-        "with_operations_share": with_role["hours_with_operations"].astype(float) / meeting.where(meeting > 0),
+        "with_pms_share": column["hours_with_pms"] / meeting.where(meeting > 0),
+        "with_operations_share": column["hours_with_operations"] / meeting.where(meeting > 0),
+        "with_group_share": column["hours_with_group"] / meeting.where(meeting > 0),
     }, index=weeks.index)
 
 
@@ -81,17 +88,24 @@ def records(tables: dict[str, pd.DataFrame], settings: Settings, whose: Weeks = 
     """One record per person-week: its person, its quarter, the cell holding it in every slot, its measures."""
     weeks = tables[whose.table]
     days = pd.to_datetime(weeks["week_start"])
-    found = pd.DataFrame({"record_id": weeks["person_id"].astype(str) + "|" + days.dt.date.astype(str),
-                          "unit": weeks["person_id"].to_numpy()}, index=weeks.index)
-    nodes = {"org": pd.Series("org", index=weeks.index), "team": weeks["team_id"],
-             "group": group_at(tables, weeks["team_id"], days) if len(weeks) else weeks["team_id"]}
+    record_id = weeks["person_id"].astype(str) + "|" + days.dt.date.astype(str)
+    found = pd.DataFrame({"unit": weeks["person_id"].to_numpy()}, index=weeks.index)
+    if whose.by_group_met:
+        none = pd.Series(None, index=weeks.index, dtype=object)
+        found["record_id"] = record_id + "|" + weeks["group_name"].astype(str)
+        nodes = {"org": none, "team": none, "group": weeks["group_name"]}
+    else:
+        found["record_id"] = record_id
+        nodes = {"org": pd.Series("org", index=weeks.index), "team": weeks["team_id"],
+                 "group": group_at(tables, weeks["team_id"], days) if len(weeks) else weeks["team_id"]}
     for grain in GRAINS:
         period = floor(days, grain, settings.week_start).dt.date.astype(str) if len(weeks) else days.astype(str)
         for level in LEVELS:
             node = nodes[level]
             found[slot(grain, level)] = cell_keys([period, node], node.notna())
-    found["part"] = found[slot("quarter", "org")].str.split("|").str[0] if len(weeks) else ""
-    return pd.concat([found, measures(weeks)[list(whose.measures)]], axis=1).reset_index(drop=True)
+    found["part"] = floor(days, "quarter", settings.week_start).dt.date.astype(str) if len(weeks) else ""
+    columns = ["record_id", "unit", *(slot(g, level) for g in GRAINS for level in LEVELS), "part"]
+    return pd.concat([found[columns], measures(weeks)[list(whose.measures)]], axis=1).reset_index(drop=True)
 
 
 def ranges(found: pd.DataFrame, whose: Weeks = PM_WEEKS) -> np.ndarray:

@@ -5,16 +5,18 @@ per product-ops person grows while PM overhead rises) and running it as project 
 instead of building systems (their own calendar time, from `prodops_weeks`: the PM-week columns for
 product-ops people, shown under the same calendar minimum of people as PM figures, decided in a
 privacy family of their own), and sitting too far from product or from operations (the share of
-their meeting time with PMs, and with operations staff, from the roster roles of who they meet).
+their meeting time with PMs, and with operations staff, from the roster roles of who they meet, and
+with each product group, from the roster teams of who they meet: `prodops_group_weeks`).
 The signal is "ops".
 """
 from __future__ import annotations
 
 import pandas as pd
 
-from dashboard.metrics.calendar_cells import PRODUCT_OPS_WEEKS
+from dashboard.metrics.aggregate import aggregate, in_periods, near_periods
+from dashboard.metrics.calendar_cells import PRODUCT_OPS_GROUPS, PRODUCT_OPS_WEEKS, measures, suppress
 from dashboard.metrics.headcount import headcount
-from dashboard.metrics.registry import CLOCK, PRODUCT_OPS, Context, metric
+from dashboard.metrics.registry import CLOCK, EVERY_SCOPE, PRODUCT_OPS, Context, metric, scoped_id
 from dashboard.metrics.time_use import CALENDAR, mean_over_weeks
 
 SIGNAL = PRODUCT_OPS.id
@@ -90,3 +92,26 @@ def prodops_time_with_pms_share(ctx: Context) -> pd.DataFrame:
 )
 def prodops_time_with_operations_share(ctx: Context) -> pd.DataFrame:
     return mean_over_weeks(ctx, "with_operations_share", PRODUCT_OPS_WEEKS)
+
+
+@metric(
+    id="prodops_time_with_group_share", title="Product-ops meeting time with the group", signal=SIGNAL,
+    unit="share", better="higher",
+    definition="At a product group: mean over product-ops people's weeks of meeting hours in meetings with at "
+    "least one person of the group (their roster team, matched by attendee email, in its group on the day) "
+    "divided by the week's meeting hours, overlaps counted once: how much of product ops's time reaches each "
+    "group. Every product-ops person's weeks count for every group, none included, so the figure is the "
+    "function's as a whole and never its partner's for that group. The organisation and teams have none.",
+    sources=CALENDAR, n_label="product-ops people", needs=("prodops_group_weeks", "privacy_cells"),
+)
+def prodops_time_with_group_share(ctx: Context) -> pd.DataFrame:
+    """Placed on the group met, not on a team of the person's (product ops has none)."""
+    weeks = ctx.tables[PRODUCT_OPS_GROUPS.table]
+    observations = pd.DataFrame({"date": pd.to_datetime(weeks["week_start"]), "person_id": weeks["person_id"],
+                                 "group_name": weeks["group_name"], "value": measures(weeks)["with_group_share"]})
+    placed = in_periods(ctx, near_periods(ctx, observations, "date"))
+    if ctx.scope == EVERY_SCOPE:
+        placed = placed.assign(scope_id=scoped_id("group", placed["group_name"].astype(str)))
+    else:
+        placed = placed[pd.Series(ctx.scope == "group", index=placed.index)].assign(scope_id=placed["group_name"])
+    return suppress(ctx, aggregate(ctx, placed, "mean", unit="person_id"), "with_group_share", PRODUCT_OPS_GROUPS)

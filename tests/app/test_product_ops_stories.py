@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from dashboard.core.periods import floor_date, quarter_label, quarters_back
+from dashboard.core.store import Store
 from dashboard.demo import make_story
 from tests.app.test_pages import assert_clean, open_page
 from tests.app.test_records import values
@@ -69,3 +70,25 @@ def test_product_ops_that_never_meets_operations_is_too_far_from_them(page):
     bars = json.loads(chart.proto.spec)["data"][0]
     shares = dict(zip(values(bars["y"]), values(bars["x"]), strict=True))
     assert shares["Operations staff"] < 0.15 <= shares["PMs"], shares
+
+
+def test_the_groups_no_one_in_product_ops_partners_are_never_met(page, demo_db):
+    """Product-ops people partner product groups in name order and there are fewer of them than groups:
+    the page's network shows the groups left over at none, named in a warning, and every group's
+    figure stands on all of product ops (its n), never on the one partner."""
+    store = Store(demo_db)
+    people, teams = store.table("people"), store.table("teams")
+    prodops = people[people["role"] == "prodops"]
+    groups = sorted(teams["group_name"].dropna().unique())
+    left_over = groups[len(prodops):]
+    assert left_over, "the demo has more product groups than product-ops people"
+    chart = next(c for c in page.get("plotly_chart") if "groups_met" in c.proto.id)
+    spec = json.loads(chart.proto.spec)
+    nodes = next(trace for trace in spec["data"] if trace.get("name") == "partners")
+    shown = {text.split("<br>")[0]: value for text, value in zip(nodes["text"][1:], nodes["customdata"][1:], strict=True)}
+    assert set(groups) <= set(shown), shown
+    assert [group for group in groups if shown[group] == 0] == left_over, shown
+    assert all(shown[group] > 0 for group in groups[: len(prodops)]), shown
+    warning = [w.value for w in page.warning if "no meeting time" in w.value]
+    assert len(warning) == 1 and all(group in warning[0] for group in left_over), warning
+    assert "@" not in chart.proto.spec

@@ -261,16 +261,19 @@ def test_an_append_publishes_no_new_version_and_a_line_cut_by_a_kill_is_ignored(
     assert store.table("digest_sent")["message_key"].tolist() == ["a"]
 
 
-def test_migration_15_gives_an_older_store_attendee_roles_and_hours_with_roles_as_unknown(db_location):
-    """A store written before issue 21's distance figures: its occurrences' roles and its weeks' hours
-    with PMs and operations read as unknown (NULL) after the upgrade, never as none."""
+def test_migrations_15_and_17_give_an_older_store_attendee_roles_teams_and_hours_with_them_as_unknown(db_location):
+    """A store written before issue 21's distance figures: its occurrences' roles and teams and its weeks'
+    hours with PMs and operations read as unknown (NULL) after the upgrade, never as none, and the
+    weeks by group met are there (empty until the next calendar write derives them)."""
     location = db_location("older")
     Store(location).migrate()
-    added = [("calendar_events", "attendee_roles"), *((table, column) for table in ("pm_weeks", "prodops_weeks")
-                                                      for column in ("hours_with_pms", "hours_with_operations"))]
+    added = [("calendar_events", "attendee_roles"), ("calendar_events", "attendee_teams"),
+             *((table, column) for table in ("pm_weeks", "prodops_weeks")
+               for column in ("hours_with_pms", "hours_with_operations"))]
     with Store(location).transaction() as tx:
         for table, column in added:
             tx.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
+        tx.execute("DROP TABLE prodops_group_weeks")
         tx.execute("DELETE FROM schema_version WHERE version >= 15")
         tx.execute("INSERT INTO calendar_events (source, event_uid, person_id, start_utc, end_utc, attendee_count)"
                    " VALUES ('ics', 'u1', 'p1', '2026-03-02 09:00:00', '2026-03-02 10:00:00', 3)")
@@ -279,7 +282,9 @@ def test_migration_15_gives_an_older_store_attendee_roles_and_hours_with_roles_a
     upgraded.migrate()
     assert upgraded.query("SELECT max(version) AS v FROM schema_version")["v"][0] == SCHEMA_VERSION
     events, weeks = upgraded.table("calendar_events"), upgraded.table("prodops_weeks")
-    assert list(events.columns) == list(TABLES["calendar_events"].columns) and events["attendee_roles"].isna().all()
+    assert list(events.columns) == list(TABLES["calendar_events"].columns)
+    assert events[["attendee_roles", "attendee_teams"]].isna().all().all()
+    assert list(upgraded.table("prodops_group_weeks").columns) == list(TABLES["prodops_group_weeks"].columns)
     assert list(weeks.columns) == list(TABLES["prodops_weeks"].columns)
     assert weeks[["hours_with_pms", "hours_with_operations"]].isna().all().all() and weeks["meeting_hours"].eq(5).all()
     assert list(upgraded.table("pm_weeks").columns) == list(TABLES["pm_weeks"].columns)

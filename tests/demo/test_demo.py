@@ -466,11 +466,12 @@ def test_every_calendar_is_ics_that_the_connector_reads_back_exactly(db, sources
     for index in picks:
         owner, text = calendars.owners[index], calendars.texts[index]
         assert owner.email == people.loc[owner.person_id, "email"] and owner.tz == people.loc[owner.person_id, "tz"]
-        read = ics_to_rows(text, owner, calendars.window, settings, source="demo", roles=calendars.roles)
+        read = ics_to_rows(text, owner, calendars.window, settings, source="demo", roles=calendars.roles,
+                           teams=calendars.teams)
         _same(read, events[events["person_id"] == owner.person_id], "calendar_events")
         meant = calendars.intended[calendars.intended["person_id"] == owner.person_id]
         assert read.merge(meant, on=["event_uid", "start_utc", "end_utc", "category", "response", "recurring",
-                                     "attendee_count", "all_day", "attendee_roles"]).shape[0] == len(meant) == len(read)
+                                     "attendee_count", "all_day", "attendee_roles", "attendee_teams"]).shape[0] == len(meant) == len(read)
 
 
 def test_regular_meetings_are_recurring_series_with_skipped_and_moved_instances(sources):

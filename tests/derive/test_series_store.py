@@ -116,6 +116,8 @@ def test_series_are_served_only_for_the_day_window_and_settings_they_were_comput
 
 DEMO_HIDES = {"new_pm_days_to_first_checkin", "new_pm_days_to_first_release"}
 """Metrics the demo shows no figure of: its roster has fewer new PMs in any quarter than the calendar minimum."""
+GROUPS_ONLY = {"prodops_time_with_group_share"}
+"""Metrics of the groups alone (the organisation has no figure): read at the group level."""
 
 
 @pytest.mark.parametrize("metric_id", [
@@ -130,8 +132,9 @@ def test_a_metric_reads_only_the_tables_it_declares(metric_id, demo_db):
                 *(("decision_edits",) if "work_item_transitions" in metric.needs else ())}
     emptied = {name: (frame if name in declared else frame.iloc[0:0]) for name, frame in tables.items()}
     first = DEMO_TODAY - timedelta(days=400)
-    whole = compute_series(tables, Settings(), "quarter", "org", first, DEMO_TODAY, [metric_id])
-    alone = compute_series(emptied, Settings(), "quarter", "org", first, DEMO_TODAY, [metric_id])
+    scope = "group" if metric_id in GROUPS_ONLY else "org"
+    whole = compute_series(tables, Settings(), "quarter", scope, first, DEMO_TODAY, [metric_id])
+    alone = compute_series(emptied, Settings(), "quarter", scope, first, DEMO_TODAY, [metric_id])
     assert whole["n"].sum() > 0
     pd.testing.assert_frame_equal(alone, whole)
 

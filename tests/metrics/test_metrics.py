@@ -39,7 +39,7 @@ def test_every_metric_is_declared_completely():
         "pm_strategy_share_reported", "enablement_reach", "enablement_hours_per_pm",
         "new_pm_days_to_first_checkin", "new_pm_days_to_first_release", "ops_decision_share", "process_knowledge_score",
         "decision_rights_score", "pms_per_prodops", "prodops_coordination_share", "prodops_focus_hours",
-        "prodops_time_with_pms_share", "prodops_time_with_operations_share",
+        "prodops_time_with_pms_share", "prodops_time_with_operations_share", "prodops_time_with_group_share",
         "prodops_systems_work_share",
     }
     assert set(METRICS) == expected

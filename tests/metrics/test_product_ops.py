@@ -302,3 +302,79 @@ def test_demo_prodops_time_with_pms_and_operations_matches_their_calendars_and_o
     target = Settings().targets["prodops_time_with_operations_share"]
     assert (shown["prodops_time_with_operations_share"] < target.target).all(), "and the organisation's share shows it"
     assert (shown["prodops_time_with_pms_share"] > Settings().targets["prodops_time_with_pms_share"].target).all()
+
+
+def with_group(person, group, meetings, hours, start="2026-01-05"):
+    return {"person_id": person, "week_start": start, "group_name": group, "meeting_hours": meetings,
+            "hours_with_group": hours}
+
+
+def test_time_with_a_group_is_a_mean_over_every_prodops_week_of_the_share_spent_with_the_group():
+    """x partners G1 and y G2; z meets both: each group's figure stands on all three, zeros included."""
+    weeks = [with_group("x", "G1", 10, 8), with_group("x", "G2", 10, 0),
+             with_group("y", "G1", 20, 0), with_group("y", "G2", 20, 15),
+             with_group("z", "G1", 4, 1), with_group("z", "G2", 4, 3),
+             with_group("x", "G1", 0, 0, start="2026-01-12"), with_group("x", "G2", 0, 0, start="2026-01-12"),  # no meetings
+             with_group("z", "G1", 6, None, start="2026-01-12"), with_group("z", "G2", 6, None, start="2026-01-12")]
+    tables = make_tables(teams=TEAMS, people=OPS_PEOPLE, prodops_group_weeks=weeks)
+    g1, n = prodops_value(tables, "prodops_time_with_group_share", scope="group", scope_id="G1")
+    assert g1 == pytest.approx((8 / 10 + 0 / 20 + 1 / 4) / 3) and n == 3
+    g2, n = prodops_value(tables, "prodops_time_with_group_share", scope="group", scope_id="G2")
+    assert g2 == pytest.approx((0 / 10 + 15 / 20 + 3 / 4) / 3) and n == 3
+    frame = compute_series(tables, Settings(), "quarter", EVERY_SCOPE, *Q1, ["prodops_time_with_group_share"])
+    shown = frame.dropna(subset=["value"])
+    assert set(shown["scope"]) == {"group"} and set(shown["scope_id"]) == {"G1", "G2"}
+
+
+def test_time_with_a_group_hides_under_the_calendar_minimum_of_product_ops_people():
+    two = make_tables(teams=TEAMS, people=OPS_PEOPLE,
+                      prodops_group_weeks=[with_group(p, g, 10, 5) for p in "xy" for g in ("G1", "G2")])
+    value, n = prodops_value(two, "prodops_time_with_group_share", scope="group", scope_id="G1")
+    assert np.isnan(value) and pd.isna(n)
+
+
+def test_demo_time_with_each_group_matches_their_calendars_and_the_unpartnered_groups_get_none(demo_db):
+    """Worked out afresh from the stored occurrences (whole-hour meetings at distinct hours, so a week's
+    meeting hours are its meetings) and the teams' groups on the day: a meeting is with a group when
+    one of its attendees' teams is in it."""
+    from dashboard.core.store import Store
+    from dashboard.metrics import load_tables
+    from tests.conftest import DEMO_TODAY
+
+    with Store(demo_db).reader() as con:
+        people = con.execute("SELECT * FROM people WHERE role = 'prodops'").df().set_index("person_id")
+        events = con.execute("SELECT * FROM calendar_events").df()
+        spans = con.execute("SELECT * FROM team_groups").df()
+        teams = con.execute("SELECT * FROM teams").df()
+    events = events[events["person_id"].isin(people.index) & (events["attendee_count"] >= 2)
+                    & (events["category"] != "focus")]
+    assert events["attendee_teams"].notna().all()
+    local = pd.Series([pd.Timestamp(start).tz_localize("UTC").tz_convert(people.loc[person, "tz"]).tz_localize(None)
+                       for person, start in zip(events["person_id"], events["start_utc"])], index=events.index)
+
+    def groups_met(teams_met: str, day: pd.Timestamp) -> set[str]:
+        found = set()
+        for team in filter(None, teams_met.split(",")):
+            held = spans[(spans["team_id"] == team) & (pd.to_datetime(spans["valid_from"]) <= day)
+                         & ~(pd.to_datetime(spans["valid_to"]) <= day)]
+            found |= set(held["group_name"]) or set(teams.loc[teams["team_id"] == team, "group_name"])
+        return found
+
+    met = [groups_met(t, day) for t, day in zip(events["attendee_teams"], local.dt.normalize())]
+    groups = sorted(teams["group_name"].unique())
+    frame = pd.DataFrame({"person_id": events["person_id"], "week_start": [t.normalize() - pd.Timedelta(days=t.weekday()) for t in local],
+                          **{g: [g in m for m in met] for g in groups}})
+    weeks = frame.groupby(["person_id", "week_start"]).agg(meetings=(groups[0], "size"), **{g: (g, "sum") for g in groups})
+    weeks = weeks.reset_index()
+    weeks = weeks[weeks["week_start"] + pd.Timedelta(days=6) <= pd.Timestamp(DEMO_TODAY)]
+    weeks["quarter"] = weeks["week_start"].dt.to_period("Q").dt.start_time.dt.date
+    expected = weeks.assign(**{g: weeks[g] / weeks["meetings"] for g in groups}).groupby("quarter")[groups].mean()
+
+    frame = compute_series(load_tables(Store(demo_db)), Settings(), "quarter", "group", date(2025, 1, 1), DEMO_TODAY,
+                           ["prodops_time_with_group_share"])
+    shown = frame.dropna(subset=["value"])
+    assert shown["period_start"].nunique() >= 5 and set(shown["scope_id"]) == set(groups)
+    for row in shown.itertuples(index=False):
+        assert row.value == pytest.approx(expected.loc[row.period_start, row.scope_id]), row
+    last = shown[shown["period_start"] == shown["period_start"].max()].set_index("scope_id")["value"]
+    assert sorted(last[last == 0].index) == groups[len(people):], "the groups no product-ops person partners"

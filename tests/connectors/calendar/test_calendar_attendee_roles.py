@@ -1,5 +1,5 @@
-"""Who an owner meets, as roster roles and never as addresses: ICS files, Google and Graph (issue 21,
-product ops too far from product or operations)."""
+"""Who an owner meets, as roster roles and teams and never as addresses: ICS files, Google and Graph
+(issue 21, product ops too far from product or operations, or from a product group)."""
 
 from __future__ import annotations
 
@@ -24,6 +24,9 @@ OTHERS = pd.DataFrame([
     {"person_id": "x1", "name": "X", "email": PRODOPS, "role": "prodops", "team_id": None, "tz": "Europe/Berlin",
      "active_from": None, "active_to": None},
 ])
+TEAMS = pd.DataFrame([{"team_id": "t1", "name": "One", "group_name": "Growth"},
+                      {"team_id": "t9", "name": "Nine", "group_name": "Payments"}])
+"""The PMs' team t1 is in Growth; no one the owner meets is in Payments, which still gets its zero."""
 MEETINGS = {
     # uid: (day in March 2026, attendees besides the owner, roles the row should name)
     "with-pm": (16, ("pm2@example.com", "eng@example.com"), "pm"),
@@ -39,6 +42,7 @@ def roster(store):
     seed_roster(store)
     with store.transaction() as tx:
         tx.upsert("people", OTHERS)
+        tx.upsert("teams", TEAMS)
         tx.upsert("memberships", pd.DataFrame([{"person_id": "x1", "team_id": None, "role": "prodops",
                                                 "valid_from": pd.Timestamp("2020-01-01"), "valid_to": None}]))
     return store
@@ -55,14 +59,18 @@ def ics_event(uid: str, day: int, attendees: tuple[str, ...]) -> str:
     return "\n".join(lines)
 
 
-def roles_of(store) -> dict[str, str]:
+def roles_of(store, column: str = "attendee_roles") -> dict[str, str]:
     got = events(store)
     got = got[got["person_id"] == "x1"]
-    return dict(zip(got["event_uid"].str.split("/").str[0], got["attendee_roles"], strict=True))
+    return dict(zip(got["event_uid"].str.split("/").str[0], got[column], strict=True))
+
+
+TEAMS_MET = {"with-pm": "t1", "with-ops": "", "with-both": "t1", "with-strangers": "", "with-product-ops": "t1"}
+"""The teams each meeting's other attendees are on (the operations person and strangers have none)."""
 
 
 def assert_no_address_is_stored(store) -> None:
-    for table in ("calendar_events", "prodops_weeks", "pm_weeks"):
+    for table in ("calendar_events", "prodops_weeks", "pm_weeks", "prodops_group_weeks"):
         text = store.table(table).astype(str).to_string()
         assert "@" not in text, table
 
@@ -78,6 +86,11 @@ def test_an_ics_calendar_keeps_the_roles_of_who_the_owner_meets_and_no_address(r
     weeks = roster.table("prodops_weeks").set_index("week_start")
     week = weeks.loc[pd.Timestamp("2026-03-16")]
     assert week["meeting_hours"] == 5 and week["hours_with_pms"] == 3 and week["hours_with_operations"] == 2
+    assert roles_of(roster, "attendee_teams") == TEAMS_MET
+    by_group = roster.table("prodops_group_weeks")
+    by_group = by_group[pd.to_datetime(by_group["week_start"]) == pd.Timestamp("2026-03-16")].set_index("group_name")
+    assert by_group["meeting_hours"].to_dict() == {"Growth": 5, "Payments": 5}
+    assert by_group["hours_with_group"].to_dict() == {"Growth": 3, "Payments": 0}
     assert_no_address_is_stored(roster)
 
 
@@ -99,6 +112,7 @@ def test_google_attendees_are_matched_to_the_roster(roster):
         config = Settings(org_timezone="Europe/Berlin", calendar={"history_days": 60, "google": source})
         assert sync_calendars(roster, config, today=TODAY, env=OAUTH).status == "success"
     assert roles_of(roster) == {uid: roles for uid, (_, _, roles) in MEETINGS.items()}
+    assert roles_of(roster, "attendee_teams") == TEAMS_MET
     assert_no_address_is_stored(roster)
 
 
@@ -111,6 +125,7 @@ def test_graph_attendees_are_matched_to_the_roster(roster):
         config = Settings(org_timezone="Europe/Berlin", calendar={"history_days": 60, "graph": source})
         assert sync_calendars(roster, config, today=TODAY, env=APP).status == "success"
     assert roles_of(roster) == {uid: roles for uid, (_, _, roles) in MEETINGS.items()}
+    assert roles_of(roster, "attendee_teams") == TEAMS_MET
     assert_no_address_is_stored(roster)
 
 
@@ -120,6 +135,9 @@ def test_rows_read_without_a_roster_say_the_roles_are_unknown():
     owner = Owner("x1", PRODOPS)
     window = Window.of(datetime(2026, 3, 1), datetime(2026, 4, 1))
     text = calendar(ics_event("with-pm", 16, ("pm2@example.com",)))
-    assert ics_to_rows(text, owner, window)["attendee_roles"].isna().all()
+    unknown = ics_to_rows(text, owner, window)
+    assert unknown["attendee_roles"].isna().all() and unknown["attendee_teams"].isna().all()
     roles = dict(zip(PEOPLE["email"], PEOPLE["role"], strict=True))
-    assert ics_to_rows(text, owner, window, roles=roles)["attendee_roles"].tolist() == ["pm"]
+    teams = dict(zip(PEOPLE["email"], PEOPLE["team_id"], strict=True))
+    read = ics_to_rows(text, owner, window, roles=roles, teams=teams)
+    assert read["attendee_roles"].tolist() == ["pm"] and read["attendee_teams"].tolist() == ["t1"]
