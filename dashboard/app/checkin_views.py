@@ -4,9 +4,11 @@ from __future__ import annotations
 from datetime import date
 
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
-from dashboard.app.views import CHECKIN_TABLES, ORG, cache_key, checkin_tables, settings, shared_tables, teams
+from dashboard.app.views import CHECKIN_TABLES, ORG, cache_key, checkin_tables, per_version, settings, shared_tables, teams
+from dashboard.charts.checkins import checkin_heatmap
 from dashboard.core import periods
 from dashboard.core.config import Settings
 from dashboard.core.periods import Grain
@@ -35,6 +37,12 @@ def _scoped_teams(group: str | None, team: str | None) -> pd.DataFrame:
 def checkin_board(kind: str, group: str | None, team: str | None, first: date, last: date) -> pd.DataFrame:
     """One kind's check-ins due in [first, last] in the scope, with state and evidence."""
     return _checkin_board(*cache_key(), kind, group, team, first, last)
+
+
+@per_version
+def heatmap(kind: str, group: str | None, team: str | None, first: date, last: date) -> go.Figure:
+    """The board (`checkin_board`) as a heatmap, built once per version."""
+    return checkin_heatmap(checkin_board(kind, group, team, first, last))
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
