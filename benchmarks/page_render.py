@@ -183,7 +183,7 @@ def main() -> None:
         print(f"floor (a page with the same frame and nothing of its own): cold {floor_cold[0]:.3f} s "
               f"({floor_cold[1]:.2f}), warm {floor[0]:.3f} s ({floor[1]:.2f})")
         print(f"{'page':<18}{'cold s (cpu)':>16}{'warm s (cpu)':>16}{'queries':>9}{'bare s (cpu)':>16}"
-              f"{'cold/bare':>11}{'3*bare+floor':>14}{'warm/goal':>11}")
+              f"{'cold/bare':>11}{'3*bare+floor':>14}{'warm/goal':>11}{'(cpu)':>7}")
         for page in args.pages:
             statements: list = []
             with recording(statements):
@@ -192,14 +192,15 @@ def main() -> None:
             render(page)
             warm_s, warm_cpu = medians([render(page) for _ in range(args.runs)])
             bare_s, bare_cpu = medians([bare(store, statements) for _ in range(args.runs)])
-            goal = 3 * bare_s + floor[0]
+            goal, goal_cpu = 3 * bare_s + floor[0], 3 * bare_cpu + floor[1]
             print(f"{page.removeprefix('pages/'):<18}{cold_s:9.2f} ({cold_cpu:4.1f}){warm_s:9.2f} ({warm_cpu:4.1f})"
                   f"{len(statements):9d}{bare_s:9.2f} ({bare_cpu:4.1f}){cold_s / bare_s if bare_s else float('nan'):11.1f}"
-                  f"{goal:14.2f}{warm_s / goal:11.2f}")
+                  f"{goal:14.2f}{warm_s / goal:11.2f}{warm_cpu / goal_cpu:7.2f}")
             if args.profile:
                 profiled(page, args.profile)
     print(f"(median of {args.runs} runs each; cold = every Streamlit cache cleared before the run; "
-          "cpu = this process's CPU seconds, all threads; goal = 3 x bare + the floor's warm time)")
+          "cpu = this process's CPU seconds, all threads; goal = 3 x bare + the floor's warm time, "
+          "and its (cpu) the same in CPU seconds, which another process's load does not stretch)")
 
 
 if __name__ == "__main__":
