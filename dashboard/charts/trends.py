@@ -87,17 +87,17 @@ def spec_figure(data: list[dict], layout: dict) -> go.Figure:
     return go.Figure(dict(data=data, layout=layout), _validate=False)
 
 
-def _trace(**properties) -> dict:
+def trace_spec(**properties) -> dict:
     """A scatter trace's spec, properties left unset (None) left out, as Plotly leaves them."""
     return {"type": "scatter", **{key: value for key, value in properties.items() if value is not None}}
 
 
-def _dates(values: pd.Series):
+def time_values(values: pd.Series):
     """Timestamps as the time axis takes them (what Plotly's validation makes of a column of them)."""
     return values.to_numpy().astype("datetime64[s]")
 
 
-def _values(values: pd.Series):
+def number_values(values: pd.Series):
     return values.to_numpy(dtype=float, na_value=float("nan"))
 
 
@@ -172,9 +172,9 @@ def trend(
         running = _running(rows["period_start"], grain, through)
         partial, rows = rows[running], rows[~running]
         shown = rows["value"].map(metric.format)
-        data.append(_trace(
-            x=_dates(rows["period_start"]),
-            y=_values(rows["value"]),
+        data.append(trace_spec(
+            x=time_values(rows["period_start"]),
+            y=number_values(rows["value"]),
             name=html_text(rows["name"].iloc[0] if len(rows) else scope_id),
             meta=scope_id,
             connectgaps=False,
@@ -204,14 +204,14 @@ def trend(
     layout["yaxis"].update(axis_format(metric))
     layout["xaxis"].update(tickformat=TICK_FORMAT[grain], hoverformat=HOVER_DATE[grain])
     if target is not None:
-        _mark_target_spec(layout, metric, target)
-    _annotate_spec(layout, frame, annotations, plot_px)
+        mark_target_spec(layout, metric, target)
+    annotate_spec(layout, frame, annotations, plot_px)
     return spec_figure(data, layout)
 
 
 def _others_legend_spec() -> dict:
     """One legend entry for every grey line: a click on it hides or shows them all."""
-    return _trace(x=[None], y=[None], mode="lines", name="Others", legendgroup="others", hoverinfo="skip",
+    return trace_spec(x=[None], y=[None], mode="lines", name="Others", legendgroup="others", hoverinfo="skip",
                   line=dict(color=MUTED_COLOR, width=1.25))
 
 
@@ -235,7 +235,7 @@ def _hline(y: float, line: dict) -> dict:
     return dict(type="line", xref="x domain", x0=0, x1=1, yref="y", y0=y, y1=y, line=line)
 
 
-def _mark_target_spec(layout: dict, metric: Metric, target: float) -> None:
+def mark_target_spec(layout: dict, metric: Metric, target: float) -> None:
     """`mark_target` on a layout spec."""
     layout.setdefault("shapes", []).append(_hline(target, dict(color=TARGET_COLOR, width=1.5, dash="dash")))
     layout.setdefault("annotations", []).append(_target_label(metric, target))
@@ -262,13 +262,13 @@ def _so_far(metric: Metric, whole: pd.DataFrame, partial: pd.DataFrame, grain: G
     style = dict(name=line["name"], legendgroup=line["name"], showlegend=False, meta=line["meta"])
     colour, width = line["line"]["color"], line["line"]["width"]
     return [
-        _trace(
-            x=_dates(pd.concat([last["period_start"], point["period_start"]])),
-            y=_values(pd.concat([last["value"], point["value"]])),
+        trace_spec(
+            x=time_values(pd.concat([last["period_start"], point["period_start"]])),
+            y=number_values(pd.concat([last["value"], point["value"]])),
             mode="lines", line=dict(color=colour, width=width, dash="dot"), hoverinfo="skip", **style,
         ),
-        _trace(
-            x=_dates(point["period_start"]), y=_values(point["value"]), mode="markers", **style,
+        trace_spec(
+            x=time_values(point["period_start"]), y=number_values(point["value"]), mode="markers", **style,
             marker=dict(size=8, symbol="circle-open", color=colour, line=dict(width=2)),
             customdata=[list(pair) for pair in zip(point["value"].map(metric.format), point["n"].map(n_text))],
             hovertemplate=(
@@ -336,9 +336,9 @@ def fitted(text: str, room_px: float) -> str:
 
 def annotate(fig: go.Figure, frame: pd.DataFrame, annotations: pd.DataFrame | None, plot_px: int) -> None:
     """Vertical lines for annotations inside the plotted time range, each label a flag on its line
-    (see `_annotate_spec`), on a figure."""
+    (see `annotate_spec`), on a figure."""
     layout: dict = {"margin": {}, "xaxis": {}}
-    _annotate_spec(layout, frame, annotations, plot_px)
+    annotate_spec(layout, frame, annotations, plot_px)
     for shape in layout.get("shapes", []):
         fig.add_shape(shape)
     for note in layout.get("annotations", []):
@@ -349,7 +349,7 @@ def annotate(fig: go.Figure, frame: pd.DataFrame, annotations: pd.DataFrame | No
         fig.update_xaxes(**layout["xaxis"])
 
 
-def _annotate_spec(layout: dict, frame: pd.DataFrame, annotations: pd.DataFrame | None, plot_px: int) -> None:
+def annotate_spec(layout: dict, frame: pd.DataFrame, annotations: pd.DataFrame | None, plot_px: int) -> None:
     """Vertical lines for annotations inside the plotted time range, each label a flag on its line.
 
     Labels are stacked in rows above the plot so events close together stay legible at the
@@ -400,9 +400,9 @@ def sparkline(
         points: rows with `period_start`, `label` (the period as people say it) and `value`.
     """
     frame = points.assign(period_start=pd.to_datetime(points["period_start"])).sort_values("period_start")
-    data = [_trace(
-        x=_dates(frame["period_start"]),
-        y=_values(frame["value"]),
+    data = [trace_spec(
+        x=time_values(frame["period_start"]),
+        y=number_values(frame["value"]),
         mode="lines",
         line=dict(color=color, width=2),
         connectgaps=False,
@@ -411,7 +411,7 @@ def sparkline(
     )]
     known = frame.dropna(subset=["value"])
     if len(known):
-        data.append(_trace(
+        data.append(trace_spec(
             x=[known["period_start"].iloc[-1]], y=[float(known["value"].iloc[-1])], mode="markers",
             marker=dict(color=color, size=6), hoverinfo="skip",
         ))
