@@ -16,7 +16,8 @@ at most 1 when the target holds.
 `--profile DIR` also writes a cProfile of one cold and one warm run of each page (and of the
 floor) into DIR (`<page>.cold.prof`, `<page>.warm.prof`), for `python -m pstats` or
 `benchmarks/profile_summary.py`. It profiles the script's own thread, where the page runs (the
-test's thread only waits for it).
+test's thread only waits for it), in that thread's CPU seconds, which another process's load does
+not stretch.
 
 AppTest opens a page by its file only when the page's URL path is the file's name (`pm_time.py`
 answers at `/pm-time`): otherwise it silently runs the default page. So each page's script hash is
@@ -30,6 +31,7 @@ import cProfile
 import logging
 import os
 import statistics
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -150,7 +152,7 @@ def profiled(page: str, folder: Path) -> None:
     """One cold and one warm run of `page` under cProfile, written to `folder`."""
     name = Path(page).stem
     for kind, run in (("cold", cold), ("warm", render)):
-        profile = cProfile.Profile()
+        profile = cProfile.Profile(time.thread_time)
         with profiling(profile):
             run(page)
         profile.dump_stats(folder / f"{name}.{kind}.prof")
