@@ -81,10 +81,36 @@ def base_layout_spec(height: int) -> dict:
     )
 
 
+class SpecFigure(go.Figure):
+    """A figure made from a finished spec (`spec_figure`): its dict, what `st.plotly_chart` and the
+    report serialise, is made once, and each caller gets its own copy of the dict's containers.
+
+    `to_dict` deep-copies the figure and converts every array to Plotly's typed arrays, walking
+    each value: for a chart of 40 lines that is most of a warm page, repeated on every view of a
+    figure that never changes. A spec figure is final: change a copy of its dict, not the figure.
+    """
+
+    def to_dict(self) -> dict:
+        made = self.__dict__.get("_made")
+        if made is None:
+            made = super().to_dict()
+            self.__dict__["_made"] = made
+        return _containers(made)
+
+
+def _containers(value):
+    """`value` with every dict and list copied, the leaves (strings, numbers, arrays, dates) shared."""
+    if isinstance(value, dict):
+        return {key: _containers(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_containers(item) for item in value]
+    return value
+
+
 def spec_figure(data: list[dict], layout: dict) -> go.Figure:
     """A figure from a plain spec, without Plotly's validation of every property (see the module's
     docstring): for specs this module assembles itself, which hold only valid properties."""
-    return go.Figure(dict(data=data, layout=layout), _validate=False)
+    return SpecFigure(dict(data=data, layout=layout), _validate=False)
 
 
 def trace_spec(**properties) -> dict:
