@@ -98,6 +98,12 @@ class SpecFigure(go.Figure):
         return _containers(made)
 
 
+def frozen(figure: go.Figure) -> go.Figure:
+    """A finished figure as a `SpecFigure`, its dict made once: for a figure built elsewhere that is
+    cached and drawn on many views."""
+    return SpecFigure(figure.to_dict(), _validate=False)
+
+
 def _containers(value):
     """`value` with every dict and list copied, the leaves (strings, numbers, arrays, dates) shared."""
     if isinstance(value, dict):
