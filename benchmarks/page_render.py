@@ -7,16 +7,37 @@ as the previous run left them. The store queries a cold run made are recorded an
 bare (same SQL, results fetched as data frames, nothing else): cold / bare is the overhead of
 our side as a ratio.
 
-Run: python benchmarks/page_render.py --scale small|large [--runs 5] [--pages pages/data.py ...]
+The floor is what any page costs before it draws anything: `benchmarks/floor_page.py`, a page
+with a title and nothing else, run warm through the same entrypoint (sign-in, navigation, the
+sidebar's filters and the copied link). A page answers at the speed of its data when its warm
+time is within 3 x its bare queries plus that floor: `warm/goal` is warm / (3 x bare + floor),
+at most 1 when the target holds.
+
+`--profile DIR` also writes a cProfile of one cold and one warm run of each page (and of the
+floor) into DIR (`<page>.cold.prof`, `<page>.warm.prof`), for `python -m pstats` or
+`benchmarks/profile_summary.py`. It profiles the script's own thread, where the page runs (the
+test's thread only waits for it), in that thread's CPU seconds, which another process's load does
+not stretch.
+
+AppTest opens a page by its file only when the page's URL path is the file's name (`pm_time.py`
+answers at `/pm-time`): otherwise it silently runs the default page. So each page's script hash is
+learnt once from a run of the app, as a session finds it, and every measured run opens it by that.
+
+Run: python benchmarks/page_render.py --scale small|large [--runs 5] [--pages pages/data.py ...] [--profile DIR]
 """
 from __future__ import annotations
 
+import cProfile
+import logging
 import os
 import statistics
+import time
 from contextlib import contextmanager
+from pathlib import Path
 
 import streamlit as st
 from common import ROOT, Timer, arguments, demo_database, header
+from streamlit.runtime.scriptrunner import script_runner
 from streamlit.testing.v1 import AppTest
 
 from dashboard.app import navigation
@@ -26,6 +47,8 @@ from dashboard.core.store import duckdb as duckdb_store
 
 APP = str(ENTRYPOINT)
 PAGES = [f"pages/{page.file}" for page in navigation.PAGES]
+FLOOR = "benchmarks/floor_page.py"
+"""A page with the same frame as every page and nothing of its own (see the module's docstring)."""
 
 
 class Recording:
@@ -58,14 +81,58 @@ def recording(log: list):
         duckdb_store.DuckDBStore.reader = original
 
 
+@contextmanager
+def with_floor_page():
+    """The floor page added to the navigation every viewer gets, at its own path."""
+    original = navigation.pages_for
+
+    def pages_for(viewer):
+        return [*original(viewer), st.Page(ROOT / FLOOR, title="Floor", url_path="floor")]
+
+    navigation.pages_for = pages_for
+    try:
+        yield
+    finally:
+        navigation.pages_for = original
+
+
+HASHES: dict[str, str] = {}
+"""Each page's script hash, as `st.navigation` registers it (see the module's docstring)."""
+
+
+def learn_hashes(pages: list[str]) -> None:
+    learner = AppTest.from_file(APP, default_timeout=600).run()
+    for page in pages:
+        HASHES[page] = learner.switch_page(str(ROOT / page))._page_hash
+
+
 def render(page: str) -> Timer:
     at = AppTest.from_file(APP, default_timeout=600)
-    at.switch_page(str(ROOT / page))
+    at._page_hash = HASHES[page]
     with Timer() as timer:
         at.run()
     if at.exception or at.error:
         raise RuntimeError(f"{page}: {[e.value for e in [*at.exception, *at.error]]}")
     return timer
+
+
+@contextmanager
+def profiling(profile: cProfile.Profile):
+    """`profile` on in the script's thread while a run lasts (cProfile follows one thread)."""
+    original = script_runner.ScriptRunner._run_script
+
+    def run_script(self, rerun_data):
+        profile.enable()
+        try:
+            return original(self, rerun_data)
+        finally:
+            profile.disable()
+
+    script_runner.ScriptRunner._run_script = run_script
+    try:
+        yield
+    finally:
+        script_runner.ScriptRunner._run_script = original
 
 
 def cold(page: str) -> Timer:
@@ -81,32 +148,61 @@ def bare(store: Store, statements: list) -> Timer:
     return timer
 
 
+def profiled(page: str, folder: Path) -> None:
+    """One cold and one warm run of `page` under cProfile, written to `folder`."""
+    name = Path(page).stem
+    for kind, run in (("cold", cold), ("warm", render)):
+        profile = cProfile.Profile(time.thread_time)
+        with profiling(profile):
+            run(page)
+        profile.dump_stats(folder / f"{name}.{kind}.prof")
+
+
 def medians(timers: list[Timer]) -> tuple[float, float]:
     return statistics.median(t.seconds for t in timers), statistics.median(t.cpu for t in timers)
 
 
 def main() -> None:
     args = arguments(__doc__.splitlines()[0], runs={"type": int, "default": 5},
-                     pages={"nargs": "*", "default": PAGES, "help": "only these pages (default: all)"})
+                     pages={"nargs": "*", "default": PAGES, "help": "only these pages (default: all)"},
+                     profile={"type": Path, "default": None, "help": "also write cProfile stats of each page here"})
     header("page render (AppTest, in process)", args.scale)
     database = demo_database(args.scale, args.rebuild)
     os.environ["PRODOPS_DB"] = str(database)
     os.environ["PRODOPS_TODAY"] = "2026-11-26"
+    logging.disable(logging.WARNING)  # AppTest's "no runtime" notices, two a run (errors still show)
     store = Store(database)
-    print(f"{'page':<18}{'cold s (cpu)':>16}{'warm s (cpu)':>16}{'queries':>9}{'bare s (cpu)':>16}{'cold/bare':>11}")
-    render(PAGES[0])  # imports and first-run costs, so the first page measured is not charged for them
-    for page in args.pages:
-        statements: list = []
-        with recording(statements):
-            cold(page)
-        cold_s, cold_cpu = medians([cold(page) for _ in range(args.runs)])
-        render(page)
-        warm_s, warm_cpu = medians([render(page) for _ in range(args.runs)])
-        bare_s, bare_cpu = medians([bare(store, statements) for _ in range(args.runs)])
-        print(f"{page.removeprefix('pages/'):<18}{cold_s:9.2f} ({cold_cpu:4.1f}){warm_s:9.2f} ({warm_cpu:4.1f})"
-              f"{len(statements):9d}{bare_s:9.2f} ({bare_cpu:4.1f}){cold_s / bare_s if bare_s else float('nan'):11.1f}")
+    if args.profile:
+        args.profile.mkdir(parents=True, exist_ok=True)
+    with with_floor_page():
+        learn_hashes([*PAGES, FLOOR])
+        render(PAGES[0])  # imports and first-run costs, so the first page measured is not charged for them
+        floor_cold = medians([cold(FLOOR) for _ in range(args.runs)])
+        render(FLOOR)
+        floor = medians([render(FLOOR) for _ in range(args.runs)])
+        if args.profile:
+            profiled(FLOOR, args.profile)
+        print(f"floor (a page with the same frame and nothing of its own): cold {floor_cold[0]:.3f} s "
+              f"({floor_cold[1]:.2f}), warm {floor[0]:.3f} s ({floor[1]:.2f})")
+        print(f"{'page':<18}{'cold s (cpu)':>16}{'warm s (cpu)':>16}{'queries':>9}{'bare s (cpu)':>16}"
+              f"{'cold/bare':>11}{'3*bare+floor':>14}{'warm/goal':>11}{'(cpu)':>7}")
+        for page in args.pages:
+            statements: list = []
+            with recording(statements):
+                cold(page)
+            cold_s, cold_cpu = medians([cold(page) for _ in range(args.runs)])
+            render(page)
+            warm_s, warm_cpu = medians([render(page) for _ in range(args.runs)])
+            bare_s, bare_cpu = medians([bare(store, statements) for _ in range(args.runs)])
+            goal, goal_cpu = 3 * bare_s + floor[0], 3 * bare_cpu + floor[1]
+            print(f"{page.removeprefix('pages/'):<18}{cold_s:9.2f} ({cold_cpu:4.1f}){warm_s:9.2f} ({warm_cpu:4.1f})"
+                  f"{len(statements):9d}{bare_s:9.2f} ({bare_cpu:4.1f}){cold_s / bare_s if bare_s else float('nan'):11.1f}"
+                  f"{goal:14.2f}{warm_s / goal:11.2f}{warm_cpu / goal_cpu:7.2f}")
+            if args.profile:
+                profiled(page, args.profile)
     print(f"(median of {args.runs} runs each; cold = every Streamlit cache cleared before the run; "
-          "cpu = this process's CPU seconds, all threads)")
+          "cpu = this process's CPU seconds, all threads; goal = 3 x bare + the floor's warm time, "
+          "and its (cpu) the same in CPU seconds, which another process's load does not stretch)")
 
 
 if __name__ == "__main__":

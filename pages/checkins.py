@@ -4,7 +4,6 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.app import checkin_views, ui, views
-from dashboard.charts import checkins as checkin_charts
 from dashboard.derive.checkins.compliance import evidence_of
 
 filters = ui.require_filters()
@@ -18,8 +17,8 @@ board = checkin_views.checkin_board(kind, filters.group, filters.team, filters.s
 if board.empty:
     st.info(f"No {kinds[kind].lower()} is due in this range for this scope.")
 else:
-    picked = st.plotly_chart(checkin_charts.checkin_heatmap(board), on_select="rerun", selection_mode="points",
-                             key="ck_heatmap", config=ui.PLOTLY_CONFIG)
+    heatmap = checkin_views.heatmap(kind, filters.group, filters.team, filters.start, filters.end)
+    picked = st.plotly_chart(heatmap, on_select="rerun", selection_mode="points", key="ck_heatmap", config=ui.PLOTLY_CONFIG)
     points = (picked or {}).get("selection", {}).get("points", []) if picked else []
     cells, labels = board["cell"].tolist(), dict(zip(board["cell"], board["label"]))
     clicked = points[0].get("customdata") if points else None

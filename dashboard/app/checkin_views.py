@@ -4,9 +4,12 @@ from __future__ import annotations
 from datetime import date
 
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
-from dashboard.app.views import CHECKIN_TABLES, ORG, cache_key, checkin_tables, settings, shared_tables, teams
+from dashboard.app.views import CHECKIN_TABLES, ORG, cache_key, checkin_tables, per_version, settings, shared_tables, teams
+from dashboard.charts.checkins import checkin_heatmap
+from dashboard.charts.trends import frozen
 from dashboard.core import periods
 from dashboard.core.config import Settings
 from dashboard.core.periods import Grain
@@ -37,6 +40,12 @@ def checkin_board(kind: str, group: str | None, team: str | None, first: date, l
     return _checkin_board(*cache_key(), kind, group, team, first, last)
 
 
+@per_version
+def heatmap(kind: str, group: str | None, team: str | None, first: date, last: date) -> go.Figure:
+    """The board (`checkin_board`) as a heatmap, built once per version."""
+    return frozen(checkin_heatmap(checkin_board(kind, group, team, first, last)))
+
+
 @st.cache_data(max_entries=32, show_spinner=False)
 def _checkin_board(url: str, settings_json: str, version: str, kind: str, group: str | None, team: str | None,
                    first: date, last: date) -> pd.DataFrame:
@@ -44,8 +53,9 @@ def _checkin_board(url: str, settings_json: str, version: str, kind: str, group:
     return board(shared_tables(url, settings_json, version, CHECKIN_TABLES)["checkins"], _scoped_teams(group, team), kind, first, last)
 
 
+@per_version
 def checkin_misses(group: str | None, team: str | None) -> pd.DataFrame:
-    """What is missing now in the scope, per team and kind, and since when."""
+    """What is missing now in the scope, per team and kind, and since when (shared: read only)."""
     scoped = _scoped_teams(group, team)
     checkins = checkin_tables()["checkins"]
     misses = open_misses(checkins[checkins["team_id"].isin(scoped["team_id"])])
@@ -58,8 +68,9 @@ def checkin_misses(group: str | None, team: str | None) -> pd.DataFrame:
     })
 
 
+@per_version
 def checkin_streaks(kind: str, group: str | None, team: str | None) -> pd.DataFrame:
-    """Each team's current run of on-time check-ins of one kind, longest first."""
+    """Each team's current run of on-time check-ins of one kind, longest first (shared: read only)."""
     scoped = _scoped_teams(group, team)
     checkins = checkin_tables()["checkins"]
     runs = streaks(checkins[(checkins["kind"] == kind) & checkins["team_id"].isin(scoped["team_id"])])

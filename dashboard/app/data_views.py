@@ -11,7 +11,7 @@ import streamlit as st
 from connectors.roster import unmatched_identities
 from dashboard import sync
 from dashboard.analysis import coverage, rule_hits
-from dashboard.app.views import cache_key, has_data, settings, store, today
+from dashboard.app.views import cache_key, has_data, published, settings, store, today
 from dashboard.core.config import Settings
 from dashboard.core.schema import DATED_COLUMNS, TABLES
 from dashboard.core.store import Store, open_store
@@ -125,6 +125,7 @@ def run_sync(progress, after: Callable[[Store, Settings], object] | None = None)
     """Run every configured source now, then `after` (the alerts, which live in a layer above this
     one); the published version changes, so every cache refreshes."""
     outcomes = sync.run(store(), settings(), configured_sources(), progress)
+    published()
     if after is not None and settings().alerts:
         after(store(), settings())
     return outcomes

@@ -109,7 +109,7 @@ def warning_history(filters: ui.Filters) -> None:
     if found.empty:
         st.caption("No whole quarter in the chosen range.")
         return
-    found["shown"] = found["state"].map(early_warnings.STATE_LABEL)
+    found = found.assign(shown=found["state"].map(early_warnings.STATE_LABEL))  # the views' frame is shared
     table = found.pivot(index="title", columns="quarter", values="shown")
     table = table.reindex([m.title for m in early_warnings.MISTAKES])
     table.columns = [quarter_label(q) for q in table.columns]

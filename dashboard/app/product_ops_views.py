@@ -9,7 +9,7 @@ from datetime import date
 import pandas as pd
 
 from dashboard.analysis import early_warnings, investment, milestones
-from dashboard.app.views import annotations, group_of, scorecard_quarter, series, settings, today
+from dashboard.app.views import annotations, group_of, per_version, scorecard_quarter, series, settings, today
 from dashboard.core import periods
 from dashboard.metrics import METRICS, SIGNALS, Scope
 
@@ -19,6 +19,7 @@ RATIO = "pms_per_prodops"
 OVERHEAD = "pm_overhead_share"
 
 
+@per_version
 def warnings(scope: Scope, scope_id: str, last_quarter: date) -> list[early_warnings.EarlyWarning]:
     """Each mistake's early warning for the scope's last whole quarter."""
     quarter = scorecard_quarter(last_quarter).quarter
@@ -27,6 +28,7 @@ def warnings(scope: Scope, scope_id: str, last_quarter: date) -> list[early_warn
     return early_warnings.evaluate(quarterly, scope_id, quarter, METRICS, settings().targets)
 
 
+@per_version
 def warning_history(scope: Scope, scope_id: str, first_quarter: date, last_quarter: date) -> pd.DataFrame:
     """Each mistake's state in every whole quarter of the chosen range (`early_warnings.history`)."""
     last = scorecard_quarter(last_quarter).quarter

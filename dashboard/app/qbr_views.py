@@ -51,7 +51,7 @@ def _inputs(quarter: date, scope: Scope, scope_id: str):
     )
 
 
-@st.cache_data(max_entries=8, show_spinner="Building the review…")
+@st.cache_resource(max_entries=8, show_spinner="Building the review…")
 def _qbr(url: str, settings_json: str, version: str, quarter: date, scope: Scope, scope_id: str, day: date):
     from dashboard.report.content import build
 
@@ -60,7 +60,9 @@ def _qbr(url: str, settings_json: str, version: str, quarter: date, scope: Scope
 
 
 def qbr(quarter: date, scope: Scope, scope_id: str):
-    """The review of one quarter for one scope (`dashboard.report.content.Report`)."""
+    """The review of one quarter for one scope (`dashboard.report.content.Report`): one object shared by
+    every session and read only (its figures are serialised from copies). As data, each page view
+    unpickled it, and unpickling a Plotly figure validates every property again."""
     return _qbr(*cache_key(), quarter, scope, scope_id, today())
 
 

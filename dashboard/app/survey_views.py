@@ -13,9 +13,11 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
 from dashboard.app import record_panels, views
+from dashboard.charts import surveys as survey_charts
 from dashboard.charts.surveys import unit_of
 from dashboard.charts.trends import n_text
 from dashboard.core.config import SCALE_RANGES, Settings
@@ -153,6 +155,24 @@ def question_distribution(survey_id: str, question_id: str, level: str, scope_id
     ("fewer than 5 responses") in place of a withheld distribution."""
     frame = _distribution(*views.cache_key(), survey_id, question_id, level, scope_id)
     return frame.assign(who=frame["role"].map(ROLE_LABEL))
+
+
+@views.per_version
+def constructs_figure(level: str, scope_id: str, start: date, end: date, role: str) -> go.Figure:
+    """The constructs over the waves for one role filter (`construct_trend`), built once per version."""
+    return survey_charts.constructs_over_waves(construct_trend(level, scope_id, start, end), role)
+
+
+@views.per_version
+def sides_figure(level: str, scope_id: str, survey_id: str) -> go.Figure:
+    """PMs and operations side by side in one wave (`pm_vs_ops`), built once per version."""
+    return survey_charts.side_by_side(pm_vs_ops(level, scope_id, survey_id))
+
+
+@views.per_version
+def distribution_figure(survey_id: str, question_id: str, level: str, scope_id: str) -> go.Figure:
+    """How the answers to one question spread (`question_distribution`), built once per version."""
+    return survey_charts.distribution(question_distribution(survey_id, question_id, level, scope_id))
 
 
 def display_table(frame: pd.DataFrame) -> pd.DataFrame:

@@ -299,40 +299,35 @@ def metric_chart(
         if any(metric_id in views.failed_metrics(filters.grain, scope) for scope in view.scopes):
             st.error("This metric could not be computed; the server log has the details.", icon=":material/error:")
             return
-        frame = views.trend_series(metric_id, filters.grain, filters.start, filters.end, view)
-        if frame.empty or frame["value"].isna().all():
+        tile = views.trend_tile(metric_id, filters.grain, filters.start, filters.end, view, highlight=highlight,
+                                height=height, plot_px=plot_px)
+        frame = tile.frame
+        if tile.figure is None:
             st.caption(f"{NOTHING_TO_DRAW} in {span(filters)}: every point is hidden by the privacy rules (too few "
                        f"{metric.n_label} behind it) or there is no data yet.")
             with st.expander("About this metric"):
-                about(metric_id, frame, filters.grain)
+                about(metric_id, tile.n_table)
             return
-        target = views.target(metric_id)
-        figure = charts.trend(
-            metric, frame, grain=filters.grain, annotations=views.annotations(view.shown),
-            target=target.target if target else None, reference=view.reference, highlight=highlight,
-            height=height, plot_px=plot_px, through=filters.today,
-        )
-        record_panels.chart_with_points(figure, f"trend_{metric_id}", PLOTLY_CONFIG)
-        emphasised = charts.emphasis(frame, view.reference, highlight)
-        if emphasised:
-            st.caption(emphasis_text(emphasised, emphasised == highlight, view))
-        hidden = views.hidden_points(frame)
-        if hidden:
+        record_panels.chart_with_points(tile.figure, f"trend_{metric_id}", PLOTLY_CONFIG)
+        if tile.emphasised:
+            st.caption(emphasis_text(tile.emphasised, tile.emphasised == highlight, view))
+        if tile.hidden:
             st.caption(
-                f":material/visibility_off: {hidden} of {len(frame)} points are hidden by the privacy rules: "
+                f":material/visibility_off: {tile.hidden} of {len(frame)} points are hidden by the privacy rules: "
                 f"too few {metric.n_label} behind them, or a value that could be worked out from others shown."
             )
         record_panels.behind_a_point(metric, frame, filters.grain, f"trend_{metric_id}")
         with st.expander("About this metric"):
-            about(metric_id, frame, filters.grain)
+            about(metric_id, tile.n_table)
 
 
 NOTHING_TO_DRAW = ":material/visibility_off: Nothing to draw"
 """What a trend tile says instead of an empty chart."""
 
 
-def about(metric_id: str, frame: pd.DataFrame, grain: Grain) -> None:
-    """Definition, direction, target, sources with their freshness, and the n behind each point."""
+def about(metric_id: str, table: pd.DataFrame) -> None:
+    """Definition, direction, target, sources with their freshness, and the n behind each point
+    (`table`: `views.n_table`)."""
     metric = METRICS[metric_id]
     target = views.target(metric_id)
     st.markdown(metric.definition)
@@ -343,7 +338,6 @@ def about(metric_id: str, frame: pd.DataFrame, grain: Grain) -> None:
     rule = (f" A point over fewer than {k} {metric.n_label}, or one that would let a smaller group be worked out "
             "from the others, is hidden, and so is its n." if k else "")
     st.caption(f"n = {metric.n_label} behind each point.{rule}")
-    table = views.n_table(frame, grain)
     st.dataframe(table, width="stretch", height="content" if len(table) <= 8 else 300)
 
 
@@ -382,13 +376,10 @@ def scorecard_card(card: Card, filters: Filters, period: ScorecardPeriod) -> Non
         st.caption(f"{card.year_delta_text() or '–'} vs {quarter_label(period.year_ago)}")
         label = "Hidden by privacy rules" if card.hidden else STATUS_LABEL[card.status]
         st.caption(f":{STATUS_COLOR[card.status]}-badge[{label}] {card.target_text() or ''}")
-        points = views.sparkline_points(card.metric.id, filters.scope, filters.scope_id, period.quarter,
-                                        first=filters.first_quarter)
-        if points["value"].notna().any():
-            st.plotly_chart(
-                charts.sparkline(card.metric, points, target=card.target.target if card.target else None),
-                key=f"spark_{card.metric.id}", config=SPARK_CONFIG,
-            )
+        figure = views.sparkline(card.metric.id, filters.scope, filters.scope_id, period.quarter,
+                                 first=filters.first_quarter)
+        if figure is not None:
+            st.plotly_chart(figure, key=f"spark_{card.metric.id}", config=SPARK_CONFIG)
         if period.running:
             so_far = "hidden" if card.to_date_hidden else card.metric.format(card.to_date)
             st.caption(f"{quarter_label(period.running)} to date: **{so_far}**")

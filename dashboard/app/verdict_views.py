@@ -7,7 +7,7 @@ import pandas as pd
 
 from dashboard.analysis import bottlenecks, milestones
 from dashboard.analysis.verdict import Verdict, last_full_quarter, verdict, year_to_date
-from dashboard.app.views import annotations, group_of, ranked, scope_names, series, settings, today
+from dashboard.app.views import annotations, group_of, per_version, ranked, scope_names, series, settings, today
 from dashboard.core import periods
 from dashboard.metrics import METRICS, SIGNALS, Scope
 
@@ -16,7 +16,13 @@ LOOK_AT = 3
 
 
 def verdicts(scope: Scope, scope_id: str) -> list[Verdict]:
-    """Each signal's verdict for one scope, from its lead metric's published cells."""
+    """Each signal's verdict for one scope, from its lead metric's published cells; worked out once
+    per published version and day, and shared by every session (read only)."""
+    return _verdicts(scope, scope_id)
+
+
+@per_version
+def _verdicts(scope: Scope, scope_id: str) -> list[Verdict]:
     day, week_start = today(), settings().week_start
     first = min(year_to_date(day)[1].first, last_full_quarter(day, week_start)[1].first)
     leads = [signal.lead for signal in SIGNALS.values()]
@@ -39,8 +45,14 @@ def look_at(quarter: date, group: str | None, team: str | None) -> pd.DataFrame:
 
 
 def impacts(scope_ids: list[str]) -> list[milestones.Impact]:
-    """What the milestones on the organisation's and these scopes' charts moved, up to the last whole month."""
-    marks = annotations(scope_ids)
+    """What the milestones on the organisation's and these scopes' charts moved, up to the last whole
+    month; worked out once per published version and day, and shared by every session (read only)."""
+    return _impacts(tuple(scope_ids))
+
+
+@per_version
+def _impacts(scope_ids: tuple[str, ...]) -> list[milestones.Impact]:
+    marks = annotations(list(scope_ids))
     if marks.empty:
         return []
     day = today()

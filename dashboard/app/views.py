@@ -9,11 +9,17 @@ filtered, so moving the date range never recomputes anything.
 """
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date
+from typing import ParamSpec, TypeVar
 
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
 from dashboard.analysis import bottlenecks, own_time
@@ -41,12 +47,59 @@ MISSING_DATA = (
 )
 
 
+@dataclass
+class _Run:
+    """What one run of a page reads once: the settings, the store they name, its published version."""
+
+    settings: Settings | None = None
+    store: Store | None = None
+    key: tuple[str, str, str] | None = None
+
+
+_RUN: ContextVar[_Run | None] = ContextVar("prodops_run", default=None)
+
+
+@contextmanager
+def one_run() -> Iterator[None]:
+    """Within the block (the entrypoint wraps each run of a page in it), the settings are read
+    and validated once, and the store's version asked once, however many cached reads key on them.
+
+    A warm page makes hundreds of such reads: each reading and validating prodops.toml again, and
+    on PostgreSQL each asking the server for the version, cost more than the page's data. One
+    version for the whole run also means a sync published mid-run cannot mix two versions on
+    one page. A write in the run that must show in the same run calls `published()`; the
+    others rerun the page. Outside the block (the CLI, tests) every call reads afresh.
+    """
+    token = _RUN.set(_Run())
+    try:
+        yield
+    finally:
+        _RUN.reset(token)
+
+
+def published() -> None:
+    """This run wrote and published data: the next read asks the store for its version again."""
+    run = _RUN.get()
+    if run is not None:
+        run.key = None
+
+
 def settings() -> Settings:
-    return load_settings()
+    run = _RUN.get()
+    if run is None:
+        return load_settings()
+    if run.settings is None:  # a configuration error is raised to every caller, as before, not remembered
+        run.settings = load_settings()
+    return run.settings
 
 
 def store() -> Store:
-    return open_store(settings())
+    run = _RUN.get()
+    if run is None:
+        return open_store(settings())
+    if run.store is None:
+        run.store = open_store(settings())
+    return run.store
 
 
 def today() -> date:
@@ -63,9 +116,48 @@ def demo_building() -> bool:
 
 
 def cache_key() -> tuple[str, str, str]:
-    """What every cache is keyed on: where the data is, which settings, which published version."""
+    """What every cache is keyed on: where the data is, which settings, which published version
+    (read once a run: see `one_run`)."""
+    run = _RUN.get()
+    if run is not None and run.key is not None:
+        return run.key
     current = settings()
-    return current.database_url(), current.model_dump_json(), store().version()
+    key = current.database_url(), current.model_dump_json(), store().version()
+    if run is not None:
+        run.key = key
+    return key
+
+
+P = ParamSpec("P")
+T = TypeVar("T")
+_BUILDS: dict[str, Callable] = {}
+
+
+def per_version(build: Callable[P, T]) -> Callable[P, T]:
+    """Decorate a function of small hashable arguments (ids, dates, a `Breakdown`) whose result
+    depends on them and on the data: it then runs once per published version, settings and day for
+    each set of arguments, and its result is shared by every session and every later run.
+
+    For what a page draws from data it already holds: figures, scorecards, verdicts. Building a
+    Plotly figure (which validates each property as it is set) cost a warm page more than its store
+    queries. The result is one object for everybody, so callers only read it (`st.plotly_chart`
+    serialises a copy of a figure); a frame a caller changes must be copied first. The undecorated
+    function is `.build`.
+    """
+    name = f"{build.__module__}.{build.__qualname__}"
+    _BUILDS[name] = build
+
+    @functools.wraps(build)
+    def call(*args: P.args, **kwargs: P.kwargs) -> T:
+        return _per_version(name, *cache_key(), today(), args, tuple(sorted(kwargs.items())))
+
+    call.build = build  # type: ignore[attr-defined]
+    return call
+
+
+@st.cache_resource(max_entries=1024, show_spinner=False)
+def _per_version(name: str, url: str, settings_json: str, version: str, day: date, args: tuple, kwargs: tuple):
+    return _BUILDS[name](*args, **dict(kwargs))
 
 
 def quarters() -> list[date]:
@@ -316,9 +408,15 @@ def scorecard_quarter(last_quarter: date) -> ScorecardPeriod:
 
 def scorecards(signal: str, scope: Scope, scope_id: str, period: ScorecardPeriod | date) -> list[Card]:
     """The signal's metrics for one scope: the quarter against the one before and a year before,
-    with the running quarter to date beside it."""
+    with the running quarter to date beside it; worked out once per published version and shared
+    by every session (read only)."""
     if isinstance(period, date):
         period = ScorecardPeriod(period)
+    return _scorecards(signal, scope, scope_id, period)
+
+
+@per_version
+def _scorecards(signal: str, scope: Scope, scope_id: str, period: ScorecardPeriod) -> list[Card]:
     last = period.running or period.quarter
     quarterly = series("quarter", scope, period.year_ago, last)
     return cards(signal_metrics(signal), quarterly, scope_id, period.quarter, period.previous, settings().targets,
@@ -334,6 +432,51 @@ def sparkline_points(
     frame = series("quarter", scope, max(start, first) if first else start, quarter)
     frame = frame[(frame["metric_id"] == metric_id) & (frame["scope_id"] == scope_id)]
     return frame.assign(label=frame["period_start"].map(lambda d: periods.label(d, "quarter")))
+
+
+# ---------------------------------------------------------------------------------------------
+# Figures: built once per published version and shared by every session (`per_version`)
+
+
+@dataclass(frozen=True)
+class TrendTile:
+    """A metric's trend as a page draws it: the rows, the figure (None when every point is hidden or
+    there is none), the line drawn in colour when there are too many to colour, how many points the
+    privacy rules hide, and the n behind each point. Shared by every session: read only."""
+
+    frame: pd.DataFrame
+    figure: go.Figure | None
+    emphasised: str | None
+    hidden: int
+    n_table: pd.DataFrame
+
+
+@per_version
+def trend_tile(metric_id: str, grain: Grain, start: date, end: date, view: Breakdown, *, highlight: str | None = None,
+               height: int = 340, plot_px: int = charts.FULL_PLOT_PX) -> TrendTile:
+    """One metric's trend for a breakdown (`breakdown`), its figure built once per version and view."""
+    metric = METRICS[metric_id]
+    frame = trend_series(metric_id, grain, start, end, view)
+    hidden, table = hidden_points(frame), n_table(frame, grain)
+    if frame.empty or frame["value"].isna().all():
+        return TrendTile(frame, None, None, hidden, table)
+    goal = target(metric_id)
+    figure = charts.trend(
+        metric, frame, grain=grain, annotations=annotations(view.shown), target=goal.target if goal else None,
+        reference=view.reference, highlight=highlight, height=height, plot_px=plot_px, through=today(),
+    )
+    return TrendTile(frame, figure, charts.emphasis(frame, view.reference, highlight), hidden, table)
+
+
+@per_version
+def sparkline(metric_id: str, scope: Scope, scope_id: str, quarter: date, first: date | None = None) -> go.Figure | None:
+    """A scorecard's sparkline of the quarters up to `quarter` (see `sparkline_points`), built once per
+    version; None when no quarter has a value."""
+    points = sparkline_points(metric_id, scope, scope_id, quarter, first=first)
+    if not points["value"].notna().any():
+        return None
+    goal = target(metric_id)
+    return charts.sparkline(METRICS[metric_id], points, target=goal.target if goal else None)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)

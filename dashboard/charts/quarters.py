@@ -6,7 +6,20 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard.charts.colours import PALETTE, TARGET_COLOR
-from dashboard.charts.trends import FULL_PLOT_PX, HOVER_DATE, annotate, axis_format, base_layout, mark_target, n_text
+from dashboard.charts.trends import (
+    FULL_PLOT_PX,
+    HOVER_DATE,
+    annotate_spec,
+    axis_format,
+    base_layout,
+    base_layout_spec,
+    mark_target_spec,
+    n_text,
+    number_values,
+    spec_figure,
+    time_values,
+    trace_spec,
+)
 from dashboard.core.periods import Grain
 from dashboard.metrics.registry import Metric
 
@@ -44,31 +57,30 @@ def overlay(
         labels: how the two quarters are named in the legend (this one first).
     """
     shift = quarter_shift(previous, quarter, grain)
-    fig = go.Figure()
+    data: list[dict] = []
     frames = []
     for rows, name, is_prior in ((prior, labels[1], True), (this, labels[0], False)):
         rows = rows.assign(period_start=pd.to_datetime(rows["period_start"])).sort_values("period_start")
         shown_at = rows["period_start"] + (shift if is_prior else pd.Timedelta(0))
         frames.append(pd.DataFrame({"period_start": shown_at}))
-        fig.add_trace(
-            go.Scatter(
-                x=shown_at, y=rows["value"], name=name, connectgaps=False, mode="lines+markers",
-                meta=None if scope_id is None else {
-                    "scope": scope_id, "periods": [start.date().isoformat() for start in rows["period_start"]]},
-                line=dict(color=TARGET_COLOR if is_prior else PALETTE[0], width=2, dash="dot" if is_prior else "solid"),
-                marker=dict(size=5 if is_prior else 7),
-                customdata=list(zip(rows["value"].map(metric.format), rows["n"].map(n_text), rows["period_start"])),
-                hovertemplate=(
-                    f"<b>{name}</b><br>%{{customdata[2]|{HOVER_DATE[grain]}}}<br>"
-                    f"%{{customdata[0]}} · n = %{{customdata[1]}} {metric.n_label}<extra></extra>"
-                ),
-            )
-        )
-    base_layout(fig, height)
-    fig.update_yaxes(**axis_format(metric))
-    fig.update_xaxes(**day_of_quarter_axis(quarter, previous, labels))
+        data.append(trace_spec(
+            x=time_values(shown_at), y=number_values(rows["value"]), name=name, connectgaps=False, mode="lines+markers",
+            meta=None if scope_id is None else {
+                "scope": scope_id, "periods": [start.date().isoformat() for start in rows["period_start"]]},
+            line=dict(color=TARGET_COLOR if is_prior else PALETTE[0], width=2, dash="dot" if is_prior else "solid"),
+            marker=dict(size=5 if is_prior else 7),
+            customdata=[list(cells) for cells in zip(rows["value"].map(metric.format), rows["n"].map(n_text),
+                                                     rows["period_start"])],
+            hovertemplate=(
+                f"<b>{name}</b><br>%{{customdata[2]|{HOVER_DATE[grain]}}}<br>"
+                f"%{{customdata[0]}} · n = %{{customdata[1]}} {metric.n_label}<extra></extra>"
+            ),
+        ))
+    layout = base_layout_spec(height)
+    layout["yaxis"].update(axis_format(metric))
+    layout["xaxis"].update(day_of_quarter_axis(quarter, previous, labels))
     if target is not None:
-        mark_target(fig, metric, target)
+        mark_target_spec(layout, metric, target)
     if annotations is not None and not annotations.empty:
         marks = annotations.assign(on_date=pd.to_datetime(annotations["on_date"]))
         ends = pd.Timestamp(quarter) + pd.DateOffset(months=3)
@@ -78,10 +90,10 @@ def overlay(
             label=[f"{label} ({labels[1]}, {day:%d %b})" for label, day in zip(theirs["label"], theirs["on_date"])],
             on_date=theirs["on_date"] + shift,
         )
-        annotate(fig, pd.concat(frames, ignore_index=True), pd.concat([ours, theirs]), plot_px)
+        annotate_spec(layout, pd.concat(frames, ignore_index=True), pd.concat([ours, theirs]), plot_px)
     if title:
-        entitle(fig, title, plot_px)
-    return fig
+        entitle_spec(layout, title, plot_px)
+    return spec_figure(data, layout)
 
 
 TITLE_PX_PER_CHAR, TITLE_LINE_PX, TITLE_PAD_PX = 7.5, 19, 6
@@ -93,15 +105,20 @@ def entitle(fig: go.Figure, title: str, plot_px: int) -> None:
 
     Placed by its middle: plotly centres the lines of a wrapped title on its anchor, so a "top"
     anchor would push the first line out of the image."""
+    layout = {"margin": {"t": fig.layout.margin.t}, "height": fig.layout.height}
+    entitle_spec(layout, title, plot_px)
+    fig.update_layout(title=layout["title"], margin=layout["margin"])
+
+
+def entitle_spec(layout: dict, title: str, plot_px: int) -> None:
+    """`entitle` on a layout spec."""
     text = wrap(title, max(int(plot_px / TITLE_PX_PER_CHAR), 16))
     lines = text.count("<br>") + 1
-    top = fig.layout.margin.t or 36
+    top = layout["margin"].get("t") or 36
     middle_px = TITLE_PAD_PX + TITLE_LINE_PX * lines / 2
-    fig.update_layout(
-        title=dict(text=f"<b>{text}</b>", x=0, xanchor="left", yref="container", yanchor="middle",
-                   y=1 - middle_px / (fig.layout.height or 450), font=dict(size=14)),
-        margin=dict(t=top + 2 * TITLE_PAD_PX + TITLE_LINE_PX * lines),
-    )
+    layout["title"] = dict(text=f"<b>{text}</b>", x=0, xanchor="left", yref="container", yanchor="middle",
+                           y=1 - middle_px / (layout.get("height") or 450), font=dict(size=14))
+    layout["margin"].update(t=top + 2 * TITLE_PAD_PX + TITLE_LINE_PX * lines)
 
 
 def day_of_quarter_axis(quarter, previous, labels: tuple[str, str]) -> dict:

@@ -6,6 +6,12 @@ as a dashed horizontal line labelled in the right margin (never on the data), an
 annotations (events such as "new release process") as vertical lines on the time axis with
 their labels flagged on them, so cause and effect can be read off any chart. More lines than
 the palette has colours are not told apart by hue: one stands out in colour, the rest are grey.
+
+`trend` and `sparkline`, which pages draw by the dozen, assemble their figure as a plain spec and
+wrap it without Plotly's validation (`spec_figure`): building the same figure property by property
+(`add_trace`, `update_layout`, `add_hline`) validated every value and cost some 90 ms a chart, more
+than the page's data. The spec is the figure Plotly would have built, property for property
+(tests/charts checks it against a validated copy).
 """
 from __future__ import annotations
 
@@ -53,17 +59,78 @@ def axis_format(metric: Metric) -> dict:
 
 
 def base_layout(fig: go.Figure, height: int) -> None:
-    fig.update_layout(
+    layout = base_layout_spec(height)
+    xaxis, yaxis = layout.pop("xaxis"), layout.pop("yaxis")
+    fig.update_layout(**layout)
+    fig.update_xaxes(**xaxis)
+    fig.update_yaxes(**yaxis)
+
+
+def base_layout_spec(height: int) -> dict:
+    """The layout every time chart starts from, as a plain spec."""
+    return dict(
         height=height,
         margin=dict(l=8, r=8, t=36, b=64),
-        font=FONT,
+        font=dict(FONT),
         plot_bgcolor="rgba(0,0,0,0)",
         paper_bgcolor="rgba(0,0,0,0)",
         hovermode="closest",
-        legend=dict(orientation="h", yref="container", yanchor="bottom", y=0, xanchor="left", x=0, title_text=""),
+        legend=dict(orientation="h", yref="container", yanchor="bottom", y=0, xanchor="left", x=0, title=dict(text="")),
+        xaxis=dict(showgrid=False, linecolor=GRID_COLOR, ticks="outside", tickcolor=GRID_COLOR),
+        yaxis=dict(gridcolor=GRID_COLOR, zeroline=False),
     )
-    fig.update_xaxes(showgrid=False, linecolor=GRID_COLOR, ticks="outside", tickcolor=GRID_COLOR)
-    fig.update_yaxes(gridcolor=GRID_COLOR, zeroline=False)
+
+
+class SpecFigure(go.Figure):
+    """A figure made from a finished spec (`spec_figure`): its dict, what `st.plotly_chart` and the
+    report serialise, is made once, and each caller gets its own copy of the dict's containers.
+
+    `to_dict` deep-copies the figure and converts every array to Plotly's typed arrays, walking
+    each value: for a chart of 40 lines that is most of a warm page, repeated on every view of a
+    figure that never changes. A spec figure is final: change a copy of its dict, not the figure.
+    """
+
+    def to_dict(self) -> dict:
+        made = self.__dict__.get("_made")
+        if made is None:
+            made = super().to_dict()
+            self.__dict__["_made"] = made
+        return _containers(made)
+
+
+def frozen(figure: go.Figure) -> go.Figure:
+    """A finished figure as a `SpecFigure`, its dict made once: for a figure built elsewhere that is
+    cached and drawn on many views."""
+    return SpecFigure(figure.to_dict(), _validate=False)
+
+
+def _containers(value):
+    """`value` with every dict and list copied, the leaves (strings, numbers, arrays, dates) shared."""
+    if isinstance(value, dict):
+        return {key: _containers(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_containers(item) for item in value]
+    return value
+
+
+def spec_figure(data: list[dict], layout: dict) -> go.Figure:
+    """A figure from a plain spec, without Plotly's validation of every property (see the module's
+    docstring): for specs this module assembles itself, which hold only valid properties."""
+    return SpecFigure(dict(data=data, layout=layout), _validate=False)
+
+
+def trace_spec(**properties) -> dict:
+    """A scatter trace's spec, properties left unset (None) left out, as Plotly leaves them."""
+    return {"type": "scatter", **{key: value for key, value in properties.items() if value is not None}}
+
+
+def time_values(values: pd.Series):
+    """Timestamps as the time axis takes them (what Plotly's validation makes of a column of them)."""
+    return values.to_numpy().astype("datetime64[s]")
+
+
+def number_values(values: pd.Series):
+    return values.to_numpy(dtype=float, na_value=float("nan"))
 
 
 def emphasis(series: pd.DataFrame, reference: str | None, highlight: str | None = None) -> str | None:
@@ -119,7 +186,7 @@ def trend(
         plot_px: about how wide the chart will be drawn, so annotation labels can avoid each other.
         through: the last day the data covers; None when every period is whole.
     """
-    fig = go.Figure()
+    data: list[dict] = []
     frame = series.assign(period_start=pd.to_datetime(series["period_start"]))
     frame = frame.sort_values("period_start", kind="stable")
     ids = [i for i in dict.fromkeys(series["scope_id"]) if i != reference]
@@ -137,50 +204,47 @@ def trend(
         running = _running(rows["period_start"], grain, through)
         partial, rows = rows[running], rows[~running]
         shown = rows["value"].map(metric.format)
-        fig.add_trace(
-            go.Scatter(
-                x=rows["period_start"],
-                y=rows["value"],
-                name=html_text(rows["name"].iloc[0] if len(rows) else scope_id),
-                meta=scope_id,
-                connectgaps=False,
-                showlegend=not is_muted,
-                legendgroup="others" if is_muted else None,
-                line=dict(
-                    color=REFERENCE_COLOR if is_reference else colours[scope_id],
-                    width=3 if is_reference else 1.25 if is_muted else 2,
-                    dash="dot" if is_reference else "solid",
-                ),
-                marker=dict(size=5 if is_reference else 4 if is_muted else 6),
-                mode="lines+markers" if rows["period_start"].nunique() <= 30 else "lines",
-                customdata=list(zip(shown, rows["n"].map(n_text))),
-                hovertemplate=(
-                    f"<b>%{{fullData.name}}</b><br>%{{x|{HOVER_DATE[grain]}}}<br>"
-                    f"%{{customdata[0]}} · n = %{{customdata[1]}} {metric.n_label}<extra></extra>"
-                ),
-            )
-        )
+        data.append(trace_spec(
+            x=time_values(rows["period_start"]),
+            y=number_values(rows["value"]),
+            name=html_text(rows["name"].iloc[0] if len(rows) else scope_id),
+            meta=scope_id,
+            connectgaps=False,
+            showlegend=not is_muted,
+            legendgroup="others" if is_muted else None,
+            line=dict(
+                color=REFERENCE_COLOR if is_reference else colours[scope_id],
+                width=3 if is_reference else 1.25 if is_muted else 2,
+                dash="dot" if is_reference else "solid",
+            ),
+            marker=dict(size=5 if is_reference else 4 if is_muted else 6),
+            mode="lines+markers" if rows["period_start"].nunique() <= 30 else "lines",
+            customdata=[list(pair) for pair in zip(shown, rows["n"].map(n_text))],
+            hovertemplate=(
+                f"<b>%{{fullData.name}}</b><br>%{{x|{HOVER_DATE[grain]}}}<br>"
+                f"%{{customdata[0]}} · n = %{{customdata[1]}} {metric.n_label}<extra></extra>"
+            ),
+        ))
         if len(partial):
-            _so_far(fig, metric, rows, partial, grain, through, fig.data[-1])
+            data.extend(_so_far(metric, rows, partial, grain, through, data[-1]))
     if muted:
-        _others_legend(fig)
-    base_layout(fig, height)
-    if len(fig.data) < 2:
-        fig.update_layout(showlegend=False, margin=dict(b=28))
-    fig.update_yaxes(**axis_format(metric))
-    fig.update_xaxes(tickformat=TICK_FORMAT[grain], hoverformat=HOVER_DATE[grain])
+        data.append(_others_legend_spec())
+    layout = base_layout_spec(height)
+    if len(data) < 2:
+        layout.update(showlegend=False)
+        layout["margin"].update(b=28)
+    layout["yaxis"].update(axis_format(metric))
+    layout["xaxis"].update(tickformat=TICK_FORMAT[grain], hoverformat=HOVER_DATE[grain])
     if target is not None:
-        mark_target(fig, metric, target)
-    annotate(fig, frame, annotations, plot_px)
-    return fig
+        mark_target_spec(layout, metric, target)
+    annotate_spec(layout, frame, annotations, plot_px)
+    return spec_figure(data, layout)
 
 
-def _others_legend(fig: go.Figure) -> None:
+def _others_legend_spec() -> dict:
     """One legend entry for every grey line: a click on it hides or shows them all."""
-    fig.add_trace(go.Scatter(
-        x=[None], y=[None], mode="lines", name="Others", legendgroup="others", meta=None, hoverinfo="skip",
-        line=dict(color=MUTED_COLOR, width=1.25),
-    ))
+    return trace_spec(x=[None], y=[None], mode="lines", name="Others", legendgroup="others", hoverinfo="skip",
+                  line=dict(color=MUTED_COLOR, width=1.25))
 
 
 TARGET_MARGIN_PX = 52
@@ -189,11 +253,25 @@ TARGET_MARGIN_PX = 52
 def mark_target(fig: go.Figure, metric: Metric, target: float) -> None:
     """The target as a dashed line, labelled in the right margin where no data point can sit."""
     fig.add_hline(y=target, line=dict(color=TARGET_COLOR, width=1.5, dash="dash"))
-    fig.add_annotation(
-        x=1, xref="paper", xanchor="left", xshift=4, y=target, yref="y", yanchor="middle", showarrow=False,
-        text=f"target<br>{metric.format(target)}", align="left", font=dict(size=10, color=TARGET_COLOR),
-    )
+    fig.add_annotation(_target_label(metric, target))
     fig.update_layout(margin=dict(r=TARGET_MARGIN_PX))
+
+
+def _target_label(metric: Metric, target: float) -> dict:
+    return dict(x=1, xref="paper", xanchor="left", xshift=4, y=target, yref="y", yanchor="middle", showarrow=False,
+                text=f"target<br>{metric.format(target)}", align="left", font=dict(size=10, color=TARGET_COLOR))
+
+
+def _hline(y: float, line: dict) -> dict:
+    """A horizontal line across the plot, as `add_hline` draws it."""
+    return dict(type="line", xref="x domain", x0=0, x1=1, yref="y", y0=y, y1=y, line=line)
+
+
+def mark_target_spec(layout: dict, metric: Metric, target: float) -> None:
+    """`mark_target` on a layout spec."""
+    layout.setdefault("shapes", []).append(_hline(target, dict(color=TARGET_COLOR, width=1.5, dash="dash")))
+    layout.setdefault("annotations", []).append(_target_label(metric, target))
+    layout["margin"].update(r=TARGET_MARGIN_PX)
 
 
 def _running(starts: pd.Series, grain: Grain, through: date | None) -> pd.Series:
@@ -204,28 +282,33 @@ def _running(starts: pd.Series, grain: Grain, through: date | None) -> pd.Series
     return ends > through + timedelta(days=1)
 
 
-def _so_far(fig: go.Figure, metric: Metric, whole: pd.DataFrame, partial: pd.DataFrame, grain: Grain, through: date,
-            line: go.Scatter) -> None:
-    """The running period: a hollow point, dotted from the last whole one, in the line's colour."""
+def _so_far(metric: Metric, whole: pd.DataFrame, partial: pd.DataFrame, grain: Grain, through: date,
+            line: dict) -> list[dict]:
+    """The running period: a hollow point, dotted from the last whole one, in the line's colour
+    (`line`, the spec of the whole periods' trace, joins their legend group)."""
     start = partial["period_start"].iloc[0].date()
     days, passed = (next_start(start, grain) - start).days, (through - start).days + 1
     point = partial.head(1)
     last = whole[whole["value"].notna()].tail(1)
-    line.legendgroup = line.name
-    style = dict(name=line.name, legendgroup=line.name, showlegend=False, meta=line.meta)
-    fig.add_trace(go.Scatter(
-        x=pd.concat([last["period_start"], point["period_start"]]), y=pd.concat([last["value"], point["value"]]),
-        mode="lines", line=dict(color=line.line.color, width=line.line.width, dash="dot"), hoverinfo="skip", **style,
-    ))
-    fig.add_trace(go.Scatter(
-        x=point["period_start"], y=point["value"], mode="markers", **style,
-        marker=dict(size=8, symbol="circle-open", color=line.line.color, line=dict(width=2)),
-        customdata=list(zip(point["value"].map(metric.format), point["n"].map(n_text))),
-        hovertemplate=(
-            f"<b>%{{fullData.name}}</b><br>%{{x|{HOVER_DATE[grain]}}}, so far: {passed} of {days} days<br>"
-            f"%{{customdata[0]}} · n = %{{customdata[1]}} {metric.n_label}<extra></extra>"
+    line["legendgroup"] = line["name"]
+    style = dict(name=line["name"], legendgroup=line["name"], showlegend=False, meta=line["meta"])
+    colour, width = line["line"]["color"], line["line"]["width"]
+    return [
+        trace_spec(
+            x=time_values(pd.concat([last["period_start"], point["period_start"]])),
+            y=number_values(pd.concat([last["value"], point["value"]])),
+            mode="lines", line=dict(color=colour, width=width, dash="dot"), hoverinfo="skip", **style,
         ),
-    ))
+        trace_spec(
+            x=time_values(point["period_start"]), y=number_values(point["value"]), mode="markers", **style,
+            marker=dict(size=8, symbol="circle-open", color=colour, line=dict(width=2)),
+            customdata=[list(pair) for pair in zip(point["value"].map(metric.format), point["n"].map(n_text))],
+            hovertemplate=(
+                f"<b>%{{fullData.name}}</b><br>%{{x|{HOVER_DATE[grain]}}}, so far: {passed} of {days} days<br>"
+                f"%{{customdata[0]}} · n = %{{customdata[1]}} {metric.n_label}<extra></extra>"
+            ),
+        ),
+    ]
 
 
 LABEL_PX_PER_CHAR = 5.0
@@ -284,6 +367,21 @@ def fitted(text: str, room_px: float) -> str:
 
 
 def annotate(fig: go.Figure, frame: pd.DataFrame, annotations: pd.DataFrame | None, plot_px: int) -> None:
+    """Vertical lines for annotations inside the plotted time range, each label a flag on its line
+    (see `annotate_spec`), on a figure."""
+    layout: dict = {"margin": {}, "xaxis": {}}
+    annotate_spec(layout, frame, annotations, plot_px)
+    for shape in layout.get("shapes", []):
+        fig.add_shape(shape)
+    for note in layout.get("annotations", []):
+        fig.add_annotation(note)
+    if layout["margin"]:
+        fig.update_layout(margin=layout["margin"])
+    if layout["xaxis"]:
+        fig.update_xaxes(**layout["xaxis"])
+
+
+def annotate_spec(layout: dict, frame: pd.DataFrame, annotations: pd.DataFrame | None, plot_px: int) -> None:
     """Vertical lines for annotations inside the plotted time range, each label a flag on its line.
 
     Labels are stacked in rows above the plot so events close together stay legible at the
@@ -302,21 +400,22 @@ def annotate(fig: go.Figure, frame: pd.DataFrame, annotations: pd.DataFrame | No
     positions = [(day - first).days / span for day in shown["on_date"]]
     widths = [len(text) * LABEL_PX_PER_CHAR / plot_px for text in shown["label"]]
     rows = label_rows(positions, widths)
+    shapes, notes = layout.setdefault("shapes", []), layout.setdefault("annotations", [])
     for (row, anchor, room), item in zip(rows, shown.itertuples(index=False)):
-        fig.add_shape(
+        shapes.append(dict(
             type="line", xref="x", yref="paper", x0=item.on_date, x1=item.on_date, y0=0, y1=1,
             line=dict(color=ANNOTATION_COLOR, width=1, dash="dot"), layer="below",
-        )
-        fig.add_annotation(
+        ))
+        notes.append(dict(
             x=item.on_date, xref="x", y=1.0, yref="paper", ax=0, ay=-(LEADER_PX + row * LABEL_ROW_PX),
             showarrow=True, arrowhead=0, arrowwidth=1, arrowcolor=ANNOTATION_COLOR, standoff=0,
             text=html_text(fitted(item.label, room * plot_px)), xanchor=anchor, yanchor="bottom",
             font=dict(size=11, color="#495057"),
             hovertext=html_text(f"{item.on_date:%d %b %Y}: {item.label}"),
-        )
-    fig.update_layout(margin=dict(t=LEADER_PX + 20 + LABEL_ROW_PX * max(row for row, _, _ in rows)))
+        ))
+    layout["margin"].update(t=LEADER_PX + 20 + LABEL_ROW_PX * max(row for row, _, _ in rows))
     pad = pd.Timedelta(days=max(span * 0.03, 1))
-    fig.update_xaxes(range=[first - pad, last + pad])
+    layout["xaxis"].update(range=[first - pad, last + pad])
 
 
 def sparkline(
@@ -333,31 +432,26 @@ def sparkline(
         points: rows with `period_start`, `label` (the period as people say it) and `value`.
     """
     frame = points.assign(period_start=pd.to_datetime(points["period_start"])).sort_values("period_start")
-    fig = go.Figure(
-        go.Scatter(
-            x=frame["period_start"],
-            y=frame["value"],
-            mode="lines",
-            line=dict(color=color, width=2),
-            connectgaps=False,
-            customdata=list(zip(frame["label"], frame["value"].map(metric.format))),
-            hovertemplate="%{customdata[0]}: %{customdata[1]}<extra></extra>",
-        )
-    )
+    data = [trace_spec(
+        x=time_values(frame["period_start"]),
+        y=number_values(frame["value"]),
+        mode="lines",
+        line=dict(color=color, width=2),
+        connectgaps=False,
+        customdata=[list(pair) for pair in zip(frame["label"], frame["value"].map(metric.format))],
+        hovertemplate="%{customdata[0]}: %{customdata[1]}<extra></extra>",
+    )]
     known = frame.dropna(subset=["value"])
     if len(known):
-        fig.add_trace(
-            go.Scatter(
-                x=[known["period_start"].iloc[-1]], y=[known["value"].iloc[-1]], mode="markers",
-                marker=dict(color=color, size=6), hoverinfo="skip",
-            )
-        )
-    if target is not None:
-        fig.add_hline(y=target, line=dict(color=TARGET_COLOR, width=1, dash="dash"))
-    fig.update_layout(
+        data.append(trace_spec(
+            x=[known["period_start"].iloc[-1]], y=[float(known["value"].iloc[-1])], mode="markers",
+            marker=dict(color=color, size=6), hoverinfo="skip",
+        ))
+    layout = dict(
         height=height, margin=dict(l=0, r=0, t=2, b=2), showlegend=False,
-        plot_bgcolor="rgba(0,0,0,0)", paper_bgcolor="rgba(0,0,0,0)", font=FONT, hovermode="x",
+        plot_bgcolor="rgba(0,0,0,0)", paper_bgcolor="rgba(0,0,0,0)", font=dict(FONT), hovermode="x",
+        xaxis=dict(visible=False), yaxis=dict(visible=False, **({"range": [0, 100]} if metric.unit == "score" else {})),
     )
-    fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False, **({"range": [0, 100]} if metric.unit == "score" else {}))
-    return fig
+    if target is not None:
+        layout["shapes"] = [_hline(target, dict(color=TARGET_COLOR, width=1, dash="dash"))]
+    return spec_figure(data, layout)

@@ -19,17 +19,18 @@ if str(ROOT) not in sys.path:  # `streamlit run` puts this folder on the path, n
 
 import streamlit as st  # noqa: E402
 
-from dashboard.app import auth, navigation, ui  # noqa: E402
+from dashboard.app import auth, navigation, ui, views  # noqa: E402
 
 # A local file: a Material icon name as the favicon would be fetched from Google's servers.
 ICON = ROOT / "assets" / "favicon.png"
 
 st.set_page_config(page_title="Product Ops Health", page_icon=str(ICON), layout="wide")
 
-viewer = auth.gate()
-page = st.navigation(navigation.pages_for(viewer), position="top")
-try:
-    ui.sidebar_filters()
-    page.run()
-finally:
-    ui.remember_url()
+with views.one_run():  # the settings and the data's version read once for the whole run
+    viewer = auth.gate()
+    page = st.navigation(navigation.pages_for(viewer), position="top")
+    try:
+        ui.sidebar_filters()
+        page.run()
+    finally:
+        ui.remember_url()

@@ -1,9 +1,12 @@
 """The figures pages draw: one line per scope, the target, annotations inside the range, units."""
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import pandas as pd
+import plotly.graph_objects as go
+import plotly.io as pio
 import pytest
 
 from dashboard.charts import quarters
@@ -197,3 +200,21 @@ def test_a_running_period_is_drawn_hollow_and_dotted_never_as_a_whole_one():
         assert segment.legendgroup == point.legendgroup == line.legendgroup == line.name
     ended = charts.trend(SHARE, series(), grain="month", reference="org", through=date(2026, 6, 30))
     assert len(ended.data) == 3 and all(len(trace.x) == 6 for trace in ended.data), "June is whole on its last day"
+
+
+@pytest.mark.parametrize("figure", [
+    lambda: charts.trend(SHARE, series(), grain="month", reference="org", target=0.85, annotations=annotations(),
+                         through=date(2026, 6, 5)),
+    lambda: charts.trend(SHARE, many_groups(7), grain="month", reference="org", highlight="g5", target=0.85),
+    lambda: charts.trend(SHARE, series().query("scope_id == 'org'"), grain="week", annotations=annotations()),
+    lambda: charts.sparkline(SHARE, series().query("scope_id == 'g1'").assign(label="x"), target=0.85),
+    lambda: quarters.overlay(SHARE, quarter_weeks(date(2026, 7, 6), [0.2, 0.21]), quarter_weeks(date(2026, 4, 6), [0.3, 0.2]),
+                             grain="week", quarter=date(2026, 7, 1), previous=date(2026, 4, 1), labels=("Q3", "Q2"),
+                             annotations=annotations(), target=0.25, title="On time", scope_id="org"),
+], ids=["target-milestones-running", "grey-lines", "one-line", "sparkline", "quarter-overlay"])
+def test_a_figure_built_from_a_spec_is_the_one_plotly_validates_it_to(figure):
+    """`trend`, `sparkline` and the QBR's `overlay` skip Plotly's validation: every property must be valid (a validated copy
+    raises on any that is not), and the browser must get the same figure either way."""
+    fig = figure()
+    checked = go.Figure(fig.to_dict())
+    assert json.loads(pio.to_json(checked, validate=False)) == json.loads(pio.to_json(fig, validate=False))
