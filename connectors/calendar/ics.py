@@ -25,6 +25,7 @@ import pandas as pd
 import recurring_ical_events
 from icalendar.parser import Contentline
 
+from connectors.calendar import ics_parse
 from connectors.calendar.classify import Classifier
 from connectors.calendar.ics_events import _occurrence
 from connectors.calendar.normalize import Occurrence, Owner, Rows, Window, title_salt, to_rows
@@ -57,7 +58,7 @@ def parse_ics(data: bytes | str) -> list[icalendar.Calendar]:
         except FileRefused as error:
             raise IcsError(f"not a calendar: {error}") from None
     try:
-        components = icalendar.Calendar.from_ical(data, multiple=True)
+        components = ics_parse.from_ical(data)
     except Exception as error:  # noqa: BLE001 - the parser raises ValueError, KeyError, ... on malformed lines
         raise IcsError(f"cannot parse: {type(error).__name__}: {_shown(str(error))}") from None
     depth = _depth(components)
