@@ -27,7 +27,7 @@ from icalendar.parser import Contentline
 
 from connectors.calendar import ics_parse
 from connectors.calendar.classify import Classifier
-from connectors.calendar.ics_events import _occurrence
+from connectors.calendar.ics_events import Memo, _occurrence
 from connectors.calendar.normalize import Occurrence, Owner, Rows, Window, title_salt, to_rows
 from dashboard.core.config import Settings
 from dashboard.core.file_limits import FileRefused, decode, wide_bom
@@ -229,7 +229,7 @@ def _expand(calendar: icalendar.Calendar, owner: Owner, window: Window, per_seri
     recurring = _recurring_uids(calendar)
     query = recurring_ical_events.of(calendar, skip_bad_series=False)
     seen: set[str] = set()
-    memo: dict = {}
+    memo = Memo()
     for source, start, end in _expansion(query, window.start - _MARGIN, window.end + _MARGIN, per_series):
         occurrence = _occurrence(source, start, end, owner, recurring, memo)
         if occurrence.uid in seen:  # a safety net: a key must stay unique per owner, whatever the file says
