@@ -24,6 +24,7 @@ address is stored. The title is used for classification, and only a salted hash 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 from collections.abc import Mapping
@@ -197,6 +198,9 @@ def to_rows(
     addresses (lower case) to their roles (`sync.Owners.roles`); without it `attendee_roles` is left unknown (NULL).
     """
     records, titles, seen = [], [], set()
+    # a series' occurrences share a title and an attendee list: each distinct one is hashed or named once
+    hashed = functools.cache(lambda title: title_hash(title, salt))
+    named = functools.cache(lambda others: attendee_roles(others, roles))
     for occurrence in occurrences:
         if occurrence.uid in seen or not window.holds(occurrence.start_utc):
             continue
@@ -216,9 +220,9 @@ def to_rows(
                 occurrence.attendee_count,
                 occurrence.recurring,
                 occurrence.response,
-                title_hash(occurrence.title, salt),
+                hashed(occurrence.title),
                 rule,
-                None if roles is None else attendee_roles(occurrence.others, roles),
+                None if roles is None else named(occurrence.others),
             )
         )
         if keep_titles:
