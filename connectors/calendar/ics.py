@@ -27,6 +27,7 @@ from icalendar.parser import Contentline
 
 from connectors.calendar import ics_parse
 from connectors.calendar.classify import Classifier
+from connectors.calendar.gc_paused import gc_paused
 from connectors.calendar.ics_events import Memo, _occurrence
 from connectors.calendar.normalize import Occurrence, Owner, Rows, Window, title_salt, to_rows
 from dashboard.core.config import Settings
@@ -45,6 +46,7 @@ _MAX_DEPTH = 4
 """VCALENDAR > VEVENT > VALARM is as deep as a calendar goes (VTIMEZONE > STANDARD one less)."""
 
 
+@gc_paused()
 def parse_ics(data: bytes | str) -> list[icalendar.Calendar]:
     """Every VCALENDAR in the text (a file may hold several).
 
@@ -141,6 +143,7 @@ class Limits:
 _RUNAWAY_FREQUENCIES = {"SECONDLY", "MINUTELY"}
 
 
+@gc_paused()
 def ics_occurrences(
     ics: bytes | str | list[icalendar.Calendar], owner: Owner, window: Window, limits: Limits = Limits()
 ) -> list[Occurrence]:
@@ -184,6 +187,7 @@ def ics_to_rows(
     return ics_tables(ics, owner, window, settings, source=source, keep_titles=False, roles=roles).events
 
 
+@gc_paused()
 def ics_tables(
     ics: bytes | str,
     owner: Owner,
