@@ -25,8 +25,10 @@ import pandas as pd
 import recurring_ical_events
 from icalendar.parser import Contentline
 
+from connectors.calendar import ics_parse
 from connectors.calendar.classify import Classifier
-from connectors.calendar.ics_events import _occurrence
+from connectors.calendar.gc_paused import gc_paused
+from connectors.calendar.ics_events import Memo, _occurrence
 from connectors.calendar.normalize import Occurrence, Owner, Rows, Window, title_salt, to_rows
 from dashboard.core.config import Settings
 from dashboard.core.file_limits import FileRefused, decode, wide_bom
@@ -44,6 +46,7 @@ _MAX_DEPTH = 4
 """VCALENDAR > VEVENT > VALARM is as deep as a calendar goes (VTIMEZONE > STANDARD one less)."""
 
 
+@gc_paused()
 def parse_ics(data: bytes | str) -> list[icalendar.Calendar]:
     """Every VCALENDAR in the text (a file may hold several).
 
@@ -57,7 +60,7 @@ def parse_ics(data: bytes | str) -> list[icalendar.Calendar]:
         except FileRefused as error:
             raise IcsError(f"not a calendar: {error}") from None
     try:
-        components = icalendar.Calendar.from_ical(data, multiple=True)
+        components = ics_parse.from_ical(data)
     except Exception as error:  # noqa: BLE001 - the parser raises ValueError, KeyError, ... on malformed lines
         raise IcsError(f"cannot parse: {type(error).__name__}: {_shown(str(error))}") from None
     depth = _depth(components)
@@ -140,6 +143,7 @@ class Limits:
 _RUNAWAY_FREQUENCIES = {"SECONDLY", "MINUTELY"}
 
 
+@gc_paused()
 def ics_occurrences(
     ics: bytes | str | list[icalendar.Calendar], owner: Owner, window: Window, limits: Limits = Limits()
 ) -> list[Occurrence]:
@@ -184,6 +188,7 @@ def ics_to_rows(
                       teams=teams).events
 
 
+@gc_paused()
 def ics_tables(
     ics: bytes | str,
     owner: Owner,
@@ -231,7 +236,7 @@ def _expand(calendar: icalendar.Calendar, owner: Owner, window: Window, per_seri
     recurring = _recurring_uids(calendar)
     query = recurring_ical_events.of(calendar, skip_bad_series=False)
     seen: set[str] = set()
-    memo: dict = {}
+    memo = Memo()
     for source, start, end in _expansion(query, window.start - _MARGIN, window.end + _MARGIN, per_series):
         occurrence = _occurrence(source, start, end, owner, recurring, memo)
         if occurrence.uid in seen:  # a safety net: a key must stay unique per owner, whatever the file says

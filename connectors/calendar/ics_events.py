@@ -23,9 +23,6 @@ _NOT_PEOPLE = {"ROOM", "RESOURCE"}
 _CANCELLED_PREFIXES = ("canceled:", "cancelled:")  # Outlook-published feeds keep STATUS:CONFIRMED
 
 
-_FACT_PROPERTIES = ("SUMMARY", "ORGANIZER", "ATTENDEE", "STATUS", "TRANSP", "X-MICROSOFT-CDO-BUSYSTATUS", "CATEGORIES")
-
-
 class _Facts(NamedTuple):
     """What an occurrence shares with its series: read once per series, not once per occurrence."""
 
@@ -38,23 +35,48 @@ class _Facts(NamedTuple):
     categories: tuple[str, ...]
 
 
+_FACT_PROPERTIES = ("SUMMARY", "ORGANIZER", "ATTENDEE", "STATUS", "TRANSP", "X-MICROSOFT-CDO-BUSYSTATUS", "CATEGORIES")
+
+
+class Memo:
+    """What one calendar's expansion has read already: each component's shared part, by the
+    component's identity, and each set of fact values, by the values' identities."""
+
+    def __init__(self) -> None:
+        self.sources: dict[int, tuple[icalendar.Event, _Source]] = {}
+        self.facts: dict[tuple, tuple[tuple, _Facts]] = {}
+
+
+class _Source(NamedTuple):
+    """What every occurrence expanded from one component shares, read from it once."""
+
+    uid: str
+    recurring: bool
+    facts: _Facts
+    instant: str | None
+    """the instant key of the component's RECURRENCE-ID; None when it has none (each occurrence's start is its key)"""
+    this_and_future: bool
+
+
 def _occurrence(event: icalendar.Event, start: date | datetime, end: date | datetime, owner: Owner,
-                recurring: set[str], memo: dict) -> Occurrence:
-    """One occurrence of `event` (its series' or override's component) from `start` to `end`."""
-    props = dict(event)  # plain dict lookups: a Component's own are costly at this volume
+                recurring: set[str], memo: Memo) -> Occurrence:
+    """One occurrence of `event` (its series' or override's component) from `start` to `end`.
+
+    `memo` is one calendar's: what is read from a component is read on its first occurrence.
+    """
+    source = _source(event, owner, recurring, memo)
     start_utc, end_utc = _utc(start, owner), _utc(end, owner)
+    own_key = start.isoformat() if not isinstance(start, datetime) else start_utc.strftime(_UTC_KEY)
+    instant = own_key if source.instant is None else source.instant
+    if source.this_and_future:
+        # every occurrence a "this and future" edit reaches carries the edit's RECURRENCE-ID
+        instant += "+" + own_key
     if end_utc < start_utc:
         start_utc, end_utc = end_utc, start_utc
-    facts = _facts(event, props, owner, memo)
-    uid = str(props.get("UID", ""))
-    recurrence_id = props.get("RECURRENCE-ID")
-    instant = _instant_key(recurrence_id.dt if recurrence_id is not None else start, owner)
-    if recurrence_id is not None and str(recurrence_id.params.get("RANGE", "")).upper() == "THISANDFUTURE":
-        # every occurrence a "this and future" edit reaches carries the edit's RECURRENCE-ID
-        instant += "+" + _instant_key(start, owner)
+    facts = source.facts
     key = (
-        f"{uid}/{instant}"
-        if uid
+        f"{source.uid}/{instant}"
+        if source.uid
         else "no-uid/" + hashlib.sha256(f"{instant}\x00{facts.title}".encode()).hexdigest()[:24]
     )
     return Occurrence(
@@ -65,7 +87,7 @@ def _occurrence(event: icalendar.Event, start: date | datetime, end: date | date
         title=facts.title,
         attendee_count=len(facts.others) + 1,
         response=facts.response,
-        recurring=uid in recurring,
+        recurring=source.recurring,
         show_as=facts.show_as,
         cancelled=facts.cancelled,
         organizer=facts.organizer,
@@ -74,22 +96,49 @@ def _occurrence(event: icalendar.Event, start: date | datetime, end: date | date
     )
 
 
-def _facts(event: icalendar.Event, props: dict, owner: Owner, memo: dict) -> _Facts:
-    """The series-wide facts, remembered by the identity of the property values they come from.
+def _source(event: icalendar.Event, owner: Owner, recurring: set[str], memo: Memo) -> _Source:
+    """The component's shared part, remembered by its identity: the expansion hands out the source
+    component itself for each of its occurrences (`ics._expansion`), so a series is read once."""
+    known = memo.sources.get(id(event))
+    if known is not None and known[0] is event:
+        return known[1]
+    props = dict(event)  # plain dict lookups: a Component's own are costly
+    uid = str(props.get("UID", ""))
+    recurrence_id = props.get("RECURRENCE-ID")
+    source = _Source(
+        uid,
+        uid in recurring,
+        _shared_facts(event, props, owner, memo),
+        None if recurrence_id is None else _instant_key(recurrence_id.dt, owner),
+        recurrence_id is not None and str(recurrence_id.params.get("RANGE", "")).upper() == "THISANDFUTURE",
+    )
+    memo.sources[id(event)] = (event, source)  # the component is kept too, so its id cannot be reused meanwhile
+    return source
 
-    The expansion hands out shallow copies, so every occurrence of one series (or one override)
-    holds the very same value objects; a different object means an override changed something.
+
+def _shared_facts(event: icalendar.Event, props: dict, owner: Owner, memo: Memo) -> _Facts:
+    """The facts, remembered by the identity of the values they are read from.
+
+    The parser (`ics_parse`) hands one value object to every event that repeats a line, so the
+    one-off meetings of a team, with the same title, organiser and attendees, are read once.
     """
     values = tuple(props.get(name) for name in _FACT_PROPERTIES)
-    key = tuple(map(id, values))
-    known = memo.get(key)
-    if known is not None and all(a is b for a, b in zip(known[0], values, strict=True)):
+    key = tuple(tuple(map(id, value)) if isinstance(value, list) else id(value) for value in values)
+    known = memo.facts.get(key)
+    if known is not None:
         return known[1]
+    facts = _facts(event, props, owner)
+    memo.facts[key] = (values, facts)  # the values are kept too, so their ids cannot be reused meanwhile
+    return facts
+
+
+def _facts(event: icalendar.Event, props: dict, owner: Owner) -> _Facts:
+    """The series-wide facts of one component."""
     title = str(props.get("SUMMARY", ""))
     organizer = _address(props.get("ORGANIZER"))
     people, response = _attendance(props.get("ATTENDEE"), owner, organizer)
     status = str(props.get("STATUS", "")).upper()
-    facts = _Facts(
+    return _Facts(
         title,
         organizer,
         other_attendees(owner, people, organizer),
@@ -98,8 +147,6 @@ def _facts(event: icalendar.Event, props: dict, owner: Owner, memo: dict) -> _Fa
         status == "CANCELLED" or title.lower().startswith(_CANCELLED_PREFIXES),
         tuple(str(c) for c in event.categories) if "CATEGORIES" in props else (),
     )
-    memo[key] = (values, facts)
-    return facts
 
 
 def _address(value) -> str:
@@ -143,7 +190,10 @@ def _utc(value: date | datetime, owner: Owner) -> datetime:
     return value.astimezone(UTC)
 
 
+_UTC_KEY = "%Y%m%dT%H%M%SZ"
+
+
 def _instant_key(value: date | datetime, owner: Owner) -> str:
     if not isinstance(value, datetime):
         return value.isoformat()
-    return _utc(value, owner).strftime("%Y%m%dT%H%M%SZ")
+    return _utc(value, owner).strftime(_UTC_KEY)

@@ -25,6 +25,7 @@ for classification, and only a salted hash of it goes into the row (the title it
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 from collections.abc import Mapping
@@ -200,6 +201,10 @@ def to_rows(
     without one, `attendee_roles` or `attendee_teams` is left unknown (NULL).
     """
     records, titles, seen = [], [], set()
+    # a series' occurrences share a title and an attendee list: each distinct one is hashed or named once
+    hashed = functools.cache(lambda title: title_hash(title, salt))
+    named = functools.cache(lambda others: attendee_roles(others, roles))
+    teamed = functools.cache(lambda others: attendee_roles(others, teams))
     for occurrence in occurrences:
         if occurrence.uid in seen or not window.holds(occurrence.start_utc):
             continue
@@ -219,10 +224,10 @@ def to_rows(
                 occurrence.attendee_count,
                 occurrence.recurring,
                 occurrence.response,
-                title_hash(occurrence.title, salt),
+                hashed(occurrence.title),
                 rule,
-                None if roles is None else attendee_roles(occurrence.others, roles),
-                None if teams is None else attendee_roles(occurrence.others, teams),
+                None if roles is None else named(occurrence.others),
+                None if teams is None else teamed(occurrence.others),
             )
         )
         if keep_titles:
