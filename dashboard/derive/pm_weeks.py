@@ -19,6 +19,9 @@ Definitions (DESIGN.md, metric catalog):
   where at least one other attendee is on the roster as a PM, as an operations person
   (`calendar_events.attendee_roles`); a week holding a meeting whose attendees' roles are not
   known (stored before they were) has neither, rather than too few;
+- a product-ops person-week's *hours with a group* (`build_group_weeks`) are its meeting hours
+  (overlaps counted once) in meetings where at least one other attendee's roster team
+  (`calendar_events.attendee_teams`) was in that group on the day;
 - an all-day occurrence is a marker, not eight hours of anything, unless it is time out of
   office: only then does it take time out of the working day.
 """
