@@ -252,14 +252,17 @@ def other_attendees(owner: Owner, attendees: list[str], organizer: str = "") -> 
 
 def roster_roles(people: pd.DataFrame) -> dict[str, str]:
     """Each roster address (lower case) to its person's role: what `to_rows` names attendees by."""
-    return {email.strip().lower(): role for email, role in zip(people["email"], people["role"], strict=True)
-            if isinstance(email, str) and email.strip() and isinstance(role, str) and role}
+    return _by_address(people, "role")
 
 
 def roster_teams(people: pd.DataFrame) -> dict[str, str]:
     """Each roster address (lower case) to its person's team: what `to_rows` names attendees' teams by."""
-    return {email.strip().lower(): team for email, team in zip(people["email"], people["team_id"], strict=True)
-            if isinstance(email, str) and email.strip() and isinstance(team, str) and team}
+    return _by_address(people, "team_id")
+
+
+def _by_address(people: pd.DataFrame, column: str) -> dict[str, str]:
+    return {email.strip().lower(): value for email, value in zip(people["email"], people[column], strict=True)
+            if isinstance(email, str) and email.strip() and isinstance(value, str) and value}
 
 
 def attendee_roles(others: tuple[str, ...], roles: Mapping[str, str]) -> str:

@@ -94,14 +94,14 @@ class Owners:
         self.person_of.update(settings.calendar.owners)
         zones = zip(people.get("person_id", []), people.get("tz", []), strict=True)
         self.tz_of = {person: tz for person, tz in zones if isinstance(tz, str) and tz}
-        role_of = {person: role for person, role in zip(people.get("person_id", []), people.get("role", []), strict=True)
-                   if isinstance(role, str) and role}
-        self.roles: dict[str, str] = {address: role_of[person] for address, person in self.person_of.items()
-                                      if person in role_of}
-        team_of = {person: team for person, team in zip(people.get("person_id", []), people.get("team_id", []), strict=True)
-                   if isinstance(team, str) and team}
-        self.teams: dict[str, str] = {address: team_of[person] for address, person in self.person_of.items()
-                                      if person in team_of}
+        self.roles = self._by_address(people, "role")
+        self.teams = self._by_address(people, "team_id")
+
+    def _by_address(self, people: pd.DataFrame, column: str) -> dict[str, str]:
+        """Every known address (aliases too) to its person's roster `column`, where they have one."""
+        of = {person: value for person, value in zip(people.get("person_id", []), people.get(column, []), strict=True)
+              if isinstance(value, str) and value}
+        return {address: of[person] for address, person in self.person_of.items() if person in of}
 
     def owner(self, email: str) -> Owner:
         address = email.strip().lower()

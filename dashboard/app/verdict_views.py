@@ -15,14 +15,10 @@ LOOK_AT = 3
 """Bottlenecks the Overview names under the verdicts."""
 
 
+@per_version
 def verdicts(scope: Scope, scope_id: str) -> list[Verdict]:
     """Each signal's verdict for one scope, from its lead metric's published cells; worked out once
     per published version and day, and shared by every session (read only)."""
-    return _verdicts(scope, scope_id)
-
-
-@per_version
-def _verdicts(scope: Scope, scope_id: str) -> list[Verdict]:
     day, week_start = today(), settings().week_start
     first = min(year_to_date(day)[1].first, last_full_quarter(day, week_start)[1].first)
     leads = [signal.lead for signal in SIGNALS.values()]

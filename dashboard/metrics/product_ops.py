@@ -113,5 +113,5 @@ def prodops_time_with_group_share(ctx: Context) -> pd.DataFrame:
     if ctx.scope == EVERY_SCOPE:
         placed = placed.assign(scope_id=scoped_id("group", placed["group_name"].astype(str)))
     else:
-        placed = placed[pd.Series(ctx.scope == "group", index=placed.index)].assign(scope_id=placed["group_name"])
+        placed = (placed if ctx.scope == "group" else placed.iloc[0:0]).assign(scope_id=placed["group_name"])
     return suppress(ctx, aggregate(ctx, placed, "mean", unit="person_id"), "with_group_share", PRODUCT_OPS_GROUPS)
