@@ -7,6 +7,9 @@ benchmarks measure the same data every time. `--rebuild` builds it again.
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import resource
 import statistics
 import sys
 import time
@@ -21,6 +24,8 @@ from dashboard.core.store import Store  # noqa: E402
 from dashboard.demo import SCALES, build_demo  # noqa: E402
 
 CACHE = ROOT / "benchmarks" / ".cache"
+FIGURES = CACHE / "figures.jsonl"
+"""Every figure a benchmark records, one JSON line each, newest last: what `cost_growth.py` reads."""
 TODAY = date(2026, 11, 26)
 """The day every benchmark's organisation is built as of (the tests' demo day)."""
 
@@ -29,6 +34,9 @@ def arguments(description: str, **extra) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--scale", choices=sorted(SCALES), default="small")
     parser.add_argument("--rebuild", action="store_true", help="build the cached demo database again")
+    parser.add_argument("--backend", choices=("duckdb", "postgres"), default="duckdb",
+                        help="where the demo is read from (postgres: loaded from the DuckDB file, see stores.py)")
+    parser.add_argument("--pg", help="the PostgreSQL server for --backend postgres (default: $PRODOPS_BENCH_PG)")
     for name, options in extra.items():
         parser.add_argument(f"--{name.replace('_', '-')}", **options)
     return parser.parse_args()
@@ -41,10 +49,35 @@ def demo_database(scale: str, rebuild: bool = False) -> Path:
         CACHE.mkdir(parents=True, exist_ok=True)
         print(f"building the {scale} demo organisation into {path} ...", file=sys.stderr)
         timings: dict[str, float] = {}
-        counts = build_demo(Store(path), Settings(), TODAY, timings, scale=SCALES[scale])
+        with Timer() as timer:
+            counts = build_demo(Store(path), Settings(), TODAY, timings, scale=SCALES[scale])
         print(f"  built in {timings['total']:.0f} s: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()),
               file=sys.stderr)
+        record("build", scale, "duckdb", wall_s=timer.seconds, cpu_s=timer.cpu + children_cpu(),
+               peak_rss_mb=peak_rss_mb(), **counts)
     return path
+
+
+def peak_rss_mb() -> float:
+    """The largest resident memory this process, or any one child it waited for, has held."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return max(own, children) / 1024
+
+
+def children_cpu() -> float:
+    """CPU seconds of the children this process waited for (the demo's calendar workers)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def record(benchmark: str, scale: str, backend: str, **figures: float) -> None:
+    """Keep `figures` of one run in `FIGURES`, with the load they were taken under."""
+    CACHE.mkdir(parents=True, exist_ok=True)
+    line = {"benchmark": benchmark, "scale": scale, "backend": backend, "taken": time.strftime("%Y-%m-%dT%H:%M:%S"),
+            "load": round(os.getloadavg()[0], 2), **{k: (round(v, 4) if isinstance(v, float) else v) for k, v in figures.items()}}
+    with FIGURES.open("a") as out:
+        out.write(json.dumps(line) + "\n")
 
 
 def demo_settings(scale: str) -> Settings:
@@ -78,5 +111,6 @@ class Timer:
         self.cpu = time.process_time() - self.cpu_began
 
 
-def header(what: str, scale: str) -> None:
-    print(f"# {what}: {scale} organisation, {date.today().isoformat()}, {sys.executable}")
+def header(what: str, scale: str, backend: str = "duckdb") -> None:
+    print(f"# {what}: {scale} organisation on {backend}, {date.today().isoformat()}, load {os.getloadavg()[0]:.2f}, "
+          f"{sys.executable}")

@@ -23,7 +23,7 @@ AppTest opens a page by its file only when the page's URL path is the file's nam
 answers at `/pm-time`): otherwise it silently runs the default page. So each page's script hash is
 learnt once from a run of the app, as a session finds it, and every measured run opens it by that.
 
-Run: python benchmarks/page_render.py --scale small|large [--runs 5] [--pages pages/data.py ...] [--profile DIR]
+Run: python benchmarks/page_render.py --scale small|large|xlarge [--backend duckdb|postgres] [--runs 5] [--pages pages/data.py ...] [--profile DIR]
 """
 from __future__ import annotations
 
@@ -36,14 +36,14 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import streamlit as st
-from common import ROOT, Timer, arguments, demo_database, header
+from common import ROOT, Timer, arguments, header, record
+from stores import demo_store
 from streamlit.runtime.scriptrunner import script_runner
 from streamlit.testing.v1 import AppTest
 
 from dashboard.app import navigation
 from dashboard.cli import ENTRYPOINT
 from dashboard.core.store import Store
-from dashboard.core.store import duckdb as duckdb_store
 
 APP = str(ENTRYPOINT)
 PAGES = [f"pages/{page.file}" for page in navigation.PAGES]
@@ -66,19 +66,19 @@ class Recording:
 
 
 @contextmanager
-def recording(log: list):
-    original = duckdb_store.DuckDBStore.reader
+def recording(log: list, backend: type[Store]):
+    original = backend.reader
 
     @contextmanager
     def reader(self):
         with original(self) as con:
             yield Recording(con, log)
 
-    duckdb_store.DuckDBStore.reader = reader
+    backend.reader = reader
     try:
         yield
     finally:
-        duckdb_store.DuckDBStore.reader = original
+        backend.reader = original
 
 
 @contextmanager
@@ -166,9 +166,9 @@ def main() -> None:
     args = arguments(__doc__.splitlines()[0], runs={"type": int, "default": 5},
                      pages={"nargs": "*", "default": PAGES, "help": "only these pages (default: all)"},
                      profile={"type": Path, "default": None, "help": "also write cProfile stats of each page here"})
-    header("page render (AppTest, in process)", args.scale)
-    database = demo_database(args.scale, args.rebuild)
-    os.environ["PRODOPS_DB"] = str(database)
+    header("page render (AppTest, in process)", args.scale, args.backend)
+    database = demo_store(args.scale, args.backend, args.pg, args.rebuild)
+    os.environ["PRODOPS_DB"] = database
     os.environ["PRODOPS_TODAY"] = "2026-11-26"
     logging.disable(logging.WARNING)  # AppTest's "no runtime" notices, two a run (errors still show)
     store = Store(database)
@@ -188,7 +188,7 @@ def main() -> None:
               f"{'cold/bare':>11}{'3*bare+floor':>14}{'warm/goal':>11}{'(cpu)':>7}")
         for page in args.pages:
             statements: list = []
-            with recording(statements):
+            with recording(statements, type(store)):
                 cold(page)
             cold_s, cold_cpu = medians([cold(page) for _ in range(args.runs)])
             render(page)
@@ -198,6 +198,8 @@ def main() -> None:
             print(f"{page.removeprefix('pages/'):<18}{cold_s:9.2f} ({cold_cpu:4.1f}){warm_s:9.2f} ({warm_cpu:4.1f})"
                   f"{len(statements):9d}{bare_s:9.2f} ({bare_cpu:4.1f}){cold_s / bare_s if bare_s else float('nan'):11.1f}"
                   f"{goal:14.2f}{warm_s / goal:11.2f}{warm_cpu / goal_cpu:7.2f}")
+            record("page_render", args.scale, args.backend, page=Path(page).stem, cold_s=cold_s, cold_cpu_s=cold_cpu,
+                   warm_s=warm_s, warm_cpu_s=warm_cpu, bare_s=bare_s, queries=len(statements), floor_s=floor[0])
             if args.profile:
                 profiled(page, args.profile)
     print(f"(median of {args.runs} runs each; cold = every Streamlit cache cleared before the run; "

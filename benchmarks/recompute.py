@@ -8,19 +8,20 @@ from the same weekday a week earlier) written in one transaction, which then ref
 day can change (`refresh(since=day)`): the PM-weeks from its week, the check-ins (compared with
 what was there), and the stored series of the metrics whose inputs changed, from the first period
 a changed row falls in. Timed: the refresh inside the transaction; the write and the publish
-(copying the DuckDB file) are printed beside it.
+(copying the DuckDB file, or PostgreSQL's commit) are printed beside it. Each run works on a
+fresh copy of the demo (`stores.working_copy`).
 
-Run: python benchmarks/recompute.py --scale small|large [--runs 3]
+Run: python benchmarks/recompute.py --scale small|large|xlarge [--backend duckdb|postgres] [--runs 3]
 """
 from __future__ import annotations
 
-import shutil
 import statistics
 import tempfile
 from datetime import timedelta
 from pathlib import Path
 
-from common import TODAY, Timer, arguments, demo_database, demo_settings, header
+from common import TODAY, Timer, arguments, demo_settings, header, record
+from stores import demo_store, working_copy
 
 from dashboard.core.store import Store
 from dashboard.demo.next_day import next_day
@@ -38,40 +39,42 @@ def series_rows(store: Store) -> int:
 
 def main() -> None:
     args = arguments(__doc__.splitlines()[0], runs={"type": int, "default": 3})
-    header("metric recompute", args.scale)
-    database = demo_database(args.scale, args.rebuild)
+    header("metric recompute", args.scale, args.backend)
+    demo = demo_store(args.scale, args.backend, args.pg, args.rebuild)
     settings = demo_settings(args.scale)
     with tempfile.TemporaryDirectory() as folder:
-        work = Path(folder) / "work.duckdb"
         fulls, publishes = [], []
         for _ in range(args.runs):
-            shutil.copyfile(database, work)
-            store = Store(work)
-            with Timer() as publish, store.transaction() as tx, Timer() as full:
-                rebuild(tx, settings, as_of=TODAY)
+            with working_copy(demo, Path(folder)) as work:
+                store = Store(work)
+                with Timer() as publish, store.transaction() as tx, Timer() as full:
+                    rebuild(tx, settings, as_of=TODAY)
+                rows = series_rows(store)
             fulls.append(full), publishes.append(publish)
         print(f"full recompute      {median(fulls)}, median of {args.runs}: PM-weeks, check-ins and "
-              f"{series_rows(store):,} metric rows (3 grains x 3 scopes over the window); "
+              f"{rows:,} metric rows (3 grains x 3 scopes over the window); "
               f"with the write's copy and publish {median(publishes)}")
 
         day = TODAY + timedelta(days=1)
         refreshes, publishes = [], []
         for _ in range(args.runs):
-            shutil.copyfile(work, work.with_suffix(".base"))
-            store = Store(work)
-            new = next_day(store, day)
-            with Timer() as publish, store.transaction() as tx:
-                for name, frame in new.items():
-                    tx.upsert(name, frame)
-                with Timer() as incremental:
-                    refresh(tx, settings, as_of=day, since=day)
+            with working_copy(demo, Path(folder)) as work:
+                store = Store(work)
+                new = next_day(store, day)
+                with Timer() as publish, store.transaction() as tx:
+                    for name, frame in new.items():
+                        tx.upsert(name, frame)
+                    with Timer() as incremental:
+                        refresh(tx, settings, as_of=day, since=day)
             refreshes.append(incremental), publishes.append(publish)
-            shutil.copyfile(work.with_suffix(".base"), work)
         print(f"incremental         {median(refreshes)}, median of {args.runs}, after one day of new data "
               f"({len(new['calendar_events']):,} occurrences, {len(new['work_items']):,} work items): PM-weeks from "
               f"{day}'s week, check-ins, and the series of the periods the changes reach; with the write, copy and "
               f"publish {median(publishes)}")
-
+    record("recompute", args.scale, args.backend, full_s=statistics.median(t.seconds for t in fulls),
+           full_cpu_s=statistics.median(t.cpu for t in fulls),
+           incremental_s=statistics.median(t.seconds for t in refreshes),
+           incremental_cpu_s=statistics.median(t.cpu for t in refreshes), series_rows=rows)
 
 if __name__ == "__main__":
     main()

@@ -7,7 +7,7 @@ page has finished rendering. The
 server's resident memory is read from /proc every 0.2 s (its children included, if any); the
 kernel's own high-water mark (VmHWM) is printed beside the sampled peak.
 
-Run: python benchmarks/serve_memory.py --scale small|large [--sessions 20] [--rounds 2]
+Run: python benchmarks/serve_memory.py --scale small|large|xlarge [--backend duckdb|postgres] [--sessions 20] [--rounds 2]
 """
 from __future__ import annotations
 
@@ -15,8 +15,9 @@ import threading
 import time
 from pathlib import Path
 
-from common import TODAY, Timer, arguments, demo_database, header
+from common import TODAY, Timer, arguments, header, record
 from playwright.sync_api import sync_playwright
+from stores import demo_store
 
 from tests.browser import PAGES, launch_chromium, streamlit_server, wait_for_app
 
@@ -65,9 +66,9 @@ class Sampler(threading.Thread):
 
 def main() -> None:
     args = arguments(__doc__.splitlines()[0], sessions={"type": int, "default": 20}, rounds={"type": int, "default": 2})
-    header(f"server memory with {args.sessions} sessions", args.scale)
-    database = demo_database(args.scale, args.rebuild)
-    env = {"PRODOPS_DB": str(database), "PRODOPS_TODAY": TODAY.isoformat(), "PRODOPS_CONFIG": None}
+    header(f"server memory with {args.sessions} sessions", args.scale, args.backend)
+    database = demo_store(args.scale, args.backend, args.pg, args.rebuild)
+    env = {"PRODOPS_DB": database, "PRODOPS_TODAY": TODAY.isoformat(), "PRODOPS_CONFIG": None}
     paths = list(PAGES.values())
     with streamlit_server(env, timeout=120) as url, sync_playwright() as playwright:
         port = int(url.rsplit(":", 1)[1])
@@ -94,6 +95,8 @@ def main() -> None:
     print(f"server pid(s) {pids}: {idle / 2**20:,.0f} MB idle, peak RSS {sampler.peak / 2**20:,.0f} MB sampled "
           f"({sampler.samples} samples), VmHWM {hwm / 2**20:,.0f} MB")
     print(f"{args.sessions} sessions x {args.rounds} pages each, over all {len(paths)} pages, in {timer.seconds:.0f} s")
+    record("serve_memory", args.scale, args.backend, sessions=args.sessions, idle_mb=idle / 2**20,
+           peak_rss_mb=sampler.peak / 2**20, vmhwm_mb=hwm / 2**20, wall_s=timer.seconds)
 
 
 if __name__ == "__main__":

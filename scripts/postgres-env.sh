@@ -1,8 +1,8 @@
 # Sourced by test.sh: a throwaway PostgreSQL server for the test suite (Debian's `postgresql`).
 # `start_throwaway_postgres` installs the package if it is missing, makes a cluster in a temp
 # folder owned by the `postgres` user (root may not run the server), starts it on a free local
-# port with durability off (its data lives only as long as the run), exports PRODOPS_TEST_PG and
-# stops and removes it when the calling shell exits.
+# port with durability off (its data lives only as long as the run; PRODOPS_PG_OPTIONS replaces
+# those server options), exports PRODOPS_TEST_PG and stops and removes it when the calling shell exits.
 
 as_postgres() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 
@@ -22,7 +22,7 @@ start_throwaway_postgres() {
   as_postgres "$bin/initdb" -D "$PRODOPS_PG_DIR/data" -U postgres -A trust --no-sync -E UTF8 >"$PRODOPS_PG_DIR/initdb.log" 2>&1 \
     || { cat "$PRODOPS_PG_DIR/initdb.log" >&2; return 1; }
   as_postgres "$bin/pg_ctl" -D "$PRODOPS_PG_DIR/data" -l "$PRODOPS_PG_DIR/server.log" -w -t 60 start -o \
-    "-p $port -k $PRODOPS_PG_DIR -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
+    "-p $port -k $PRODOPS_PG_DIR -c listen_addresses=127.0.0.1 -c max_connections=200 ${PRODOPS_PG_OPTIONS:--c fsync=off -c synchronous_commit=off -c full_page_writes=off}" \
     >/dev/null || { cat "$PRODOPS_PG_DIR/server.log" >&2; return 1; }
   export PRODOPS_TEST_PG="postgresql://postgres@127.0.0.1:$port/postgres"
   echo "=== PostgreSQL $("$bin/postgres" --version | awk '{print $3}') on 127.0.0.1:$port (throwaway, in $PRODOPS_PG_DIR)" >&2

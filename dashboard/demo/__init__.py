@@ -27,7 +27,7 @@ the same code a real organisation's data does:
     surveys.py    pulse survey          -> tool exports (CSV) -> connectors.survey (read_text, normalize)
     checkins.py   check-ins owed        -> canonical rows (their tickets go through Jira)
     story.py      the dates the story turns on, seeded random streams
-    scale.py      how big the organisation is (`SMALL`, the default, or `LARGE`), in one place; the
+    scale.py      how big the organisation is (`SMALL`, the default, `LARGE` or the benchmarks' `XLARGE`), in one place; the
                   story carries it, and a large organisation's PMs have more, shorter meetings, its
                   teams owe a weekly sprint demo and its pulse runs monthly
     build.py      `demo_sources` (the raw data), `demo_tables` (read by the connectors) and

@@ -70,13 +70,20 @@ def _slug(text: str) -> str:
 
 
 def _groups(count: int) -> dict[str, tuple[str, list[tuple[str, str]]]]:
-    """The story's six groups, then generated ones, `count` in all."""
-    if not len(GROUPS) <= count <= len(GROUPS) + len(MORE_GROUPS):
-        raise ValueError(f"the demo has between {len(GROUPS)} and {len(GROUPS) + len(MORE_GROUPS)} groups, not {count}")
-    more = {
-        name: (ZONES[n % len(ZONES)], [(f"{name} {k}", f"{name[:3].upper()}{'ABCD'[k - 1]}") for k in range(1, 5)])
-        for n, name in enumerate(MORE_GROUPS[: count - len(GROUPS)])
-    }
+    """The story's six groups, then generated ones, `count` in all.
+
+    Past the last name the names come round again with a round number ("Atlas 2", teams
+    "Atlas 2 1" to "Atlas 2 4", projects ATL2A to ATL2D); only the benchmarks' largest
+    organisation goes that far.
+    """
+    if count < len(GROUPS):
+        raise ValueError(f"the demo has at least {len(GROUPS)} groups, not {count}")
+    more = {}
+    for n in range(count - len(GROUPS)):
+        round_, base = divmod(n, len(MORE_GROUPS))
+        name = MORE_GROUPS[base] + (f" {round_ + 1}" if round_ else "")
+        prefix = MORE_GROUPS[base][:3].upper() + (str(round_ + 1) if round_ else "")
+        more[name] = (ZONES[n % len(ZONES)], [(f"{name} {k}", f"{prefix}{'ABCD'[k - 1]}") for k in range(1, 5)])
     return {**GROUPS, **more}
 
 

@@ -2,12 +2,13 @@
 
 `SMALL` is the organisation the dashboard ships with (6 groups, 24 teams, about 60 PMs over
 eight quarters); `LARGE` is a large product organisation (40 groups, 160 teams, 400 PMs and
-80 operations staff and 20 product-ops people over three years) for the benchmarks. Both go through the same
-generators and connectors; only these numbers differ.
+80 operations staff and 20 product-ops people over three years) for the benchmarks, and `XLARGE`
+the same at about 1,000 PMs. All go through the same generators and connectors; only these
+numbers differ.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 
 @dataclass(frozen=True)
@@ -72,4 +73,10 @@ LARGE = Scale(
     eng_leads=4, cross_team_syncs=5, meetings=2.4, meeting_slots=2,
     sprint_demo=True, pulses_per_quarter=3, pulse_response=(0.55, 0.6),
 )
-SCALES = {scale.name: scale for scale in (SMALL, LARGE)}
+XLARGE = replace(
+    LARGE, name="xlarge", groups=97, ops=195, joiners=58, movers=48, prodops_founders=15, prodops_hires=34,
+)
+"""About 1,000 PMs: the large organisation's every ratio at 2.4 times its groups. Only the
+benchmarks build it, to see how each cost grows with the organisation (`dashboard demo` offers
+small and large)."""
+SCALES = {scale.name: scale for scale in (SMALL, LARGE, XLARGE)}
