@@ -114,3 +114,8 @@ class Timer:
 def header(what: str, scale: str, backend: str = "duckdb") -> None:
     print(f"# {what}: {scale} organisation on {backend}, {date.today().isoformat()}, load {os.getloadavg()[0]:.2f}, "
           f"{sys.executable}")
+
+
+if __name__ == "__main__":
+    options = arguments("Build the demo organisation of --scale into benchmarks/.cache (again with --rebuild).")
+    print(demo_database(options.scale, options.rebuild))
