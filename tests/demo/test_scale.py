@@ -15,6 +15,7 @@ from dashboard.demo.calendars import _calendar_weeks, make_calendars
 from dashboard.demo.checkins import demo_checkin_settings, make_checkins
 from dashboard.demo.jira import issue_pages, make_releases, make_work_items, project_keys, status_path
 from dashboard.demo.org import load_roster_exports, roster_snapshots
+from dashboard.demo.scale import XLARGE
 from dashboard.demo.surveys import QUESTIONS, make_responses, survey_waves
 from dashboard.derive import refresh
 from dashboard.derive.checkins import moment
@@ -38,6 +39,15 @@ def test_the_large_organisation_has_the_issues_people_and_three_years(large):
     assert (roster["role"] == "ops").sum() == 80
     assert roster["email"].is_unique
     assert (story.today - story.start).days > 3 * 365 - 90
+
+
+def test_the_benchmarks_third_size_has_about_a_thousand_pms_with_names_that_come_round_again():
+    _, org, roster = _organisation(DEMO_TODAY, XLARGE)
+    assert len(org) == 4 * 97 and org["team_id"].is_unique and org["project"].is_unique
+    assert org["project"].str.fullmatch(r"[A-Z][A-Z0-9]+").all()  # a Jira project key
+    assert 950 <= (roster["role"] == "pm").sum() <= 1050
+    assert roster["email"].is_unique
+    assert {"Atlas", "Atlas 2", "Atlas 3"} <= set(org["group_name"])
 
 
 def test_the_large_organisation_plans_the_issues_jira_and_checkin_volumes(large):
