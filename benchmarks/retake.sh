@@ -2,8 +2,9 @@
 # Retake the store-scale benchmarks in one sitting, on both backends and every size, for
 # RESULTS.md and cost_growth.py. Each command is printed with the load average it starts under,
 # and its output follows, in benchmarks/.cache/retake-<time>.log. The figures of an earlier
-# sitting are kept aside (figures-<time>.jsonl), so cost_growth.py reads this one's only.
-# A size whose demo database is missing is built first (delete one to retake its build).
+# sitting are kept aside (figures-<time>.jsonl), so cost_growth.py reads this one's only, except
+# the build figure of a size whose demo database is kept. A size whose demo database is missing is
+# built first (delete one to retake its build).
 # Run it on a quiet machine: about two hours on two cores, most of it the xlarge size.
 # Usage: bash benchmarks/retake.sh [scale ...]   (default: small large xlarge)
 cd "$(dirname "$0")/.."
@@ -36,9 +37,15 @@ scales=("${@:-small}")
 stamp=$(date +%Y%m%d-%H%M)
 export RETAKE_LOG=benchmarks/.cache/retake-$stamp.log
 mkdir -p benchmarks/.cache
-[ -f benchmarks/.cache/figures.jsonl ] && mv benchmarks/.cache/figures.jsonl "benchmarks/.cache/figures-$stamp.jsonl"
+earlier=benchmarks/.cache/figures-$stamp.jsonl
+[ -f benchmarks/.cache/figures.jsonl ] && mv benchmarks/.cache/figures.jsonl "$earlier"
 for scale in "${scales[@]}"; do
-  [ -f "benchmarks/.cache/$scale.duckdb" ] || run .venv/bin/python benchmarks/common.py --scale "$scale"
+  if [ -f "benchmarks/.cache/$scale.duckdb" ]; then
+    [ -f "$earlier" ] && grep -F '"benchmark": "build"' "$earlier" | grep -F "\"scale\": \"$scale\"" | tail -n 1 \
+      >> benchmarks/.cache/figures.jsonl
+  else
+    run .venv/bin/python benchmarks/common.py --scale "$scale"
+  fi
 done
 measure duckdb "${scales[@]}"
 bash benchmarks/with_postgres.sh bash benchmarks/retake.sh --measure postgres "${scales[@]}"

@@ -13,7 +13,7 @@ from dashboard.app.views import annotations, group_of, per_version, scorecard_qu
 from dashboard.core import periods
 from dashboard.metrics import METRICS, SIGNALS, Scope
 
-FOUNDED = re.compile(r"product[ -]?op(eration)?s\b.*\bfounded|\bfounded\b.*product[ -]?op(eration)?s", re.IGNORECASE)
+FOUNDED = re.compile(r"product[ -]?op(?:eration)?s\b.*\bfounded|\bfounded\b.*product[ -]?op(?:eration)?s", re.IGNORECASE)
 """The annotation that dates the function: "Product ops team founded", "Founded product operations"."""
 RATIO = "pms_per_prodops"
 OVERHEAD = "pm_overhead_share"
