@@ -198,8 +198,9 @@ def main() -> None:
             print(f"{page.removeprefix('pages/'):<18}{cold_s:9.2f} ({cold_cpu:4.1f}){warm_s:9.2f} ({warm_cpu:4.1f})"
                   f"{len(statements):9d}{bare_s:9.2f} ({bare_cpu:4.1f}){cold_s / bare_s if bare_s else float('nan'):11.1f}"
                   f"{goal:14.2f}{warm_s / goal:11.2f}{warm_cpu / goal_cpu:7.2f}")
-            record("page_render", args.scale, args.backend, page=Path(page).stem, cold_s=cold_s, cold_cpu_s=cold_cpu,
-                   warm_s=warm_s, warm_cpu_s=warm_cpu, bare_s=bare_s, queries=len(statements), floor_s=floor[0])
+            if not args.profile:  # a profiling run's figures are not the measurement's
+                record("page_render", args.scale, args.backend, page=Path(page).stem, cold_s=cold_s, cold_cpu_s=cold_cpu,
+                       warm_s=warm_s, warm_cpu_s=warm_cpu, bare_s=bare_s, queries=len(statements), floor_s=floor[0])
             if args.profile:
                 profiled(page, args.profile)
     print(f"(median of {args.runs} runs each; cold = every Streamlit cache cleared before the run; "

@@ -26,6 +26,15 @@ measure() {  # measure BACKEND SCALE...
   done
 }
 
+profile_cold_pages() {  # where a cold page's time goes, for the pages furthest from 1 s
+  local folder=benchmarks/.cache/profiles-$stamp
+  run .venv/bin/python benchmarks/page_render.py --scale large --runs 1 --profile "$folder" \
+    --pages pages/overview.py pages/bottlenecks.py pages/releases.py pages/surveys.py
+  for page in overview bottlenecks releases surveys; do
+    run .venv/bin/python benchmarks/profile_summary.py "$folder" --match "$page.cold"
+  done
+}
+
 if [ "${1:-}" = --measure ]; then  # the PostgreSQL half, inside with_postgres.sh
   shift
   measure "$@"
@@ -48,5 +57,6 @@ for scale in "${scales[@]}"; do
   fi
 done
 measure duckdb "${scales[@]}"
+[[ " ${scales[*]} " == *" large "* ]] && profile_cold_pages
 bash benchmarks/with_postgres.sh bash benchmarks/retake.sh --measure postgres "${scales[@]}"
 run .venv/bin/python benchmarks/cost_growth.py
