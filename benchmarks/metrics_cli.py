@@ -36,7 +36,7 @@ def main() -> None:
            "PRODOPS_TODAY": TODAY.isoformat()}
     total_wall = total_cpu = 0.0
     everything = hashlib.sha256()
-    print(f"{'grain':<9}{'scope':<7}{'wall s':>8}{'cpu s':>8}{'rows':>9}{'bytes':>12}  sha256")
+    print(f"{'grain':<9}{'scope':<7}{'wall s':>8}{'cpu s':>8}{'rows':>11}{'bytes':>12}  sha256")
     for grain in GRAINS:
         for scope in SCOPES:
             began, cpu_began = time.perf_counter(), child_cpu()
@@ -46,7 +46,7 @@ def main() -> None:
             total_wall, total_cpu = total_wall + wall, total_cpu + cpu
             everything.update(done.stdout)
             rows = done.stdout.count(b"\n") - 1
-            print(f"{grain:<9}{scope:<7}{wall:8.2f}{cpu:8.2f}{rows:9,d}{len(done.stdout):12,d}  "
+            print(f"{grain:<9}{scope:<7}{wall:8.2f}{cpu:8.2f}{rows:11,d}{len(done.stdout):12,d}  "
                   f"{hashlib.sha256(done.stdout).hexdigest()[:16]}")
     print(f"all nine in {total_wall:.1f} s ({total_cpu:.1f} s cpu); sha256 of all outputs {everything.hexdigest()[:16]}")
     record("metrics_cli", args.scale, args.backend, wall_s=total_wall, cpu_s=total_cpu, sha256=everything.hexdigest())
