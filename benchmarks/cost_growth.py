@@ -3,8 +3,9 @@
 Reads the figures the other benchmarks recorded in `benchmarks/.cache/figures.jsonl` (the newest
 of each), sizes each organisation by its PMs and its stored rows, and prints a Markdown table:
 per cost, its value at each scale, its cost per unit of work, and its growth exponent between
-neighbouring scales, b = ln(cost ratio) / ln(PM ratio): about 1 is linear in the organisation,
-below 1 is a fixed cost still showing, above 1 grows worse than the organisation. Writes the
+neighbouring scales, b = ln(cost ratio) / ln(work ratio). The work is the stored rows for what
+follows the data (build, load) and the PMs for the rest. About 1 is linear in the work, below 1
+is a fixed cost still showing, above 1 grows worse than the work. Writes the
 same as a log-log plot to `benchmarks/cost_growth.png` (the QBR pack's chart export).
 
 Run the benchmarks first at each scale and backend, then: python benchmarks/cost_growth.py
@@ -90,8 +91,8 @@ def table(records: list[dict], size: dict[str, dict[str, int]]) -> list[str]:
     scales = [s for s in SCALE_ORDER if s in size]
     head = " | ".join(f"{s} ({size[s]['pms']:,} PMs, {size[s]['rows'] / 1e6:.1f} M rows)" for s in scales)
     steps = [f"b {a}→{b}" for a, b in itertools.pairwise(scales)]
-    lines = [f"| cost | {head} | per unit at the largest | {' | '.join(steps)} |",
-             "|---|" + "---:|" * (len(scales) + 1 + len(steps))]
+    lines = [f"| cost | {head} | per unit at the largest | b per | {' | '.join(steps)} |",
+             "|---|" + "---:|" * (len(scales) + 2 + len(steps))]
     for cost in COSTS:
         values = [value(records, cost, s) for s in scales]
         if all(v is None for v in values):
@@ -102,7 +103,8 @@ def table(records: list[dict], size: dict[str, dict[str, int]]) -> list[str]:
         per_text = f"{per:,.2f} {cost.unit} per {'1,000 PMs' if cost.per == 'pms' else 'M rows'}"
         growth = [f"{exponent(values[i], values[i + 1], size[scales[i]][cost.per], size[scales[i + 1]][cost.per]):.2f}"
                   if values[i] and values[i + 1] else "" for i in range(len(scales) - 1)]
-        lines.append(f"| {cost.label} | {' | '.join(shown)} | {per_text} | {' | '.join(growth)} |")
+        lines.append(f"| {cost.label} | {' | '.join(shown)} | {per_text} | {'PM' if cost.per == 'pms' else 'row'} | "
+                     f"{' | '.join(growth)} |")
     return lines
 
 

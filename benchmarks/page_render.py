@@ -24,6 +24,7 @@ answers at `/pm-time`): otherwise it silently runs the default page. So each pag
 learnt once from a run of the app, as a session finds it, and every measured run opens it by that.
 
 Run: python benchmarks/page_render.py --scale small|large|xlarge [--backend duckdb|postgres] [--runs 5] [--pages pages/data.py ...] [--profile DIR]
+     [--statements N]
 """
 from __future__ import annotations
 
@@ -148,6 +149,18 @@ def bare(store: Store, statements: list) -> Timer:
     return timer
 
 
+def slowest(store: Store, statements: list, count: int) -> None:
+    """Print the `count` slowest of a cold page's statements, each run again on its own."""
+    timed = []
+    with store.reader() as con:
+        for sql, parameters in statements:
+            with Timer() as timer:
+                (con.execute(sql, parameters) if parameters is not None else con.execute(sql)).df()
+            timed.append((timer.seconds, " ".join(sql.split()), parameters))
+    for seconds, sql, parameters in sorted(timed, key=lambda t: -t[0])[:count]:
+        print(f"    {seconds:6.3f} s  {sql[:160]}{' ...' if len(sql) > 160 else ''}  {str(parameters or '')[:60]}")
+
+
 def profiled(page: str, folder: Path) -> None:
     """One cold and one warm run of `page` under cProfile, written to `folder`."""
     name = Path(page).stem
@@ -165,7 +178,8 @@ def medians(timers: list[Timer]) -> tuple[float, float]:
 def main() -> None:
     args = arguments(__doc__.splitlines()[0], runs={"type": int, "default": 5},
                      pages={"nargs": "*", "default": PAGES, "help": "only these pages (default: all)"},
-                     profile={"type": Path, "default": None, "help": "also write cProfile stats of each page here"})
+                     profile={"type": Path, "default": None, "help": "also write cProfile stats of each page here"},
+                     statements={"type": int, "default": 0, "help": "also print each page's N slowest store statements"})
     header("page render (AppTest, in process)", args.scale, args.backend)
     database = demo_store(args.scale, args.backend, args.pg, args.rebuild)
     os.environ["PRODOPS_DB"] = database
@@ -203,6 +217,8 @@ def main() -> None:
                        warm_s=warm_s, warm_cpu_s=warm_cpu, bare_s=bare_s, queries=len(statements), floor_s=floor[0])
             if args.profile:
                 profiled(page, args.profile)
+            if args.statements:
+                slowest(store, statements, args.statements)
     print(f"(median of {args.runs} runs each; cold = every Streamlit cache cleared before the run; "
           "cpu = this process's CPU seconds, all threads; goal = 3 x bare + the floor's warm time, "
           "and its (cpu) the same in CPU seconds, which another process's load does not stretch)")
