@@ -18,6 +18,7 @@ import math
 from dataclasses import dataclass
 
 import duckdb
+import plotly.colors
 import plotly.graph_objects as go
 from common import CACHE, FIGURES, ROOT
 
@@ -111,15 +112,17 @@ def table(records: list[dict], size: dict[str, dict[str, int]]) -> list[str]:
 def plot(records: list[dict], size: dict[str, dict[str, int]]) -> go.Figure:
     scales = [s for s in SCALE_ORDER if s in size]
     figure = go.Figure()
+    colours = itertools.cycle(plotly.colors.qualitative.Dark24)
     for cost in COSTS:
         points = [(size[s]["pms"], value(records, cost, s)) for s in scales]
         points = [(x, y) for x, y in points if y is not None]
         if len(points) > 1:
             figure.add_scatter(x=[x for x, _ in points], y=[y for _, y in points], mode="lines+markers",
-                               name=f"{cost.label} ({cost.unit})")
+                               name=f"{cost.label} ({cost.unit})",
+                               line={"color": next(colours), "dash": "dot" if cost.backend == "postgres" else "solid"})
     pms = [size[s]["pms"] for s in scales]
     figure.update_layout(
-        title="Cost against organisation size (log-log: a slope of 1 is linear)", height=620,
+        title="Cost against size, log-log (slope 1 is linear; dotted: PostgreSQL)", height=620,
         xaxis={"type": "log", "title": "PMs", "tickvals": pms}, yaxis={"type": "log", "title": "seconds or MB"},
         legend={"font": {"size": 10}},
     )
