@@ -90,6 +90,17 @@ def demo_settings(scale: str) -> Settings:
     return demo_checkin_settings(Settings(), make_story(TODAY, story_scale.quarters, story_scale))
 
 
+def medians(timers: list[Timer]) -> tuple[float, float]:
+    """The median wall and the median CPU seconds of `timers`."""
+    return statistics.median(t.seconds for t in timers), statistics.median(t.cpu for t in timers)
+
+
+def median_text(timers: list[Timer]) -> str:
+    """`wall s (cpu s cpu)`, medians over the runs."""
+    wall, cpu = medians(timers)
+    return f"{wall:.2f} s ({cpu:.2f} s cpu)"
+
+
 def median_of(runs: int, measure) -> float:
     """The median of `runs` calls of `measure()`, each returning seconds."""
     return statistics.median(measure() for _ in range(runs))

@@ -12,21 +12,15 @@ from __future__ import annotations
 
 import hashlib
 import os
-import resource
 import subprocess
 import sys
 import time
 
-from common import ROOT, TODAY, arguments, header, record
+from common import ROOT, TODAY, arguments, children_cpu, header, record
 from stores import demo_store
 
 GRAINS = ("week", "month", "quarter")
 SCOPES = ("org", "group", "team")
-
-
-def child_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
 
 
 def main() -> None:
@@ -39,10 +33,10 @@ def main() -> None:
     print(f"{'grain':<9}{'scope':<7}{'wall s':>8}{'cpu s':>8}{'rows':>11}{'bytes':>12}  sha256")
     for grain in GRAINS:
         for scope in SCOPES:
-            began, cpu_began = time.perf_counter(), child_cpu()
+            began, cpu_began = time.perf_counter(), children_cpu()
             done = subprocess.run([sys.executable, "-m", "dashboard", "metrics", "--grain", grain, "--scope", scope],
                                   cwd=ROOT, env=env, capture_output=True, check=True)
-            wall, cpu = time.perf_counter() - began, child_cpu() - cpu_began
+            wall, cpu = time.perf_counter() - began, children_cpu() - cpu_began
             total_wall, total_cpu = total_wall + wall, total_cpu + cpu
             everything.update(done.stdout)
             rows = done.stdout.count(b"\n") - 1

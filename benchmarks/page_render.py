@@ -31,13 +31,12 @@ from __future__ import annotations
 import cProfile
 import logging
 import os
-import statistics
 import time
 from contextlib import contextmanager
 from pathlib import Path
 
 import streamlit as st
-from common import ROOT, Timer, arguments, header, record
+from common import ROOT, Timer, arguments, header, medians, record
 from stores import demo_store
 from streamlit.runtime.scriptrunner import script_runner
 from streamlit.testing.v1 import AppTest
@@ -142,10 +141,15 @@ def cold(page: str) -> Timer:
     return render(page)
 
 
+def fetch(con, sql: str, parameters) -> None:
+    """Run one recorded statement as the page did, its result fetched as a data frame."""
+    (con.execute(sql, parameters) if parameters is not None else con.execute(sql)).df()
+
+
 def bare(store: Store, statements: list) -> Timer:
     with store.reader() as con, Timer() as timer:
         for sql, parameters in statements:
-            (con.execute(sql, parameters) if parameters is not None else con.execute(sql)).df()
+            fetch(con, sql, parameters)
     return timer
 
 
@@ -155,7 +159,7 @@ def slowest(store: Store, statements: list, count: int) -> None:
     with store.reader() as con:
         for sql, parameters in statements:
             with Timer() as timer:
-                (con.execute(sql, parameters) if parameters is not None else con.execute(sql)).df()
+                fetch(con, sql, parameters)
             timed.append((timer.seconds, " ".join(sql.split()), parameters))
     for seconds, sql, parameters in sorted(timed, key=lambda t: -t[0])[:count]:
         print(f"    {seconds:6.3f} s  {sql[:160]}{' ...' if len(sql) > 160 else ''}  {str(parameters or '')[:60]}")
@@ -169,10 +173,6 @@ def profiled(page: str, folder: Path) -> None:
         with profiling(profile):
             run(page)
         profile.dump_stats(folder / f"{name}.{kind}.prof")
-
-
-def medians(timers: list[Timer]) -> tuple[float, float]:
-    return statistics.median(t.seconds for t in timers), statistics.median(t.cpu for t in timers)
 
 
 def main() -> None:
@@ -212,11 +212,11 @@ def main() -> None:
             print(f"{page.removeprefix('pages/'):<18}{cold_s:9.2f} ({cold_cpu:4.1f}){warm_s:9.2f} ({warm_cpu:4.1f})"
                   f"{len(statements):9d}{bare_s:9.2f} ({bare_cpu:4.1f}){cold_s / bare_s if bare_s else float('nan'):11.1f}"
                   f"{goal:14.2f}{warm_s / goal:11.2f}{warm_cpu / goal_cpu:7.2f}")
-            if not args.profile:  # a profiling run's figures are not the measurement's
+            if args.profile:  # a profiling run's figures are not the measurement's
+                profiled(page, args.profile)
+            else:
                 record("page_render", args.scale, args.backend, page=Path(page).stem, cold_s=cold_s, cold_cpu_s=cold_cpu,
                        warm_s=warm_s, warm_cpu_s=warm_cpu, bare_s=bare_s, queries=len(statements), floor_s=floor[0])
-            if args.profile:
-                profiled(page, args.profile)
             if args.statements:
                 slowest(store, statements, args.statements)
     print(f"(median of {args.runs} runs each; cold = every Streamlit cache cleared before the run; "

@@ -14,18 +14,13 @@ Run: python benchmarks/privacy_step.py --scale small|large [--runs 3]
 from __future__ import annotations
 
 import shutil
-import statistics
 import tempfile
 from pathlib import Path
 
-from common import TODAY, Timer, arguments, demo_database, demo_settings, header
+from common import TODAY, Timer, arguments, demo_database, demo_settings, header, median_text
 
 from dashboard.core.store import Store
 from dashboard.derive import CALENDAR_LEDGER_INPUTS, SURVEY_LEDGER_INPUTS, publish_people
-
-
-def median(timers: list[Timer]) -> str:
-    return f"{statistics.median(t.seconds for t in timers):.2f} s ({statistics.median(t.cpu for t in timers):.2f} s cpu)"
 
 
 def run(work: Path, settings, prepare, runs: int, database: Path) -> tuple[list[Timer], int]:
@@ -66,7 +61,7 @@ def main() -> None:
         for name, prepare in (("first publication", empty), ("unchanged data", lambda tx: None),
                               ("one changed week", last_week)):
             timers, cells = run(work, settings, prepare, args.runs, database)
-            print(f"{name:<20}{median(timers)}, median of {args.runs}; {cells:,} published cell versions after")
+            print(f"{name:<20}{median_text(timers)}, median of {args.runs}; {cells:,} published cell versions after")
 
 
 if __name__ == "__main__":

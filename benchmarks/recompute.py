@@ -15,22 +15,16 @@ Run: python benchmarks/recompute.py --scale small|large|xlarge [--backend duckdb
 """
 from __future__ import annotations
 
-import statistics
 import tempfile
 from datetime import timedelta
 from pathlib import Path
 
-from common import TODAY, Timer, arguments, demo_settings, header, record
+from common import TODAY, Timer, arguments, demo_settings, header, median_text, medians, record
 from stores import demo_store, working_copy
 
 from dashboard.core.store import Store
 from dashboard.demo.next_day import next_day
 from dashboard.derive import rebuild, refresh
-
-
-def median(timers: list[Timer]) -> str:
-    """`wall s (cpu s)`, medians over the runs."""
-    return f"{statistics.median(t.seconds for t in timers):.2f} s ({statistics.median(t.cpu for t in timers):.2f} s cpu)"
 
 
 def series_rows(store: Store) -> int:
@@ -51,9 +45,9 @@ def main() -> None:
                     rebuild(tx, settings, as_of=TODAY)
                 rows = series_rows(store)
             fulls.append(full), publishes.append(publish)
-        print(f"full recompute      {median(fulls)}, median of {args.runs}: PM-weeks, check-ins and "
+        print(f"full recompute      {median_text(fulls)}, median of {args.runs}: PM-weeks, check-ins and "
               f"{rows:,} metric rows (3 grains x 3 scopes over the window); "
-              f"with the write's copy and publish {median(publishes)}")
+              f"with the write's copy and publish {median_text(publishes)}")
 
         day = TODAY + timedelta(days=1)
         refreshes, publishes = [], []
@@ -67,14 +61,14 @@ def main() -> None:
                     with Timer() as incremental:
                         refresh(tx, settings, as_of=day, since=day)
             refreshes.append(incremental), publishes.append(publish)
-        print(f"incremental         {median(refreshes)}, median of {args.runs}, after one day of new data "
+        print(f"incremental         {median_text(refreshes)}, median of {args.runs}, after one day of new data "
               f"({len(new['calendar_events']):,} occurrences, {len(new['work_items']):,} work items): PM-weeks from "
               f"{day}'s week, check-ins, and the series of the periods the changes reach; with the write, copy and "
-              f"publish {median(publishes)}")
-    record("recompute", args.scale, args.backend, full_s=statistics.median(t.seconds for t in fulls),
-           full_cpu_s=statistics.median(t.cpu for t in fulls),
-           incremental_s=statistics.median(t.seconds for t in refreshes),
-           incremental_cpu_s=statistics.median(t.cpu for t in refreshes), series_rows=rows)
+              f"publish {median_text(publishes)}")
+    (full_s, full_cpu), (incremental_s, incremental_cpu) = medians(fulls), medians(refreshes)
+    record("recompute", args.scale, args.backend, full_s=full_s, full_cpu_s=full_cpu, incremental_s=incremental_s,
+           incremental_cpu_s=incremental_cpu, series_rows=rows)
+
 
 if __name__ == "__main__":
     main()
