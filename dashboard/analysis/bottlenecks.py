@@ -38,10 +38,11 @@ import pandas as pd
 
 from dashboard.analysis import compare
 from dashboard.core.config import Settings
-from dashboard.core.periods import Grain, quarter_label
+from dashboard.core.periods import Grain, next_start, quarter_label
+from dashboard.core.store import Store
 from dashboard.core.teams import team_at
 from dashboard.core.words import NO_VALUE
-from dashboard.metrics import compute_series
+from dashboard.metrics import compute_series, inputs, load_tables
 from dashboard.metrics.aggregate import group_at, org_dates
 from dashboard.metrics.checkins import statuses
 from dashboard.metrics.insights import months_counted, pm_headcount
@@ -107,12 +108,12 @@ def _one_row_per_problem(rows: pd.DataFrame, names: dict[str, str]) -> pd.DataFr
     """Fold a group's teams into its row, or the group into its teams' rows (rule 4 above)."""
     drop: set[int] = set()
     groups = rows[(rows["scope"] == "group") & rows["flagged"]]
-    teams = rows[rows["scope"] == "team"]
-    for index, group in groups.iterrows():
-        members = teams[(teams["metric_id"] == group["metric_id"]) & (teams["group"] == group["scope_id"])]
-        flagged = members[members["flagged"]]
-        if flagged.empty:
+    teams_of = dict(tuple(rows[rows["scope"] == "team"].groupby(["metric_id", "group"], sort=False)))
+    for index, metric_id, group_id in zip(groups.index, groups["metric_id"], groups["scope_id"]):
+        members = teams_of.get((metric_id, group_id))
+        if members is None or not members["flagged"].any():
             continue
+        flagged = members[members["flagged"]]
         others = members["distance"].sort_values().iloc[:-1]
         if len(others) and others.median() >= FLAG:
             drop.update(flagged.index)
@@ -121,7 +122,7 @@ def _one_row_per_problem(rows: pd.DataFrame, names: dict[str, str]) -> pd.DataFr
         else:
             drop.add(index)
             for team in flagged.index:
-                rows.at[team, "note"] = f"pulls {names.get(group['scope_id'], group['scope_id'])} down"
+                rows.at[team, "note"] = f"pulls {names.get(group_id, group_id)} down"
     return rows.drop(index=sorted(drop))
 
 
@@ -504,6 +505,21 @@ def records(
     if metric.id in REQUEST_DAY:
         return request_records(metric, tables, settings, scope, scope_id, period, through, today, grain)
     return None
+
+
+RECORDS_LEAD = timedelta(days=7)
+"""How far before its period a value's records are read from: a week that starts before a month
+or quarter and ends in it counts for it."""
+
+
+def stored_records(store: Store, metric: Metric, settings: Settings, scope: str, scope_id: str, period: date,
+                   grain: Grain, today: date) -> pd.DataFrame | None:
+    """`records` of one value, read from the store: only the tables its metric reads, and of those
+    only the rows that can fall in its period or after it, as an incremental refresh reads them
+    (`dashboard.metrics.RECENT_ROWS`). Every table whole cost the large organisation's
+    Bottlenecks page 2.8 s on DuckDB and 16.8 s on PostgreSQL, for one value's records."""
+    tables = load_tables(store, inputs([metric.id]), recent=period - RECORDS_LEAD)
+    return records(metric, tables, settings, scope, scope_id, period, next_start(period, grain), today, grain)
 
 
 def _median(values: pd.Series) -> float | None:

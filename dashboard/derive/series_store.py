@@ -31,7 +31,7 @@ from dashboard.core.config import Settings
 from dashboard.core.periods import Grain
 from dashboard.core.schema import DATED_COLUMNS, SERIES_STATE
 from dashboard.core.store import Store, Transaction
-from dashboard.metrics import METRICS, SCOPES, compute_series, read_tables
+from dashboard.metrics import METRICS, SCOPES, compute_series, inputs, read_tables
 from dashboard.metrics.registry import CLOCK, EVERY_SCOPE, ROSTER, SERIES_COLUMNS
 
 log = logging.getLogger(__name__)
@@ -129,7 +129,7 @@ def refresh_series(tx: Transaction, settings: Settings, as_of: date, since: date
         day = max(min(since, before.as_of), first)
         starts = {grain: max(periods.floor_date(day, grain, settings.week_start), first) for grain in GRAINS}
         if ids:
-            tables = read_tables(tx.query, _inputs(ids), recent=min(starts.values()) - timedelta(days=1))
+            tables = read_tables(tx.query, inputs(ids), recent=min(starts.values()) - timedelta(days=1))
             series, failures = compute_all(tables, settings, first, as_of, starts, ids)
             _replace_from(tx, "metric_series", starts, ids, series)
             _replace_failures(tx, ids, failures)
@@ -144,11 +144,6 @@ def affected(touched: set[str], clock_moved: bool) -> list[str]:
         return list(METRICS)
     return [metric_id for metric_id, metric in METRICS.items()
             if touched & set(metric.needs) or (clock_moved and CLOCK in metric.needs)]
-
-
-def _inputs(ids: list[str]) -> tuple[str, ...]:
-    """The tables the metrics `ids` read."""
-    return tuple(dict.fromkeys([*ROSTER, *(t for i in ids for t in METRICS[i].needs if t != CLOCK)]))
 
 
 def _replace_from(tx: Transaction, table: str, starts: dict[Grain, date], ids: list[str], rows: pd.DataFrame) -> None:

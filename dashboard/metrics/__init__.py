@@ -12,9 +12,23 @@ from dashboard.core.decisions import DECISION_ROWS
 from dashboard.core.periods import Grain, period_starts
 from dashboard.core.schema import SERIES_INPUTS, TABLES
 from dashboard.core.store import Store
-from dashboard.metrics.registry import EVERY_SCOPE, METRICS, SCOPE_MARK, SCOPES, SERIES_COLUMNS, SIGNALS, Context, Metric, Scope, level_of
+from dashboard.metrics.registry import (
+    CLOCK,
+    EVERY_SCOPE,
+    METRICS,
+    ROSTER,
+    SCOPE_MARK,
+    SCOPES,
+    SERIES_COLUMNS,
+    SIGNALS,
+    Context,
+    Metric,
+    Scope,
+    level_of,
+)
 
-__all__ = ["METRICS", "NEEDED_TABLES", "SCOPES", "SIGNALS", "Metric", "Scope", "compute_series", "level_of", "load_tables", "read_tables"]
+__all__ = ["METRICS", "NEEDED_TABLES", "SCOPES", "SIGNALS", "Metric", "Scope", "compute_series", "inputs", "level_of", "load_tables",
+           "read_tables"]
 
 CATALOG = ("time_use", "surveys", "insights", "releases", "enablement", "ramp", "alignment", "checkins",
            "product_ops", "systems_work", "decisions", "decision_rights")
@@ -42,10 +56,15 @@ def _columns(name: str) -> str:
     return ", ".join(column for column in TABLES[name].columns if column not in left_out) if left_out else "*"
 
 
-def load_tables(store: Store, names: tuple[str, ...] = NEEDED_TABLES) -> dict[str, pd.DataFrame]:
+def load_tables(store: Store, names: tuple[str, ...] = NEEDED_TABLES, recent: date | None = None) -> dict[str, pd.DataFrame]:
     """The tables metrics read (or just `names`), in one read-only connection (see `read_tables`)."""
     with store.reader() as con:
-        return read_tables(lambda sql, params=None: con.execute(sql, params or []).df(), names)
+        return read_tables(lambda sql, params=None: con.execute(sql, params or []).df(), names, recent)
+
+
+def inputs(metric_ids: list[str]) -> tuple[str, ...]:
+    """The tables the metrics `metric_ids` read: the roster, and what each one needs."""
+    return tuple(dict.fromkeys([*ROSTER, *(table for i in metric_ids for table in METRICS[i].needs if table != CLOCK)]))
 
 
 RECENT_ROWS = {

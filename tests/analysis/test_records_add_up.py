@@ -204,3 +204,23 @@ def test_every_demo_value_adds_up_from_its_records(demo_tables, grain, period):
                 assert cell.value == 0, (cell, "a value with no records behind it")
                 continue
             assert counted == pytest.approx(cell.value, rel=1e-9), (grain, scope_id, cell.metric_id, bottlenecks.summary(metric, rows))
+
+
+@pytest.mark.parametrize(("grain", "period"), [("month", date(2026, 9, 1)), ("quarter", date(2026, 7, 1)), ("week", date(2026, 9, 14))])
+def test_a_values_records_read_alone_from_the_store_are_those_of_every_table_read_whole(demo_db, demo_tables, grain, period):
+    """The drill-down reads only its metric's tables, and of those only the rows from just before
+    its period on (`stored_records`): it must list what the whole tables list, for every metric."""
+    teams = demo_tables["teams"]
+    store = Store(demo_db)
+    compared = 0
+    for scope, scope_id in [("org", "org"), ("group", teams["group_name"].iloc[-1]), ("team", teams["team_id"].iloc[-1])]:
+        for metric in (METRICS[metric_id] for metric_id in RECORDED):
+            whole = bottlenecks.records(metric, demo_tables, Settings(), scope, scope_id, period, next_start(period, grain), DEMO_TODAY, grain)
+            alone = bottlenecks.stored_records(store, metric, Settings(), scope, scope_id, period, grain, DEMO_TODAY)
+            if whole is None:
+                assert alone is None, metric.id
+                continue
+            pd.testing.assert_frame_equal(alone.reset_index(drop=True), whole.reset_index(drop=True), obj=f"{metric.id} {scope_id}")
+            assert alone.attrs == whole.attrs, metric.id
+            compared += not whole.empty
+    assert compared >= 30
