@@ -56,7 +56,7 @@ def _show_outcomes(outcomes: list) -> None:
 def connections_panel() -> None:
     """Each configured source's last run, and a "Test connection" that runs the doctor's checks for it."""
 
-    runs = data_views.data_status().sources.set_index("source") if views.has_data() else pd.DataFrame().rename_axis("source")
+    runs = data_views.sync_status().sources.set_index("source") if views.has_data() else pd.DataFrame().rename_axis("source")
     for source in data_views.configured_sources():
         name, state, test = st.columns([2, 5, 2], vertical_alignment="center")
         name.markdown(f"**{source}**")

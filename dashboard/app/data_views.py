@@ -18,14 +18,20 @@ from dashboard.core.store import Store, open_store
 
 
 @dataclass(frozen=True)
-class DataStatus:
-    """What is in the store and how fresh it is."""
+class SyncStatus:
+    """Where the store is, when it was last published, and how each source's syncs went."""
 
     location: str
     published: datetime | None
-    tables: pd.DataFrame
     sources: pd.DataFrame
     runs: pd.DataFrame
+
+
+@dataclass(frozen=True)
+class DataStatus(SyncStatus):
+    """What is in the store and how fresh it is, table by table."""
+
+    tables: pd.DataFrame
 
     @property
     def total_rows(self) -> int:
@@ -42,8 +48,29 @@ def _present(con) -> set[str]:
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
+def _sync_status(url: str, settings_json: str, version: str) -> SyncStatus:
+    current = open_store(Settings.model_validate_json(settings_json))
+    with current.reader() as con:
+        runs = con.execute("SELECT * FROM sync_runs ORDER BY started_at DESC NULLS LAST").df()
+        sources = con.execute(
+            """
+            SELECT source,
+                   max(finished_at) FILTER (WHERE status = 'success') AS last_success,
+                   arg_max(status, started_at) AS last_status,
+                   arg_max(error, started_at) AS last_error,
+                   count(*) AS runs
+            FROM sync_runs GROUP BY source ORDER BY source
+            """
+        ).df()
+    sources["last_success"] = [f"{moment:%d %b %Y, %H:%M}" if pd.notna(moment) else "never" for moment in sources["last_success"]]
+    sources["last_error"] = sources["last_error"].fillna("")
+    runs[["cursor", "error"]] = runs[["cursor", "error"]].fillna("")
+    return SyncStatus(current.location, current.published_at(), sources, runs)
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
 def _data_status(url: str, settings_json: str, version: str, day: date) -> DataStatus:
-    """Counts, freshness and runs. A table's newest record is its newest dated on or before `day`:
+    """Counts and freshness of every table. A table's newest record is its newest dated on or before `day`:
     check-ins are expected ahead of time and calendars read weeks ahead, and neither is fresher for it."""
     current = open_store(Settings.model_validate_json(settings_json))
     with current.reader() as con:
@@ -60,24 +87,9 @@ def _data_status(url: str, settings_json: str, version: str, day: date) -> DataS
             ),
             [day + timedelta(days=1)] * sum(name in present for name in DATED_COLUMNS),
         ).df()
-        runs = con.execute("SELECT * FROM sync_runs ORDER BY started_at DESC NULLS LAST").df()
-        sources = con.execute(
-            """
-            SELECT source,
-                   max(finished_at) FILTER (WHERE status = 'success') AS last_success,
-                   arg_max(status, started_at) AS last_status,
-                   arg_max(error, started_at) AS last_error,
-                   count(*) AS runs
-            FROM sync_runs GROUP BY source ORDER BY source
-            """
-        ).df()
-    published = current.published_at()
     tables = counts.merge(freshness, on="table_name", how="left")
     tables["newest"] = [f"{moment:%d %b %Y}" if pd.notna(moment) else NOT_DATED for moment in tables["newest"]]
-    sources["last_success"] = [f"{moment:%d %b %Y, %H:%M}" if pd.notna(moment) else "never" for moment in sources["last_success"]]
-    sources["last_error"] = sources["last_error"].fillna("")
-    runs[["cursor", "error"]] = runs[["cursor", "error"]].fillna("")
-    return DataStatus(current.location, published, tables, sources, runs)
+    return DataStatus(**vars(_sync_status(url, settings_json, version)), tables=tables)
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
@@ -98,7 +110,14 @@ def fresh_as_of() -> datetime | None:
 
 
 def data_status() -> DataStatus:
+    """Every table's rows and newest record, beside the syncs: the Data page's, which counts each table."""
     return _data_status(*cache_key(), today())
+
+
+def sync_status() -> SyncStatus:
+    """How the syncs went and when the data was published, without counting a table: what a chart
+    says of its sources. Counting every table cost each cold page on PostgreSQL half a second at large."""
+    return _sync_status(*cache_key())
 
 
 def age(moment: datetime | pd.Timestamp | None, now: datetime | None = None) -> str:

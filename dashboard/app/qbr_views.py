@@ -10,7 +10,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from dashboard.app.data_views import data_status
+from dashboard.app.data_views import sync_status
 from dashboard.app.views import annotations, cache_key, earliest, group_of, quarters, scope_names, series, store, today
 from dashboard.core import notes, periods
 from dashboard.core.config import Settings
@@ -47,7 +47,7 @@ def _inputs(quarter: date, scope: Scope, scope_id: str):
         lead_months=months[months["period_start"] <= end],
         milestone_months=milestone_months,
         names=scope_names(), group_of=group_of(), notes=qbr_notes(quarter, scope_id), annotations=marks,
-        freshness=freshness_text(data_status().runs),
+        freshness=freshness_text(sync_status().runs),
     )
 
 

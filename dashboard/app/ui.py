@@ -270,7 +270,7 @@ def page_header(title: str, question: str, filters: Filters) -> None:
 
 def _sources_text(sources: tuple[str, ...]) -> str:
     """The metric's sources and how fresh each is: its last successful sync, else the store's publication."""
-    status = data_views.data_status()
+    status = data_views.sync_status()
     synced = dict(zip(status.sources["source"], status.sources["last_success"]))
     text = f"Sources: {', '.join(sources)}."
     fresh = [f"{source} {data_views.age(synced[source])}" for source in sources if source in synced]
