@@ -15,8 +15,10 @@ than the page's data. The spec is the figure Plotly would have built, property f
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -189,6 +191,7 @@ def trend(
     data: list[dict] = []
     frame = series.assign(period_start=pd.to_datetime(series["period_start"]))
     frame = frame.sort_values("period_start", kind="stable")
+    points = _Points.of(frame, metric, grain, through)
     ids = [i for i in dict.fromkeys(series["scope_id"]) if i != reference]
     focus = emphasis(series, reference, highlight)
     if focus is None:
@@ -196,18 +199,16 @@ def trend(
     else:
         colours = {scope_id: PALETTE[0] if scope_id == focus else MUTED_COLOR for scope_id in ids}
     muted = [i for i in ids if colours[i] == MUTED_COLOR]
-    present = set(frame["scope_id"])
-    order = muted + [i for i in [reference] if i in present] + [i for i in ids if i not in muted]
+    lines = frame.groupby("scope_id", sort=False).indices
+    order = muted + [i for i in [reference] if i in lines] + [i for i in ids if i not in muted]
     for scope_id in order:
-        rows = frame[frame["scope_id"] == scope_id]
+        at = lines.get(scope_id, np.array([], dtype=int))
         is_reference, is_muted = scope_id == reference, scope_id in muted
-        running = _running(rows["period_start"], grain, through)
-        partial, rows = rows[running], rows[~running]
-        shown = rows["value"].map(metric.format)
+        partial, at = at[points.running[at]], at[~points.running[at]]
         data.append(trace_spec(
-            x=time_values(rows["period_start"]),
-            y=number_values(rows["value"]),
-            name=html_text(rows["name"].iloc[0] if len(rows) else scope_id),
+            x=points.x[at],
+            y=points.y[at],
+            name=html_text(points.name[at[0]] if len(at) else scope_id),
             meta=scope_id,
             connectgaps=False,
             showlegend=not is_muted,
@@ -218,15 +219,15 @@ def trend(
                 dash="dot" if is_reference else "solid",
             ),
             marker=dict(size=5 if is_reference else 4 if is_muted else 6),
-            mode="lines+markers" if rows["period_start"].nunique() <= 30 else "lines",
-            customdata=[list(pair) for pair in zip(shown, rows["n"].map(n_text))],
+            mode="lines+markers" if len(np.unique(points.x[at])) <= 30 else "lines",
+            customdata=points.customdata(at),
             hovertemplate=(
                 f"<b>%{{fullData.name}}</b><br>%{{x|{HOVER_DATE[grain]}}}<br>"
                 f"%{{customdata[0]}} · n = %{{customdata[1]}} {metric.n_label}<extra></extra>"
             ),
         ))
         if len(partial):
-            data.extend(_so_far(metric, rows, partial, grain, through, data[-1]))
+            data.extend(_so_far(metric, points, at, partial, grain, through, data[-1]))
     if muted:
         data.append(_others_legend_spec())
     layout = base_layout_spec(height)
@@ -274,35 +275,59 @@ def mark_target_spec(layout: dict, metric: Metric, target: float) -> None:
     layout["margin"].update(r=TARGET_MARGIN_PX)
 
 
+@dataclass(frozen=True)
+class _Points:
+    """A trend's rows as the arrays its traces are cut from: a line's points are picked by position,
+    since selecting rows of a frame for each of forty lines cost more than the rest of the chart."""
+
+    x: np.ndarray
+    y: np.ndarray
+    name: np.ndarray
+    shown: np.ndarray
+    n_shown: np.ndarray
+    running: np.ndarray
+
+    @classmethod
+    def of(cls, frame: pd.DataFrame, metric: Metric, grain: Grain, through: date | None) -> _Points:
+        return cls(
+            x=time_values(frame["period_start"]), y=number_values(frame["value"]), name=frame["name"].to_numpy(),
+            shown=frame["value"].map(metric.format).to_numpy(), n_shown=frame["n"].map(n_text).to_numpy(),
+            running=_running(frame["period_start"], grain, through).to_numpy(dtype=bool),
+        )
+
+    def customdata(self, at: np.ndarray) -> list[list[str]]:
+        return [[self.shown[i], self.n_shown[i]] for i in at]
+
+
 def _running(starts: pd.Series, grain: Grain, through: date | None) -> pd.Series:
     """Which periods had not ended by `through`."""
     if through is None:
         return pd.Series(False, index=starts.index)
-    ends = starts.map(lambda start: next_start(start.date(), grain))
-    return ends > through + timedelta(days=1)
+    ends = {start: next_start(start.date(), grain) for start in starts.unique()}
+    return starts.map(ends) > through + timedelta(days=1)
 
 
-def _so_far(metric: Metric, whole: pd.DataFrame, partial: pd.DataFrame, grain: Grain, through: date,
+def _so_far(metric: Metric, points: _Points, whole: np.ndarray, partial: np.ndarray, grain: Grain, through: date,
             line: dict) -> list[dict]:
-    """The running period: a hollow point, dotted from the last whole one, in the line's colour
-    (`line`, the spec of the whole periods' trace, joins their legend group)."""
-    start = partial["period_start"].iloc[0].date()
+    """The running period (the first of `partial`'s points): a hollow point, dotted from the last whole
+    one with a value (of `whole`), in the line's colour (`line`, the spec of the whole periods' trace,
+    joins their legend group)."""
+    point = partial[:1]
+    start = pd.Timestamp(points.x[point[0]]).date()
     days, passed = (next_start(start, grain) - start).days, (through - start).days + 1
-    point = partial.head(1)
-    last = whole[whole["value"].notna()].tail(1)
+    joined = np.concatenate([whole[~np.isnan(points.y[whole])][-1:], point])
     line["legendgroup"] = line["name"]
     style = dict(name=line["name"], legendgroup=line["name"], showlegend=False, meta=line["meta"])
     colour, width = line["line"]["color"], line["line"]["width"]
     return [
         trace_spec(
-            x=time_values(pd.concat([last["period_start"], point["period_start"]])),
-            y=number_values(pd.concat([last["value"], point["value"]])),
+            x=points.x[joined], y=points.y[joined],
             mode="lines", line=dict(color=colour, width=width, dash="dot"), hoverinfo="skip", **style,
         ),
         trace_spec(
-            x=time_values(point["period_start"]), y=number_values(point["value"]), mode="markers", **style,
+            x=points.x[point], y=points.y[point], mode="markers", **style,
             marker=dict(size=8, symbol="circle-open", color=colour, line=dict(width=2)),
-            customdata=[list(pair) for pair in zip(point["value"].map(metric.format), point["n"].map(n_text))],
+            customdata=points.customdata(point),
             hovertemplate=(
                 f"<b>%{{fullData.name}}</b><br>%{{x|{HOVER_DATE[grain]}}}, so far: {passed} of {days} days<br>"
                 f"%{{customdata[0]}} · n = %{{customdata[1]}} {metric.n_label}<extra></extra>"
