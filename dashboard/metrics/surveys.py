@@ -277,19 +277,25 @@ def responses(tables: dict[str, pd.DataFrame], settings: Settings) -> pd.DataFra
     return _place(tables, frame, settings)
 
 
-def response_rates(tables: dict[str, pd.DataFrame], settings: Settings, cut: str, level: str, role: str = ALL) -> pd.DataFrame:
-    """Per (period, scope_id): answered, invited, and the rate when at least k were invited."""
-    parts = []
-    for name, frame in (("answered", responses(tables, settings)), ("invited", invitations(tables, settings))):
-        if frame.empty:
-            parts.append(pd.DataFrame(columns=["period", "scope_id", name]))
-            continue
-        frame = frame if role == ALL else frame[frame["role"] == role]
-        frame = frame.assign(scope_id=_node(frame, level), period=frame[cut]).dropna(subset=["scope_id"])
-        parts.append(frame.groupby(["period", "scope_id"])["respondent"].nunique().rename(name).reset_index())
-    rates = parts[0].merge(parts[1], on=["period", "scope_id"], how="outer")
-    rates[["answered", "invited"]] = rates[["answered", "invited"]].fillna(0).astype(int)
-    rates["response_rate"] = (rates["answered"] / rates["invited"].where(rates["invited"] >= settings.privacy.min_group_size))
+def response_rates(tables: dict[str, pd.DataFrame], settings: Settings, cut: str, level: str,
+                   roles: tuple[str, ...] = (ALL,)) -> dict[str, pd.DataFrame]:
+    """For each role filter, per (period, scope_id): answered, invited, and the rate when at least k were
+    invited. Who answered and who was invited are worked out once for every role."""
+    people = {"answered": responses(tables, settings), "invited": invitations(tables, settings)}
+    rates = {}
+    for role in roles:
+        parts = []
+        for name, frame in people.items():
+            if frame.empty:
+                parts.append(pd.DataFrame(columns=["period", "scope_id", name]))
+                continue
+            frame = frame if role == ALL else frame[frame["role"] == role]
+            frame = frame.assign(scope_id=_node(frame, level), period=frame[cut]).dropna(subset=["scope_id"])
+            parts.append(frame.groupby(["period", "scope_id"])["respondent"].nunique().rename(name).reset_index())
+        rate = parts[0].merge(parts[1], on=["period", "scope_id"], how="outer")
+        rate[["answered", "invited"]] = rate[["answered", "invited"]].fillna(0).astype(int)
+        rate["response_rate"] = (rate["answered"] / rate["invited"].where(rate["invited"] >= settings.privacy.min_group_size))
+        rates[role] = rate
     return rates
 
 
@@ -340,7 +346,7 @@ def wave_table(tables: dict[str, pd.DataFrame], settings: Settings, level: str, 
     """Every construct per wave for one scope and each role filter, with n, response rate and a note
     for anything withheld ("hidden to keep respondents anonymous")."""
     constructs = constructs or sorted(tables["survey_questions"]["construct"].dropna().unique())
-    rates = {role: response_rates(tables, settings, "wave", level, role) for role in roles}
+    rates = response_rates(tables, settings, "wave", level, roles)
     frames = []
     for construct in constructs:
         results = measure(tables, settings, construct=construct)

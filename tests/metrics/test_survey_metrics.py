@@ -11,7 +11,7 @@ from connectors.survey import load_wave, read_export
 from dashboard.core.config import Settings
 from dashboard.metrics import compute_series, load_tables
 from dashboard.metrics.survey import wave_dates
-from dashboard.metrics.surveys import HIDDEN_NOTE, measure, question_table, response_rates, wave_table
+from dashboard.metrics.surveys import ALL, HIDDEN_NOTE, measure, question_table, response_rates, wave_table
 from tests.survey_fixtures import DATA, SALT, store_with_teams
 from tests.survey_fixtures import settings as survey_settings
 from tests.tables import TEAMS, make_tables
@@ -99,14 +99,13 @@ def test_response_rate_is_answered_over_invited_from_the_roster_on_the_wave_date
     waves = [{"survey_id": "s", "survey": "pulse", "wave": "1", "fielded_on": "2026-02-16", "audience": ["pm", "ops"]}]
     tables = make_tables(teams=TEAMS, memberships=MEMBERS, survey_questions=questions(("q", "alignment", "likert5")),
                          survey_answers=rows, survey_waves=waves)
-    team = response_rates(tables, Settings(), "wave", "team").set_index("scope_id")
+    team = response_rates(tables, Settings(), "wave", "team")[ALL].set_index("scope_id")
     assert (team.loc["t1", "answered"], team.loc["t1", "invited"]) == (5, 6), "the leaver was not invited"
     assert team.loc["t1", "response_rate"] == pytest.approx(5 / 6)
-    org = response_rates(tables, Settings(), "wave", "org").set_index("scope_id")
+    org, ops = (rates.set_index("scope_id") for rates in response_rates(tables, Settings(), "wave", "org", (ALL, "ops")).values())
     assert (org.loc["org", "answered"], org.loc["org", "invited"]) == (10, 13)
-    ops = response_rates(tables, Settings(), "wave", "org", "ops").set_index("scope_id")
     assert ops.loc["org", "response_rate"] == pytest.approx(5 / 7)
-    few = response_rates(tables, Settings(privacy={"min_group_size": 7}), "wave", "team").set_index("scope_id")
+    few = response_rates(tables, Settings(privacy={"min_group_size": 7}), "wave", "team")[ALL].set_index("scope_id")
     assert np.isnan(few.loc["t1", "response_rate"]), "no rate where fewer than the minimum were invited"
 
 
