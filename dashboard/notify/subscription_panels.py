@@ -16,7 +16,6 @@ from dashboard.core.config import Subscription
 from dashboard.notify import preview as previews
 from dashboard.notify import subscriptions
 from dashboard.notify.smtp import SendError
-from dashboard.report import scope_names
 
 ROLE_LABEL = {"vp": "VP: the organisation's verdicts and what to look at",
               "lead": "Lead: one group or team against the organisation",
@@ -25,10 +24,6 @@ CHANNEL_LABEL = {"email": "Email", "slack": "Slack", "teams": "Microsoft Teams"}
 PREVIEW_PX = 720
 _NOTICE = "_subscriptions_notice"
 """A message kept across the rerun that follows an add or a remove."""
-
-
-def _names() -> dict[str, str]:
-    return scope_names(views.store().table("teams"))
 
 
 def listing() -> list[Subscription]:
@@ -42,7 +37,7 @@ def listing() -> list[Subscription]:
         st.info("Nobody is subscribed yet. Add a subscription below, or declare `[[digest.subscriptions]]` in "
                 "prodops.toml; `python -m dashboard digest --send` from cron then sends each one its digest.")
         return []
-    names = _names()
+    names = views.scope_names()
     shown = pd.DataFrame({
         "Recipient": rows["destination"],
         "Channel": rows["channel"].map(CHANNEL_LABEL),
@@ -89,10 +84,10 @@ def add_form(viewer: Viewer) -> None:
 
 
 def _scope_picker() -> tuple[str | None, str | None]:
-    teams = views.store().table("teams").sort_values(["group_name", "name"])
+    teams = views.teams()
     scopes = [("group", group) for group in teams["group_name"].unique()] + \
              [("team", team_id) for team_id in teams["team_id"]]
-    names = _names()
+    names = views.scope_names()
     kind, scope_id = st.selectbox("Scope", scopes, key="sub_scope",
                                   format_func=lambda s: f"{'Group' if s[0] == 'group' else 'Team'}: {names.get(s[1], s[1])}")
     return (scope_id, None) if kind == "group" else (None, scope_id)
@@ -119,15 +114,16 @@ def remove_form(every: list[Subscription]) -> None:
         return
     with st.expander("Remove a subscription", icon=":material/person_remove:"):
         st.caption("Subscriptions declared in prodops.toml are removed there.")
-        chosen = st.selectbox("Subscription", removable, format_func=_label, key="sub_remove_choice")
+        names = views.scope_names()
+        chosen = st.selectbox("Subscription", removable, format_func=lambda s: _label(s, names), key="sub_remove_choice")
         if st.button("Remove", key="sub_remove", icon=":material/delete:"):
             subscriptions.remove(views.store(), settings, chosen.id)
             st.session_state[_NOTICE] = f"Removed {chosen.destination}'s {chosen.cadence} {chosen.role} digest."
             st.rerun()
 
 
-def _label(subscription: Subscription) -> str:
-    scope = "organisation" if subscription.scope == "org" else _names().get(subscription.scope_id, subscription.scope_id)
+def _label(subscription: Subscription, names: dict[str, str]) -> str:
+    scope = "organisation" if subscription.scope == "org" else names.get(subscription.scope_id, subscription.scope_id)
     return f"{subscription.destination} · {subscription.role} · {scope} · {subscription.cadence}"
 
 
@@ -141,7 +137,8 @@ def preview_panel(every: list[Subscription], viewer: Viewer) -> None:
     """Exactly what one recipient would receive from a run today, and a test of it sent to the viewer."""
     if not every:
         return
-    chosen = st.selectbox("Recipient", every, format_func=_label, key="preview_choice")
+    names = views.scope_names()
+    chosen = st.selectbox("Recipient", every, format_func=lambda s: _label(s, names), key="preview_choice")
     found = _preview(*views.cache_key(), chosen.model_dump_json(), views.today().isoformat())
     digest = found.digest
     st.markdown(f"**{digest.subject}**  \nTo: {chosen.destination} · reports on the {digest.period_text}, "
