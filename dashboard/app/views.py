@@ -30,7 +30,7 @@ from dashboard.core import notes, periods
 from dashboard.core.config import Settings, Target, load_settings
 from dashboard.core.periods import Grain
 from dashboard.core.schema import TABLES
-from dashboard.core.store import Store, open_store
+from dashboard.core.store import Store, open_store, shared_readers
 from dashboard.core.words import NO_VALUE
 from dashboard.derive import series_store
 from dashboard.metrics import METRICS, NEEDED_TABLES, SIGNALS, Metric, Scope, compute_series, level_of, load_tables
@@ -67,12 +67,14 @@ def one_run() -> Iterator[None]:
     A warm page makes hundreds of such reads: each reading and validating prodops.toml again, and
     on PostgreSQL each asking the server for the version, cost more than the page's data. One
     version for the whole run also means a sync published mid-run cannot mix two versions on
-    one page. A write in the run that must show in the same run calls `published()`; the
+    one page. The store's readers share one connection per published file for the run
+    (`shared_readers`). A write in the run that must show in the same run calls `published()`; the
     others rerun the page. Outside the block (the CLI, tests) every call reads afresh.
     """
     token = _RUN.set(_Run())
     try:
-        yield
+        with shared_readers():
+            yield
     finally:
         _RUN.reset(token)
 

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from dashboard.core.schema import SCHEMA_VERSION, TABLES
-from dashboard.core.store import Store, StoreError, SyncBusy
+from dashboard.core.store import Store, StoreError, SyncBusy, shared_readers
 
 TEAMS = pd.DataFrame({"team_id": ["a", "b"], "name": ["Alpha", "Beta"], "group_name": ["G", "G"]})
 
@@ -71,6 +71,37 @@ def test_readers_see_the_last_published_data_while_a_write_is_open(store):
         with store.reader() as con:
             assert con.execute("SELECT count(*) FROM teams").fetchone()[0] == 2
     assert len(store.table("teams")) == 3
+
+
+def test_within_a_run_readers_share_a_connection_and_still_see_what_the_run_publishes(store):
+    """A page's run reads through `shared_readers`: one reader per published version, so a write the
+    run publishes is read at once, and nothing stays open after the run."""
+    with store.transaction() as tx:
+        tx.upsert("teams", TEAMS)
+    with shared_readers():
+        with store.reader() as first, store.reader() as second:
+            assert first is second
+        assert len(store.table("teams")) == 2
+        with store.transaction() as tx:
+            tx.upsert("teams", pd.DataFrame({"team_id": ["c"], "name": ["Gamma"], "group_name": ["H"]}))
+        assert sorted(store.table("teams")["team_id"]) == ["a", "b", "c"], "a reader after the publish reads it"
+        with store.reader() as third:
+            assert third is not first
+    with pytest.raises(Exception, match=r"(?i)closed"):
+        first.execute("SELECT 1")
+    with store.reader() as outside, store.reader() as another:
+        assert outside is not another, "outside a run every reader is its own"
+
+
+def test_a_statement_that_fails_in_a_shared_reader_leaves_the_runs_next_reads_working(store):
+    """A caller may try a statement and go on when it fails (a store written before a table existed):
+    on PostgreSQL that aborts the reader's transaction, which the run's next reader shares."""
+    with store.transaction() as tx:
+        tx.upsert("teams", TEAMS)
+    with shared_readers():
+        with store.reader() as con, pytest.raises(Exception, match="no_such_table"):
+            con.execute("SELECT * FROM no_such_table").df()
+        assert len(store.table("teams")) == 2
 
 
 def test_list_columns_round_trip(store):

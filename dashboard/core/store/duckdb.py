@@ -29,7 +29,7 @@ import re
 import secrets
 import shutil
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -39,7 +39,7 @@ import duckdb
 import pandas as pd
 
 from dashboard.core.schema import MIGRATIONS, SCHEMA_VERSION, TABLES
-from dashboard.core.store import DUCKDB_SCHEME, Store, StoreError, SyncBusy, Transaction, conform, holder, utc_now
+from dashboard.core.store import DUCKDB_SCHEME, Store, StoreError, SyncBusy, Transaction, conform, holder, run_reader, utc_now
 
 POLL_SECONDS = 0.2
 SCRATCH = ".tmp"
@@ -210,6 +210,21 @@ class DuckDBStore(Store):
     def reader(self) -> Iterator[duckdb.DuckDBPyConnection]:
         if not self.path.exists():
             raise StoreError(f"no database at {self.path}: run `python -m dashboard demo` or a sync first")
+        shared = run_reader(self, self._open_reader)
+        if shared is not None:
+            yield shared
+            return
+        con = self._attached()
+        try:
+            yield con
+        finally:
+            con.close()
+
+    def _open_reader(self) -> tuple[duckdb.DuckDBPyConnection, Callable[[], None]]:
+        con = self._attached()
+        return con, con.close
+
+    def _attached(self) -> duckdb.DuckDBPyConnection:
         # Not duckdb.connect(path): within one process that shares the database instance of any
         # connection still open on the path, so while sessions overlap, every new reader would
         # keep reading the file as it was before the last publish. An in-memory instance of
@@ -218,9 +233,10 @@ class DuckDBStore(Store):
         try:
             con.execute(f"ATTACH '{str(self.path).replace(chr(39), chr(39) * 2)}' AS published (READ_ONLY)")
             con.execute("USE published")
-            yield con
-        finally:
+        except BaseException:
             con.close()
+            raise
+        return con
 
     @contextmanager
     def sync_lock(self, source: str, wait: float = 0.0) -> Iterator[None]:

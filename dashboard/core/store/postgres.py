@@ -26,7 +26,7 @@ import os
 import re
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from datetime import time as clock_time
@@ -40,7 +40,7 @@ import psycopg
 from psycopg import sql as pgsql
 
 from dashboard.core.schema import MIGRATIONS, SCHEMA_VERSION, TABLES
-from dashboard.core.store import Store, StoreError, SyncBusy, Transaction, conform, holder, utc_now
+from dashboard.core.store import Store, StoreError, SyncBusy, Transaction, conform, holder, run_reader, utc_now
 from dashboard.core.store.postgres_sql import (
     _COPY_TYPES,
     COMPAT,
@@ -300,15 +300,30 @@ class PostgresStore(Store):
 
     @contextmanager
     def reader(self) -> Iterator[PostgresReader]:
+        shared = run_reader(self, self._open_reader)
+        if shared is not None:
+            try:
+                yield shared
+            finally:
+                shared.recover()
+            return
+        reader, close = self._open_reader()
+        try:
+            yield reader
+        finally:
+            close()
+
+    def _open_reader(self) -> tuple[PostgresReader, Callable[[], None]]:
         connection = self._connect()
         try:
             connection.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
             connection.read_only = True
             if connection.execute(b"SELECT to_regclass('schema_version') IS NULL").fetchone()[0]:
                 raise StoreError(f"no data at {self.location}: run `python -m dashboard demo` or a sync first")
-            yield PostgresReader(connection)
-        finally:
+        except BaseException:
             connection.close()
+            raise
+        return PostgresReader(connection), connection.close
 
     @contextmanager
     def sync_lock(self, source: str, wait: float = 0.0) -> Iterator[None]:

@@ -192,6 +192,13 @@ class PostgresReader:
         _run(cursor, sql, parameters)
         return PostgresResult(cursor)
 
+    def recover(self) -> None:
+        """After a statement failed (and its caller went on), end the failed transaction, so the next
+        reader of a run that shares this one (`dashboard.core.store.shared_readers`) can read; it
+        reads in a new snapshot."""
+        if self._connection.info.transaction_status == psycopg.pq.TransactionStatus.INERROR:
+            self._connection.rollback()
+
 
 def _run(cursor: psycopg.Cursor, sql: str, params: Sequence[Any] | None) -> None:
     if params:
