@@ -6,7 +6,7 @@ same schema and migrations (`dashboard.core.schema`) and the same semantics:
 
 - `store.transaction()` yields a `Transaction` whose writes are published together when the
   block ends, or not at all if it raises. Readers never see part of one.
-- `store.reader()` yields a short-lived read-only connection: `con.execute(sql, params)`
+- `store.reader()` yields a read-only connection for a read (or a page's run, `shared_readers`): `con.execute(sql, params)`
   returns a result with `.df()`, `.fetchone()` and `.fetchall()`. All reads in one block see
   one published state.
 - SQL takes `?` placeholders on both backends. The few DuckDB functions the pages use
@@ -212,7 +212,8 @@ class Store(ABC):
 
     @abstractmethod
     def reader(self) -> AbstractContextManager[Reader]:
-        """A short-lived read-only connection on the last published data."""
+        """A read-only connection on the last published data, for one read, or shared by the reads of a
+        page's run (`shared_readers`)."""
 
     @abstractmethod
     def sync_lock(self, source: str, wait: float = 0.0) -> AbstractContextManager[None]:

@@ -3,10 +3,11 @@
 DuckDB lets one process hold a file for writing and then no other process may open it, not
 even to read. So the store never writes the published file in place: a write copies it,
 changes the copy in one transaction and publishes it with an atomic rename, under a lock
-file so two writers take turns. Readers open short-lived read-only connections, so a sync in
-another process never breaks the dashboard and a failed write leaves the last good data. Each
-reader attaches the file in a DuckDB instance of its own, so it reads the file as last published
-even while other readers in the same process still hold the one before.
+file so two writers take turns. Readers open read-only connections that last a read, or a page's
+run (`dashboard.core.store.shared_readers`), so a sync in another process never breaks the
+dashboard and a failed write leaves the last good data. Each reader attaches the file in a DuckDB
+instance of its own, so it reads the file as last published even while other readers in the same
+process still hold the one before.
 
 Each write works on a copy with a name of its own, `<file>.tmp-<random>`. A writer killed
 part-way leaves that copy and maybe its `.wal` behind; DuckDB replays a WAL into whatever file
