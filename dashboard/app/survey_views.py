@@ -21,11 +21,12 @@ from dashboard.charts import surveys as survey_charts
 from dashboard.charts.surveys import unit_of
 from dashboard.charts.trends import n_text
 from dashboard.core.config import SCALE_RANGES, Settings
+from dashboard.core.publication import CELLS_TABLE
 from dashboard.core.store import open_store
 from dashboard.core.words import NO_VALUE, spoken
 from dashboard.metrics import load_tables
 from dashboard.metrics.survey import DETRACTOR_UPTO, PROMOTER_FROM, base_scale, wave_dates
-from dashboard.metrics.surveys import ALL, CONSTRUCTS, HIDDEN_NOTE, measure, question_table, wave_table
+from dashboard.metrics.surveys import ALL, CONSTRUCTS, HIDDEN_NOTE, SURVEY_CELLS, measure, question_table, wave_table
 
 ROLE_LABEL = {ALL: "Everyone", "pm": "PMs", "ops": "Operations"}
 ROLE_ORDER = {ALL: 0, "pm": 1, "ops": 2}
@@ -43,7 +44,7 @@ def _tables(url: str, settings_json: str, version: str) -> dict[str, pd.DataFram
     """Only the tables survey results read (the signal pages' cache holds the rest), the publication
     ledger among them: a score is shown as it was published, as on the signal pages, never
     recomputed beside it from answers changed since (two versions of a cell tell the change)."""
-    return load_tables(open_store(Settings.model_validate_json(settings_json)), SURVEY_TABLES)
+    return load_tables(open_store(Settings.model_validate_json(settings_json)), SURVEY_TABLES, rows={CELLS_TABLE: SURVEY_CELLS})
 
 
 def _settings(settings_json: str) -> Settings:

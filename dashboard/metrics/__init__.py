@@ -56,10 +56,11 @@ def _columns(name: str) -> str:
     return ", ".join(column for column in TABLES[name].columns if column not in left_out) if left_out else "*"
 
 
-def load_tables(store: Store, names: tuple[str, ...] = NEEDED_TABLES, recent: date | None = None) -> dict[str, pd.DataFrame]:
+def load_tables(store: Store, names: tuple[str, ...] = NEEDED_TABLES, recent: date | None = None,
+                rows: dict[str, str] | None = None) -> dict[str, pd.DataFrame]:
     """The tables metrics read (or just `names`), in one read-only connection (see `read_tables`)."""
     with store.reader() as con:
-        return read_tables(lambda sql, params=None: con.execute(sql, params or []).df(), names, recent)
+        return read_tables(lambda sql, params=None: con.execute(sql, params or []).df(), names, recent, rows)
 
 
 def inputs(metric_ids: list[str]) -> tuple[str, ...]:
@@ -80,7 +81,7 @@ that day on; every other table is read whole (release intervals and survey waves
 
 
 def read_tables(query: Callable[..., pd.DataFrame], names: tuple[str, ...] = NEEDED_TABLES,
-                recent: date | None = None) -> dict[str, pd.DataFrame]:
+                recent: date | None = None, rows: dict[str, str] | None = None) -> dict[str, pd.DataFrame]:
     """The tables metrics read (or just `names`) through `query(sql, params)`: a reader's or a transaction's.
 
     A table a newer schema added and this file does not have yet (it was written before the
@@ -91,10 +92,11 @@ def read_tables(query: Callable[..., pd.DataFrame], names: tuple[str, ...] = NEE
     a mean summed in another order can differ in its last digit, and a series must depend on
     the tables' content only, not on how their rows lie in the file. With `recent`, only
     `RECENT_ROWS` from that day on, and the work of releases shipped from that day on or not yet.
+    `rows` narrows a table further, by a condition of its own (a reader that needs only some of it).
     A file written before the transitions had authors (schema 12) reads as if no author were known.
     """
     present = set(query("SELECT table_name FROM information_schema.tables")["table_name"])
-    tables = {name: _read(query, name, recent) if name in present else pd.DataFrame(columns=list(TABLES[name].columns))
+    tables = {name: _read(query, name, recent, (rows or {}).get(name)) if name in present else pd.DataFrame(columns=list(TABLES[name].columns))
               for name in names}
     if "work_items" in names and "work_items" in present:
         shipped = ("" if recent is None else
@@ -137,8 +139,9 @@ def _prodops_work(query: Callable[..., pd.DataFrame], recent: date | None) -> pd
     )
 
 
-def _read(query: Callable[..., pd.DataFrame], name: str, recent: date | None) -> pd.DataFrame:
+def _read(query: Callable[..., pd.DataFrame], name: str, recent: date | None, only: str | None = None) -> pd.DataFrame:
     conditions = [READ_ROWS[name]] if name in READ_ROWS else []
+    conditions += [only] if only else []
     params: list = []
     if recent is not None and name in RECENT_ROWS:
         conditions.append(RECENT_ROWS[name])

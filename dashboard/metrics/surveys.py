@@ -141,8 +141,14 @@ def family(name: str, found: pd.DataFrame, k: int, featured: tuple[str, ...] = (
                   k=k, weight=_weight(featured))
 
 
+FAMILY_PREFIX = "survey:"
+SURVEY_CELLS = f"family LIKE '{FAMILY_PREFIX}%'"
+"""The survey families' rows of the publication ledger: all a reader of survey results needs of it
+(the calendar's and the shares' cells are most of a large organisation's ledger)."""
+
+
 def family_name(construct: str) -> str:
-    return f"survey:{construct}"
+    return f"{FAMILY_PREFIX}{construct}"
 
 
 # ---------------------------------------------------------------------------------------------
