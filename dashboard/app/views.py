@@ -529,8 +529,8 @@ def ranked(period: date, group: str | None = None, team: str | None = None) -> p
 @st.cache_data(max_entries=32, show_spinner=False)
 def _records(url: str, settings_json: str, version: str, metric_id: str, scope: str, scope_id: str,
              period: date, grain: Grain, day: date) -> pd.DataFrame | None:
-    return bottlenecks.stored_records(open_store(Settings.model_validate_json(settings_json)), METRICS[metric_id],
-                                      Settings.model_validate_json(settings_json), scope, scope_id, period, grain, day)
+    config = Settings.model_validate_json(settings_json)
+    return bottlenecks.stored_records(open_store(config), METRICS[metric_id], config, scope, scope_id, period, grain, day)
 
 
 def records(metric_id: str, scope: str, scope_id: str, period: date, grain: Grain = "quarter") -> pd.DataFrame | None:

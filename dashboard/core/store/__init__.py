@@ -304,16 +304,23 @@ def shared_readers() -> Iterator[None]:
         _RUN_READERS.reset(token)
 
 
-def run_reader(store: Store, open_reader: Callable[[], tuple[Any, Callable[[], None]]]) -> Any | None:
-    """The reader `store` shares within the run (`shared_readers`) for its current version, opened by
-    `open_reader() -> (reader, close)` on first use; None outside a run."""
+@contextmanager
+def reading(store: Store, open_reader: Callable[[], tuple[Any, Callable[[], None]]]) -> Iterator[Any]:
+    """A backend's `reader()`: the one `store` shares within the run (`shared_readers`) for its current
+    version, opened by `open_reader() -> (reader, close)` on first use; outside a run, one of its own,
+    closed when the block ends."""
     shared = _RUN_READERS.get()
     if shared is None:
-        return None
+        reader, close = open_reader()
+        try:
+            yield reader
+        finally:
+            close()
+        return
     key = (store.url, store.version())
     if key not in shared:
         shared[key] = open_reader()
-    return shared[key][0]
+    yield shared[key][0]
 
 
 def open_store(settings=None) -> Store:

@@ -40,7 +40,7 @@ import duckdb
 import pandas as pd
 
 from dashboard.core.schema import MIGRATIONS, SCHEMA_VERSION, TABLES
-from dashboard.core.store import DUCKDB_SCHEME, Store, StoreError, SyncBusy, Transaction, conform, holder, run_reader, utc_now
+from dashboard.core.store import DUCKDB_SCHEME, Store, StoreError, SyncBusy, Transaction, conform, holder, reading, utc_now
 
 POLL_SECONDS = 0.2
 SCRATCH = ".tmp"
@@ -211,21 +211,10 @@ class DuckDBStore(Store):
     def reader(self) -> Iterator[duckdb.DuckDBPyConnection]:
         if not self.path.exists():
             raise StoreError(f"no database at {self.path}: run `python -m dashboard demo` or a sync first")
-        shared = run_reader(self, self._open_reader)
-        if shared is not None:
-            yield shared
-            return
-        con = self._attached()
-        try:
+        with reading(self, self._open_reader) as con:
             yield con
-        finally:
-            con.close()
 
     def _open_reader(self) -> tuple[duckdb.DuckDBPyConnection, Callable[[], None]]:
-        con = self._attached()
-        return con, con.close
-
-    def _attached(self) -> duckdb.DuckDBPyConnection:
         # Not duckdb.connect(path): within one process that shares the database instance of any
         # connection still open on the path, so while sessions overlap, every new reader would
         # keep reading the file as it was before the last publish. An in-memory instance of
@@ -237,7 +226,7 @@ class DuckDBStore(Store):
         except BaseException:
             con.close()
             raise
-        return con
+        return con, con.close
 
     @contextmanager
     def sync_lock(self, source: str, wait: float = 0.0) -> Iterator[None]:

@@ -40,7 +40,7 @@ import psycopg
 from psycopg import sql as pgsql
 
 from dashboard.core.schema import MIGRATIONS, SCHEMA_VERSION, TABLES
-from dashboard.core.store import Store, StoreError, SyncBusy, Transaction, conform, holder, run_reader, utc_now
+from dashboard.core.store import Store, StoreError, SyncBusy, Transaction, conform, holder, reading, utc_now
 from dashboard.core.store.postgres_sql import (
     _COPY_TYPES,
     COMPAT,
@@ -300,18 +300,11 @@ class PostgresStore(Store):
 
     @contextmanager
     def reader(self) -> Iterator[PostgresReader]:
-        shared = run_reader(self, self._open_reader)
-        if shared is not None:
+        with reading(self, self._open_reader) as reader:
             try:
-                yield shared
+                yield reader
             finally:
-                shared.recover()
-            return
-        reader, close = self._open_reader()
-        try:
-            yield reader
-        finally:
-            close()
+                reader.recover()
 
     def _open_reader(self) -> tuple[PostgresReader, Callable[[], None]]:
         connection = self._connect()

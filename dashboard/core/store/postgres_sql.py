@@ -195,7 +195,7 @@ class PostgresReader:
     def recover(self) -> None:
         """After a statement failed (and its caller went on), end the failed transaction, so the next
         reader of a run that shares this one (`dashboard.core.store.shared_readers`) can read; it
-        reads in a new snapshot."""
+        reads in a new snapshot. A reader of its own is closed next, so this changes nothing for it."""
         if self._connection.info.transaction_status == psycopg.pq.TransactionStatus.INERROR:
             self._connection.rollback()
 
