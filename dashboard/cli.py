@@ -214,7 +214,7 @@ def _report(args: argparse.Namespace) -> int:
     if not store.exists():
         print(f"error: no database at {store.location}: run `python -m dashboard demo` or a sync first", file=sys.stderr)
         return 2
-    first = series_store.earliest(store.query)
+    first = series_store.first_record(store)
     if not complete_quarters([quarter], day, first):
         print(f"error: the data begins on {first:%d %b %Y}, too late into {quarter_label(quarter)} to review it",
               file=sys.stderr)

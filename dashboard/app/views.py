@@ -176,9 +176,7 @@ def earliest() -> date | None:
 @st.cache_data(max_entries=4, show_spinner=False)
 def _earliest(url: str, settings_json: str, version: str) -> date | None:
     """The first day any dated record exists, so the range picker offers no empty quarters."""
-    current = open_store(Settings.model_validate_json(settings_json))
-    with current.reader() as con:
-        return series_store.earliest(lambda sql: con.execute(sql).df())
+    return series_store.first_record(open_store(Settings.model_validate_json(settings_json)))
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)

@@ -187,7 +187,7 @@ SCHEMA_VERSION = len(MIGRATIONS)
 # again deletes it (`Transaction.seal`), and pages then compute live.
 SERIES_TABLES = [
     _table(
-        "metric_series", ("metric_id", "grain", "scope", "scope_id", "period_start"),
+        "metric_series", ("grain", "scope", "metric_id", "scope_id", "period_start"),
         metric_id="VARCHAR", grain="VARCHAR", scope="VARCHAR", scope_id="VARCHAR", period_start="DATE",
         value="DOUBLE", n="INTEGER",
     ),
@@ -195,7 +195,7 @@ SERIES_TABLES = [
            error="VARCHAR"),
     _table(
         "metric_series_state", ("state_id",),
-        state_id="VARCHAR", as_of="DATE", first_period="DATE", fingerprint="VARCHAR",
+        state_id="VARCHAR", as_of="DATE", first_period="DATE", fingerprint="VARCHAR", first_record="DATE",
     ),
 ]
 MIGRATIONS.append([table.ddl() for table in SERIES_TABLES])  # 7
@@ -302,6 +302,21 @@ MIGRATIONS.append([
     *(table.ddl() for table in PARTNER_TABLES),
 ])
 TABLES.update({table.name: table for table in PARTNER_TABLES})
+SCHEMA_VERSION = len(MIGRATIONS)
+
+# 18: issue 22, pages on PostgreSQL. A page reads the series of one grain and scope, ordered by metric,
+# scope and period: the key now leads with grain and scope, so the read is a range of the key's index
+# instead of a scan of every cut (0.35 s for quarter x team at large). The series' state also keeps
+# the first day any dated record exists, which the pages' quarter pickers need and which otherwise
+# takes the minimum of six date columns (0.25 s on PostgreSQL at large).
+_REKEYED = Table("metric_series_rekeyed", TABLES["metric_series"].columns, TABLES["metric_series"].key)
+MIGRATIONS.append([
+    _REKEYED.ddl(),
+    f"INSERT INTO {_REKEYED.name} SELECT {', '.join(_REKEYED.columns)} FROM metric_series",
+    "DROP TABLE metric_series",
+    f"ALTER TABLE {_REKEYED.name} RENAME TO metric_series",
+    "ALTER TABLE metric_series_state ADD COLUMN IF NOT EXISTS first_record DATE",
+])
 SCHEMA_VERSION = len(MIGRATIONS)
 
 PUBLICATION_TABLES = ("privacy_records", "privacy_cells", *(table.name for table in SERIES_TABLES))

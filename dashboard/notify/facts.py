@@ -31,7 +31,7 @@ class Facts:
 
     def __init__(self, store: Store, settings: Settings, today: date):
         self.store, self.settings, self.today = store, settings, today
-        self.first = series_store.window_start(today, series_store.earliest(store.query))
+        self.first = series_store.window_start(today, series_store.first_record(store))
         self._series: dict[tuple[Grain, Scope], pd.DataFrame] = {}
         self._by_scope: dict[tuple[Grain, Scope], dict[str, pd.DataFrame]] = {}
         self._shared: dict[tuple, Any] = {}

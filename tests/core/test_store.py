@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import threading
 import time
+from datetime import date
 
 import pandas as pd
 import pytest
 
-from dashboard.core.schema import SCHEMA_VERSION, TABLES
+from dashboard.core.schema import SCHEMA_VERSION, TABLES, Table
 from dashboard.core.store import Store, StoreError, SyncBusy, shared_readers
+from dashboard.core.store.postgres_sql import dialect
 
 TEAMS = pd.DataFrame({"team_id": ["a", "b"], "name": ["Alpha", "Beta"], "group_name": ["G", "G"]})
 
@@ -319,3 +321,37 @@ def test_migrations_15_and_17_give_an_older_store_attendee_roles_teams_and_hours
     assert list(weeks.columns) == list(TABLES["prodops_weeks"].columns)
     assert weeks[["hours_with_pms", "hours_with_operations"]].isna().all().all() and weeks["meeting_hours"].eq(5).all()
     assert list(upgraded.table("pm_weeks").columns) == list(TABLES["pm_weeks"].columns)
+
+
+def test_migration_18_keeps_every_stored_series_row_under_a_key_led_by_grain_and_scope(db_location):
+    """A store written before the series' key led with grain and scope: its series survive the upgrade
+    row for row, an upsert by the new key replaces instead of adding, and its state, which did not keep
+    the first record, reads as not knowing it (the pages then scan the dates, as before)."""
+    location = db_location("before-18")
+    Store(location).migrate()
+    rows = pd.DataFrame({
+        "metric_id": ["a", "a", "b"], "grain": ["week", "month", "week"], "scope": ["org", "org", "team"],
+        "scope_id": ["org", "org", "t1"], "period_start": [date(2026, 3, 2), date(2026, 3, 1), date(2026, 3, 2)],
+        "value": [0.5, 0.25, None], "n": [4, 9, 0],
+    })
+    older = Table("metric_series", TABLES["metric_series"].columns, ("metric_id", "grain", "scope", "scope_id", "period_start"))
+    with Store(location).transaction() as tx:
+        tx.execute("DROP TABLE metric_series")
+        tx.execute(dialect(older.ddl()))
+        tx.execute("ALTER TABLE metric_series_state DROP COLUMN first_record")
+        tx.execute("DELETE FROM schema_version WHERE version >= 18")
+        tx.upsert("metric_series", rows)
+        tx.execute("INSERT INTO metric_series_state VALUES ('current', '2026-03-08', '2024-01-01', 'f')")
+    upgraded = Store(location)
+    upgraded.migrate()
+    assert upgraded.query("SELECT max(version) AS v FROM schema_version")["v"][0] == SCHEMA_VERSION
+    order = ["metric_id", "grain"]
+    kept = upgraded.table("metric_series").sort_values(order, ignore_index=True)
+    pd.testing.assert_frame_equal(kept, rows.sort_values(order, ignore_index=True).astype(kept.dtypes.to_dict()),
+                                  check_dtype=False)
+    with upgraded.transaction() as tx:
+        tx.upsert("metric_series", rows.iloc[[0]].assign(value=0.75))
+    again = upgraded.table("metric_series")
+    assert len(again) == 3 and again.loc[again["grain"].eq("week") & again["metric_id"].eq("a"), "value"].tolist() == [0.75]
+    state = upgraded.query("SELECT * FROM metric_series_state")
+    assert state["first_record"].isna().all() and state["fingerprint"].tolist() == ["f"]

@@ -100,6 +100,22 @@ def test_a_write_that_does_not_refresh_the_series_makes_pages_compute_live(demo_
     assert series_store.stored(store, settings, "month", "org", first, DEMO_TODAY) is None
 
 
+def test_the_first_record_is_kept_with_the_series_and_never_outlives_a_write_of_dated_records(demo_copy):
+    """The quarter pickers read the first day of data from the series' state; a write of an earlier
+    record that does not compute the series again must not leave the pickers on the old day."""
+    store = Store(demo_copy)
+    scanned = series_store.earliest(store.query)
+    assert series_store._state(store.query).first_record == scanned == series_store.first_record(store)
+    earlier = scanned - timedelta(days=40)
+    event = store.query("SELECT * FROM calendar_events LIMIT 1").assign(
+        event_uid="early", start_utc=pd.Timestamp(earlier) + pd.Timedelta(hours=9),
+        end_utc=pd.Timestamp(earlier) + pd.Timedelta(hours=10))
+    with store.transaction() as tx:
+        tx.upsert("calendar_events", event)
+    assert series_store._state(store.query) is None
+    assert series_store.first_record(store) == earlier
+
+
 def test_series_are_served_only_for_the_day_window_and_settings_they_were_computed_for(demo_db):
     store, settings = Store(demo_db), Settings()
     first = series_store.window_start(DEMO_TODAY, series_store.earliest(store.query))

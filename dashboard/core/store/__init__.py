@@ -33,7 +33,7 @@ from typing import Any, Protocol
 
 import pandas as pd
 
-from dashboard.core.schema import SERIES_INPUTS, SERIES_STATE, TABLES
+from dashboard.core.schema import DATED_COLUMNS, SERIES_INPUTS, SERIES_STATE, TABLES
 
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 DUCKDB_SCHEME = "duckdb://"
@@ -122,9 +122,10 @@ class Transaction(ABC):
         Metric series are computed in the transaction that writes their inputs. A write that
         changed an input and did not compute them again (a roster load, say) deletes their state
         row, so pages compute live from the new data until the next refresh instead of showing
-        numbers of the data before.
+        numbers of the data before. A write of any dated table does the same, since the state
+        also keeps the first day a dated record exists.
         """
-        if self.touched & set(SERIES_INPUTS) and SERIES_STATE not in self.touched:
+        if self.touched & {*SERIES_INPUTS, *DATED_COLUMNS} and SERIES_STATE not in self.touched:
             self._execute(f"DELETE FROM {SERIES_STATE}")
 
     @abstractmethod
