@@ -26,7 +26,7 @@ from dashboard.core.store import open_store
 from dashboard.core.words import NO_VALUE, spoken
 from dashboard.metrics import load_tables
 from dashboard.metrics.survey import DETRACTOR_UPTO, PROMOTER_FROM, base_scale, wave_dates
-from dashboard.metrics.surveys import ALL, CONSTRUCTS, HIDDEN_NOTE, SURVEY_CELLS, measure, question_table, wave_table
+from dashboard.metrics.surveys import ALL, CONSTRUCTS, HIDDEN_NOTE, WAVE_CELLS, measure, question_table, wave_table
 
 ROLE_LABEL = {ALL: "Everyone", "pm": "PMs", "ops": "Operations"}
 ROLE_ORDER = {ALL: 0, "pm": 1, "ops": 2}
@@ -42,9 +42,9 @@ SURVEY_TABLES = ("teams", "memberships", "team_groups", "survey_questions", "sur
 @st.cache_resource(max_entries=2, show_spinner=False)
 def _tables(url: str, settings_json: str, version: str) -> dict[str, pd.DataFrame]:
     """Only the tables survey results read (the signal pages' cache holds the rest), the publication
-    ledger among them: a score is shown as it was published, as on the signal pages, never
-    recomputed beside it from answers changed since (two versions of a cell tell the change)."""
-    return load_tables(open_store(Settings.model_validate_json(settings_json)), SURVEY_TABLES, rows={CELLS_TABLE: SURVEY_CELLS})
+    ledger's wave cells among them: a score is shown as it was published, as on the signal pages,
+    never recomputed beside it from answers changed since (two versions of a cell tell the change)."""
+    return load_tables(open_store(Settings.model_validate_json(settings_json)), SURVEY_TABLES, rows={CELLS_TABLE: WAVE_CELLS})
 
 
 def _settings(settings_json: str) -> Settings:

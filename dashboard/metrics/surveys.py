@@ -146,6 +146,11 @@ FAMILY_PREFIX = "survey:"
 SURVEY_CELLS = f"family LIKE '{FAMILY_PREFIX}%'"
 """The survey families' rows of the publication ledger: all a reader of survey results needs of it
 (the calendar's and the shares' cells are most of a large organisation's ledger)."""
+WAVE_CELLS = f"{SURVEY_CELLS} AND slot LIKE '{slot('wave', '%', '%')}'"
+"""Of those, the cells of waves: all the Surveys page reads (a third of the survey cells; the
+week, month and quarter cuts are the registered metrics', stored with the series). A measure built
+from these rows publishes nothing for the other cuts, so a reader that asked for one would see
+every cell hidden, never a figure the ledger did not publish."""
 
 
 def family_name(construct: str) -> str:

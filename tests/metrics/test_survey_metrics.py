@@ -8,10 +8,13 @@ import pandas as pd
 import pytest
 
 from connectors.survey import load_wave, read_export
+from dashboard.app.survey_views import SURVEY_TABLES as SURVEY_PAGE_TABLES
 from dashboard.core.config import Settings
+from dashboard.core.publication import CELLS_TABLE
+from dashboard.core.store import Store
 from dashboard.metrics import compute_series, load_tables
 from dashboard.metrics.survey import wave_dates
-from dashboard.metrics.surveys import ALL, HIDDEN_NOTE, measure, question_table, response_rates, wave_table
+from dashboard.metrics.surveys import ALL, HIDDEN_NOTE, WAVE_CELLS, measure, question_table, response_rates, wave_table
 from tests.survey_fixtures import DATA, SALT, store_with_teams
 from tests.survey_fixtures import settings as survey_settings
 from tests.tables import TEAMS, make_tables
@@ -145,3 +148,22 @@ def test_a_loaded_export_feeds_the_registered_metrics(make_store):
     assert n_all == 5 and everyone == pytest.approx((75 + 100 + 50 + 25 + 75) / 5)
     money, n_money = series_value(tables, "insights_self_serve_score", scope="group", scope_id="Money", settings=config)
     assert pd.isna(n_money) and np.isnan(money)
+
+
+def test_the_wave_cells_alone_give_the_surveys_page_what_the_whole_ledger_gives(demo_db):
+    """The Surveys page reads only the ledger's wave cells (`WAVE_CELLS`): its wave tables and
+    question counts must be those of the whole ledger, at every level."""
+    store = Store(demo_db)
+    whole = load_tables(store, SURVEY_PAGE_TABLES)
+    waves_only = load_tables(store, SURVEY_PAGE_TABLES, rows={CELLS_TABLE: WAVE_CELLS})
+    assert 0 < len(waves_only[CELLS_TABLE]) < len(whole[CELLS_TABLE])
+    assert waves_only[CELLS_TABLE]["slot"].str.startswith("wave|").all()
+    answers = whole["survey_answers"]
+    survey_id, question_id = answers[["survey_id", "question_id"]].iloc[0]
+    for level, scope_id in [("org", "org"), ("group", whole["teams"]["group_name"].iloc[0]),
+                            ("team", whole["teams"]["team_id"].iloc[0])]:
+        tables = [wave_table(t, Settings(), level, scope_id) for t in (whole, waves_only)]
+        assert tables[0]["shown"].any() or level == "team"
+        pd.testing.assert_frame_equal(*tables)
+        counts = [question_table(t, Settings(), survey_id, question_id, level, scope_id) for t in (whole, waves_only)]
+        pd.testing.assert_frame_equal(*counts)
