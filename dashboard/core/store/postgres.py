@@ -150,9 +150,7 @@ class PostgresTransaction(Transaction):
             _run(cursor, sql, params)
 
     def query(self, sql: str, params: Sequence[Any] | None = None) -> pd.DataFrame:
-        with self._connection.cursor() as cursor:
-            _run(cursor, sql, params)
-            return PostgresResult(cursor).df()
+        return PostgresResult(self._connection, sql, params).df()
 
     @contextmanager
     def staged(self, name: str, frame: pd.DataFrame) -> Iterator[None]:

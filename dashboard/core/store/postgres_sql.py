@@ -11,6 +11,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import psycopg
+import pyarrow as pa
+from pyarrow import csv as pa_csv
 
 NAMESPACE = 0x50524F44
 """First key of every advisory lock this store takes ("PROD"); the second names the lock."""
@@ -154,31 +156,119 @@ def _column(values: list, oid: int) -> Any:
 
 
 class PostgresResult:
-    """Rows of one query: `.df()`, `.fetchone()`, `.fetchall()` as on a DuckDB connection."""
+    """Rows of one query: `.df()`, `.fetchone()`, `.fetchall()` as on a DuckDB connection.
 
-    def __init__(self, cursor: psycopg.Cursor):
-        self._cursor = cursor
+    The query runs when its result is first asked for: `.df()` reads it as columns (`_as_columns`),
+    the others row by row.
+    """
+
+    def __init__(self, connection: psycopg.Connection, sql: str, parameters: Sequence[Any] | None):
+        self._connection, self._sql, self._parameters = connection, sql, parameters
+        self._cursor: psycopg.Cursor | None = None
+
+    def _rows(self) -> psycopg.Cursor:
+        if self._cursor is None:
+            self._cursor = self._connection.cursor()
+            _run(self._cursor, self._sql, self._parameters)
+        return self._cursor
 
     @property
     def description(self):
-        return self._cursor.description
+        return self._rows().description
 
     def fetchone(self) -> tuple | None:
-        return self._cursor.fetchone()
+        return self._rows().fetchone()
 
     def fetchall(self) -> list[tuple]:
-        return self._cursor.fetchall()
+        return self._rows().fetchall()
 
     def df(self) -> pd.DataFrame:
-        description = self._cursor.description or []
-        rows = self._cursor.fetchall()
-        columns = list(zip(*rows)) if rows else [() for _ in description]
-        data = {i: _column(list(values), column.type_code) for i, (values, column) in enumerate(zip(columns, description))}
-        frame = pd.DataFrame(data, index=pd.RangeIndex(len(rows)))
-        frame.columns = [column.name for column in description]
-        return frame
+        if self._cursor is None:
+            found = _as_columns(self._connection, self._sql, self._parameters)
+            if found is not None:
+                return found
+        return _frame(self._rows())
 
     fetchdf = df
+
+
+def _frame(cursor: psycopg.Cursor) -> pd.DataFrame:
+    """A cursor's rows as DuckDB's `.df()` shapes them, turned into columns in Python."""
+    description = cursor.description or []
+    rows = cursor.fetchall()
+    columns = list(zip(*rows)) if rows else [() for _ in description]
+    data = {i: _column(list(values), column.type_code) for i, (values, column) in enumerate(zip(columns, description))}
+    frame = pd.DataFrame(data, index=pd.RangeIndex(len(rows)))
+    frame.columns = [column.name for column in description]
+    return frame
+
+
+_ARROW_TYPES = {
+    **dict.fromkeys(_TEXT_OIDS, pa.string()), 16: pa.bool_(), 21: pa.int32(), 23: pa.int32(), 20: pa.int64(),
+    **dict.fromkeys(_FLOAT_OIDS, pa.float64()), 1082: pa.date32(), 1114: pa.timestamp("us"),
+}
+"""What `_as_columns` parses each PostgreSQL type (by oid) of a CSV result as; a result with any
+other type (arrays, time zones) is read row by row."""
+
+
+_READS = re.compile(r"\s*(SELECT|WITH)\b", re.IGNORECASE)
+"""A statement `_as_columns` may wrap: a query, never a statement that writes (in a write's
+transaction a wrapped statement that fails would end the transaction)."""
+
+
+def _as_columns(connection: psycopg.Connection, sql: str, parameters: Sequence[Any] | None) -> pd.DataFrame | None:
+    """The result read as columns: `COPY (…) TO STDOUT` as CSV, parsed by pyarrow; None when one of
+    its types has no CSV form here (its types come first, from the query planned with `LIMIT 0`).
+
+    psycopg hands rows to Python a value at a time: 63,000 stored series rows took 0.21 s to fetch
+    and 0.15 s more to turn into columns, against 0.20 s in all as CSV.
+    """
+    if not _READS.match(sql):
+        return None
+    with connection.cursor() as cursor:
+        _run(cursor, f"SELECT * FROM ({sql}) AS _result LIMIT 0", parameters)
+        description = cursor.description or []
+        if not description or any(column.type_code not in _ARROW_TYPES for column in description):
+            return None
+        names = [f"c{i}" for i in range(len(description))]
+        types = {name: _ARROW_TYPES[column.type_code] for name, column in zip(names, description)}
+        text = bytearray()
+        with cursor.copy(*_bound(f"COPY ({sql}) TO STDOUT (FORMAT csv)", parameters)) as copy:
+            for chunk in copy:
+                text += chunk
+    if text:
+        table = pa_csv.read_csv(
+            pa.py_buffer(bytes(text)),
+            read_options=pa_csv.ReadOptions(column_names=names),
+            parse_options=pa_csv.ParseOptions(newlines_in_values=True),
+            convert_options=pa_csv.ConvertOptions(column_types=types, null_values=[""], strings_can_be_null=True,
+                                                  quoted_strings_can_be_null=False, true_values=["t"], false_values=["f"]),
+        )
+    else:
+        table = pa.table({name: pa.array([], kind) for name, kind in types.items()})
+    data = {i: _arrow_column(table.column(i), column.type_code) for i, column in enumerate(description)}
+    frame = pd.DataFrame(data, index=pd.RangeIndex(table.num_rows))
+    frame.columns = [column.name for column in description]
+    return frame
+
+
+def _arrow_column(values: pa.ChunkedArray, oid: int) -> Any:
+    """One parsed column as `_column` makes it from rows (dtypes the metrics code relies on)."""
+    nulls = values.null_count > 0
+    if oid in _TEXT_OIDS:
+        if values.null_count == len(values):
+            column = np.empty(len(values), dtype=object)
+            column[:] = None
+            return column
+        return pd.array(values, dtype="str")
+    if oid == 16:
+        return pd.array(values.to_pylist(), dtype="boolean") if nulls else values.to_numpy()
+    if oid in _INT_OIDS:
+        kind = _INT_OIDS[oid]
+        return pd.array(values.to_pylist(), dtype=kind.capitalize()) if nulls else values.to_numpy().astype(kind)
+    if oid in _FLOAT_OIDS:
+        return values.to_numpy().astype("float64")
+    return pd.array(values.cast(pa.timestamp("us")).to_pandas(), dtype="datetime64[us]")
 
 
 class PostgresReader:
@@ -188,9 +278,9 @@ class PostgresReader:
         self._connection = connection
 
     def execute(self, sql: str, parameters: Sequence[Any] | None = None) -> PostgresResult:
-        cursor = self._connection.cursor()
-        _run(cursor, sql, parameters)
-        return PostgresResult(cursor)
+        if self._connection.closed:
+            raise psycopg.OperationalError("the reader's connection is closed: it was used after its block")
+        return PostgresResult(self._connection, sql, parameters)
 
     def recover(self) -> None:
         """After a statement failed (and its caller went on), end the failed transaction, so the next
@@ -201,9 +291,12 @@ class PostgresReader:
 
 
 def _run(cursor: psycopg.Cursor, sql: str, params: Sequence[Any] | None) -> None:
-    if params:
-        cursor.execute(portable(sql), list(params))
-    elif "?" in sql:
-        cursor.execute(portable(sql), [])
-    else:
-        cursor.execute(sql.encode())  # bytes: sent as is, no placeholder parsing
+    cursor.execute(*_bound(sql, params))
+
+
+def _bound(sql: str, params: Sequence[Any] | None) -> tuple[str | bytes, list | None]:
+    """The statement and parameters as psycopg takes them: `?` placeholders as `%s`; without any,
+    bytes, which psycopg sends as they are (no placeholder parsing, a `%` stays a `%`)."""
+    if params or "?" in sql:
+        return portable(sql), list(params or [])
+    return sql.encode(), None
