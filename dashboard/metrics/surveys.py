@@ -134,11 +134,15 @@ def _weight(featured: tuple[str, ...]):
 SLOTS = tuple(slot(cut, level, role_filter) for cut in TIME_CUTS for level in LEVELS for role_filter in (ALL, "role"))
 
 
+PUBLISHED_MEASURES = ("score", "favourable", "promoter")
+"""What a survey cell publishes, decided together by the score's protection (`family`)."""
+
+
 def family(name: str, found: pd.DataFrame, k: int, featured: tuple[str, ...] = ()) -> Family:
     """A construct's (or question's) figures: the score guarded by its protection interval (scores
     lie on 0-100, a percent answer too), its favourable share and eNPS published on the same cells."""
     high = max(100.0, float(found["score"].max())) if len(found) else 100.0
-    return Family(name=name, slots=SLOTS, guarded={"score": ("score", "favourable", "promoter")}, high={"score": high},
+    return Family(name=name, slots=SLOTS, guarded={"score": PUBLISHED_MEASURES}, high={"score": high},
                   k=k, weight=_weight(featured))
 
 
@@ -236,9 +240,9 @@ class Measure:
         return bool(len(row) and row["fresh"].iloc[0])
 
 
-PUBLISHED_MEASURES = ("score", "favourable", "promoter")
-_NOTHING_PUBLISHED = pd.DataFrame({"score": [], "favourable": [], "promoter": [], "n": pd.array([], dtype="Int64"),
-                                   "shown": pd.array([], dtype=bool)}, index=pd.Index([], dtype=object, name="cell"))
+_NOTHING_PUBLISHED = pd.DataFrame({**dict.fromkeys(PUBLISHED_MEASURES, pd.array([], dtype=float)),
+                                   "n": pd.array([], dtype="Int64"), "shown": pd.array([], dtype=bool)},
+                                  index=pd.Index([], dtype=object, name="cell"))
 
 _MEASURES: OrderedDict[tuple, Measure] = OrderedDict()
 MEASURE_INPUTS = ("survey_answers", "survey_questions", "survey_waves", "teams", "team_groups", "privacy_cells")

@@ -130,11 +130,7 @@ def _column(values: list, oid: int) -> Any:
     """One result column as DuckDB's `.df()` would give it (dtypes the metrics code relies on)."""
     nulls = any(v is None for v in values)
     if oid in _TEXT_OIDS:  # DuckDB: pandas' str dtype, but plain objects (None) when no row has a value
-        if all(v is None for v in values):
-            column = np.empty(len(values), dtype=object)
-            column[:] = values
-            return column
-        return pd.array(values, dtype="str")
+        return _nones(len(values)) if all(v is None for v in values) else pd.array(values, dtype="str")
     if oid == 16:
         return pd.array(values, dtype="boolean") if nulls else np.array(values, dtype=bool)
     if oid in _INT_OIDS:
@@ -153,6 +149,19 @@ def _column(values: list, oid: int) -> Any:
     column = np.empty(len(values), dtype=object)
     column[:] = values
     return column
+
+
+def _nones(count: int) -> np.ndarray:
+    column = np.empty(count, dtype=object)
+    column[:] = None
+    return column
+
+
+def _shaped(columns: list, description, count: int) -> pd.DataFrame:
+    """A result's columns as a frame with its column names (which a query may repeat)."""
+    frame = pd.DataFrame(dict(enumerate(columns)), index=pd.RangeIndex(count))
+    frame.columns = [column.name for column in description]
+    return frame
 
 
 class PostgresResult:
@@ -197,10 +206,8 @@ def _frame(cursor: psycopg.Cursor) -> pd.DataFrame:
     description = cursor.description or []
     rows = cursor.fetchall()
     columns = list(zip(*rows)) if rows else [() for _ in description]
-    data = {i: _column(list(values), column.type_code) for i, (values, column) in enumerate(zip(columns, description))}
-    frame = pd.DataFrame(data, index=pd.RangeIndex(len(rows)))
-    frame.columns = [column.name for column in description]
-    return frame
+    return _shaped([_column(list(values), column.type_code) for values, column in zip(columns, description)],
+                   description, len(rows))
 
 
 _ARROW_TYPES = {
@@ -246,21 +253,15 @@ def _as_columns(connection: psycopg.Connection, sql: str, parameters: Sequence[A
         )
     else:
         table = pa.table({name: pa.array([], kind) for name, kind in types.items()})
-    data = {i: _arrow_column(table.column(i), column.type_code) for i, column in enumerate(description)}
-    frame = pd.DataFrame(data, index=pd.RangeIndex(table.num_rows))
-    frame.columns = [column.name for column in description]
-    return frame
+    return _shaped([_arrow_column(table.column(i), column.type_code) for i, column in enumerate(description)],
+                   description, table.num_rows)
 
 
 def _arrow_column(values: pa.ChunkedArray, oid: int) -> Any:
     """One parsed column as `_column` makes it from rows (dtypes the metrics code relies on)."""
     nulls = values.null_count > 0
     if oid in _TEXT_OIDS:
-        if values.null_count == len(values):
-            column = np.empty(len(values), dtype=object)
-            column[:] = None
-            return column
-        return pd.array(values, dtype="str")
+        return _nones(len(values)) if values.null_count == len(values) else pd.array(values, dtype="str")
     if oid == 16:
         return pd.array(values.to_pylist(), dtype="boolean") if nulls else values.to_numpy()
     if oid in _INT_OIDS:
