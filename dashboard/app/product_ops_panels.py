@@ -2,15 +2,12 @@
 the founding moved."""
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from dashboard.analysis import early_warnings, milestones
 from dashboard.analysis.investment import FoundingLag
 from dashboard.app import product_ops_views, ui, verdict_panels
 from dashboard.app.views import scorecard_quarter, settings
-from dashboard.charts import investment as investment_chart
-from dashboard.charts.meeting_partners import meeting_partners_figure, network_figure
 from dashboard.core import periods, safe_text
 from dashboard.core.periods import quarter_label
 
@@ -51,8 +48,9 @@ def meeting_partners(filters: ui.Filters) -> None:
         return
     quarter = scorecard_quarter(filters.last_quarter).quarter
     st.caption(f"{periods.quarter_label(quarter)} · the organisation · n is product-ops people")
-    st.plotly_chart(meeting_partners_figure(shares), key="meeting_partners", config=ui.PLOTLY_CONFIG)
-    groups_met(filters, shares)
+    st.plotly_chart(product_ops_views.meeting_partners_chart(filters.last_quarter), key="meeting_partners",
+                    config=ui.PLOTLY_CONFIG)
+    groups_met(filters)
 
 
 GROUPS_RULE = ("Each product group's share of product-ops people's meeting time spent in meetings with at least one "
@@ -61,18 +59,13 @@ GROUPS_RULE = ("Each product group's share of product-ops people's meeting time 
                "for that group. A red dashed link is a group product ops did not meet at all in the quarter.")
 
 
-def groups_met(filters: ui.Filters, roles: pd.DataFrame) -> None:
+def groups_met(filters: ui.Filters) -> None:
     """The network of product ops, operations staff and every product group, and the groups it never met."""
     groups = product_ops_views.groups_met(filters.last_quarter)
     if groups["value"].isna().all():
         return
     st.markdown("**By product group**", help=GROUPS_RULE)
-    operations = roles[roles["role"] == "Operations staff"]
-    partners = pd.concat([
-        pd.DataFrame({"partner": operations["role"], "kind": "role", "value": operations["value"], "n": operations["n"]}),
-        pd.DataFrame({"partner": groups["group"], "kind": "group", "value": groups["value"], "n": groups["n"]}),
-    ], ignore_index=True)
-    st.plotly_chart(network_figure(partners), key="groups_met", config=ui.PLOTLY_CONFIG)
+    st.plotly_chart(product_ops_views.groups_met_chart(filters.last_quarter), key="groups_met", config=ui.PLOTLY_CONFIG)
     never = groups.loc[groups["value"] == 0, "group"].tolist()
     if never:
         st.warning("Product ops spent no meeting time with " + safe_text.markdown(", ".join(never))
@@ -126,8 +119,8 @@ def investment(filters: ui.Filters) -> None:
     found = product_ops_views.investment_timeline(filters.first_quarter)
     st.subheader("Investment timeline", anchor=False, help=INVESTMENT_RULE)
     st.markdown(founding_lag_text(found.lag))
-    figure = investment_chart.timeline(found.monthly, found.lag.founded, found.lag.over_target, found.target)
-    st.plotly_chart(figure, key="investment_timeline", config=ui.PLOTLY_CONFIG)
+    st.plotly_chart(product_ops_views.investment_figure(filters.first_quarter), key="investment_timeline",
+                    config=ui.PLOTLY_CONFIG)
 
 
 def founding_lag_text(lag: FoundingLag) -> str:

@@ -7,9 +7,13 @@ from dataclasses import dataclass
 from datetime import date
 
 import pandas as pd
+import plotly.graph_objects as go
 
 from dashboard.analysis import early_warnings, investment, milestones
 from dashboard.app.views import annotations, group_of, per_version, scorecard_quarter, series, settings, today
+from dashboard.charts import investment as investment_chart
+from dashboard.charts.meeting_partners import meeting_partners_figure, network_figure
+from dashboard.charts.trends import frozen
 from dashboard.core import periods
 from dashboard.metrics import METRICS, SIGNALS, Scope
 
@@ -47,6 +51,7 @@ class Investment:
     target: float | None
 
 
+@per_version
 def investment_timeline(first_quarter: date) -> Investment:
     """Monthly org figures from `first_quarter` on, and when the founding came against overhead's target."""
     every = series("month", "org", periods.quarters_back(today(), 40), today())
@@ -62,10 +67,18 @@ def investment_timeline(first_quarter: date) -> Investment:
     return Investment(wide.reset_index(), lag, target.target if target else None)
 
 
+@per_version
+def investment_figure(first_quarter: date) -> go.Figure:
+    """The staffing ratio against overhead (`investment_timeline`), drawn once per version."""
+    found = investment_timeline(first_quarter)
+    return frozen(investment_chart.timeline(found.monthly, found.lag.founded, found.lag.over_target, found.target))
+
+
 MEETING_PARTNERS = {"prodops_time_with_pms_share": "PMs", "prodops_time_with_operations_share": "Operations staff"}
 """The published figures behind "who product ops meets", and the role each one names."""
 
 
+@per_version
 def meeting_partners(last_quarter: date) -> pd.DataFrame:
     """The organisation's share of product-ops meeting time with each role in the last whole quarter
     (`role`, `value`, `n`), as published: a figure the privacy rules hide has no value."""
@@ -81,6 +94,7 @@ def meeting_partners(last_quarter: date) -> pd.DataFrame:
 GROUPS_MET = "prodops_time_with_group_share"
 
 
+@per_version
 def groups_met(last_quarter: date) -> pd.DataFrame:
     """Each product group's published share of product-ops meeting time with someone of the group in
     the last whole quarter (`group`, `value`, `n`), largest first; a hidden figure has no value."""
@@ -89,6 +103,25 @@ def groups_met(last_quarter: date) -> pd.DataFrame:
     rows = frame[(frame["metric_id"] == GROUPS_MET) & (frame["period_start"] == quarter)]
     rows = rows.sort_values(["value", "scope_id"], ascending=[False, True], na_position="last")
     return pd.DataFrame({"group": rows["scope_id"].to_numpy(), "value": rows["value"].to_numpy(), "n": rows["n"].to_numpy()})
+
+
+@per_version
+def meeting_partners_chart(last_quarter: date) -> go.Figure:
+    """Bars of the shares of product-ops meeting time with each role (`meeting_partners`), drawn once per version."""
+    return frozen(meeting_partners_figure(meeting_partners(last_quarter)))
+
+
+@per_version
+def groups_met_chart(last_quarter: date) -> go.Figure:
+    """The network of product ops, operations staff and every product group (`meeting_partners`,
+    `groups_met`), drawn once per version."""
+    roles, groups = meeting_partners(last_quarter), groups_met(last_quarter)
+    operations = roles[roles["role"] == "Operations staff"]
+    partners = pd.concat([
+        pd.DataFrame({"partner": operations["role"], "kind": "role", "value": operations["value"], "n": operations["n"]}),
+        pd.DataFrame({"partner": groups["group"], "kind": "group", "value": groups["value"], "n": groups["n"]}),
+    ], ignore_index=True)
+    return frozen(network_figure(partners))
 
 
 def founding() -> pd.Series | None:
@@ -100,6 +133,7 @@ def founding() -> pd.Series | None:
     return None if found.empty else found.sort_values("on_date").iloc[0]
 
 
+@per_version
 def founding_impacts() -> list[milestones.Impact]:
     """The four signs' lead metrics, the months before the founding against the months after it."""
     mark = founding()

@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.app import auth, qbr_views, record_panels, ui, views
+from dashboard.app.chart_points import point_choices
 from dashboard.core import periods, safe_text
 from dashboard.core.notes import NoteError
 from dashboard.metrics import METRICS
@@ -51,7 +52,8 @@ def qbr_chart(chart: Chart) -> None:
         names = views.scope_names()
         points = chart.points.assign(name=chart.points["scope_id"].map(lambda scope_id: names.get(scope_id, scope_id)))
         record_panels.chart_with_points(chart.figure, key, ui.PLOTLY_CONFIG)
-        record_panels.behind_a_point(METRICS[chart.metric_id], points, chart.grain, key)
+        record_panels.behind_a_point(METRICS[chart.metric_id], points, chart.grain, key,
+                                     point_choices(points, chart.grain))
     with st.expander("About this chart"):
         st.caption(safe_text.markdown(chart.caption))
 

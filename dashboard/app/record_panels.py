@@ -11,19 +11,10 @@ import streamlit as st
 
 from dashboard.analysis import bottlenecks
 from dashboard.app import views
+from dashboard.app.chart_points import Point, PointChoices, period_text
 from dashboard.core import periods
 from dashboard.core.periods import Grain
 from dashboard.metrics import Metric
-
-Point = tuple[str, date]
-"""A point of a trend chart: the line's scope id and the period's first day."""
-
-
-def period_text(start: date, grain: Grain) -> str:
-    """A period as people say it: "week of 6 Jul 2026", "Sep 2026", "Q3 2026"."""
-    if grain == "week":
-        return f"week of {start.day} {start:%b %Y}"
-    return f"{start:%b %Y}" if grain == "month" else periods.quarter_label(start)
 
 
 def state_key(chart_key: str) -> str:
@@ -64,28 +55,19 @@ def chart_with_points(figure: go.Figure, chart_key: str, config: dict) -> None:
                     selection_mode="points")
 
 
-def choices(frame: pd.DataFrame) -> list[Point]:
-    """Every point with a value, newest first, the reference line's first within a period."""
-    shown = frame[frame["value"].notna()]
-    ordered = shown.assign(_at=pd.to_datetime(shown["period_start"])).sort_values("_at", ascending=False, kind="stable")
-    return [(row.scope_id, pd.Timestamp(row.period_start).date()) for row in ordered.itertuples()]
-
-
-def behind_a_point(metric: Metric, frame: pd.DataFrame, grain: Grain, chart_key: str) -> None:
-    """The list of points and, for the chosen one, its records."""
+def behind_a_point(metric: Metric, frame: pd.DataFrame, grain: Grain, chart_key: str, choices: PointChoices) -> None:
+    """The list of points (`choices`, of `frame`) and, for the chosen one, its records."""
     key = state_key(chart_key)
-    options = choices(frame)
-    if st.session_state.get(key) not in options:
+    if st.session_state.get(key) not in choices.labels:
         st.session_state.pop(key, None)
-    names = dict(zip(frame["scope_id"], frame["name"]))
     with st.expander("Records behind a point", icon=":material/table_rows:", expanded=key in st.session_state):
         unchosen = {} if key in st.session_state else {"index": None}
         chosen = st.selectbox(
-            "Point", options, key=key, placeholder="Click a point on the chart, or choose one here", **unchosen,
-            format_func=lambda point: f"{names.get(point[0], point[0])} · {period_text(point[1], grain)}",
+            "Point", choices.points, key=key, placeholder="Click a point on the chart, or choose one here", **unchosen,
+            format_func=choices.labels.__getitem__,
         )
         if chosen is not None:
-            _records(metric, frame, grain, chosen, names.get(chosen[0], chosen[0]), f"{key}_csv")
+            _records(metric, frame, grain, chosen, choices.names.get(chosen[0], chosen[0]), f"{key}_csv")
 
 
 def _records(metric: Metric, frame: pd.DataFrame, grain: Grain, point: Point, name: str, download_key: str) -> None:

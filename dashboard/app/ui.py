@@ -316,7 +316,7 @@ def metric_chart(
                 f":material/visibility_off: {tile.hidden} of {len(frame)} points are hidden by the privacy rules: "
                 f"too few {metric.n_label} behind them, or a value that could be worked out from others shown."
             )
-        record_panels.behind_a_point(metric, frame, filters.grain, f"trend_{metric_id}")
+        record_panels.behind_a_point(metric, frame, filters.grain, f"trend_{metric_id}", tile.choices)
         with st.expander("About this metric"):
             about(metric_id, tile.n_table)
 

@@ -24,6 +24,7 @@ import streamlit as st
 
 from dashboard.analysis import bottlenecks, own_time
 from dashboard.analysis.scorecard import Card, ScorecardPeriod, cards, scorecard_period
+from dashboard.app.chart_points import PointChoices, point_choices
 from dashboard.app.first_run import building
 from dashboard.charts import trends as charts
 from dashboard.core import notes, periods
@@ -442,13 +443,15 @@ def sparkline_points(
 class TrendTile:
     """A metric's trend as a page draws it: the rows, the figure (None when every point is hidden or
     there is none), the line drawn in colour when there are too many to colour, how many points the
-    privacy rules hide, and the n behind each point. Shared by every session: read only."""
+    privacy rules hide, the n behind each point, and the points a reader can open. Shared by every
+    session: read only."""
 
     frame: pd.DataFrame
     figure: go.Figure | None
     emphasised: str | None
     hidden: int
     n_table: pd.DataFrame
+    choices: PointChoices | None
 
 
 @per_version
@@ -459,13 +462,14 @@ def trend_tile(metric_id: str, grain: Grain, start: date, end: date, view: Break
     frame = trend_series(metric_id, grain, start, end, view)
     hidden, table = hidden_points(frame), n_table(frame, grain)
     if frame.empty or frame["value"].isna().all():
-        return TrendTile(frame, None, None, hidden, table)
+        return TrendTile(frame, None, None, hidden, table, None)
     goal = target(metric_id)
     figure = charts.trend(
         metric, frame, grain=grain, annotations=annotations(view.shown), target=goal.target if goal else None,
         reference=view.reference, highlight=highlight, height=height, plot_px=plot_px, through=today(),
     )
-    return TrendTile(frame, figure, charts.emphasis(frame, view.reference, highlight), hidden, table)
+    return TrendTile(frame, figure, charts.emphasis(frame, view.reference, highlight), hidden, table,
+                     point_choices(frame, grain))
 
 
 @per_version

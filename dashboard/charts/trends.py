@@ -85,11 +85,14 @@ def base_layout_spec(height: int) -> dict:
 
 class SpecFigure(go.Figure):
     """A figure made from a finished spec (`spec_figure`): its dict, what `st.plotly_chart` and the
-    report serialise, is made once, and each caller gets its own copy of the dict's containers.
+    report serialise, is made once and shared.
 
     `to_dict` deep-copies the figure and converts every array to Plotly's typed arrays, walking
     each value: for a chart of 40 lines that is most of a warm page, repeated on every view of a
-    figure that never changes. A spec figure is final: change a copy of its dict, not the figure.
+    figure that never changes. Copying the dict's containers for each caller instead was still a
+    fifth of a warm Releases page. So each caller gets a new top-level dict over the shared parts:
+    Streamlit only reads it, and a caller that changes a part copies that part first
+    (`report.images.for_print`). A spec figure is final: change a copy of its dict, not the figure.
     """
 
     def to_dict(self) -> dict:
@@ -97,22 +100,13 @@ class SpecFigure(go.Figure):
         if made is None:
             made = super().to_dict()
             self.__dict__["_made"] = made
-        return _containers(made)
+        return dict(made)
 
 
 def frozen(figure: go.Figure) -> go.Figure:
     """A finished figure as a `SpecFigure`, its dict made once: for a figure built elsewhere that is
     cached and drawn on many views."""
     return SpecFigure(figure.to_dict(), _validate=False)
-
-
-def _containers(value):
-    """`value` with every dict and list copied, the leaves (strings, numbers, arrays, dates) shared."""
-    if isinstance(value, dict):
-        return {key: _containers(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_containers(item) for item in value]
-    return value
 
 
 def spec_figure(data: list[dict], layout: dict) -> go.Figure:

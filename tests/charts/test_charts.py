@@ -218,3 +218,20 @@ def test_a_figure_built_from_a_spec_is_the_one_plotly_validates_it_to(figure):
     fig = figure()
     checked = go.Figure(fig.to_dict())
     assert json.loads(pio.to_json(checked, validate=False)) == json.loads(pio.to_json(fig, validate=False))
+
+
+def test_a_spec_figure_shares_its_dict_yet_printing_it_or_changing_a_copy_leaves_it_as_drawn():
+    """A spec figure's dict is made once and shared by every caller (`SpecFigure`): the report's
+    white page (`for_print`) and a caller's changes to its own top-level dict must not reach the
+    figure every session draws."""
+    from dashboard.report import images
+
+    fig = charts.trend(SHARE, series(), grain="month", reference="org", target=0.85, annotations=annotations())
+    drawn = pio.to_json(fig, validate=False)
+    printed = images.for_print(fig)
+    assert printed["layout"]["paper_bgcolor"] == "white" and printed["layout"]["template"]
+    mine = fig.to_dict()
+    mine["layout"] = {}
+    mine["data"] = []
+    assert fig.to_dict()["layout"]["paper_bgcolor"] == "rgba(0,0,0,0)"
+    assert pio.to_json(fig, validate=False) == drawn

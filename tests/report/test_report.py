@@ -193,7 +193,7 @@ def test_the_page_and_the_command_line_export_the_same_chart_images(built, monke
     def drawn_here(figure):
         """The figure as a chart drawn in this process would be: in the default template."""
         spec = figure.to_dict()
-        spec["layout"].pop("template", None)
+        spec["layout"] = {key: value for key, value in spec["layout"].items() if key != "template"}
         return go.Figure(spec)
 
     made, _ = built
