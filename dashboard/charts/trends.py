@@ -105,8 +105,12 @@ class SpecFigure(go.Figure):
 
 def frozen(figure: go.Figure) -> go.Figure:
     """A finished figure as a `SpecFigure`, its dict made once: for a figure built elsewhere that is
-    cached and drawn on many views."""
-    return SpecFigure(figure.to_dict(), _validate=False)
+    cached and drawn on many views. The dict it is made from is the one it hands out, so a cold
+    view pays for `to_dict` once, not again on its first draw."""
+    made = figure.to_dict()
+    spec = SpecFigure(made, _validate=False)
+    spec.__dict__["_made"] = made
+    return spec
 
 
 def spec_figure(data: list[dict], layout: dict) -> go.Figure:

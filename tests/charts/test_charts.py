@@ -235,3 +235,13 @@ def test_a_spec_figure_shares_its_dict_yet_printing_it_or_changing_a_copy_leaves
     mine["data"] = []
     assert fig.to_dict()["layout"]["paper_bgcolor"] == "rgba(0,0,0,0)"
     assert pio.to_json(fig, validate=False) == drawn
+
+
+def test_a_frozen_figure_hands_out_the_dict_of_the_figure_it_was_made_from():
+    """`frozen` keeps the dict it made the spec figure from: what it hands out must be what the
+    figure itself serialises to, and making the spec figure must not have changed it."""
+    built = go.Figure(go.Bar(x=["PMs", "Operations staff"], y=[0.4, 0.25], text=["40%", "25%"]))
+    built.update_layout(height=200, xaxis=dict(tickformat=".0%"))
+    spec = charts.frozen(built)
+    assert pio.to_json(spec, validate=False) == pio.to_json(built, validate=False)
+    assert json.loads(pio.to_json(go.Figure(spec.to_dict()), validate=False)) == json.loads(pio.to_json(built, validate=False))
