@@ -30,10 +30,14 @@ class PointChoices:
     years has thousands of points, and listing and naming them on every view was a fifth of a
     warm page."""
 
-    points: tuple[Point, ...]
     labels: dict[Point, str]
+    """Each point's name, in the list's order."""
     names: dict[str, str]
     """Each line's scope id to its name."""
+
+    @property
+    def points(self) -> tuple[Point, ...]:
+        return tuple(self.labels)
 
 
 def point_choices(frame: pd.DataFrame, grain: Grain) -> PointChoices:
@@ -41,6 +45,6 @@ def point_choices(frame: pd.DataFrame, grain: Grain) -> PointChoices:
     shown = frame[frame["value"].notna()]
     ordered = shown.assign(_at=pd.to_datetime(shown["period_start"])).sort_values("_at", ascending=False, kind="stable")
     names = dict(zip(frame["scope_id"], frame["name"]))
-    points = tuple(zip(ordered["scope_id"].tolist(), (stamp.date() for stamp in ordered["_at"])))
-    labels = {point: f"{names.get(point[0], point[0])} · {period_text(point[1], grain)}" for point in points}
-    return PointChoices(points, labels, names)
+    points = zip(ordered["scope_id"].tolist(), (stamp.date() for stamp in ordered["_at"]))
+    return PointChoices({point: f"{names.get(point[0], point[0])} · {period_text(point[1], grain)}" for point in points},
+                        names)
