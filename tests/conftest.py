@@ -1,16 +1,24 @@
-"""Shared fixtures. `pytest --backend postgres` runs the whole suite on PostgreSQL.
+"""Shared fixtures. `pytest --backend duckdb --backend postgres` runs the store's tests on both.
 
 Every store a test makes comes from `make_store` (or `demo_db`), so it lives on the backend the
-run selects: a DuckDB file in the test's temporary folder, or a fresh database on the server
-that `PRODOPS_TEST_PG` names (scripts/test.sh starts a throwaway one). A test that is about the
-DuckDB file itself is marked `@pytest.mark.duckdb_only("reason")` and skipped on PostgreSQL.
+test runs on: a DuckDB file in the test's temporary folder, or a fresh database on the server
+that `PRODOPS_TEST_PG` names (scripts/test.sh starts a throwaway one). A test that touches a store
+runs once per backend the run selects (its id ends in `[duckdb]` or `[postgres]`); a test that
+touches none runs once. A test that is about the DuckDB file itself is marked
+`@pytest.mark.duckdb_only("reason")` and skipped on PostgreSQL.
+
+Under pytest-xdist (`-n 2`) the demo organisation is built once per backend for the whole run,
+by the first worker that needs it, and read by the others (`once`).
 """
 from __future__ import annotations
 
+import fcntl
 import itertools
+import json
 import os
 import re
 import shutil
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -45,9 +53,15 @@ def own_and_corpus(own, corpus) -> list:
 
 def pytest_addoption(parser):
     parser.addoption(
-        "--backend", choices=BACKENDS, default="duckdb",
-        help=f"the store backend every test runs on (postgres needs ${PG_ENV}, a server URL whose user may create databases)",
+        "--backend", action="append", choices=BACKENDS,
+        help="a store backend the store's tests run on; give it twice for both (default: duckdb). "
+        f"postgres needs ${PG_ENV}, a server URL whose user may create databases",
     )
+
+
+def selected_backends(config) -> list[str]:
+    """The backends this run tests, in the order given, each once."""
+    return list(dict.fromkeys(config.getoption("--backend") or ["duckdb"]))
 
 
 def pytest_configure(config):
@@ -55,23 +69,55 @@ def pytest_configure(config):
     # Derived tables are as of today on the organisation's clock: a run and its re-run that straddle
     # midnight there would differ for that reason alone, so the whole session keeps the day it began.
     os.environ.setdefault("PRODOPS_TODAY", date.today().isoformat())
-    if config.getoption("--backend") == "postgres" and not os.environ.get(PG_ENV):
+    if "postgres" in selected_backends(config) and not os.environ.get(PG_ENV):
         raise pytest.UsageError(f"--backend postgres needs {PG_ENV}, e.g. postgresql://postgres@127.0.0.1:5433/postgres")
 
 
 def pytest_report_header(config):
-    backend = config.getoption("--backend")
-    return f"store backend: {backend}" + (f" ({os.environ.get(PG_ENV)})" if backend == "postgres" else "")
+    backends = selected_backends(config)
+    return "store backends: " + ", ".join(backends) + (f" ({os.environ.get(PG_ENV)})" if "postgres" in backends else "")
+
+
+def pytest_generate_tests(metafunc):
+    """Run each test that touches a store (through the `backend` fixture) once per selected backend."""
+    if "backend" in metafunc.fixturenames:
+        metafunc.parametrize("backend", selected_backends(metafunc.config), indirect=True, scope="session")
 
 
 def pytest_collection_modifyitems(config, items):
-    if config.getoption("--backend") != "postgres":
-        return
+    """Skip the PostgreSQL case of a test, or of one of its parameters, marked `duckdb_only`."""
     for item in items:
         marker = item.get_closest_marker("duckdb_only")
-        if marker:
+        if marker and getattr(item, "callspec", None) and item.callspec.params.get("backend") == "postgres":
             reason = marker.args[0] if marker.args else "about the DuckDB file"
             item.add_marker(pytest.mark.skip(reason=f"DuckDB only: {reason}"))
+
+
+def run_folder(config) -> Path:
+    """The folder the whole run shares: pytest's base temporary folder, whose subfolders are xdist's workers'."""
+    base = config._tmp_path_factory.getbasetemp()
+    return base.parent if hasattr(config, "workerinput") else base
+
+
+def once(config, name: str, make: Callable[[], dict]) -> dict:
+    """What `make()` returned for the first process of the run to ask for `name`; the others wait for it and read it."""
+    folder = run_folder(config)
+    made = folder / f"{name}.json"
+    with open(folder / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not made.exists():
+            made.write_text(json.dumps(make()))
+        return json.loads(made.read_text())
+
+
+def pytest_sessionfinish(session):
+    """Drop the databases the run's processes shared (see `once`), once every process is done with them."""
+    if hasattr(session.config, "workerinput") or not os.environ.get(PG_ENV):
+        return
+    shared = [json.loads(made.read_text()) for made in run_folder(session.config).glob("*.json")]
+    databases = Databases("postgres", os.environ[PG_ENV])
+    databases.created = [name for made in shared for name in made.get("databases", [])]
+    databases.drop()
 
 
 class Databases:
@@ -83,6 +129,7 @@ class Databases:
         self.backend = backend
         self.server = server
         self.created: list[str] = []
+        self.templates: dict[str, str] = {}
 
     def location(self, folder: Path, name: str, *, create: bool = True) -> str:
         """A location for a new, empty store (`PRODOPS_DB` takes it); `create=False` leaves it missing."""
@@ -102,11 +149,26 @@ class Databases:
             return str(target)
         target = self.location(folder, name, create=False)
         database, source = target.rsplit("/", 1)[1], location.rsplit("/", 1)[1]
-        # A template may have no other sessions: end the ones the store keeps (they reconnect).
-        self._admin(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{source}' AND pid <> pg_backend_pid()")
+        if source in self.templates:
+            source = self.templates[source]
+        else:
+            # A template may have no other sessions: end the ones the store keeps (they reconnect).
+            self._admin(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{source}' AND pid <> pg_backend_pid()")
         self._admin(f'CREATE DATABASE "{database}" TEMPLATE "{source}"')
         self.created.append(database)
         return target
+
+    def share(self, location: str) -> list[str]:
+        """Let other processes read the store at `location` while this one copies it: copies come
+        from an untouched twin, since PostgreSQL copies only a database no one is connected to.
+        Returns the databases to drop once the run is done with them."""
+        if self.backend == "duckdb":
+            return []
+        twin = self.copy(location, Path(), "template")
+        self.created.remove(database := twin.rsplit("/", 1)[1])
+        self.created.remove(source := location.rsplit("/", 1)[1])
+        self.templates[source] = database
+        return [source, database]
 
     def drop(self, since: int = 0) -> None:
         """Drop the databases made after the first `since` (a test's own, at its end)."""
@@ -126,8 +188,8 @@ class Databases:
 
 @pytest.fixture(scope="session")
 def backend(request) -> str:
-    """The store backend this run tests: "duckdb" or "postgres"."""
-    return request.config.getoption("--backend")
+    """The store backend this test runs on ("duckdb" or "postgres"), one of the run's `--backend`s."""
+    return request.param
 
 
 @pytest.fixture(scope="session")
@@ -159,16 +221,26 @@ def store(make_store) -> Store:
 
 
 @pytest.fixture(scope="session")
-def demo_db(databases, tmp_path_factory) -> str:
-    """One demo organisation for the whole session, as of a fixed day so results never drift.
+def demo_db(databases, request) -> str:
+    """One demo organisation per backend for the whole run, as of a fixed day so results never drift.
 
-    Its location (a file path or a database URL), as `PRODOPS_DB` and `Store(...)` take it.
+    Its location (a file path or a database URL), as `PRODOPS_DB` and `Store(...)` take it. Tests
+    only read it; `demo_copy` is the one to change.
     """
     from dashboard.demo import build_demo
 
-    location = databases.location(tmp_path_factory.mktemp("demo"), "prodops")
-    build_demo(Store(location), Settings(), today=DEMO_TODAY)
-    return location
+    def build() -> dict:
+        folder = run_folder(request.config) / f"demo-{databases.backend}"
+        folder.mkdir(exist_ok=True)
+        location = databases.location(folder, "prodops")
+        build_demo(Store(location), Settings(), today=DEMO_TODAY)
+        return {"location": location, "databases": databases.share(location)}
+
+    built = once(request.config, f"demo-{databases.backend}", build)
+    if built["databases"]:
+        source, twin = built["databases"]
+        databases.templates[source] = twin
+    return built["location"]
 
 
 @pytest.fixture()

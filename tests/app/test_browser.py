@@ -16,6 +16,8 @@ from playwright.sync_api import expect
 from tests.browser import PAGES, full_page_screenshot, streamlit_server, wait_for_app
 from tests.conftest import demo_server_env
 
+pytestmark = pytest.mark.duckdb_only("the browser draws what the server sends, the same over either store; "
+                                     "tests/app/test_pages.py renders every page on both")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 # Loading a page by its own URL makes Streamlit's frontend probe `/<page>/_stcore/health` and
 # `/<page>/_stcore/host-config` before the server root; those 404s are expected

@@ -106,16 +106,20 @@ def test_signal_page_draws_each_metric_by_group(demo_env, org, page):
 
 
 @pytest.mark.parametrize("page", PAGES)
-def test_every_group_and_team_filter(demo_env, org, page):
-    """One session per page walks every group, and every team within its group."""
+def test_every_group_and_team_filter(demo_env, org, page, backend):
+    """One session per page walks every group, and every team within its group.
+
+    On PostgreSQL it walks the first group and its first team: the store answers every scope
+    with the same query, so a full walk there would repeat the DuckDB walk's page code.
+    """
     at = open_page(page)
-    for group in org["groups"]:
+    for group in org["groups"][: 1 if backend == "postgres" else None]:
         at.selectbox(key="f_group").select(group).run()
         assert_clean(at, f"{page} group={group}")
         _assert_lines(at, page, allowed={group, *(org["team_name"][t] for t in org["teams"][group])}, must=group)
         # The leadership pages walk one team per group: each reads the team filter the same way,
         # and a full walk of their heavier pages would double the suite's time.
-        for team in org["teams"][group][: 1 if page in LEADERSHIP_PAGES else None]:
+        for team in org["teams"][group][: 1 if page in LEADERSHIP_PAGES or backend == "postgres" else None]:
             at.selectbox(key="f_team").select(team).run()
             context = f"{page} group={group} team={team}"
             assert_clean(at, context)

@@ -19,6 +19,9 @@ from tests.browser import free_port, streamlit_server, wait_for_app
 from tests.conftest import DEMO_TODAY
 from tests.fakes.oidc_provider import OidcProvider
 
+pytestmark = pytest.mark.duckdb_only("sign-in and roles are the server's and the provider's, the same over either store; "
+                                     "tests/app/test_roles.py checks each role's pages on both")
+
 CLIENT_ID, CLIENT_SECRET = "prodops-dashboard", "test-client-secret"
 OPS_GROUP = "product-ops"
 
