@@ -159,16 +159,22 @@ class Databases:
         return target
 
     def share(self, location: str) -> list[str]:
-        """Let other processes read the store at `location` while this one copies it: copies come
-        from an untouched twin, since PostgreSQL copies only a database no one is connected to.
-        Returns the databases to drop once the run is done with them."""
+        """Make the store at `location` one every process of the run may read and copy: on
+        PostgreSQL, an untouched twin for copies to come from (PostgreSQL copies only a database
+        no one is connected to), left for the end of the run to drop. Returns [store, twin]
+        (nothing on DuckDB); `copy_from_twin` tells a process about them."""
         if self.backend == "duckdb":
             return []
         twin = self.copy(location, Path(), "template")
-        self.created.remove(database := twin.rsplit("/", 1)[1])
-        self.created.remove(source := location.rsplit("/", 1)[1])
-        self.templates[source] = database
-        return [source, database]
+        shared = [location.rsplit("/", 1)[1], twin.rsplit("/", 1)[1]]
+        self.created = [name for name in self.created if name not in shared]
+        return shared
+
+    def copy_from_twin(self, shared: list[str]) -> None:
+        """Copy the shared store (`share`'s answer) from its twin from now on."""
+        if shared:
+            source, twin = shared
+            self.templates[source] = twin
 
     def drop(self, since: int = 0) -> None:
         """Drop the databases made after the first `since` (a test's own, at its end)."""
@@ -237,9 +243,7 @@ def demo_db(databases, request) -> str:
         return {"location": location, "databases": databases.share(location)}
 
     built = once(request.config, f"demo-{databases.backend}", build)
-    if built["databases"]:
-        source, twin = built["databases"]
-        databases.templates[source] = twin
+    databases.copy_from_twin(built["databases"])
     return built["location"]
 
 
